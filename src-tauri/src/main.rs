@@ -1,0 +1,1 @@
+fn main() { keyblade_app::run() }
