@@ -13,5 +13,13 @@
 //! JSON Azure returns, and the Key Vault data plane reads a vault's access policies,
 //! RBAC flag and network rules from the `Microsoft.KeyVault/vaults` resource.
 
+pub mod arm;
+pub mod clock;
+pub mod cmk;
+pub mod entra;
+pub mod faults;
 pub mod http;
+pub mod keyvault;
+pub mod rbac;
+pub mod scenario;
 pub mod world;

@@ -1,0 +1,475 @@
+//! Who may do what on a vault: the tenant check, the firewall (`networkAcls`,
+//! `publicNetworkAccess`), then access policies or Azure RBAC, all read from the
+//! `Microsoft.KeyVault/vaults` resource the resource-manager side stores.
+
+use std::net::IpAddr;
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::http::{Caller, PrincipalKind, Response};
+use crate::world::World;
+
+/// A data-plane operation on keys, as access policies and RBAC name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOperation {
+    Get,
+    List,
+    Create,
+    Update,
+    Import,
+    Delete,
+    Recover,
+    Backup,
+    Restore,
+    Purge,
+    Encrypt,
+    Decrypt,
+    WrapKey,
+    UnwrapKey,
+    Sign,
+    Verify,
+    Release,
+    Rotate,
+    GetRotationPolicy,
+    SetRotationPolicy,
+}
+
+impl KeyOperation {
+    /// The permission name in an access policy's `permissions.keys`.
+    pub fn access_policy_permission(self) -> &'static str {
+        match self {
+            KeyOperation::Get => "get",
+            KeyOperation::List => "list",
+            KeyOperation::Create => "create",
+            KeyOperation::Update => "update",
+            KeyOperation::Import => "import",
+            KeyOperation::Delete => "delete",
+            KeyOperation::Recover => "recover",
+            KeyOperation::Backup => "backup",
+            KeyOperation::Restore => "restore",
+            KeyOperation::Purge => "purge",
+            KeyOperation::Encrypt => "encrypt",
+            KeyOperation::Decrypt => "decrypt",
+            KeyOperation::WrapKey => "wrapKey",
+            KeyOperation::UnwrapKey => "unwrapKey",
+            KeyOperation::Sign => "sign",
+            KeyOperation::Verify => "verify",
+            KeyOperation::Release => "release",
+            KeyOperation::Rotate => "rotate",
+            KeyOperation::GetRotationPolicy => "getrotationpolicy",
+            KeyOperation::SetRotationPolicy => "setrotationpolicy",
+        }
+    }
+
+    /// The RBAC data action a role must grant.
+    pub fn data_action(self) -> &'static str {
+        match self {
+            KeyOperation::Get | KeyOperation::List => "Microsoft.KeyVault/vaults/keys/read",
+            KeyOperation::Create => "Microsoft.KeyVault/vaults/keys/create/action",
+            KeyOperation::Update => "Microsoft.KeyVault/vaults/keys/update/action",
+            KeyOperation::Import => "Microsoft.KeyVault/vaults/keys/import/action",
+            KeyOperation::Delete => "Microsoft.KeyVault/vaults/keys/delete",
+            KeyOperation::Recover => "Microsoft.KeyVault/vaults/keys/recover/action",
+            KeyOperation::Backup => "Microsoft.KeyVault/vaults/keys/backup/action",
+            KeyOperation::Restore => "Microsoft.KeyVault/vaults/keys/restore/action",
+            KeyOperation::Purge => "Microsoft.KeyVault/vaults/keys/purge/action",
+            KeyOperation::Encrypt => "Microsoft.KeyVault/vaults/keys/encrypt/action",
+            KeyOperation::Decrypt => "Microsoft.KeyVault/vaults/keys/decrypt/action",
+            KeyOperation::WrapKey => "Microsoft.KeyVault/vaults/keys/wrap/action",
+            KeyOperation::UnwrapKey => "Microsoft.KeyVault/vaults/keys/unwrap/action",
+            KeyOperation::Sign => "Microsoft.KeyVault/vaults/keys/sign/action",
+            KeyOperation::Verify => "Microsoft.KeyVault/vaults/keys/verify/action",
+            KeyOperation::Release => "Microsoft.KeyVault/vaults/keys/release/action",
+            KeyOperation::Rotate => "Microsoft.KeyVault/vaults/keys/rotate/action",
+            KeyOperation::GetRotationPolicy => "Microsoft.KeyVault/vaults/keyrotationpolicies/read",
+            KeyOperation::SetRotationPolicy => {
+                "Microsoft.KeyVault/vaults/keyrotationpolicies/write"
+            }
+        }
+    }
+}
+
+/// Where a request comes from, for the vault firewall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkOrigin {
+    /// A client on the public network with this address (sandbox clients: loopback).
+    Public(IpAddr),
+    /// An Azure service on Key Vault's trusted-services list (e.g. a registry's
+    /// CMK access), admitted when `networkAcls.bypass` is `AzureServices`.
+    TrustedService,
+}
+
+/// Why a request was refused, with Key Vault's status, codes and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// No `Microsoft.KeyVault/vaults` resource has this name.
+    VaultNotFound {
+        vault: String,
+    },
+    /// The token's tenant is not the vault's tenant (401, AKV10032).
+    WrongTenant {
+        message: String,
+    },
+    ForbiddenByFirewall {
+        message: String,
+    },
+    AccessDenied {
+        message: String,
+    },
+    ForbiddenByPolicy {
+        message: String,
+    },
+    ForbiddenByRbac {
+        message: String,
+    },
+}
+
+impl Denial {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Denial::VaultNotFound { .. } => StatusCode::NOT_FOUND,
+            Denial::WrongTenant { .. } => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// The `innererror.code` (or, for 401/404, the error code).
+    pub fn inner_code(&self) -> &'static str {
+        match self {
+            Denial::VaultNotFound { .. } => "VaultNotFound",
+            Denial::WrongTenant { .. } => "Unauthorized",
+            Denial::ForbiddenByFirewall { .. } => "ForbiddenByFirewall",
+            Denial::AccessDenied { .. } => "AccessDenied",
+            Denial::ForbiddenByPolicy { .. } => "ForbiddenByPolicy",
+            Denial::ForbiddenByRbac { .. } => "ForbiddenByRbac",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Denial::VaultNotFound { vault } => format!(
+                "The sandbox has no key vault named '{vault}'. In Azure this host name would not resolve; \
+                 create the vault through Resource Manager first."
+            ),
+            Denial::WrongTenant { message }
+            | Denial::ForbiddenByFirewall { message }
+            | Denial::AccessDenied { message }
+            | Denial::ForbiddenByPolicy { message }
+            | Denial::ForbiddenByRbac { message } => message.clone(),
+        }
+    }
+
+    /// Key Vault's error body for this refusal.
+    pub fn to_response(&self) -> Response {
+        let body = match self {
+            Denial::VaultNotFound { .. } | Denial::WrongTenant { .. } => {
+                json!({ "error": { "code": self.inner_code(), "message": self.message() } })
+            }
+            _ => json!({
+                "error": {
+                    "code": "Forbidden",
+                    "message": self.message(),
+                    "innererror": { "code": self.inner_code() }
+                }
+            }),
+        };
+        Response::json(self.status(), &body)
+    }
+}
+
+/// The `Caller: ...` text Key Vault puts in refusals.
+pub fn caller_description(world: &World, caller: &Caller) -> String {
+    let groups = world.directory.groups_of(&caller.object_id).len();
+    let issuer = crate::entra::access_token_issuer(&world.endpoints, &caller.tenant_id);
+    match caller.kind {
+        PrincipalKind::User => format!(
+            "appid={};oid={};numgroups={};iss={}",
+            caller.app_id, caller.object_id, groups, issuer
+        ),
+        PrincipalKind::ServicePrincipal => {
+            format!(
+                "appid={};oid={};iss={}",
+                caller.app_id, caller.object_id, issuer
+            )
+        }
+    }
+}
+
+/// Checks whether a principal may perform `op` on a vault, as the CMK health
+/// code needs: the principal acts with its own identity from `network`.
+pub fn authorize(
+    world: &World,
+    principal_object_id: &str,
+    tenant_id: &str,
+    vault_name: &str,
+    op: KeyOperation,
+    network: NetworkOrigin,
+) -> Result<(), Denial> {
+    authorize_on_key(
+        world,
+        principal_object_id,
+        tenant_id,
+        vault_name,
+        None,
+        op,
+        network,
+    )
+}
+
+/// Like [`authorize`], for an operation on one key: RBAC role assignments may be
+/// scoped to `{vault}/keys/{key}`.
+pub fn authorize_on_key(
+    world: &World,
+    principal_object_id: &str,
+    tenant_id: &str,
+    vault_name: &str,
+    key_name: Option<&str>,
+    op: KeyOperation,
+    network: NetworkOrigin,
+) -> Result<(), Denial> {
+    let principal = world.directory.principal(principal_object_id);
+    let caller = Caller {
+        tenant_id: tenant_id.to_ascii_lowercase(),
+        object_id: principal_object_id.to_ascii_lowercase(),
+        app_id: principal
+            .as_ref()
+            .and_then(|p| p.app_id)
+            .unwrap_or_default()
+            .to_owned(),
+        audience: world.endpoints.vault_resource(),
+        kind: principal.map_or(PrincipalKind::ServicePrincipal, |p| p.kind),
+    };
+    authorize_caller(world, &caller, vault_name, key_name, op, &network)
+}
+
+/// The full check for a request from `caller`.
+pub fn authorize_caller(
+    world: &World,
+    caller: &Caller,
+    vault_name: &str,
+    key_name: Option<&str>,
+    op: KeyOperation,
+    network: &NetworkOrigin,
+) -> Result<(), Denial> {
+    let vault =
+        crate::arm::vault_resource(world, vault_name).ok_or_else(|| Denial::VaultNotFound {
+            vault: vault_name.to_owned(),
+        })?;
+    let properties = vault.get("properties").unwrap_or(&Value::Null);
+    let vault_tenant = str_at(properties, "tenantId").unwrap_or_default();
+    let vault_label = format!(
+        "{};location={}",
+        str_at(vault, "name").unwrap_or(vault_name),
+        str_at(vault, "location").unwrap_or_default()
+    );
+    let describe = caller_description(world, caller);
+
+    if !vault_tenant.eq_ignore_ascii_case(&caller.tenant_id) {
+        return Err(Denial::WrongTenant {
+            message: format!(
+                "AKV10032: Invalid issuer. Expected one of {}, found {}.",
+                crate::entra::access_token_issuer(&world.endpoints, vault_tenant),
+                crate::entra::access_token_issuer(&world.endpoints, &caller.tenant_id)
+            ),
+        });
+    }
+
+    check_firewall(properties, network).map_err(|client_address| Denial::ForbiddenByFirewall {
+        message: format!(
+            "Client address is not authorized and caller is not a trusted service.\r\nClient address: {client_address}\r\nCaller: {describe}\r\nVault: {vault_label}"
+        ),
+    })?;
+
+    if properties
+        .get("enableRbacAuthorization")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        let vault_id = str_at(vault, "id").unwrap_or_default();
+        let scope = match key_name {
+            Some(key) => format!("{vault_id}/keys/{key}"),
+            None => vault_id.to_owned(),
+        };
+        if crate::rbac::data_action_allowed(world, &caller.object_id, &scope, op.data_action()) {
+            return Ok(());
+        }
+        return Err(Denial::ForbiddenByRbac {
+            message: format!(
+                "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: {describe}\r\nAction: '{}'\r\nResource: '{}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {vault_label}\r\n",
+                op.data_action(),
+                scope.to_ascii_lowercase()
+            ),
+        });
+    }
+
+    let groups = world.directory.groups_of(&caller.object_id);
+    let policies: Vec<&Value> = properties
+        .get("accessPolicies")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter(|p| {
+                    let object_id = str_at(p, "objectId").unwrap_or_default();
+                    let policy_tenant = str_at(p, "tenantId").unwrap_or(vault_tenant);
+                    policy_tenant.eq_ignore_ascii_case(&caller.tenant_id)
+                        && (object_id.eq_ignore_ascii_case(&caller.object_id)
+                            || groups.iter().any(|g| g.eq_ignore_ascii_case(object_id)))
+                        // A compound identity (applicationId set) only matches that app's calls.
+                        && str_at(p, "applicationId").is_none_or(|app| app.eq_ignore_ascii_case(&caller.app_id))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if policies.is_empty() {
+        return Err(Denial::AccessDenied {
+            message: format!(
+                "The user, group or application '{describe}' does not have keys {} permission on key vault '{vault_label}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+                op.access_policy_permission()
+            ),
+        });
+    }
+    let wanted = op.access_policy_permission();
+    let granted = policies.iter().any(|p| {
+        p.pointer("/permissions/keys")
+            .and_then(Value::as_array)
+            .is_some_and(|perms| {
+                perms.iter().filter_map(Value::as_str).any(|perm| {
+                    perm.eq_ignore_ascii_case(wanted) || perm.eq_ignore_ascii_case("all")
+                })
+            })
+    });
+    if granted {
+        Ok(())
+    } else {
+        Err(Denial::ForbiddenByPolicy {
+            message: format!(
+                "Operation is not allowed.\r\nOperation: \"{wanted}\"\r\nCaller: {describe}\r\nVault: {vault_label}"
+            ),
+        })
+    }
+}
+
+fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key).and_then(Value::as_str)
+}
+
+/// `Err(client address)` when the vault's network rules refuse `network`.
+fn check_firewall(properties: &Value, network: &NetworkOrigin) -> Result<(), String> {
+    let acls = properties.get("networkAcls").unwrap_or(&Value::Null);
+    let bypass_trusted =
+        str_at(acls, "bypass").is_none_or(|b| b.eq_ignore_ascii_case("AzureServices"));
+    let public_disabled = str_at(properties, "publicNetworkAccess")
+        .is_some_and(|p| p.eq_ignore_ascii_case("Disabled"));
+    let default_deny =
+        str_at(acls, "defaultAction").is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
+    match network {
+        NetworkOrigin::TrustedService => {
+            if (public_disabled || default_deny) && !bypass_trusted {
+                Err("(trusted Azure service)".to_owned())
+            } else {
+                Ok(())
+            }
+        }
+        NetworkOrigin::Public(address) => {
+            if public_disabled {
+                return Err(address.to_string());
+            }
+            if !default_deny {
+                return Ok(());
+            }
+            let allowed = acls
+                .get("ipRules")
+                .and_then(Value::as_array)
+                .is_some_and(|rules| {
+                    rules
+                        .iter()
+                        .filter_map(|r| str_at(r, "value"))
+                        .any(|rule| ip_rule_matches(rule, *address))
+                });
+            if allowed {
+                Ok(())
+            } else {
+                Err(address.to_string())
+            }
+        }
+    }
+}
+
+/// Matches an `ipRules` value: an address or a CIDR range.
+pub fn ip_rule_matches(rule: &str, address: IpAddr) -> bool {
+    let (network, prefix) = match rule.split_once('/') {
+        Some((net, bits)) => (net, bits.parse::<u32>().ok()),
+        None => (rule, None),
+    };
+    let Ok(network) = network.trim().parse::<IpAddr>() else {
+        return false;
+    };
+    let address = match (network, address) {
+        (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(address),
+        _ => address,
+    };
+    match (network, address) {
+        (IpAddr::V4(net), IpAddr::V4(addr)) => {
+            let bits = prefix.unwrap_or(32).min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(net) & mask == u32::from(addr) & mask
+        }
+        (IpAddr::V6(net), IpAddr::V6(addr)) => {
+            let bits = prefix.unwrap_or(128).min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(net) & mask == u128::from(addr) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_rules_match_addresses_and_ranges() {
+        let cases = [
+            ("127.0.0.1", "127.0.0.1", true),
+            ("127.0.0.0/8", "127.1.2.3", true),
+            ("10.0.0.0/24", "10.0.1.1", false),
+            ("124.56.78.91", "127.0.0.1", false),
+            ("::1", "::1", true),
+            ("127.0.0.1", "::ffff:127.0.0.1", true),
+            ("not an ip", "127.0.0.1", false),
+        ];
+        for (rule, address, expected) in cases {
+            let address: IpAddr = address.parse().expect("address");
+            assert_eq!(
+                ip_rule_matches(rule, address),
+                expected,
+                "{rule} vs {address}"
+            );
+        }
+    }
+
+    #[test]
+    fn firewall_admits_trusted_services_only_with_bypass() {
+        let deny_with_bypass =
+            json!({"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}});
+        let deny_no_bypass = json!({"networkAcls": {"defaultAction": "Deny", "bypass": "None"}});
+        let loopback = NetworkOrigin::Public("127.0.0.1".parse().expect("ip"));
+        assert!(check_firewall(&deny_with_bypass, &NetworkOrigin::TrustedService).is_ok());
+        assert!(check_firewall(&deny_no_bypass, &NetworkOrigin::TrustedService).is_err());
+        assert_eq!(
+            check_firewall(&deny_with_bypass, &loopback),
+            Err("127.0.0.1".to_owned())
+        );
+        assert!(check_firewall(&json!({}), &loopback).is_ok());
+        assert!(check_firewall(&json!({"publicNetworkAccess": "Disabled"}), &loopback).is_err());
+    }
+}

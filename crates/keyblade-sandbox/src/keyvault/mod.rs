@@ -1,0 +1,19 @@
+//! The Key Vault data plane for keys: `https://{vault}.vault.localhost:P`.
+
+pub mod authz;
+pub mod crypto;
+pub mod rotation;
+pub mod store;
+
+pub use authz::{Denial, KeyOperation, NetworkOrigin, authorize, authorize_on_key};
+pub use store::{KeyStoreError, KeyType, KeyVersion, NewKey, StoredKey, VaultData};
+
+use crate::world::World;
+
+/// Applies rotation policies that came due and purges deleted keys whose
+/// retention ended, up to the sandbox clock's now.
+pub fn on_tick(world: &mut World) {
+    let now = world.clock.now_unix();
+    rotation::rotate_due_keys(&mut world.vaults, now);
+    world.vaults.purge_due(now);
+}
