@@ -1,0 +1,45 @@
+import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
+
+export const useAppShellStyles = makeStyles({
+  root: {
+    display: 'grid',
+    gridTemplateRows: 'auto auto minmax(0, 1fr)',
+    height: '100vh',
+    overflow: 'hidden',
+  },
+  body: {
+    display: 'grid',
+    gridTemplateColumns: 'auto minmax(0, 1fr)',
+    minHeight: 0,
+  },
+  main: {
+    overflowY: 'auto',
+    minHeight: 0,
+    ':focus': {
+      outlineStyle: 'none',
+    },
+  },
+  // Visually hidden until focused, then shown over the header: the first Tab stop on the page.
+  skipLink: {
+    ...typographyStyles.body1Strong,
+    position: 'absolute',
+    top: tokens.spacingVerticalS,
+    left: tokens.spacingHorizontalS,
+    zIndex: 1000,
+    paddingBlock: tokens.spacingVerticalS,
+    paddingInline: tokens.spacingHorizontalM,
+    backgroundColor: tokens.colorNeutralBackground1,
+    color: tokens.colorBrandForeground1,
+    borderRadius: tokens.borderRadiusMedium,
+    boxShadow: tokens.shadow16,
+    transform: 'translateY(-200%)',
+    ':focus': {
+      transform: 'none',
+      outline: `${tokens.strokeWidthThick} solid ${tokens.colorStrokeFocus2}`,
+    },
+  },
+  sessionError: {
+    paddingInline: tokens.spacingHorizontalL,
+    paddingBlockStart: tokens.spacingVerticalS,
+  },
+});

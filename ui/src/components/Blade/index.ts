@@ -1,0 +1,2 @@
+export { Blade, type BladeProps } from './Blade';
+export { BladeCommand, type BladeCommandProps } from './BladeCommand';

@@ -1,0 +1,1 @@
+export { CommandErrorBar, type CommandErrorBarProps } from './CommandErrorBar';

@@ -1,0 +1,1 @@
+export { DemoBanner, demoBannerText } from './DemoBanner';

@@ -1,0 +1,7 @@
+import { makeStyles } from '@fluentui/react-components';
+
+export const useDemoBannerStyles = makeStyles({
+  root: {
+    borderRadius: 0,
+  },
+});

@@ -1,0 +1,1 @@
+export { IdentityBlade, type IdentityBladeProps } from './IdentityBlade';

@@ -1,0 +1,170 @@
+import {
+  Button,
+  DrawerBody,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  mergeClasses,
+  OverlayDrawer,
+  ProgressBar,
+  Spinner,
+} from '@fluentui/react-components';
+import {
+  AlertRegular,
+  CheckmarkCircleRegular,
+  DismissRegular,
+  ErrorCircleRegular,
+  InfoRegular,
+} from '@fluentui/react-icons';
+import { useId } from 'react';
+import { isFinished, type AppNotification } from '../../state/notifications';
+import { EmptyState } from '../EmptyState';
+import { formatNotificationTime, statusLabels } from './notificationText';
+import { useNotificationsPanelStyles } from './useNotificationsPanelStyles.styles';
+
+export interface NotificationsPanelProps {
+  open: boolean;
+  onClose: () => void;
+  notifications: readonly AppNotification[];
+  onDismiss: (id: string) => void;
+  onDismissFinished: () => void;
+  /** The clock used to decide whether to show the date; replaceable in tests. */
+  now?: () => number;
+}
+
+/** The portal's bell panel: long operations report progress and results here. */
+export function NotificationsPanel({
+  open,
+  onClose,
+  notifications,
+  onDismiss,
+  onDismissFinished,
+  now = Date.now,
+}: NotificationsPanelProps) {
+  const styles = useNotificationsPanelStyles();
+  const titleId = useId();
+  const anyFinished = notifications.some((n) => isFinished(n.status));
+  const currentTime = now();
+
+  return (
+    <OverlayDrawer
+      position="end"
+      size="small"
+      open={open}
+      onOpenChange={(_event, data) => {
+        if (!data.open) onClose();
+      }}
+      aria-labelledby={titleId}
+    >
+      <DrawerHeader>
+        <DrawerHeaderTitle
+          heading={{ id: titleId }}
+          action={
+            <Button appearance="subtle" aria-label="Close notifications" icon={<DismissRegular />} onClick={onClose} />
+          }
+        >
+          Notifications
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody>
+        {notifications.length === 0 ? (
+          <EmptyState
+            icon={<AlertRegular />}
+            title="No notifications"
+            description="Long operations, such as changing a key, report their progress and results here."
+          />
+        ) : (
+          <>
+            <div className={styles.commands}>
+              <Button
+                appearance="subtle"
+                onClick={onDismissFinished}
+                disabled={!anyFinished}
+                title="Operations still in progress stay until they finish."
+              >
+                Dismiss all
+              </Button>
+            </div>
+            <ul className={styles.list} aria-label="Notifications">
+              {notifications.map((notification) => (
+                <NotificationItem
+                  key={notification.id}
+                  notification={notification}
+                  time={formatNotificationTime(notification.updatedAt, currentTime)}
+                  onDismiss={onDismiss}
+                />
+              ))}
+            </ul>
+          </>
+        )}
+      </DrawerBody>
+    </OverlayDrawer>
+  );
+}
+
+function NotificationItem({
+  notification,
+  time,
+  onDismiss,
+}: {
+  notification: AppNotification;
+  time: string;
+  onDismiss: (id: string) => void;
+}) {
+  const styles = useNotificationsPanelStyles();
+  const titleId = useId();
+  const { status } = notification;
+  return (
+    <li
+      className={mergeClasses(styles.item, !notification.read && styles.unread)}
+      aria-labelledby={titleId}
+    >
+      <span className={styles.icon} aria-hidden="true">
+        <StatusIcon status={status} />
+      </span>
+      <div className={styles.text}>
+        <p id={titleId} className={styles.title}>
+          {notification.title}
+        </p>
+        {notification.message !== '' && <p className={styles.message}>{notification.message}</p>}
+        <span className={styles.meta}>
+          {statusLabels[status]} · <time dateTime={new Date(notification.updatedAt).toISOString()}>{time}</time>
+        </span>
+      </div>
+      {isFinished(status) ? (
+        <Button
+          appearance="subtle"
+          size="small"
+          icon={<DismissRegular />}
+          aria-label={`Dismiss notification: ${notification.title}`}
+          onClick={() => {
+            onDismiss(notification.id);
+          }}
+        />
+      ) : (
+        <span />
+      )}
+      {status === 'inProgress' && (
+        <ProgressBar
+          className={styles.progress}
+          {...(notification.progress === null ? {} : { value: notification.progress })}
+          aria-label={`${notification.title}: progress`}
+          thickness="large"
+        />
+      )}
+    </li>
+  );
+}
+
+function StatusIcon({ status }: { status: AppNotification['status'] }) {
+  const styles = useNotificationsPanelStyles();
+  switch (status) {
+    case 'inProgress':
+      return <Spinner size="extra-tiny" />;
+    case 'succeeded':
+      return <CheckmarkCircleRegular className={styles.succeeded} />;
+    case 'failed':
+      return <ErrorCircleRegular className={styles.failed} />;
+    case 'info':
+      return <InfoRegular className={styles.info} />;
+  }
+}

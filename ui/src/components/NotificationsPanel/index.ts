@@ -1,0 +1,2 @@
+export { NotificationsPanel, type NotificationsPanelProps } from './NotificationsPanel';
+export { formatNotificationTime, statusLabels } from './notificationText';

@@ -1,0 +1,1 @@
+export { OverviewBlade, type OverviewBladeProps } from './OverviewBlade';

@@ -1,0 +1,1 @@
+export { ResourceGate, type ResourceGateProps } from './ResourceGate';

@@ -1,0 +1,62 @@
+import {
+  NavCategory,
+  NavCategoryItem,
+  NavDrawer,
+  NavDrawerBody,
+  NavItem,
+  NavSubItem,
+  NavSubItemGroup,
+  type OnNavItemSelectData,
+} from '@fluentui/react-components';
+import { HomeRegular, SettingsRegular } from '@fluentui/react-icons';
+import { bladeTitles, settingsBlades, type BladeId } from '../../model/blades';
+import { useResourceMenuStyles } from './useResourceMenuStyles.styles';
+
+export interface ResourceMenuProps {
+  selected: BladeId;
+  onSelect: (blade: BladeId) => void;
+}
+
+const settingsCategory = 'settings';
+
+function isBladeId(value: string): value is BladeId {
+  return Object.hasOwn(bladeTitles, value);
+}
+
+/** The resource menu on the left, as in the portal: Overview, then Settings › Identity, Encryption. */
+export function ResourceMenu({ selected, onSelect }: ResourceMenuProps) {
+  const styles = useResourceMenuStyles();
+  const onNavItemSelect = (_event: unknown, data: OnNavItemSelectData) => {
+    if (isBladeId(data.value)) {
+      onSelect(data.value);
+    }
+  };
+  return (
+    <NavDrawer
+      className={styles.root}
+      type="inline"
+      open
+      aria-label="Resource menu"
+      selectedValue={selected}
+      {...(settingsBlades.includes(selected) ? { selectedCategoryValue: settingsCategory } : {})}
+      defaultOpenCategories={[settingsCategory]}
+      onNavItemSelect={onNavItemSelect}
+    >
+      <NavDrawerBody>
+        <NavItem value="overview" icon={<HomeRegular />}>
+          {bladeTitles.overview}
+        </NavItem>
+        <NavCategory value={settingsCategory}>
+          <NavCategoryItem icon={<SettingsRegular />}>Settings</NavCategoryItem>
+          <NavSubItemGroup>
+            {settingsBlades.map((blade) => (
+              <NavSubItem key={blade} value={blade}>
+                {bladeTitles[blade]}
+              </NavSubItem>
+            ))}
+          </NavSubItemGroup>
+        </NavCategory>
+      </NavDrawerBody>
+    </NavDrawer>
+  );
+}

@@ -1,0 +1,1 @@
+export { ResourceMenu, type ResourceMenuProps } from './ResourceMenu';

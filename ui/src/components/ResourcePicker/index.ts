@@ -1,0 +1,1 @@
+export { ResourcePicker, type ResourcePickerProps } from './ResourcePicker';

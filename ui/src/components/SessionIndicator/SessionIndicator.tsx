@@ -1,0 +1,46 @@
+import { Button, Popover, PopoverSurface, PopoverTrigger } from '@fluentui/react-components';
+import type { AppInfo } from '../../bindings';
+import type { SessionView } from '../../state/session';
+import { presentSession } from './presentSession';
+import { useSessionIndicatorStyles } from './useSessionIndicatorStyles.styles';
+
+export interface SessionIndicatorProps {
+  session: SessionView;
+  /** The shell's app_info when it answered; gives the cloud and version. */
+  appInfo: AppInfo | null;
+}
+
+/** The header's account button: who is signed in, and to which cloud. */
+export function SessionIndicator({ session, appInfo }: SessionIndicatorProps) {
+  const styles = useSessionIndicatorStyles();
+  const presentation = presentSession(session);
+  return (
+    <Popover withArrow positioning="below-end" trapFocus>
+      <PopoverTrigger disableButtonEnhancement>
+        <Button appearance="subtle" icon={presentation.icon} aria-label={`Session: ${presentation.label}`}>
+          {presentation.label}
+        </Button>
+      </PopoverTrigger>
+      <PopoverSurface className={styles.surface} aria-label="Session details">
+        <h2 className={styles.heading}>{presentation.heading}</h2>
+        <p className={styles.text}>{presentation.explanation}</p>
+        {appInfo !== null && (
+          <dl className={styles.facts}>
+            {session.kind === 'signedIn' && (
+              <>
+                <dt className={styles.term}>Tenant</dt>
+                <dd className={styles.value}>{session.tenantId}</dd>
+              </>
+            )}
+            <dt className={styles.term}>Cloud</dt>
+            <dd className={styles.value}>{appInfo.cloud.name}</dd>
+            <dt className={styles.term}>Resource Manager</dt>
+            <dd className={styles.value}>{appInfo.cloud.armEndpoint}</dd>
+            <dt className={styles.term}>Version</dt>
+            <dd className={styles.value}>keyblade {appInfo.version}</dd>
+          </dl>
+        )}
+      </PopoverSurface>
+    </Popover>
+  );
+}

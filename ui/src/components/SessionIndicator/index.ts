@@ -1,0 +1,2 @@
+export { SessionIndicator, type SessionIndicatorProps } from './SessionIndicator';
+export { presentSession, type SessionPresentation } from './presentSession';

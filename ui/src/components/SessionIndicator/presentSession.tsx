@@ -1,0 +1,52 @@
+import { BeakerRegular, CloudOffRegular, PersonCircleRegular, PlugDisconnectedRegular } from '@fluentui/react-icons';
+import type { ReactElement } from 'react';
+import type { SessionView } from '../../state/session';
+
+/** How the header's session button and its popover describe the session. */
+export interface SessionPresentation {
+  label: string;
+  icon: ReactElement;
+  heading: string;
+  explanation: string;
+}
+
+export function presentSession(session: SessionView): SessionPresentation {
+  switch (session.kind) {
+    case 'loading':
+      return {
+        label: 'Checking…',
+        icon: <PersonCircleRegular />,
+        heading: 'Checking your session',
+        explanation: 'keyblade is asking its back end who is signed in.',
+      };
+    case 'unavailable':
+      return {
+        label: 'Not connected',
+        icon: <PlugDisconnectedRegular />,
+        heading: 'Back end not reachable',
+        explanation: session.error.message,
+      };
+    case 'signedOut':
+      return {
+        label: 'Signed out',
+        icon: <CloudOffRegular />,
+        heading: 'Not signed in to Azure',
+        explanation: session.reason,
+      };
+    case 'signedIn':
+      return session.isDemo
+        ? {
+            label: 'Demo tenant',
+            icon: <BeakerRegular />,
+            heading: 'Local demo tenant',
+            explanation: `Signed in to the local demo tenant as ${session.account}. Nothing here touches Azure.`,
+          }
+        : {
+            label: session.account,
+            icon: <PersonCircleRegular />,
+            heading: 'Signed in to Azure',
+            explanation: `Signed in as ${session.account}.`,
+          };
+  }
+}
+

@@ -1,0 +1,15 @@
+import { createContext } from 'react';
+import type { AppNotification, NotificationDraft, NotificationPatch } from './notificationsReducer';
+
+export interface NotificationsApi {
+  notifications: readonly AppNotification[];
+  unreadCount: number;
+  /** Adds a notification (or restarts the one with `id`) and returns its id for later updates. */
+  post: (draft: NotificationDraft & { id?: string }) => string;
+  update: (id: string, patch: NotificationPatch) => void;
+  dismiss: (id: string) => void;
+  dismissFinished: () => void;
+  markAllRead: () => void;
+}
+
+export const NotificationsContext = createContext<NotificationsApi | null>(null);

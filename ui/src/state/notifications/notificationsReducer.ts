@@ -1,0 +1,100 @@
+/** How a notification's operation stands, as the portal's notifications show it. */
+export type NotificationStatus = 'inProgress' | 'succeeded' | 'failed' | 'info';
+
+export interface AppNotification {
+  id: string;
+  title: string;
+  message: string;
+  status: NotificationStatus;
+  /** Fraction done (0 to 1) when the operation knows it; null shows an indeterminate bar. */
+  progress: number | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+  read: boolean;
+}
+
+export interface NotificationDraft {
+  title: string;
+  message?: string;
+  status: NotificationStatus;
+  progress?: number | null;
+}
+
+export type NotificationPatch = Partial<Pick<AppNotification, 'title' | 'message' | 'status' | 'progress'>>;
+
+export type NotificationsAction =
+  | { type: 'post'; id: string; draft: NotificationDraft; now: number }
+  | { type: 'update'; id: string; patch: NotificationPatch; now: number }
+  | { type: 'dismiss'; id: string }
+  | { type: 'dismissFinished' }
+  | { type: 'markAllRead' };
+
+/** Newest first. */
+export type NotificationsState = readonly AppNotification[];
+
+export const initialNotifications: NotificationsState = [];
+
+export function isFinished(status: NotificationStatus): boolean {
+  return status !== 'inProgress';
+}
+
+function normaliseProgress(status: NotificationStatus, progress: number | null | undefined): number | null {
+  // A finished operation has no progress left to show; NaN or out-of-range values come from sloppy
+  // arithmetic in callers and must not break the progress bar.
+  if (isFinished(status) || progress === null || progress === undefined || Number.isNaN(progress)) {
+    return null;
+  }
+  return Math.min(1, Math.max(0, progress));
+}
+
+export function notificationsReducer(state: NotificationsState, action: NotificationsAction): NotificationsState {
+  switch (action.type) {
+    case 'post': {
+      const { draft } = action;
+      const notification: AppNotification = {
+        id: action.id,
+        title: draft.title,
+        message: draft.message ?? '',
+        status: draft.status,
+        progress: normaliseProgress(draft.status, draft.progress),
+        createdAt: action.now,
+        updatedAt: action.now,
+        read: false,
+      };
+      // Posting an id again restarts that notification at the top rather than duplicating it.
+      return [notification, ...state.filter((n) => n.id !== action.id)];
+    }
+    case 'update': {
+      const target = state.find((n) => n.id === action.id);
+      // The user may have dismissed it already; an operation reporting late must not resurrect it.
+      if (target === undefined) {
+        return state;
+      }
+      const status = action.patch.status ?? target.status;
+      const finishedNow = isFinished(status) && !isFinished(target.status);
+      const updated: AppNotification = {
+        ...target,
+        title: action.patch.title ?? target.title,
+        message: action.patch.message ?? target.message,
+        status,
+        progress: normaliseProgress(status, 'progress' in action.patch ? action.patch.progress : target.progress),
+        updatedAt: action.now,
+        // Finishing is news: the bell counts it again even if the start had been seen.
+        read: finishedNow ? false : target.read,
+      };
+      return state.map((n) => (n.id === action.id ? updated : n));
+    }
+    case 'dismiss':
+      return state.filter((n) => n.id !== action.id);
+    case 'dismissFinished':
+      // Operations still running stay: their progress is the only place the user can follow them.
+      return state.filter((n) => !isFinished(n.status));
+    case 'markAllRead':
+      return state.every((n) => n.read) ? state : state.map((n) => (n.read ? n : { ...n, read: true }));
+  }
+}
+
+export function unreadCount(state: NotificationsState): number {
+  return state.filter((n) => !n.read).length;
+}

@@ -1,0 +1,4 @@
+export { SessionProvider } from './SessionProvider';
+export { useSession } from './useSession';
+export type { SessionContextValue } from './sessionContext';
+export { sessionView, signedOutSentence, type SessionView } from './sessionView';

@@ -1,0 +1,39 @@
+import type { AppInfo, CommandError } from '../../bindings';
+import type { Loadable } from '../../hooks/useCommand';
+
+/** What the UI knows about who is signed in, derived from `app_info`. */
+export type SessionView =
+  | { kind: 'loading' }
+  /** `app_info` itself failed: we do not know the session, so nothing Azure-backed can be shown. */
+  | { kind: 'unavailable'; error: CommandError }
+  | { kind: 'signedOut'; reason: string }
+  | { kind: 'signedIn'; account: string; tenantId: string; isDemo: boolean };
+
+export function sessionView(appInfo: Loadable<AppInfo>): SessionView {
+  switch (appInfo.status) {
+    case 'idle':
+    case 'loading':
+      return { kind: 'loading' };
+    case 'failed':
+      return { kind: 'unavailable', error: appInfo.error };
+    case 'loaded': {
+      const session = appInfo.value.session;
+      switch (session.state) {
+        case 'signedOut':
+          return { kind: 'signedOut', reason: session.reason };
+        case 'signedIn':
+          return {
+            kind: 'signedIn',
+            account: session.account,
+            tenantId: session.tenantId,
+            isDemo: session.isDemo,
+          };
+      }
+    }
+  }
+}
+
+/** The sentence the UI uses wherever Azure data is missing because of the session. */
+export function signedOutSentence(reason: string): string {
+  return `Not signed in to Azure: ${reason}`;
+}

@@ -1,0 +1,2 @@
+export { themeFor } from './themes';
+export { useOsColorScheme, type ColorScheme } from './useOsColorScheme';
