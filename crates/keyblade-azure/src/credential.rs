@@ -1,0 +1,230 @@
+//! Who keyblade is signed in as, and the cloud it signs in to.
+//!
+//! [`KeybladeCredential`] is the seam between sign-in methods and the clients. Today it is
+//! a service principal with a client secret (`azure_identity`'s `ClientSecretCredential`,
+//! used for the sandbox's demo tenant and for automation). Browser (authorization code with
+//! PKCE) and device-code sign-in add a [`SignInMethod`] variant and a constructor that
+//! wraps their own azure_core 1.x `TokenCredential`; nothing else changes, because every
+//! client only sees [`KeybladeCredential::core`] or [`KeybladeCredential::legacy`].
+//!
+//! Tokens are never logged: both azure_core generations' `Secret` types redact themselves,
+//! and this module's `Debug` impls print only who is signed in.
+
+use std::sync::Arc;
+
+use azure_core::credentials::{AccessToken, Secret, TokenCredential};
+use url::Url;
+
+use crate::cloud::CloudSettings;
+use crate::error::{AzureError, Carried};
+use crate::transport::{HttpSettings, HttpTransport, WireRequest};
+
+/// How the user signed in; says who, never with what secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum SignInMethod {
+    /// A service principal with a client secret.
+    #[serde(rename_all = "camelCase")]
+    ClientSecret {
+        tenant_id: String,
+        client_id: String,
+    },
+}
+
+/// A signed-in identity, usable by every keyblade client. Cheap to clone.
+#[derive(Clone)]
+pub struct KeybladeCredential {
+    inner: Arc<dyn TokenCredential>,
+    method: SignInMethod,
+    cloud: Arc<CloudSettings>,
+}
+
+impl std::fmt::Debug for KeybladeCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeybladeCredential")
+            .field("method", &self.method)
+            .field("cloud", &self.cloud.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeybladeCredential {
+    /// A service principal signing in with a client secret at the cloud's authority host,
+    /// through keyblade's transport.
+    pub fn client_secret(
+        cloud: Arc<CloudSettings>,
+        transport: &HttpTransport,
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: String,
+    ) -> Result<KeybladeCredential, AzureError> {
+        let mut custom = azure_core::cloud::CustomConfiguration::default();
+        custom.authority_host = cloud.authority_host().as_str().to_owned();
+        let mut client_options = transport.core_options();
+        client_options.cloud = Some(Arc::new(custom.into()));
+        let credential = azure_identity::ClientSecretCredential::new(
+            tenant_id,
+            client_id.to_owned(),
+            Secret::new(client_secret),
+            Some(azure_identity::ClientSecretCredentialOptions { client_options }),
+        )
+        .map_err(|error| AzureError::InvalidInput {
+            what: "The service principal sign-in".to_owned(),
+            reason: AzureError::from_core(error).to_string(),
+        })?;
+        Ok(KeybladeCredential {
+            inner: credential,
+            method: SignInMethod::ClientSecret {
+                tenant_id: tenant_id.to_owned(),
+                client_id: client_id.to_owned(),
+            },
+            cloud,
+        })
+    }
+
+    /// Wraps any azure_core 1.x credential (used by tests and by sign-in methods to come).
+    pub fn from_token_credential(
+        cloud: Arc<CloudSettings>,
+        method: SignInMethod,
+        credential: Arc<dyn TokenCredential>,
+    ) -> KeybladeCredential {
+        KeybladeCredential {
+            inner: credential,
+            method,
+            cloud,
+        }
+    }
+
+    pub fn method(&self) -> &SignInMethod {
+        &self.method
+    }
+
+    /// The tenant signed in to.
+    pub fn tenant_id(&self) -> &str {
+        match &self.method {
+            SignInMethod::ClientSecret { tenant_id, .. } => tenant_id,
+        }
+    }
+
+    pub fn cloud(&self) -> &Arc<CloudSettings> {
+        &self.cloud
+    }
+
+    /// A token for these scopes. Errors say why sign-in failed.
+    pub async fn token(&self, scopes: &[&str]) -> Result<AccessToken, AzureError> {
+        self.inner.get_token(scopes, None).await.map_err(|error| {
+            match AzureError::from_core(error) {
+                own @ (AzureError::UntrustedTokenHost { .. }
+                | AzureError::Unreachable { .. }
+                | AzureError::ConnectionLost { .. }
+                | AzureError::Throttled { .. }
+                | AzureError::SignInFailed { .. }) => own,
+                other => AzureError::SignInFailed {
+                    reason: other.to_string(),
+                },
+            }
+        })
+    }
+
+    /// For azure_core 1.x clients (Key Vault).
+    pub fn core(&self) -> Arc<dyn TokenCredential> {
+        self.inner.clone()
+    }
+
+    /// For the azure_core 0.21 `azure_mgmt_*` clients.
+    pub fn legacy(&self) -> Arc<dyn azure_core_legacy::auth::TokenCredential> {
+        Arc::new(LegacyCredential(self.clone()))
+    }
+}
+
+/// azure_core 0.21's `TokenCredential` on top of a [`KeybladeCredential`].
+#[derive(Debug)]
+struct LegacyCredential(KeybladeCredential);
+
+#[async_trait::async_trait]
+impl azure_core_legacy::auth::TokenCredential for LegacyCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+    ) -> azure_core_legacy::Result<azure_core_legacy::auth::AccessToken> {
+        let token = self.0.token(scopes).await.map_err(|error| {
+            azure_core_legacy::Error::new(
+                azure_core_legacy::error::ErrorKind::Credential,
+                Carried(error),
+            )
+        })?;
+        Ok(azure_core_legacy::auth::AccessToken::new(
+            token.token.secret().to_owned(),
+            token.expires_on,
+        ))
+    }
+
+    /// azure_identity's credential keeps its own cache, refreshed before expiry; there is
+    /// nothing separate to clear here.
+    async fn clear_cache(&self) -> azure_core_legacy::Result<()> {
+        Ok(())
+    }
+}
+
+/// The api-version whose `/metadata/endpoints` answer is the one cloud asked for.
+pub const METADATA_API_VERSION: &str = "2022-09-01";
+
+/// Reads a cloud's settings from its Resource Manager metadata URL (as Azure Stack Hub and
+/// the sandbox publish them), trusting `ca_pems` for that request and for the cloud.
+///
+/// `url` may be the Resource Manager root or its `/metadata/endpoints`; `api-version` is
+/// added when missing.
+pub async fn load_cloud_from_metadata_url(
+    url: &Url,
+    ca_pems: Vec<String>,
+    settings: &HttpSettings,
+) -> Result<CloudSettings, AzureError> {
+    if url.scheme() != "https" {
+        return Err(AzureError::InvalidInput {
+            what: format!("The cloud metadata URL `{url}`"),
+            reason: "it must be https://, because the cloud's endpoints are read from it"
+                .to_owned(),
+        });
+    }
+    let mut metadata_url = url.clone();
+    if metadata_url.path().trim_end_matches('/').is_empty() {
+        metadata_url.set_path("/metadata/endpoints");
+    }
+    if !metadata_url
+        .query_pairs()
+        .any(|(key, _)| key == "api-version")
+    {
+        metadata_url
+            .query_pairs_mut()
+            .append_pair("api-version", METADATA_API_VERSION);
+    }
+    let transport = HttpTransport::without_tokens(&ca_pems, settings)?;
+    let response = transport
+        .send(WireRequest {
+            method: reqwest::Method::GET,
+            url: metadata_url.clone(),
+            headers: vec![("accept".to_owned(), "application/json".to_owned())],
+            body: bytes::Bytes::new(),
+        })
+        .await?;
+    if !(200..300).contains(&response.status) {
+        return Err(AzureError::Service {
+            status: response.status,
+            code: "MetadataUnavailable".to_owned(),
+            message: format!(
+                "{metadata_url} did not return the cloud's metadata. Check the URL: it should \
+                 be the cloud's Resource Manager, e.g. https://management.local.azurestack.external/"
+            ),
+        });
+    }
+    let text = String::from_utf8_lossy(&response.body);
+    let mut arm_endpoint = metadata_url.clone();
+    arm_endpoint.set_path("/");
+    arm_endpoint.set_query(None);
+    Ok(CloudSettings::from_metadata_for(
+        &text,
+        &arm_endpoint,
+        ca_pems,
+    )?)
+}

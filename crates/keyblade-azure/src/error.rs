@@ -1,0 +1,539 @@
+//! The crate's one error type, with stable codes and messages a user can act on.
+//!
+//! Errors come from three places: keyblade's own transport (refused token host, network,
+//! retries used up), Resource Manager's error envelope
+//! (`{"error": {"code", "message"}}`), and Key Vault's (the same envelope plus
+//! `innererror.code`, which says *why* access was denied). Each SDK generation wraps them
+//! differently; [`AzureError::from_legacy`] and [`AzureError::from_core`] unwrap both.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cloud::CloudMetadataError;
+
+/// Why Key Vault refused a data-plane call (its `innererror.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum KeyVaultDenial {
+    /// Access-policy vault with no entry for the caller.
+    AccessDenied,
+    /// Access-policy vault whose entry for the caller lacks the permission.
+    ForbiddenByPolicy,
+    /// RBAC vault where no role assignment grants the data action.
+    ForbiddenByRbac,
+    /// The vault's firewall does not admit the caller's network.
+    ForbiddenByFirewall,
+    /// A 403 without a recognised reason.
+    Forbidden,
+}
+
+impl KeyVaultDenial {
+    /// Reads Key Vault's `innererror.code` (case-insensitively).
+    pub fn from_inner_code(code: Option<&str>) -> KeyVaultDenial {
+        match code.map(str::to_ascii_lowercase).as_deref() {
+            Some("accessdenied") => KeyVaultDenial::AccessDenied,
+            Some("forbiddenbypolicy") => KeyVaultDenial::ForbiddenByPolicy,
+            Some("forbiddenbyrbac") => KeyVaultDenial::ForbiddenByRbac,
+            Some("forbiddenbyfirewall") => KeyVaultDenial::ForbiddenByFirewall,
+            _ => KeyVaultDenial::Forbidden,
+        }
+    }
+
+    /// Stable identifier, e.g. `forbiddenByRbac`.
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyVaultDenial::AccessDenied => "accessDenied",
+            KeyVaultDenial::ForbiddenByPolicy => "forbiddenByPolicy",
+            KeyVaultDenial::ForbiddenByRbac => "forbiddenByRbac",
+            KeyVaultDenial::ForbiddenByFirewall => "forbiddenByFirewall",
+            KeyVaultDenial::Forbidden => "forbidden",
+        }
+    }
+
+    /// Why, in a sentence, and what to do about it.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            KeyVaultDenial::AccessDenied => {
+                "the vault uses access policies and has none for you. Ask an owner of the vault \
+                 to add an access policy for your account"
+            }
+            KeyVaultDenial::ForbiddenByPolicy => {
+                "your access policy on the vault does not include this permission. Ask an owner \
+                 of the vault to add it to your access policy"
+            }
+            KeyVaultDenial::ForbiddenByRbac => {
+                "the vault uses Azure role-based access control and none of your role \
+                 assignments allows this. Ask an owner for a Key Vault role such as Key Vault \
+                 Crypto Officer (or Key Vault Reader to list keys)"
+            }
+            KeyVaultDenial::ForbiddenByFirewall => {
+                "the vault's firewall does not allow your network address. Add your address to \
+                 the vault's firewall or connect from an allowed network; you can still type a \
+                 key URI"
+            }
+            KeyVaultDenial::Forbidden => "Key Vault refused the call without saying why",
+        }
+    }
+}
+
+impl fmt::Display for KeyVaultDenial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.explanation())
+    }
+}
+
+/// Everything that can go wrong talking to Azure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AzureError {
+    #[error(
+        "keyblade did not send a request to {host}: it would have carried your sign-in token, \
+         and {host} is not a host of the cloud \"{cloud}\". Tokens go only to that cloud's \
+         Resource Manager, sign-in and Key Vault hosts. Check the URL, or connect to the cloud \
+         it belongs to."
+    )]
+    UntrustedTokenHost { host: String, cloud: String },
+
+    #[error(
+        "Could not reach {host}: {reason}. Check the network connection and proxy; for a \
+         private cloud, check that its CA certificate is configured."
+    )]
+    Unreachable { host: String, reason: String },
+
+    #[error("The connection to {host} broke ({reason}). Try again.")]
+    ConnectionLost { host: String, reason: String },
+
+    #[error(
+        "Signing in failed: {reason}. Check the tenant, the client ID and the secret, or sign in \
+         again."
+    )]
+    SignInFailed { reason: String },
+
+    #[error(
+        "You are not allowed to do this: {message} Ask an owner of the resource for a role \
+         that allows it, or sign in as someone who has one."
+    )]
+    AuthorizationFailed { message: String },
+
+    #[error(
+        "Not found ({code}): {message} It may have been deleted or moved; refresh and choose it \
+         again."
+    )]
+    NotFound { code: String, message: String },
+
+    #[error(
+        "Nothing was changed: the resource was modified elsewhere after keyblade read it. \
+         Reload it, review the other change, and save again. ({message})"
+    )]
+    PreconditionFailed { message: String },
+
+    #[error("Azure refused the change because of a conflict ({code}): {message}")]
+    Conflict { code: String, message: String },
+
+    #[error("Azure rejected the request ({code}): {message} Correct the input and try again.")]
+    BadRequest { code: String, message: String },
+
+    #[error(
+        "Azure is {} (HTTP {status}) and still was after {retries} retries. Nothing more was \
+         sent; wait a minute and try again. ({message})",
+        if *status == 429 { "throttling requests" } else { "temporarily unavailable" }
+    )]
+    Throttled {
+        status: u16,
+        retries: u32,
+        message: String,
+    },
+
+    #[error(
+        "The change did not complete: {code}: {message} Azure reports the operation failed; the \
+         resource keeps its previous settings. Fix the cause and save again."
+    )]
+    OperationFailed { code: String, message: String },
+
+    #[error(
+        "The change was canceled before it completed. The resource keeps its previous settings."
+    )]
+    OperationCanceled,
+
+    #[error(
+        "The change was still running after {waited_seconds} s, so keyblade stopped waiting. \
+         Reload the resource in a while to see whether it completed."
+    )]
+    OperationTimedOut { waited_seconds: u64 },
+
+    #[error("You cannot {action} in the key vault \"{vault}\": {reason}. ({message})")]
+    KeyVaultDenied {
+        vault: String,
+        action: String,
+        reason: KeyVaultDenial,
+        message: String,
+    },
+
+    #[error("Key Vault \"{vault}\" answered HTTP {status} ({code}): {message}")]
+    KeyVault {
+        vault: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+
+    #[error("Azure answered HTTP {status} ({code}): {message}")]
+    Service {
+        status: u16,
+        code: String,
+        message: String,
+    },
+
+    #[error(
+        "Azure sent {what} that keyblade could not read: {reason}. This is likely a keyblade \
+         bug or an unsupported API version; please report it."
+    )]
+    InvalidResponse { what: String, reason: String },
+
+    #[error("{what} is not valid: {reason}")]
+    InvalidInput { what: String, reason: String },
+
+    #[error(transparent)]
+    Cloud(#[from] CloudMetadataError),
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl AzureError {
+    /// A stable identifier for the UI, e.g. `azure.preconditionFailed`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AzureError::UntrustedTokenHost { .. } => "azure.untrustedTokenHost",
+            AzureError::Unreachable { .. } => "azure.unreachable",
+            AzureError::ConnectionLost { .. } => "azure.connectionLost",
+            AzureError::SignInFailed { .. } => "azure.signInFailed",
+            AzureError::AuthorizationFailed { .. } => "azure.authorizationFailed",
+            AzureError::NotFound { .. } => "azure.notFound",
+            AzureError::PreconditionFailed { .. } => "azure.preconditionFailed",
+            AzureError::Conflict { .. } => "azure.conflict",
+            AzureError::BadRequest { .. } => "azure.badRequest",
+            AzureError::Throttled { .. } => "azure.throttled",
+            AzureError::OperationFailed { .. } => "azure.operationFailed",
+            AzureError::OperationCanceled => "azure.operationCanceled",
+            AzureError::OperationTimedOut { .. } => "azure.operationTimedOut",
+            AzureError::KeyVaultDenied { .. } => "keyVault.denied",
+            AzureError::KeyVault { .. } => "keyVault.error",
+            AzureError::Service { .. } => "azure.service",
+            AzureError::InvalidResponse { .. } => "azure.invalidResponse",
+            AzureError::InvalidInput { .. } => "azure.invalidInput",
+            AzureError::Cloud(inner) => inner.code(),
+            AzureError::Other(_) => "azure.other",
+        }
+    }
+
+    /// Maps a Resource Manager error response (status and envelope) to a variant.
+    pub fn from_arm_response(status: u16, code: Option<&str>, message: Option<&str>) -> AzureError {
+        let code = code.unwrap_or_default().to_owned();
+        let message = message
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        match (status, code.as_str()) {
+            (401, _) => AzureError::SignInFailed {
+                reason: format!("Resource Manager did not accept the token ({code}): {message}"),
+            },
+            (403, _) | (_, "AuthorizationFailed") | (_, "LinkedAuthorizationFailed") => {
+                AzureError::AuthorizationFailed { message }
+            }
+            (404, _)
+            | (_, "ResourceNotFound")
+            | (_, "ResourceGroupNotFound")
+            | (_, "SubscriptionNotFound") => AzureError::NotFound {
+                code: if code.is_empty() {
+                    "NotFound".to_owned()
+                } else {
+                    code
+                },
+                message,
+            },
+            (412, _) | (_, "PreconditionFailed") => AzureError::PreconditionFailed { message },
+            (409, _) => AzureError::Conflict { code, message },
+            (400, _) => AzureError::BadRequest { code, message },
+            _ => AzureError::Service {
+                status,
+                code,
+                message,
+            },
+        }
+    }
+
+    /// Unwraps an azure_core 0.21 error (the `azure_mgmt_*` crates).
+    pub fn from_legacy(error: azure_core_legacy::Error) -> AzureError {
+        if let Some(own) = find_own(
+            error
+                .get_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        ) {
+            return own;
+        }
+        if let Some(http) = error.as_http_error() {
+            return AzureError::from_arm_response(
+                u16::from(http.status()),
+                http.error_code(),
+                http.error_message(),
+            );
+        }
+        match error.kind() {
+            azure_core_legacy::error::ErrorKind::Credential => AzureError::SignInFailed {
+                reason: chain_text(&error),
+            },
+            azure_core_legacy::error::ErrorKind::HttpResponse { status, error_code } => {
+                AzureError::from_arm_response(u16::from(*status), error_code.as_deref(), None)
+            }
+            azure_core_legacy::error::ErrorKind::DataConversion => AzureError::InvalidResponse {
+                what: "a Resource Manager response".to_owned(),
+                reason: chain_text(&error),
+            },
+            _ => AzureError::Other(chain_text(&error)),
+        }
+    }
+
+    /// Unwraps an azure_core 1.x error (Entra ID, Key Vault).
+    pub fn from_core(error: azure_core::Error) -> AzureError {
+        if let Some(own) = find_own(
+            error
+                .get_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        ) {
+            return own;
+        }
+        match error.kind() {
+            azure_core::error::ErrorKind::HttpResponse {
+                status,
+                error_code,
+                raw_response,
+            } => {
+                let envelope = raw_response
+                    .as_ref()
+                    .map(|raw| ErrorEnvelope::parse(raw.body().as_ref()))
+                    .unwrap_or_default();
+                AzureError::from_arm_response(
+                    u16::from(*status),
+                    envelope.code.as_deref().or(error_code.as_deref()),
+                    envelope.message.as_deref(),
+                )
+            }
+            azure_core::error::ErrorKind::Credential => AzureError::SignInFailed {
+                reason: chain_text(&error),
+            },
+            azure_core::error::ErrorKind::DataConversion => AzureError::InvalidResponse {
+                what: "a response".to_owned(),
+                reason: chain_text(&error),
+            },
+            _ => AzureError::Other(chain_text(&error)),
+        }
+    }
+
+    /// Maps an azure_core 1.x error from a Key Vault call; `action` says what was attempted
+    /// ("list keys"), for the message.
+    pub fn from_key_vault(error: azure_core::Error, vault: &str, action: &str) -> AzureError {
+        if let azure_core::error::ErrorKind::HttpResponse {
+            status,
+            error_code,
+            raw_response,
+        } = error.kind()
+        {
+            let envelope = raw_response
+                .as_ref()
+                .map(|raw| ErrorEnvelope::parse(raw.body().as_ref()))
+                .unwrap_or_default();
+            let status = u16::from(*status);
+            let message = envelope
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("HTTP {status}"));
+            let code = envelope
+                .code
+                .clone()
+                .or_else(|| error_code.clone())
+                .unwrap_or_default();
+            return match status {
+                403 => AzureError::KeyVaultDenied {
+                    vault: vault.to_owned(),
+                    action: action.to_owned(),
+                    reason: KeyVaultDenial::from_inner_code(envelope.inner_code.as_deref()),
+                    message,
+                },
+                401 => AzureError::SignInFailed {
+                    reason: format!("Key Vault \"{vault}\" did not accept the token: {message}"),
+                },
+                404 => AzureError::NotFound { code, message },
+                409 => AzureError::Conflict { code, message },
+                429 | 503 => AzureError::Throttled {
+                    status,
+                    retries: 0,
+                    message,
+                },
+                _ => AzureError::KeyVault {
+                    vault: vault.to_owned(),
+                    status,
+                    code,
+                    message,
+                },
+            };
+        }
+        AzureError::from_core(error)
+    }
+}
+
+/// Azure's error envelope: `{"error": {"code", "message", "innererror": {"code"}}}`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct ErrorEnvelope {
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub inner_code: Option<String>,
+}
+
+impl ErrorEnvelope {
+    pub(crate) fn parse(body: &[u8]) -> ErrorEnvelope {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return ErrorEnvelope::default();
+        };
+        let error = value.get("error").unwrap_or(&value);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        ErrorEnvelope {
+            code: text(error.get("code")),
+            message: text(error.get("message")),
+            inner_code: text(
+                error
+                    .get("innererror")
+                    .or_else(|| error.get("innerError"))
+                    .and_then(|inner| inner.get("code")),
+            ),
+        }
+    }
+}
+
+/// Carries one of our own errors through an SDK's error type, so it can be recovered.
+#[derive(Debug)]
+pub(crate) struct Carried(pub AzureError);
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Carried {}
+
+fn find_own(mut error: Option<&(dyn std::error::Error + 'static)>) -> Option<AzureError> {
+    while let Some(current) = error {
+        if let Some(Carried(own)) = current.downcast_ref::<Carried>() {
+            return Some(own.clone());
+        }
+        if let Some(legacy) = current.downcast_ref::<azure_core_legacy::Error>() {
+            if let Some(own) = find_own(
+                legacy
+                    .get_ref()
+                    .map(|e| e as &(dyn std::error::Error + 'static)),
+            ) {
+                return Some(own);
+            }
+        }
+        if let Some(core) = current.downcast_ref::<azure_core::Error>() {
+            if let Some(own) = find_own(
+                core.get_ref()
+                    .map(|e| e as &(dyn std::error::Error + 'static)),
+            ) {
+                return Some(own);
+            }
+        }
+        error = current.source();
+    }
+    None
+}
+
+fn chain_text(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_envelopes_map_to_variants() {
+        let cases = [
+            (
+                403,
+                Some("AuthorizationFailed"),
+                "azure.authorizationFailed",
+            ),
+            (404, Some("ResourceNotFound"), "azure.notFound"),
+            (404, Some("ResourceGroupNotFound"), "azure.notFound"),
+            (412, Some("PreconditionFailed"), "azure.preconditionFailed"),
+            (409, Some("Conflict"), "azure.conflict"),
+            (400, Some("InvalidRequestContent"), "azure.badRequest"),
+            (
+                401,
+                Some("InvalidAuthenticationToken"),
+                "azure.signInFailed",
+            ),
+            (500, Some("InternalServerError"), "azure.service"),
+            (
+                200,
+                Some("AuthorizationFailed"),
+                "azure.authorizationFailed",
+            ),
+        ];
+        for (status, code, expected) in cases {
+            assert_eq!(
+                AzureError::from_arm_response(status, code, Some("m")).code(),
+                expected,
+                "{status} {code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_vault_inner_codes_name_the_reason() {
+        let body = br#"{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}"#;
+        let envelope = ErrorEnvelope::parse(body);
+        assert_eq!(envelope.code.as_deref(), Some("Forbidden"));
+        assert_eq!(
+            KeyVaultDenial::from_inner_code(envelope.inner_code.as_deref()),
+            KeyVaultDenial::ForbiddenByRbac
+        );
+        for (code, expected) in [
+            ("AccessDenied", KeyVaultDenial::AccessDenied),
+            ("forbiddenbypolicy", KeyVaultDenial::ForbiddenByPolicy),
+            ("ForbiddenByFirewall", KeyVaultDenial::ForbiddenByFirewall),
+            ("Something", KeyVaultDenial::Forbidden),
+        ] {
+            assert_eq!(KeyVaultDenial::from_inner_code(Some(code)), expected);
+        }
+    }
+
+    #[test]
+    fn carried_errors_survive_sdk_wrapping() {
+        let own = AzureError::UntrustedTokenHost {
+            host: "evil.example:443".into(),
+            cloud: "AzureCloud".into(),
+        };
+        let legacy = azure_core_legacy::Error::new(
+            azure_core_legacy::error::ErrorKind::Other,
+            Carried(own.clone()),
+        );
+        assert_eq!(AzureError::from_legacy(legacy), own);
+        let core =
+            azure_core::Error::new(azure_core::error::ErrorKind::Other, Carried(own.clone()));
+        assert_eq!(AzureError::from_core(core), own);
+    }
+}

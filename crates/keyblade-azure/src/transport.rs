@@ -1,0 +1,744 @@
+//! The one HTTP stack every Azure client in keyblade uses, and the token-host guard.
+//!
+//! [`HttpTransport`] is a reqwest 0.13 client (the version azure_core 1.x uses) over rustls
+//! with the `ring` provider, HTTP/1.1. It trusts the platform's roots plus the cloud's extra
+//! CA certificates, resolves `localhost` and `*.localhost` to loopback itself (the system
+//! resolver here does not), and applies [`RetryPolicy`] below both SDK generations, whose
+//! own retries are switched off.
+//!
+//! It is handed to azure_core 1.x as a `Transport` ([`HttpTransport::core_options`]) and to
+//! azure_core 0.21 as `TransportOptions` ([`HttpTransport::legacy_options`]).
+//!
+//! The security invariant: a request carrying `Authorization` is only ever sent to a host of
+//! the active cloud ([`TokenHostGuard`]). It is checked by a per-try pipeline policy in each
+//! azure_core generation, and again in [`HttpTransport`] itself, which every byte passes.
+//!
+//! azure_core 0.21 logs whole requests at debug/trace level, and its `Headers` `Debug`
+//! prints `Authorization` in clear (it redacts every *other* header instead). So the legacy
+//! pipeline swaps the bearer token out of the request before any 0.21 policy runs
+//! ([`LegacyStashBearer`]) and puts it back only in keyblade's own transport policy.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::cloud::CloudSettings;
+use crate::error::{AzureError, Carried, ErrorEnvelope};
+use crate::retry::{AttemptOutcome, RetryAfter, RetryDecision, RetryPolicy};
+
+/// Settings of the HTTP client besides the cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    pub retry: RetryPolicy,
+    pub connect_timeout: Duration,
+    /// Longest wait for response bytes.
+    pub read_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(20),
+            read_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Where bearer tokens may go.
+#[derive(Debug, Clone)]
+pub struct TokenHostGuard {
+    allowed: Option<Arc<CloudSettings>>,
+}
+
+impl TokenHostGuard {
+    /// Tokens only to hosts of this cloud.
+    pub fn for_cloud(cloud: Arc<CloudSettings>) -> TokenHostGuard {
+        TokenHostGuard {
+            allowed: Some(cloud),
+        }
+    }
+
+    /// Tokens nowhere (a client used before sign-in, e.g. to read cloud metadata).
+    pub fn nowhere() -> TokenHostGuard {
+        TokenHostGuard { allowed: None }
+    }
+
+    /// Whether a request to `url` carrying a bearer token may be sent.
+    pub fn check(&self, url: &Url) -> Result<(), AzureError> {
+        match &self.allowed {
+            Some(cloud) if cloud.is_trusted_url(url) => Ok(()),
+            allowed => Err(AzureError::UntrustedTokenHost {
+                host: authority(url),
+                cloud: allowed
+                    .as_ref()
+                    .map_or("(none: not signed in)".to_owned(), |c| c.name().to_owned()),
+            }),
+        }
+    }
+}
+
+/// keyblade's HTTP client. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    retry: RetryPolicy,
+    guard: TokenHostGuard,
+}
+
+impl std::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("retry", &self.retry)
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request, as keyblade's transport sends it.
+#[derive(Debug, Clone)]
+pub struct WireRequest {
+    pub method: reqwest::Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+/// One response, body read whole (Azure's management and Key Vault bodies are small).
+#[derive(Debug, Clone)]
+pub struct WireResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl WireResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl WireRequest {
+    fn carries_token(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+    }
+
+    fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        )
+    }
+}
+
+impl HttpTransport {
+    /// The client for a cloud: trusts its CAs, sends tokens only to its hosts.
+    pub fn for_cloud(
+        cloud: Arc<CloudSettings>,
+        settings: &HttpSettings,
+    ) -> Result<HttpTransport, AzureError> {
+        let client = build_reqwest(cloud.extra_trusted_ca_pems(), settings)?;
+        Ok(HttpTransport {
+            client,
+            retry: settings.retry.clone(),
+            guard: TokenHostGuard::for_cloud(cloud),
+        })
+    }
+
+    /// A client that sends no tokens at all, trusting these extra CAs: for reading a cloud's
+    /// metadata before its settings are known.
+    pub fn without_tokens(
+        extra_ca_pems: &[String],
+        settings: &HttpSettings,
+    ) -> Result<HttpTransport, AzureError> {
+        Ok(HttpTransport {
+            client: build_reqwest(extra_ca_pems, settings)?,
+            retry: settings.retry.clone(),
+            guard: TokenHostGuard::nowhere(),
+        })
+    }
+
+    pub fn guard(&self) -> &TokenHostGuard {
+        &self.guard
+    }
+
+    /// Sends a request, retrying as [`RetryPolicy`] says. Never logs headers or bodies.
+    pub async fn send(&self, request: WireRequest) -> Result<WireResponse, AzureError> {
+        if request.carries_token() {
+            self.guard.check(&request.url)?;
+        }
+        let mut retries = 0u32;
+        loop {
+            let attempt = self.send_once(&request).await;
+            let now = OffsetDateTime::now_utc();
+            let decision = match &attempt {
+                Ok(response) => {
+                    let retry_after = response
+                        .header("retry-after-ms")
+                        .or_else(|| response.header("x-ms-retry-after-ms"))
+                        .map(RetryAfter::Milliseconds)
+                        .or_else(|| response.header("retry-after").map(RetryAfter::Standard));
+                    self.retry.decide(
+                        retries,
+                        AttemptOutcome::Response {
+                            status: response.status,
+                            retry_after,
+                        },
+                        now,
+                    )
+                }
+                Err(AzureError::ConnectionLost { .. }) => self.retry.decide(
+                    retries,
+                    AttemptOutcome::ConnectionLost {
+                        idempotent: request.is_idempotent(),
+                    },
+                    now,
+                ),
+                Err(_) => RetryDecision::Stop,
+            };
+            match decision {
+                RetryDecision::Stop => return attempt,
+                RetryDecision::GiveUp => {
+                    return match attempt {
+                        Ok(response) if matches!(response.status, 429 | 503) => {
+                            Err(AzureError::Throttled {
+                                status: response.status,
+                                retries,
+                                message: ErrorEnvelope::parse(&response.body)
+                                    .message
+                                    .unwrap_or_else(|| "no details given".to_owned()),
+                            })
+                        }
+                        other => other,
+                    };
+                }
+                RetryDecision::RetryAfter(wait) => {
+                    tracing::info!(
+                        method = %request.method,
+                        host = %authority(&request.url),
+                        path = request.url.path(),
+                        outcome = %attempt.as_ref().map_or_else(|e| e.code().to_owned(), |r| r.status.to_string()),
+                        wait_ms = wait.as_millis() as u64,
+                        retry = retries + 1,
+                        "retrying Azure request"
+                    );
+                    tokio::time::sleep(wait).await;
+                    retries += 1;
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, request: &WireRequest) -> Result<WireResponse, AzureError> {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let host = authority(&request.url);
+        let response = builder
+            .body(request.body.clone())
+            .send()
+            .await
+            .map_err(|error| classify_reqwest_error(&host, &error))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                value
+                    .to_str()
+                    .ok()
+                    .map(|value| (name.as_str().to_owned(), value.to_owned()))
+            })
+            .collect();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| classify_reqwest_error(&host, &error))?;
+        tracing::debug!(
+            method = %request.method,
+            host = %host,
+            path = request.url.path(),
+            status,
+            "Azure request"
+        );
+        Ok(WireResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// azure_core 1.x client options: this transport, no SDK retries, and the token-host
+    /// guard as the last per-try policy (after the SDK's own authorization policy).
+    pub fn core_options(&self) -> azure_core::http::ClientOptions {
+        azure_core::http::ClientOptions {
+            transport: Some(azure_core::http::Transport::new(Arc::new(CoreHttpClient(
+                self.clone(),
+            )))),
+            retry: azure_core::http::RetryOptions::none(),
+            per_try_policies: vec![Arc::new(CoreTokenHostGuard(self.guard.clone()))],
+            ..Default::default()
+        }
+    }
+
+    /// azure_core 0.21 transport options wrapping this client as a plain `HttpClient`.
+    /// Prefer [`legacy_options`](Self::legacy_options), which also keeps tokens out of
+    /// 0.21's logs.
+    pub fn legacy_transport(&self) -> azure_core_legacy::TransportOptions {
+        azure_core_legacy::TransportOptions::new(Arc::new(LegacyHttpClient(self.clone())))
+    }
+
+    /// azure_core 0.21 client options for the `azure_mgmt_*` crates: token stashed away from
+    /// 0.21's logging, no SDK retries, the token-host guard per try, and this transport.
+    pub fn legacy_options(&self) -> azure_core_legacy::ClientOptions {
+        azure_core_legacy::ClientOptions::new(
+            azure_core_legacy::TransportOptions::new_custom_policy(Arc::new(
+                LegacyTransportPolicy(self.clone()),
+            )),
+        )
+        .retry(azure_core_legacy::RetryOptions::none())
+        .per_call_policies(vec![
+            Arc::new(LegacyStashBearer) as Arc<dyn azure_core_legacy::Policy>
+        ])
+        .per_retry_policies(vec![Arc::new(LegacyTokenHostGuard(self.guard.clone()))
+            as Arc<dyn azure_core_legacy::Policy>])
+    }
+}
+
+fn build_reqwest(
+    extra_ca_pems: &[String],
+    settings: &HttpSettings,
+) -> Result<reqwest::Client, AzureError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config(extra_ca_pems)?)
+        .dns_resolver(LoopbackAwareResolver)
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.read_timeout)
+        // Azure does not redirect API calls; following one could carry a token elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .map_err(|error| AzureError::Other(format!("could not build the HTTP client: {error}")))
+}
+
+/// rustls with `ring`, the platform's roots plus `extra_ca_pems`, HTTP/1.1.
+fn tls_config(extra_ca_pems: &[String]) -> Result<rustls::ClientConfig, AzureError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let extra_roots = parse_ca_pems(extra_ca_pems)?;
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
+            .map_err(|error| AzureError::InvalidInput {
+                what: "The trusted CA certificates".to_owned(),
+                reason: error.to_string(),
+            })?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| AzureError::Other(format!("TLS setup failed: {error}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Every certificate in each PEM text; a PEM with none is an error (a wrong file).
+pub fn parse_ca_pems(pems: &[String]) -> Result<Vec<CertificateDer<'static>>, AzureError> {
+    let mut roots = Vec::new();
+    for (index, pem) in pems.iter().enumerate() {
+        let before = roots.len();
+        for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            roots.push(certificate.map_err(|error| AzureError::InvalidInput {
+                what: format!("Trusted CA certificate #{}", index + 1),
+                reason: format!("{error}; expected PEM (-----BEGIN CERTIFICATE-----)"),
+            })?);
+        }
+        if roots.len() == before {
+            return Err(AzureError::InvalidInput {
+                what: format!("Trusted CA certificate #{}", index + 1),
+                reason: "it contains no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned(),
+            });
+        }
+    }
+    Ok(roots)
+}
+
+/// The loopback addresses for `localhost` and `*.localhost` (RFC 6761), IPv4 first; `None`
+/// for any other name.
+pub fn loopback_addresses(host: &str) -> Option<[SocketAddr; 2]> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    (host == "localhost" || host.ends_with(".localhost")).then_some([
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+    ])
+}
+
+struct LoopbackAwareResolver;
+
+impl reqwest::dns::Resolve for LoopbackAwareResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            if let Some(addresses) = loopback_addresses(&host) {
+                return Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs);
+            }
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+fn classify_reqwest_error(host: &str, error: &reqwest::Error) -> AzureError {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        reason.push_str(": ");
+        reason.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    if error.is_connect() || error.is_builder() {
+        AzureError::Unreachable {
+            host: host.to_owned(),
+            reason,
+        }
+    } else {
+        AzureError::ConnectionLost {
+            host: host.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// `host:port` of a URL, for messages and the trust check.
+pub(crate) fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => url.as_str().to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// azure_core 1.x
+
+#[derive(Debug)]
+struct CoreHttpClient(HttpTransport);
+
+#[async_trait::async_trait]
+impl azure_core::http::HttpClient for CoreHttpClient {
+    async fn execute_request(
+        &self,
+        request: &azure_core::http::Request,
+    ) -> azure_core::Result<azure_core::http::AsyncRawResponse> {
+        let body = match request.body() {
+            azure_core::http::Body::Bytes(bytes) => bytes.clone(),
+            azure_core::http::Body::SeekableStream(_) => {
+                return Err(core_error(AzureError::Other(
+                    "streamed request bodies are not supported".to_owned(),
+                )));
+            }
+        };
+        let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes())
+            .map_err(|error| core_error(AzureError::Other(error.to_string())))?;
+        let wire = WireRequest {
+            method,
+            url: request.url().clone(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), value.as_str().to_owned()))
+                .collect(),
+            body,
+        };
+        let response = self.0.send(wire).await.map_err(core_error)?;
+        let mut headers = azure_core::http::headers::Headers::new();
+        for (name, value) in response.headers {
+            headers.insert(name, value);
+        }
+        Ok(azure_core::http::AsyncRawResponse::from_bytes(
+            response.status.into(),
+            headers,
+            response.body,
+        ))
+    }
+}
+
+/// The token-host guard for azure_core 1.x pipelines.
+#[derive(Debug)]
+pub struct CoreTokenHostGuard(pub TokenHostGuard);
+
+#[async_trait::async_trait]
+impl azure_core::http::policies::Policy for CoreTokenHostGuard {
+    async fn send(
+        &self,
+        ctx: &azure_core::http::Context,
+        request: &mut azure_core::http::Request,
+        next: &[Arc<dyn azure_core::http::policies::Policy>],
+    ) -> azure_core::http::policies::PolicyResult {
+        let carries_token = request
+            .headers()
+            .get_optional_str(&azure_core::http::headers::AUTHORIZATION)
+            .is_some();
+        if carries_token {
+            self.0.check(request.url()).map_err(core_error)?;
+        }
+        match next.split_first() {
+            Some((first, rest)) => first.send(ctx, request, rest).await,
+            None => Err(core_error(AzureError::Other(
+                "the token-host guard must not be the last policy".to_owned(),
+            ))),
+        }
+    }
+}
+
+pub(crate) fn core_error(error: AzureError) -> azure_core::Error {
+    let kind = match &error {
+        AzureError::Unreachable { .. } => azure_core::error::ErrorKind::Connection,
+        AzureError::ConnectionLost { .. } => azure_core::error::ErrorKind::Io,
+        _ => azure_core::error::ErrorKind::Other,
+    };
+    azure_core::Error::new(kind, Carried(error))
+}
+
+// ---------------------------------------------------------------------------------------
+// azure_core 0.21
+
+#[derive(Debug)]
+struct LegacyHttpClient(HttpTransport);
+
+impl LegacyHttpClient {
+    async fn execute(
+        &self,
+        request: &azure_core_legacy::Request,
+        bearer: Option<&StashedBearer>,
+    ) -> azure_core_legacy::Result<azure_core_legacy::Response> {
+        let body = match request.body() {
+            azure_core_legacy::Body::Bytes(bytes) => bytes.clone(),
+            azure_core_legacy::Body::SeekableStream(_) => {
+                return Err(legacy_error(AzureError::Other(
+                    "streamed request bodies are not supported".to_owned(),
+                )));
+            }
+        };
+        let method = reqwest::Method::from_bytes(request.method().as_ref().as_bytes())
+            .map_err(|error| legacy_error(AzureError::Other(error.to_string())))?;
+        let mut headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .filter(|(name, _)| bearer.is_none() || !is_authorization(name.as_str()))
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_str().to_owned()))
+            .collect();
+        if let Some(StashedBearer(value)) = bearer {
+            headers.push(("authorization".to_owned(), value.clone()));
+        }
+        let wire = WireRequest {
+            method,
+            url: request.url().clone(),
+            headers,
+            body,
+        };
+        let response = self.0.send(wire).await.map_err(legacy_error)?;
+        let status = azure_core_legacy::StatusCode::try_from(response.status).map_err(|_| {
+            legacy_error(AzureError::InvalidResponse {
+                what: "an HTTP status".to_owned(),
+                reason: format!("{} is not a valid status code", response.status),
+            })
+        })?;
+        let mut headers = azure_core_legacy::headers::Headers::new();
+        for (name, value) in response.headers {
+            headers.insert(name, value);
+        }
+        Ok(azure_core_legacy::Response::new(
+            status,
+            headers,
+            Box::pin(azure_core_legacy::BytesStream::new(response.body)),
+        ))
+    }
+}
+
+#[async_trait::async_trait]
+impl azure_core_legacy::HttpClient for LegacyHttpClient {
+    async fn execute_request(
+        &self,
+        request: &azure_core_legacy::Request,
+    ) -> azure_core_legacy::Result<azure_core_legacy::Response> {
+        self.execute(request, None).await
+    }
+}
+
+fn is_authorization(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization")
+}
+
+/// The real `Authorization` value, kept in the pipeline context while the request itself
+/// carries a placeholder.
+struct StashedBearer(String);
+
+const STASHED_PLACEHOLDER: &str = "Bearer [held by keyblade]";
+
+/// Per-call policy: moves the bearer token out of the request into the context.
+#[derive(Debug)]
+struct LegacyStashBearer;
+
+#[async_trait::async_trait]
+impl azure_core_legacy::Policy for LegacyStashBearer {
+    async fn send(
+        &self,
+        ctx: &azure_core_legacy::Context,
+        request: &mut azure_core_legacy::Request,
+        next: &[Arc<dyn azure_core_legacy::Policy>],
+    ) -> azure_core_legacy::PolicyResult {
+        let token = request
+            .headers()
+            .get_optional_string(&azure_core_legacy::headers::AUTHORIZATION)
+            .filter(|value| value != STASHED_PLACEHOLDER);
+        let mut ctx = ctx.clone();
+        if let Some(token) = token {
+            ctx.insert(StashedBearer(token));
+            request.insert_header(
+                azure_core_legacy::headers::AUTHORIZATION,
+                STASHED_PLACEHOLDER,
+            );
+        }
+        legacy_next(&ctx, request, next).await
+    }
+}
+
+/// The token-host guard for azure_core 0.21 pipelines.
+#[derive(Debug)]
+pub struct LegacyTokenHostGuard(pub TokenHostGuard);
+
+#[async_trait::async_trait]
+impl azure_core_legacy::Policy for LegacyTokenHostGuard {
+    async fn send(
+        &self,
+        ctx: &azure_core_legacy::Context,
+        request: &mut azure_core_legacy::Request,
+        next: &[Arc<dyn azure_core_legacy::Policy>],
+    ) -> azure_core_legacy::PolicyResult {
+        let carries_token = ctx.get::<StashedBearer>().is_some()
+            || request
+                .headers()
+                .get_optional_str(&azure_core_legacy::headers::AUTHORIZATION)
+                .is_some();
+        if carries_token {
+            self.0.check(request.url()).map_err(legacy_error)?;
+        }
+        legacy_next(ctx, request, next).await
+    }
+}
+
+/// The transport of keyblade's 0.21 pipelines: puts the stashed token back and sends.
+#[derive(Debug)]
+struct LegacyTransportPolicy(HttpTransport);
+
+#[async_trait::async_trait]
+impl azure_core_legacy::Policy for LegacyTransportPolicy {
+    async fn send(
+        &self,
+        ctx: &azure_core_legacy::Context,
+        request: &mut azure_core_legacy::Request,
+        _next: &[Arc<dyn azure_core_legacy::Policy>],
+    ) -> azure_core_legacy::PolicyResult {
+        LegacyHttpClient(self.0.clone())
+            .execute(request, ctx.get::<StashedBearer>())
+            .await
+    }
+}
+
+async fn legacy_next(
+    ctx: &azure_core_legacy::Context,
+    request: &mut azure_core_legacy::Request,
+    next: &[Arc<dyn azure_core_legacy::Policy>],
+) -> azure_core_legacy::PolicyResult {
+    match next.split_first() {
+        Some((first, rest)) => first.send(ctx, request, rest).await,
+        None => Err(legacy_error(AzureError::Other(
+            "a keyblade policy must not be the last in a pipeline".to_owned(),
+        ))),
+    }
+}
+
+pub(crate) fn legacy_error(error: AzureError) -> azure_core_legacy::Error {
+    let kind = match &error {
+        AzureError::ConnectionLost { .. } | AzureError::Unreachable { .. } => {
+            azure_core_legacy::error::ErrorKind::Io
+        }
+        _ => azure_core_legacy::error::ErrorKind::Other,
+    };
+    azure_core_legacy::Error::new(kind, Carried(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_names_resolve_to_loopback() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "vault.localhost",
+            "kb-demo.vault.localhost",
+            "localhost.",
+        ] {
+            let addresses = loopback_addresses(host).expect(host);
+            assert!(addresses[0].ip().is_loopback() && addresses[0].is_ipv4());
+            assert!(addresses[1].ip().is_loopback() && addresses[1].is_ipv6());
+        }
+        for host in [
+            "localhost.example.com",
+            "notlocalhost",
+            "vault.azure.net",
+            "",
+        ] {
+            assert!(loopback_addresses(host).is_none(), "{host}");
+        }
+    }
+
+    #[test]
+    fn pem_parsing_rejects_text_without_certificates() {
+        assert!(parse_ca_pems(&[]).unwrap().is_empty());
+        let error = parse_ca_pems(&["not a pem".to_owned()]).unwrap_err();
+        assert_eq!(error.code(), "azure.invalidInput");
+    }
+
+    #[test]
+    fn guard_allows_only_cloud_hosts_over_https() {
+        let guard = TokenHostGuard::for_cloud(Arc::new(CloudSettings::azure_cloud()));
+        let ok = |url: &str| guard.check(&Url::parse(url).unwrap()).is_ok();
+        assert!(ok("https://management.azure.com/subscriptions"));
+        assert!(ok("https://myvault.vault.azure.net/keys"));
+        assert!(ok("https://login.microsoftonline.com/t/oauth2/v2.0/token"));
+        assert!(!ok("http://management.azure.com/subscriptions"));
+        assert!(!ok("https://management.azure.com:8443/"));
+        assert!(!ok("https://evil.example/"));
+        assert!(!ok("https://a.b.vault.azure.net/"));
+        let nowhere = TokenHostGuard::nowhere();
+        assert_eq!(
+            nowhere
+                .check(&Url::parse("https://management.azure.com/").unwrap())
+                .unwrap_err()
+                .code(),
+            "azure.untrustedTokenHost"
+        );
+    }
+}
