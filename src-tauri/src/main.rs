@@ -1,1 +1,17 @@
-fn main() { keyblade_app::run() }
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match keyblade_app::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "keyblade could not start: {error}. On Linux, check that WebKitGTK 4.1 is \
+                 installed and a display is available (DISPLAY or WAYLAND_DISPLAY)."
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,118 @@
-fn main() {}
+//! keyblade's developer tasks, run as `cargo xtask <task>` (alias in `.cargo/config.toml`).
+//!
+//! Standard library only, so the tasks build in seconds on a fresh machine and can install
+//! everything else the project needs.
+
+mod app;
+mod e2e;
+mod icons;
+mod prereq;
+mod process;
+mod steps;
+mod test;
+mod xvfb;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+Tasks:
+  demo     Install what is missing, build the UI and the app, and launch keyblade.
+           With no display (no DISPLAY or WAYLAND_DISPLAY) it runs the app under Xvfb,
+           saves a screenshot to artifacts/demo-screenshot.png, and keeps running.
+             --exit-after-screenshot  run under Xvfb, save the screenshot, then stop
+                                      (--screenshot-only is the same)
+             --release                build with optimisations (slower build)
+  test     Run every check: rustfmt, clippy, Rust tests, UI typecheck, lint and tests,
+           and the end-to-end test that drives the real window.
+             --fail-fast              stop at the first failing step
+             --no-install             do not install missing packages or tools
+  e2e      Only the end-to-end test (builds the UI and the app first).
+  icons    Regenerate icons/ from icons/keyblade.svg with the Tauri CLI.
+  help     This text.
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_else(|| "help".to_owned());
+    let options: Vec<String> = args.collect();
+    let result = match task.as_str() {
+        "demo" => demo_options(&options).and_then(|options| app::demo(&options)),
+        "test" => test_options(&options).and_then(|options| test::run(&options)),
+        "e2e" => no_options("e2e", &options).and_then(|()| e2e::run_alone()),
+        "icons" => no_options("icons", &options).and_then(|()| icons::regenerate()),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`.\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo_options(options: &[String]) -> Result<app::DemoOptions, String> {
+    let mut demo = app::DemoOptions::default();
+    for option in options {
+        match option.as_str() {
+            "--exit-after-screenshot" | "--screenshot-only" => demo.exit_after_screenshot = true,
+            "--release" => demo.release = true,
+            other => return Err(format!("`demo` does not take `{other}`.\n\n{HELP}")),
+        }
+    }
+    Ok(demo)
+}
+
+fn test_options(options: &[String]) -> Result<test::TestOptions, String> {
+    let mut test = test::TestOptions::default();
+    for option in options {
+        match option.as_str() {
+            "--fail-fast" => test.fail_fast = true,
+            "--no-install" => test.no_install = true,
+            other => return Err(format!("`test` does not take `{other}`.\n\n{HELP}")),
+        }
+    }
+    Ok(test)
+}
+
+fn no_options(task: &str, options: &[String]) -> Result<(), String> {
+    match options.first() {
+        None => Ok(()),
+        Some(option) => Err(format!("`{task}` takes no options, got `{option}`.")),
+    }
+}
+
+/// The repository root: xtask lives in `<root>/xtask`.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask's manifest is in a subfolder of the repository")
+}
+
+pub fn ui_dir() -> PathBuf {
+    root().join("ui")
+}
+
+/// Cargo's target folder, honouring `CARGO_TARGET_DIR` as cargo does.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
+pub fn artifacts_dir() -> PathBuf {
+    root().join("artifacts")
+}
+
+/// The cargo that runs us (so `cargo +toolchain xtask` keeps the toolchain), else `cargo`.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}

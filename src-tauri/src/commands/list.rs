@@ -1,0 +1,16 @@
+// The one list of the app's IPC commands, as `module::command` under `commands/`.
+//
+// Both `build.rs` (which generates an `allow-*`/`deny-*` permission per command, so a
+// capability must name each one) and `lib.rs` (which registers the handlers) expand
+// this macro, so a command cannot be callable without being subject to the ACL.
+// `include!`d by build.rs: keep it free of anything but this macro.
+macro_rules! with_app_commands {
+    ($callback:ident) => {
+        $callback!(
+            app::app_info,
+            key_uri::validate_key_uri,
+            resources::list_subscriptions,
+            resources::list_resources
+        )
+    };
+}

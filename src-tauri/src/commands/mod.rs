@@ -1,0 +1,10 @@
+//! The `#[tauri::command]`s, one file per area. Each one only translates: IPC arguments
+//! in, a call into `keyblade-core`/`keyblade-azure` or the app state, a DTO or
+//! [`CommandError`](crate::error::CommandError) out.
+
+#[macro_use]
+mod list;
+
+pub mod app;
+pub mod key_uri;
+pub mod resources;

@@ -1,0 +1,188 @@
+//! The few W3C WebDriver commands the tests need, over plain HTTP to tauri-driver.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+/// The key W3C WebDriver uses for element references in JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One running app. Dropping it ends the session, which closes the app.
+pub struct Session {
+    agent: ureq::Agent,
+    /// `{webdriver}/session/{id}`.
+    url: String,
+}
+
+/// A reference to a DOM element in the app's webview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element(String);
+
+impl Session {
+    /// Starts the app at `application` through tauri-driver at `webdriver`.
+    pub fn launch(webdriver: &str, application: &Path) -> Result<Session, String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            // WebDriver reports failures as JSON bodies with 4xx/5xx; read them, don't throw.
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let options = json!({ "application": application });
+        // tauri-driver reads `tauri:options` from `alwaysMatch` and writes the native
+        // driver's options into `desiredCapabilities`, so both are sent.
+        let body = json!({
+            "capabilities": { "alwaysMatch": { "tauri:options": options } },
+            "desiredCapabilities": { "tauri:options": options },
+        });
+        let value = request(
+            &agent,
+            Method::Post,
+            &format!("{webdriver}/session"),
+            Some(body),
+        )?;
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("new session response has no sessionId: {value}"))?;
+        Ok(Session {
+            agent,
+            url: format!("{webdriver}/session/{id}"),
+        })
+    }
+
+    fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, String> {
+        request(&self.agent, method, &format!("{}{path}", self.url), body)
+    }
+
+    /// The first element matching `xpath`, if any.
+    pub fn find(&self, xpath: &str) -> Result<Option<Element>, String> {
+        let found = self.call(
+            Method::Post,
+            "/elements",
+            Some(json!({ "using": "xpath", "value": xpath })),
+        )?;
+        let elements = found
+            .as_array()
+            .ok_or_else(|| format!("find elements returned {found}"))?;
+        match elements.first() {
+            None => Ok(None),
+            Some(element) => element[ELEMENT_KEY]
+                .as_str()
+                .map(|id| Some(Element(id.to_owned())))
+                .ok_or_else(|| format!("not an element reference: {element}")),
+        }
+    }
+
+    /// Waits until an element matches `xpath`; the error names what was awaited.
+    pub fn wait_for(&self, xpath: &str, what: &str, timeout: Duration) -> Result<Element, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(xpath)? {
+                return Ok(element);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{what} did not appear within {}s (XPath {xpath}). The page shows:\n{}",
+                    timeout.as_secs(),
+                    self.page_text().unwrap_or_else(|error| error)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn click(&self, element: &Element) -> Result<(), String> {
+        self.call(
+            Method::Post,
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        )
+        .map(drop)
+    }
+
+    /// The element's rendered text.
+    pub fn text(&self, element: &Element) -> Result<String, String> {
+        let text = self.call(Method::Get, &format!("/element/{}/text", element.0), None)?;
+        text.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("element text is not a string: {text}"))
+    }
+
+    /// A DOM attribute, or `None` when the element does not have it.
+    pub fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>, String> {
+        let value = self.call(
+            Method::Get,
+            &format!("/element/{}/attribute/{name}", element.0),
+            None,
+        )?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Everything the page shows as text, for failure messages.
+    pub fn page_text(&self) -> Result<String, String> {
+        match self.find("//body")? {
+            Some(body) => self.text(&body),
+            None => Ok(String::from("(no body element)")),
+        }
+    }
+
+    /// The whole window as PNG bytes.
+    pub fn screenshot_png(&self) -> Result<Vec<u8>, String> {
+        let encoded = self.call(Method::Get, "/screenshot", None)?;
+        let encoded = encoded
+            .as_str()
+            .ok_or_else(|| format!("screenshot is not a string: {encoded}"))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|error| format!("screenshot is not base64: {error}"))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Ends the session, which closes the app; nothing useful to do if it fails.
+        let _ = request(&self.agent, Method::Delete, &self.url, None);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// One WebDriver call: returns the response's `value`, or the WebDriver error as text.
+fn request(
+    agent: &ureq::Agent,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    let response = match (method, body) {
+        (Method::Get, _) => agent.get(url).call(),
+        (Method::Delete, _) => agent.delete(url).call(),
+        (Method::Post, Some(body)) => agent.post(url).send_json(body),
+        (Method::Post, None) => agent.post(url).send_json(json!({})),
+    };
+    let mut response =
+        response.map_err(|error| format!("WebDriver request {url} failed: {error}"))?;
+    let status = response.status();
+    let json: Value = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_json()
+        .map_err(|error| format!("WebDriver response from {url} is not JSON: {error}"))?;
+    let value = json.get("value").cloned().unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(value)
+    } else {
+        Err(format!(
+            "WebDriver error from {url} ({status}): {} — {}",
+            value["error"].as_str().unwrap_or("unknown error"),
+            value["message"].as_str().unwrap_or_default()
+        ))
+    }
+}

@@ -1,0 +1,194 @@
+//! Installing what the build and the tests need, only when it is missing.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::process::{Cmd, find_on_path};
+
+/// What building a Tauri v2 app on Debian/Ubuntu needs (WebKitGTK 4.1 and friends).
+const BUILD_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+];
+/// A virtual display and a screenshot tool (`import`), for machines without a display.
+const HEADLESS_PACKAGES: &[&str] = &["xvfb", "imagemagick"];
+/// WebKitWebDriver, which tauri-driver drives the app's webview through.
+const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver"];
+
+pub const MIN_NODE_MAJOR: u32 = 20;
+
+#[derive(Clone, Copy)]
+pub struct Needs {
+    pub headless: bool,
+    pub e2e: bool,
+}
+
+/// System packages (Debian/Ubuntu), Node and the UI's npm packages.
+pub fn ensure_all(needs: Needs) -> Result<(), String> {
+    ensure_system_packages(needs)?;
+    ensure_node()?;
+    ensure_npm_packages()
+}
+
+pub fn ensure_system_packages(needs: Needs) -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        println!(
+            "Not Linux: system packages are not installed automatically (see README.md, \
+             Prerequisites)."
+        );
+        return Ok(());
+    }
+    let mut wanted: Vec<&str> = BUILD_PACKAGES.to_vec();
+    if needs.headless || needs.e2e {
+        wanted.extend(HEADLESS_PACKAGES);
+    }
+    if needs.e2e {
+        wanted.extend(E2E_PACKAGES);
+    }
+    if find_on_path("dpkg-query").is_none() || find_on_path("apt-get").is_none() {
+        println!(
+            "This Linux has no apt-get, so nothing is installed automatically. Install the \
+             equivalents of these Debian packages with your package manager: {}",
+            wanted.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|package| !is_installed(package))
+        .collect();
+    if missing.is_empty() {
+        println!("System packages: all {} present.", wanted.len());
+        return Ok(());
+    }
+    println!("Installing missing system packages: {}", missing.join(" "));
+    let sudo = sudo_prefix()?;
+    apt(&sudo, &["update"])?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&sudo, &install)
+}
+
+fn is_installed(package: &str) -> bool {
+    std::process::Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|output| {
+            String::from_utf8_lossy(&output.stdout).trim() == "install ok installed"
+        })
+}
+
+/// Empty when root; `sudo` (non-interactive in CI) otherwise.
+fn sudo_prefix() -> Result<Vec<&'static str>, String> {
+    let uid = Cmd::new("id", &["-u"]).output()?;
+    if uid.trim() == "0" {
+        return Ok(Vec::new());
+    }
+    if find_on_path("sudo").is_none() {
+        return Err(
+            "installing system packages needs root, and `sudo` is not available: run \
+                    the command as root or install the packages listed above yourself"
+                .to_owned(),
+        );
+    }
+    // With no one to type a password (CI), fail at once instead of waiting for one.
+    Ok(if std::env::var_os("CI").is_some() {
+        vec!["sudo", "-n"]
+    } else {
+        vec!["sudo"]
+    })
+}
+
+fn apt(sudo: &[&str], args: &[&str]) -> Result<(), String> {
+    let mut argv: Vec<&str> = sudo.to_vec();
+    argv.push("apt-get");
+    argv.extend(args);
+    let (program, rest) = argv.split_first().ok_or("empty apt command")?;
+    Cmd::new(program, rest)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
+}
+
+pub fn ensure_node() -> Result<(), String> {
+    let version = Cmd::new("node", &["--version"]).output().map_err(|_| {
+        format!(
+            "Node.js {MIN_NODE_MAJOR} or newer is needed to build the UI and was not found. \
+             Install it from https://nodejs.org (or your package manager), then run this again."
+        )
+    })?;
+    let major = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|major| major.parse::<u32>().ok());
+    match major {
+        Some(major) if major >= MIN_NODE_MAJOR => {
+            println!("Node.js {}: OK.", version.trim());
+            Ok(())
+        }
+        _ => Err(format!(
+            "Node.js {} is too old: the UI's build tools need {MIN_NODE_MAJOR} or newer. \
+             Install a newer Node.js from https://nodejs.org, then run this again.",
+            version.trim()
+        )),
+    }
+}
+
+/// `npm ci` when `ui/node_modules` is missing or older than `ui/package-lock.json`.
+pub fn ensure_npm_packages() -> Result<(), String> {
+    let ui = crate::ui_dir();
+    let installed = modified(ui.join("node_modules/.package-lock.json"));
+    let locked = modified(ui.join("package-lock.json"));
+    match (installed, locked) {
+        (Some(installed), Some(locked)) if installed >= locked => {
+            println!("UI npm packages: up to date.");
+            Ok(())
+        }
+        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"]).run(),
+    }
+}
+
+fn modified(path: PathBuf) -> Option<SystemTime> {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+/// The `tauri-driver` to use: on PATH, in cargo's bin folder, or freshly installed there.
+pub fn ensure_tauri_driver(install: bool) -> Result<PathBuf, String> {
+    if let Some(path) = find_tauri_driver() {
+        println!("tauri-driver: {}", path.display());
+        return Ok(path);
+    }
+    if !install {
+        return Err(
+            "tauri-driver is not installed; run `cargo install tauri-driver --locked \
+                    --version ^2` (or drop --no-install)"
+                .to_owned(),
+        );
+    }
+    // 3.0 alphas are published; pin the 2.x line that matches Tauri 2.
+    Cmd::cargo(&["install", "tauri-driver", "--locked", "--version", "^2"]).run()?;
+    find_tauri_driver().ok_or_else(|| {
+        "tauri-driver was installed but is neither on PATH nor in cargo's bin folder".to_owned()
+    })
+}
+
+fn find_tauri_driver() -> Option<PathBuf> {
+    find_on_path("tauri-driver").or_else(|| {
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+        let candidate = cargo_home
+            .join("bin")
+            .join(format!("tauri-driver{}", std::env::consts::EXE_SUFFIX));
+        candidate.is_file().then_some(candidate)
+    })
+}

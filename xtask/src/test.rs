@@ -1,0 +1,83 @@
+//! `cargo xtask test`: every check the project has, in one command.
+
+use crate::app;
+use crate::e2e;
+use crate::prereq::{self, Needs};
+use crate::process::Cmd;
+use crate::steps::Steps;
+
+#[derive(Default)]
+pub struct TestOptions {
+    pub fail_fast: bool,
+    pub no_install: bool,
+}
+
+pub fn run(options: &TestOptions) -> Result<(), String> {
+    let mut steps = Steps::new(8);
+    let e2e_unsupported = e2e::unsupported_here();
+    let mut tauri_driver = None;
+    let ready = steps.run("Install missing prerequisites", || {
+        if options.no_install {
+            prereq::ensure_node()?;
+        } else {
+            prereq::ensure_all(Needs {
+                headless: e2e_unsupported.is_none(),
+                e2e: e2e_unsupported.is_none(),
+            })?;
+        }
+        if e2e_unsupported.is_none() {
+            tauri_driver = Some(prereq::ensure_tauri_driver(!options.no_install)?);
+        }
+        Ok(())
+    });
+    if !ready {
+        return steps.finish();
+    }
+
+    type Check = (&'static str, fn() -> Result<(), String>);
+    let checks: [Check; 6] = [
+        ("rustfmt (cargo fmt --all --check)", || {
+            Cmd::cargo(&["fmt", "--all", "--check"]).run()
+        }),
+        ("clippy (-D warnings, all targets)", || {
+            Cmd::cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .run()
+        }),
+        ("Rust tests (cargo test --workspace)", || {
+            Cmd::cargo(&["test", "--workspace", "--exclude", "keyblade-e2e"]).run()
+        }),
+        ("UI typecheck (tsc --noEmit)", || {
+            Cmd::npm(&["run", "typecheck"]).run()
+        }),
+        ("UI lint (eslint)", || Cmd::npm(&["run", "lint"]).run()),
+        ("UI tests (vitest)", || Cmd::npm(&["run", "test"]).run()),
+    ];
+    for (name, check) in checks {
+        if !steps.run(name, check) && options.fail_fast {
+            return steps.finish();
+        }
+    }
+
+    match (e2e_unsupported, tauri_driver) {
+        (Some(why), _) => steps.skip("End-to-end test", why),
+        (None, Some(driver)) => {
+            steps.run(
+                "End-to-end test (build UI and app, drive the window)",
+                || {
+                    app::build_ui()?;
+                    let executable = app::build_app(false)?;
+                    e2e::run(&executable, &driver)
+                },
+            );
+        }
+        (None, None) => steps.skip("End-to-end test", "tauri-driver is not available"),
+    }
+    steps.finish()
+}
