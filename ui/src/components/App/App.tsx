@@ -1,4 +1,4 @@
-import { FluentProvider, mergeClasses } from '@fluentui/react-components';
+import { FluentProvider } from '@fluentui/react-components';
 import { NotificationsProvider } from '../../state/notifications';
 import { SessionProvider } from '../../state/session';
 import { themeFor, useOsColorScheme } from '../../theme';
@@ -11,7 +11,7 @@ export function App(props: AppShellProps) {
   const styles = useAppStyles();
   const scheme = useOsColorScheme();
   return (
-    <FluentProvider theme={themeFor(scheme)} className={mergeClasses(styles.root, styles[scheme])}>
+    <FluentProvider theme={themeFor(scheme)} className={styles[scheme]}>
       <SessionProvider>
         <NotificationsProvider>
           <AppShell {...props} />

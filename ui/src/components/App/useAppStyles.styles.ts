@@ -7,10 +7,9 @@ export const useGlobalStyles = makeStaticStyles({
   },
 });
 
+// FluentProvider copies its classes to the portal nodes that hold drawers and tooltips, so nothing
+// here may size or position it: a full-height portal node would cover the app.
 export const useAppStyles = makeStyles({
-  root: {
-    height: '100%',
-  },
   // Native scrollbars and form controls follow the theme too.
   light: { colorScheme: 'light' },
   dark: { colorScheme: 'dark' },

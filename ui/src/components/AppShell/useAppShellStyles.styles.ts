@@ -1,15 +1,17 @@
 import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
 
 export const useAppShellStyles = makeStyles({
+  // Header and banner take what they need; the menu and the blade share the rest and scroll inside it.
   root: {
-    display: 'grid',
-    gridTemplateRows: 'auto auto minmax(0, 1fr)',
+    display: 'flex',
+    flexDirection: 'column',
     height: '100vh',
     overflow: 'hidden',
   },
   body: {
     display: 'grid',
     gridTemplateColumns: 'auto minmax(0, 1fr)',
+    flexGrow: 1,
     minHeight: 0,
   },
   main: {

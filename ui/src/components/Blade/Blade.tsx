@@ -21,12 +21,12 @@ export function Blade({ bladeTitle, resourceName, resourceType, commands, childr
   const title = resourceName === undefined ? bladeTitle : `${resourceName} | ${bladeTitle}`;
   return (
     <section className={styles.root} aria-labelledby={titleId}>
-      <header className={styles.header}>
+      <div className={styles.header}>
         <h1 id={titleId} className={styles.title}>
           {title}
         </h1>
         {resourceType !== undefined && <p className={styles.subtitle}>{resourceType}</p>}
-      </header>
+      </div>
       <Toolbar className={styles.toolbar} aria-label={`${bladeTitle} commands`}>
         {commands}
       </Toolbar>

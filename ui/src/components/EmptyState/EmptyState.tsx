@@ -15,7 +15,7 @@ export interface EmptyStateProps {
 export function EmptyState({ icon, title, description, actions }: EmptyStateProps) {
   const styles = useEmptyStateStyles();
   return (
-    <section className={styles.root} aria-label={title}>
+    <div className={styles.root}>
       {icon !== undefined && (
         <span className={styles.icon} aria-hidden="true">
           {icon}
@@ -24,6 +24,6 @@ export function EmptyState({ icon, title, description, actions }: EmptyStateProp
       <h2 className={styles.title}>{title}</h2>
       {description !== undefined && <p className={styles.description}>{description}</p>}
       {actions !== undefined && <div className={styles.actions}>{actions}</div>}
-    </section>
+    </div>
   );
 }

@@ -8,7 +8,7 @@ import {
   NavSubItemGroup,
   type OnNavItemSelectData,
 } from '@fluentui/react-components';
-import { HomeRegular, SettingsRegular } from '@fluentui/react-icons';
+import { Home20Regular, Settings20Regular } from '@fluentui/react-icons';
 import { bladeTitles, settingsBlades, type BladeId } from '../../model/blades';
 import { useResourceMenuStyles } from './useResourceMenuStyles.styles';
 
@@ -38,16 +38,17 @@ export function ResourceMenu({ selected, onSelect }: ResourceMenuProps) {
       open
       aria-label="Resource menu"
       selectedValue={selected}
-      {...(settingsBlades.includes(selected) ? { selectedCategoryValue: settingsCategory } : {})}
+      // Always controlled (an empty string selects no category): switching to uncontrolled would reset it.
+      selectedCategoryValue={settingsBlades.includes(selected) ? settingsCategory : ''}
       defaultOpenCategories={[settingsCategory]}
       onNavItemSelect={onNavItemSelect}
     >
       <NavDrawerBody>
-        <NavItem value="overview" icon={<HomeRegular />}>
+        <NavItem value="overview" icon={<Home20Regular />}>
           {bladeTitles.overview}
         </NavItem>
         <NavCategory value={settingsCategory}>
-          <NavCategoryItem icon={<SettingsRegular />}>Settings</NavCategoryItem>
+          <NavCategoryItem icon={<Settings20Regular />}>Settings</NavCategoryItem>
           <NavSubItemGroup>
             {settingsBlades.map((blade) => (
               <NavSubItem key={blade} value={blade}>
