@@ -170,15 +170,15 @@ impl FaultRules {
             regex_lite::Regex::new(regex)
                 .map_err(|e| format!("pathRegex is not a valid regular expression: {e}"))?;
         }
-        if let FaultEffect::Status { status, .. } = rule.effect {
-            if !(400..=599).contains(&status) {
-                return Err(format!("status {status} is not an error status (400-599)"));
-            }
+        if let FaultEffect::Status { status, .. } = rule.effect
+            && !(400..=599).contains(&status)
+        {
+            return Err(format!("status {status} is not an error status (400-599)"));
         }
-        if let Some(p) = rule.probability {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(format!("probability {p} is outside 0..=1"));
-            }
+        if let Some(p) = rule.probability
+            && !(0.0..=1.0).contains(&p)
+        {
+            return Err(format!("probability {p} is outside 0..=1"));
         }
         self.next_id += 1;
         rule.id = self.next_id;

@@ -13,6 +13,11 @@
 //! JSON Azure returns, and the Key Vault data plane reads a vault's access policies,
 //! RBAC flag and network rules from the `Microsoft.KeyVault/vaults` resource.
 
+// Handlers return `Result<Response, Response>`: the error is a complete HTTP
+// answer, produced once per request, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
 pub mod arm;
 pub mod clock;
 pub mod cmk;
@@ -20,6 +25,11 @@ pub mod entra;
 pub mod faults;
 pub mod http;
 pub mod keyvault;
+pub mod persist;
 pub mod rbac;
 pub mod scenario;
+pub mod server;
+pub mod tls;
 pub mod world;
+
+pub use server::{DEMO, DemoCredentials, RunningSandbox, Sandbox, SandboxConfig};

@@ -115,14 +115,21 @@ pub struct AuthCode {
     pub code: String,
     pub client_id: String,
     pub redirect_uri: String,
-    /// PKCE S256 challenge; `None` when the client sent no challenge.
+    /// PKCE challenge; `None` when the client sent no challenge.
     pub code_challenge: Option<String>,
+    /// `S256` or `plain` (the default when a challenge comes without a method).
+    #[serde(default)]
+    pub code_challenge_method: Option<String>,
     pub tenant_id: String,
     pub user_object_id: String,
     pub scope: String,
     pub nonce: Option<String>,
     /// Wall-clock Unix seconds.
     pub expires_at: i64,
+    /// Codes are single-use; a redeemed code is kept until it expires so a
+    /// second redemption gets Entra's "already redeemed" error.
+    #[serde(default)]
+    pub redeemed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -127,7 +127,7 @@ impl TokenSigningKey {
         let verifier = VerifyingKey::<Sha256>::new(key.to_public_key());
         let signing_input_len = header_len(token);
         verifier
-            .verify(token[..signing_input_len].as_bytes(), &signature)
+            .verify(&token.as_bytes()[..signing_input_len], &signature)
             .map_err(|_| JwtError::BadSignature)?;
         match decode_json(payload)? {
             Value::Object(claims) => Ok(claims),

@@ -3,9 +3,11 @@
 pub mod authz;
 pub mod crypto;
 pub mod rotation;
+mod routes;
 pub mod store;
 
 pub use authz::{Denial, KeyOperation, NetworkOrigin, authorize, authorize_on_key};
+pub use routes::{handle, is_supported_api_version};
 pub use store::{KeyStoreError, KeyType, KeyVersion, NewKey, StoredKey, VaultData};
 
 use crate::world::World;

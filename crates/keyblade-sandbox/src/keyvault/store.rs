@@ -482,6 +482,13 @@ impl VaultData {
             })
     }
 
+    /// Puts a deleted key (back) into the deleted-keys collection.
+    pub fn insert_deleted(&mut self, vault: &str, deleted: DeletedKey) {
+        self.vault_mut(vault)
+            .deleted
+            .insert(deleted.key.name.to_ascii_lowercase(), deleted);
+    }
+
     /// Purges deleted keys whose scheduled purge date has passed.
     pub fn purge_due(&mut self, now: i64) {
         for vault in self.vaults.values_mut() {
@@ -497,12 +504,12 @@ impl VaultData {
         expiry_time: Option<String>,
         now: i64,
     ) -> Result<&RotationPolicy, KeyStoreError> {
-        if let Some(expiry) = expiry_time.as_deref() {
-            if super::rotation::parse_iso_duration(expiry).is_none() {
-                return Err(KeyStoreError::BadParameter(format!(
-                    "The expiry time '{expiry}' is not an ISO 8601 duration such as P90D or P2Y."
-                )));
-            }
+        if let Some(expiry) = expiry_time.as_deref()
+            && super::rotation::parse_iso_duration(expiry).is_none()
+        {
+            return Err(KeyStoreError::BadParameter(format!(
+                "The expiry time '{expiry}' is not an ISO 8601 duration such as P90D or P2Y."
+            )));
         }
         for action in &lifetime_actions {
             let (LifetimeTrigger::TimeAfterCreate(d) | LifetimeTrigger::TimeBeforeExpiry(d)) =
@@ -685,12 +692,12 @@ const JWK_OPERATIONS: &[&str] = &[
 
 fn validate_spec(spec: &NewKey) -> Result<(), KeyStoreError> {
     if spec.kty.is_rsa() {
-        if let Some(size) = spec.key_size {
-            if ![2048, 3072, 4096].contains(&size) {
-                return Err(KeyStoreError::BadParameter(format!(
-                    "The key size {size} is not supported. Use 2048, 3072 or 4096 for RSA keys."
-                )));
-            }
+        if let Some(size) = spec.key_size
+            && ![2048, 3072, 4096].contains(&size)
+        {
+            return Err(KeyStoreError::BadParameter(format!(
+                "The key size {size} is not supported. Use 2048, 3072 or 4096 for RSA keys."
+            )));
         }
     } else {
         let curve = spec.curve.as_deref().unwrap_or("P-256");
@@ -701,13 +708,13 @@ fn validate_spec(spec: &NewKey) -> Result<(), KeyStoreError> {
             )));
         }
     }
-    if let Some(ops) = &spec.key_ops {
-        if let Some(bad) = ops.iter().find(|op| !JWK_OPERATIONS.contains(&op.as_str())) {
-            return Err(KeyStoreError::BadParameter(format!(
-                "Invalid key operation '{bad}'. Valid operations are: {}.",
-                JWK_OPERATIONS.join(", ")
-            )));
-        }
+    if let Some(ops) = &spec.key_ops
+        && let Some(bad) = ops.iter().find(|op| !JWK_OPERATIONS.contains(&op.as_str()))
+    {
+        return Err(KeyStoreError::BadParameter(format!(
+            "Invalid key operation '{bad}'. Valid operations are: {}.",
+            JWK_OPERATIONS.join(", ")
+        )));
     }
     Ok(())
 }

@@ -1,0 +1,149 @@
+//! `--state FILE`: the world and the CA as JSON, written atomically (a temporary
+//! file, then a rename) shortly after each mutating request.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::tls::CertificateAuthority;
+use crate::world::World;
+
+const FORMAT_VERSION: u32 = 1;
+/// Mutations closer together than this are written once.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+
+#[derive(Serialize)]
+struct StateFileOut<'a> {
+    format: u32,
+    ca: &'a CertificateAuthority,
+    world: &'a World,
+}
+
+#[derive(Deserialize)]
+struct StateFileIn {
+    format: u32,
+    ca: CertificateAuthority,
+    world: World,
+}
+
+/// Reads a state file; `Ok(None)` when it does not exist. The world's
+/// endpoints are moved to `port`, rewriting stored URLs that named the old port.
+pub fn load(path: &Path, port: u16) -> Result<Option<(World, CertificateAuthority)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "could not read the state file {}: {e}",
+                path.display()
+            ));
+        }
+    };
+    let state: StateFileIn = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "the state file {} is not a sandbox state ({e}); move it away or pass another --state path",
+            path.display()
+        )
+    })?;
+    if state.format != FORMAT_VERSION {
+        return Err(format!(
+            "the state file {} has format {}, this sandbox reads format {FORMAT_VERSION}; move it away to start afresh",
+            path.display(),
+            state.format
+        ));
+    }
+    let mut world = state.world;
+    let old_port = world.endpoints.port;
+    if old_port != port {
+        world = move_to_port(&world, old_port, port)?;
+    }
+    world.clock.resume_not_before_wall_clock();
+    Ok(Some((world, state.ca)))
+}
+
+/// Rewrites `localhost:OLD` (and so `*.vault.localhost:OLD`) to the new port
+/// everywhere in the stored JSON: resources keep vault URIs and key identifiers.
+fn move_to_port(world: &World, old: u16, new: u16) -> Result<World, String> {
+    let text = serde_json::to_string(world)
+        .map_err(|e| format!("could not re-serialise the state: {e}"))?;
+    let pattern = regex_lite::Regex::new(&format!(r"localhost:{old}([^0-9]|$)"))
+        .map_err(|e| format!("internal error building the port pattern: {e}"))?;
+    let rewritten = pattern.replace_all(&text, format!("localhost:{new}${{1}}").as_str());
+    let mut world: World = serde_json::from_str(&rewritten)
+        .map_err(|e| format!("could not move the state to port {new}: {e}"))?;
+    world.endpoints.port = new;
+    Ok(world)
+}
+
+pub fn save(path: &Path, world: &World, ca: &CertificateAuthority) -> Result<(), String> {
+    write_atomically(path, &serialise(world, ca)?)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state.json".to_owned());
+    let temp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    std::fs::write(&temp, bytes).map_err(|e| format!("could not write {}: {e}", temp.display()))?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("could not replace {}: {e}", path.display())
+    })
+}
+
+/// Writes the state in the background after mutations, debounced.
+#[derive(Debug, Clone)]
+pub struct Persister {
+    pub path: PathBuf,
+    dirty: Arc<Notify>,
+}
+
+impl Persister {
+    pub fn new(path: PathBuf) -> Self {
+        Persister {
+            path,
+            dirty: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn mark_dirty(&self) {
+        self.dirty.notify_one();
+    }
+
+    /// Runs until the task is aborted; `snapshot` serialises the state under the lock.
+    pub async fn run<F>(self, snapshot: F)
+    where
+        F: Fn() -> Result<Vec<u8>, String> + Send + Sync + 'static,
+    {
+        let snapshot = Arc::new(snapshot);
+        loop {
+            self.dirty.notified().await;
+            tokio::time::sleep(DEBOUNCE).await;
+            let snapshot = snapshot.clone();
+            let path = self.path.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                snapshot().and_then(|bytes| write_atomically(&path, &bytes))
+            })
+            .await;
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("keyblade-sandbox: {e}"),
+                Err(e) => eprintln!("keyblade-sandbox: the state writer failed: {e}"),
+            }
+        }
+    }
+}
+
+/// The bytes `save` writes, for the background writer.
+pub fn serialise(world: &World, ca: &CertificateAuthority) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(&StateFileOut {
+        format: FORMAT_VERSION,
+        ca,
+        world,
+    })
+    .map_err(|e| format!("could not serialise the state: {e}"))
+}
