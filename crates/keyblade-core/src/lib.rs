@@ -1,8 +1,11 @@
 //! keyblade's domain logic: pure functions and validated types, no I/O, no clock, no
 //! network. The Tauri shell and the Azure client crate call into it.
 
+pub mod arm_id;
 pub mod key_uri;
+pub mod preflight;
 
+pub use arm_id::{ResourceId, ResourceIdError};
 pub use key_uri::{
     InvalidVaultSuffix, KeyUri, KeyUriError, KeyUriKind, KeyVersion, NameProblem, PortRule,
     Rotation, VaultKind, VaultSuffix, VaultSuffixes, VersionProblem,

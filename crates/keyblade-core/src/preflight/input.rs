@@ -1,0 +1,290 @@
+//! What the planner is told: the resource as it is, what the user wants, and facts
+//! gathered about the key, the vault and the identity.
+//!
+//! The shapes follow Azure's JSON (field names in camelCase as ARM and Key Vault return
+//! them) but are keyblade's own, so this crate depends on no Azure SDK. The caller fills
+//! them from ARM and Key Vault responses; timestamps are `time` values (Key Vault's epoch
+//! seconds converted by the caller).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::arm_id::ResourceId;
+use crate::key_uri::KeyUri;
+
+/// The kinds of resource whose encryption keyblade manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceKind {
+    ContainerRegistry,
+    CognitiveServicesAccount,
+    StorageAccount,
+}
+
+impl ResourceKind {
+    /// The ARM type, e.g. `Microsoft.ContainerRegistry/registries`.
+    pub fn arm_type(self) -> &'static str {
+        match self {
+            ResourceKind::ContainerRegistry => "Microsoft.ContainerRegistry/registries",
+            ResourceKind::CognitiveServicesAccount => "Microsoft.CognitiveServices/accounts",
+            ResourceKind::StorageAccount => "Microsoft.Storage/storageAccounts",
+        }
+    }
+
+    /// How the UI and messages name it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ResourceKind::ContainerRegistry => "container registry",
+            ResourceKind::CognitiveServicesAccount => "Azure AI services account",
+            ResourceKind::StorageAccount => "storage account",
+        }
+    }
+}
+
+/// The resource whose encryption is being changed, as ARM describes it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceState {
+    pub kind: ResourceKind,
+    pub id: ResourceId,
+    /// The tenant of the resource's subscription.
+    pub tenant_id: String,
+    /// `sku.name`, e.g. `Premium`.
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default)]
+    pub identity: ResourceIdentity,
+    pub encryption: CurrentEncryption,
+}
+
+/// The managed identities attached to the resource (ARM's `identity` block).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceIdentity {
+    /// Present when `identity.type` includes `SystemAssigned`.
+    #[serde(default)]
+    pub system_assigned: Option<SystemAssignedIdentity>,
+    /// `identity.userAssignedIdentities`, one entry per attached identity.
+    #[serde(default)]
+    pub user_assigned: Vec<UserAssignedIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemAssignedIdentity {
+    pub principal_id: String,
+    pub tenant_id: String,
+}
+
+/// A user-assigned identity: its resource ID and the IDs Entra gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAssignedIdentity {
+    pub resource_id: ResourceId,
+    pub principal_id: String,
+    pub client_id: String,
+    /// Known from the identity resource itself; ARM's `userAssignedIdentities` map on
+    /// the resource does not carry it.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+}
+
+/// The resource's encryption now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "status"
+)]
+pub enum CurrentEncryption {
+    /// Microsoft-managed keys (ACR: `encryption.status` = `disabled`).
+    ServiceManaged,
+    CustomerManaged {
+        /// `keyVaultProperties.keyIdentifier` as ARM returns it (not re-validated: it is
+        /// what is configured, even if keyblade would reject it as input).
+        key_uri: String,
+        /// `keyVaultProperties.versionedKeyIdentifier`: the version in use.
+        #[serde(default)]
+        versioned_key_uri: Option<String>,
+        /// ACR: `keyVaultProperties.identity`, a user-assigned identity's client ID or
+        /// the reserved word `system`.
+        identity: String,
+    },
+}
+
+/// Which identity the resource should use to reach the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum IdentityChoice {
+    SystemAssigned,
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        resource_id: ResourceId,
+    },
+}
+
+/// What the user asked for in the Encryption blade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredEncryption {
+    pub key_uri: KeyUri,
+    pub identity: IdentityChoice,
+    /// Set when the user asked keyblade to grant the identity access to the key.
+    #[serde(default)]
+    pub grant_access: Option<GrantAccess>,
+}
+
+/// The user's request to grant access, with what a pure planner cannot make itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantAccess {
+    /// A fresh GUID to name a new role assignment (ARM requires the caller to pick it);
+    /// used only for vaults with the RBAC permission model.
+    pub role_assignment_name: String,
+}
+
+/// Everything looked up about the key, its vault and the identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facts {
+    pub key: KeyLookup,
+    /// The vault (or Managed HSM) resource holding the key; `None` when it could not be
+    /// found in the subscriptions the user can read.
+    #[serde(default)]
+    pub vault: Option<VaultFacts>,
+    /// The chosen user-assigned identity, read from its own resource (needed when it is
+    /// not attached to the resource yet).
+    #[serde(default)]
+    pub user_assigned_identity: Option<UserAssignedIdentity>,
+    /// Role assignments listed for the vault's scope (`…/roleAssignments?$filter=atScope()`
+    /// or by principal), including inherited ones.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Definitions of the roles those assignments name. Built-in Key Vault roles keyblade
+    /// knows need not be listed.
+    #[serde(default)]
+    pub role_definitions: Vec<RoleDefinition>,
+}
+
+/// The outcome of reading the key from Key Vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "status")]
+pub enum KeyLookup {
+    Found(KeyDetails),
+    /// Key Vault answered 404 for the key (or for the version).
+    NotFound,
+    /// The key could not be read (no permission to read it, firewall, network); the
+    /// reason is shown to the user.
+    Unreadable {
+        reason: String,
+    },
+}
+
+/// The key version the URI resolves to (the current version for an unversioned URI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyDetails {
+    /// `key.kid`: always versioned.
+    pub kid: String,
+    /// `key.kty`: `RSA`, `RSA-HSM`, `EC`, `oct-HSM`, …
+    pub kty: String,
+    /// `key.key_ops`.
+    #[serde(default)]
+    pub key_ops: Vec<String>,
+    /// `attributes.enabled`.
+    pub enabled: bool,
+    /// `attributes.nbf`.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub not_before: Option<OffsetDateTime>,
+    /// `attributes.exp`.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires: Option<OffsetDateTime>,
+    /// The version of the key's current (latest) version, from `GET /keys/{name}`.
+    #[serde(default)]
+    pub latest_version: Option<String>,
+}
+
+/// The vault (`Microsoft.KeyVault/vaults`) or Managed HSM (`Microsoft.KeyVault/managedHSMs`)
+/// resource, flattened from its `properties`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultFacts {
+    pub id: ResourceId,
+    pub tenant_id: String,
+    /// `enableRbacAuthorization`; Managed HSMs always use their own local RBAC.
+    #[serde(default)]
+    pub enable_rbac_authorization: bool,
+    #[serde(default)]
+    pub access_policies: Vec<AccessPolicy>,
+    /// `enableSoftDelete`; ARM omits it on old vaults, where it defaults to on since 2020.
+    #[serde(default)]
+    pub enable_soft_delete: Option<bool>,
+    /// `enablePurgeProtection`; omitted means off.
+    #[serde(default)]
+    pub enable_purge_protection: Option<bool>,
+    #[serde(default)]
+    pub network_acls: Option<NetworkAcls>,
+    /// `publicNetworkAccess`: `Enabled` or `Disabled`.
+    #[serde(default)]
+    pub public_network_access: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPolicy {
+    pub tenant_id: String,
+    pub object_id: String,
+    /// Set for a compound identity (an application acting for a user): such an entry
+    /// does not let the principal act on its own.
+    #[serde(default)]
+    pub application_id: Option<String>,
+    pub permissions: AccessPolicyPermissions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPolicyPermissions {
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkAcls {
+    /// `Allow` or `Deny`.
+    pub default_action: String,
+    /// `AzureServices` or `None`.
+    #[serde(default)]
+    pub bypass: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub scope: String,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    /// An ABAC condition; keyblade cannot evaluate one, so such an assignment is not
+    /// counted as granting access.
+    #[serde(default)]
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinition {
+    /// Full ID or bare GUID; matched on the trailing GUID.
+    pub id: String,
+    #[serde(default)]
+    pub role_name: Option<String>,
+    pub permissions: Vec<RolePermission>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePermission {
+    #[serde(default)]
+    pub data_actions: Vec<String>,
+    #[serde(default)]
+    pub not_data_actions: Vec<String>,
+}

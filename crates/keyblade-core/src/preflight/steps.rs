@@ -1,0 +1,507 @@
+//! The calls a plan makes, as data: ARM request, a one-line summary of its body, and the
+//! equivalent Azure CLI command so the user can see (or run) the same change.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::arm_id::ResourceId;
+use crate::key_uri::KeyUri;
+
+use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, NEEDED};
+
+pub const CONTAINER_REGISTRY_API_VERSION: &str = "2025-11-01";
+pub const KEY_VAULT_API_VERSION: &str = "2025-05-01";
+pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Put,
+    Patch,
+    Post,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StepKind {
+    EnableSystemAssignedIdentity,
+    AddAccessPolicy,
+    CreateRoleAssignment,
+    SetEncryptionKey,
+}
+
+impl StepKind {
+    /// The camelCase name used in serialised plans and test data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::EnableSystemAssignedIdentity => "enableSystemAssignedIdentity",
+            StepKind::AddAccessPolicy => "addAccessPolicy",
+            StepKind::CreateRoleAssignment => "createRoleAssignment",
+            StepKind::SetEncryptionKey => "setEncryptionKey",
+        }
+    }
+}
+
+/// A value only known once an earlier step has run. Its [`token`](Self::token) appears
+/// in the step's body; the executor replaces it before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Placeholder {
+    /// The principal ID Entra assigns when the system-assigned identity is turned on:
+    /// `identity.principalId` in the resource's response to that step.
+    SystemAssignedPrincipalId,
+}
+
+impl Placeholder {
+    pub fn token(self) -> &'static str {
+        match self {
+            Placeholder::SystemAssignedPrincipalId => "{systemAssignedPrincipalId}",
+        }
+    }
+}
+
+/// One call to make, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanStep {
+    pub kind: StepKind,
+    /// What the step does, for the confirmation list.
+    pub title: String,
+    pub method: HttpMethod,
+    /// Path and query relative to the Resource Manager endpoint.
+    pub path: String,
+    pub body: Value,
+    /// The body in one line, e.g. `identity.type = SystemAssigned`.
+    pub body_summary: String,
+    /// The same change with Azure CLI, ready to paste into a POSIX shell.
+    pub az_command: String,
+    pub placeholders: Vec<Placeholder>,
+}
+
+/// A principal to grant access to: known, or the system-assigned identity that an
+/// earlier step turns on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Known(String),
+    NewSystemAssigned { resource: ResourceId },
+}
+
+impl Principal {
+    fn body_value(&self) -> &str {
+        match self {
+            Principal::Known(id) => id,
+            Principal::NewSystemAssigned { .. } => Placeholder::SystemAssignedPrincipalId.token(),
+        }
+    }
+
+    fn az_value(&self) -> AzArg {
+        match self {
+            Principal::Known(id) => AzArg::Literal(id.clone()),
+            Principal::NewSystemAssigned { resource } => AzArg::Substitution(
+                AzCommand::new(&["az", "acr", "identity", "show"])
+                    .option("--name", resource.name())
+                    .option("--resource-group", resource.resource_group())
+                    .option("--subscription", resource.subscription_id())
+                    .option("--query", "principalId")
+                    .option("--output", "tsv"),
+            ),
+        }
+    }
+
+    fn placeholders(&self) -> Vec<Placeholder> {
+        match self {
+            Principal::Known(_) => Vec::new(),
+            Principal::NewSystemAssigned { .. } => vec![Placeholder::SystemAssignedPrincipalId],
+        }
+    }
+}
+
+/// Container Registry: turn on the system-assigned identity, keeping user-assigned ones.
+pub fn enable_registry_system_identity(
+    registry: &ResourceId,
+    user_assigned: &[ResourceId],
+) -> PlanStep {
+    let body = if user_assigned.is_empty() {
+        json!({ "identity": { "type": "SystemAssigned" } })
+    } else {
+        // A PATCH that changes the type must restate the user-assigned identities, or ARM
+        // may read the new type as replacing them.
+        let map: serde_json::Map<String, Value> = user_assigned
+            .iter()
+            .map(|id| (id.to_string(), json!({})))
+            .collect();
+        json!({ "identity": { "type": "SystemAssigned, UserAssigned", "userAssignedIdentities": map } })
+    };
+    let summary = if user_assigned.is_empty() {
+        "identity.type = SystemAssigned".to_owned()
+    } else {
+        format!(
+            "identity.type = SystemAssigned, UserAssigned (keeps {} user-assigned identit{})",
+            user_assigned.len(),
+            if user_assigned.len() == 1 { "y" } else { "ies" }
+        )
+    };
+    PlanStep {
+        kind: StepKind::EnableSystemAssignedIdentity,
+        title: format!(
+            "Turn on the system-assigned managed identity of registry {}",
+            registry.name()
+        ),
+        method: HttpMethod::Patch,
+        path: format!("{registry}?api-version={CONTAINER_REGISTRY_API_VERSION}"),
+        body,
+        body_summary: summary,
+        az_command: AzCommand::new(&["az", "acr", "identity", "assign"])
+            .option("--name", registry.name())
+            .option("--resource-group", registry.resource_group())
+            .option("--subscription", registry.subscription_id())
+            .option("--identities", "[system]")
+            .render(),
+        placeholders: Vec::new(),
+    }
+}
+
+/// Access-policy vault: add get, wrapKey and unwrapKey for the principal. ARM's `add`
+/// operation merges into an existing entry; `az keyvault set-policy` replaces the listed
+/// permission kind, so the CLI command restates the principal's current key permissions.
+pub fn add_access_policy(
+    vault: &ResourceId,
+    vault_tenant_id: &str,
+    principal: &Principal,
+    existing_key_permissions: &[String],
+) -> PlanStep {
+    let needed: Vec<&str> = NEEDED.iter().map(|n| n.key_permission).collect();
+    let mut cli_permissions: Vec<String> = existing_key_permissions.to_vec();
+    for permission in &needed {
+        if !cli_permissions
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(permission) || p.eq_ignore_ascii_case("all"))
+        {
+            cli_permissions.push((*permission).to_owned());
+        }
+    }
+    let mut command = AzCommand::new(&["az", "keyvault", "set-policy"])
+        .option("--name", vault.name())
+        .option("--resource-group", vault.resource_group())
+        .option("--subscription", vault.subscription_id())
+        .arg(AzArg::Literal("--object-id".to_owned()))
+        .arg(principal.az_value())
+        .arg(AzArg::Literal("--key-permissions".to_owned()));
+    for permission in &cli_permissions {
+        command = command.arg(AzArg::Literal(permission.clone()));
+    }
+    PlanStep {
+        kind: StepKind::AddAccessPolicy,
+        title: format!(
+            "Allow the identity to get, wrap and unwrap keys in vault {}",
+            vault.name()
+        ),
+        method: HttpMethod::Put,
+        path: format!("{vault}/accessPolicies/add?api-version={KEY_VAULT_API_VERSION}"),
+        body: json!({
+            "properties": {
+                "accessPolicies": [{
+                    "tenantId": vault_tenant_id,
+                    "objectId": principal.body_value(),
+                    "permissions": { "keys": needed }
+                }]
+            }
+        }),
+        body_summary: format!(
+            "access policy for object {}: keys {}",
+            principal.body_value(),
+            needed.join(", ")
+        ),
+        az_command: command.render(),
+        placeholders: principal.placeholders(),
+    }
+}
+
+/// RBAC vault: assign Key Vault Crypto Service Encryption User at the vault's scope.
+pub fn create_role_assignment(
+    vault: &ResourceId,
+    principal: &Principal,
+    assignment_name: &str,
+) -> PlanStep {
+    let role_definition_id = format!(
+        "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{CRYPTO_SERVICE_ENCRYPTION_USER}",
+        vault.subscription_id()
+    );
+    PlanStep {
+        kind: StepKind::CreateRoleAssignment,
+        title: format!(
+            "Assign the role Key Vault Crypto Service Encryption User on vault {} to the identity",
+            vault.name()
+        ),
+        method: HttpMethod::Put,
+        path: format!(
+            "{vault}/providers/Microsoft.Authorization/roleAssignments/{assignment_name}?api-version={AUTHORIZATION_API_VERSION}"
+        ),
+        body: json!({
+            "properties": {
+                "roleDefinitionId": role_definition_id,
+                "principalId": principal.body_value(),
+                "principalType": "ServicePrincipal"
+            }
+        }),
+        body_summary: format!(
+            "role Key Vault Crypto Service Encryption User for principal {} at the vault",
+            principal.body_value()
+        ),
+        az_command: AzCommand::new(&["az", "role", "assignment", "create"])
+            .arg(AzArg::Literal("--assignee-object-id".to_owned()))
+            .arg(principal.az_value())
+            .option("--assignee-principal-type", "ServicePrincipal")
+            .option("--role", CRYPTO_SERVICE_ENCRYPTION_USER)
+            .option("--scope", vault.as_str())
+            .render(),
+        placeholders: principal.placeholders(),
+    }
+}
+
+/// Container Registry: point encryption at the key, used through the identity
+/// (`identity` is a user-assigned identity's client ID, or `system`).
+pub fn set_registry_key(registry: &ResourceId, key_uri: &KeyUri, identity: &str) -> PlanStep {
+    let cli_identity = if identity == "system" {
+        "[system]"
+    } else {
+        identity
+    };
+    PlanStep {
+        kind: StepKind::SetEncryptionKey,
+        title: format!(
+            "Encrypt registry {} with key {} ({})",
+            registry.name(),
+            key_uri.key_name(),
+            match key_uri.version() {
+                Some(version) => format!("version {version}, rotated manually"),
+                None => "latest version, rotated automatically".to_owned(),
+            }
+        ),
+        method: HttpMethod::Patch,
+        path: format!("{registry}?api-version={CONTAINER_REGISTRY_API_VERSION}"),
+        body: json!({
+            "properties": {
+                "encryption": {
+                    "status": "enabled",
+                    "keyVaultProperties": {
+                        "keyIdentifier": key_uri.to_string(),
+                        "identity": identity
+                    }
+                }
+            }
+        }),
+        body_summary: format!(
+            "encryption.keyVaultProperties = {{keyIdentifier: {key_uri}, identity: {identity}}}"
+        ),
+        az_command: AzCommand::new(&["az", "acr", "encryption", "rotate-key"])
+            .option("--name", registry.name())
+            .option("--resource-group", registry.resource_group())
+            .option("--subscription", registry.subscription_id())
+            .option("--key-encryption-key", &key_uri.to_string())
+            .option("--identity", cli_identity)
+            .render(),
+        placeholders: Vec::new(),
+    }
+}
+
+/// One word of a CLI command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AzArg {
+    Literal(String),
+    /// `"$(command)"`: the output of another command, e.g. an ID not known yet.
+    Substitution(AzCommand),
+}
+
+/// An Azure CLI command line, rendered for a POSIX shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzCommand {
+    args: Vec<AzArg>,
+}
+
+impl AzCommand {
+    pub fn new(words: &[&str]) -> AzCommand {
+        AzCommand {
+            args: words
+                .iter()
+                .map(|w| AzArg::Literal((*w).to_owned()))
+                .collect(),
+        }
+    }
+
+    pub fn arg(mut self, arg: AzArg) -> AzCommand {
+        self.args.push(arg);
+        self
+    }
+
+    pub fn option(self, flag: &str, value: &str) -> AzCommand {
+        self.arg(AzArg::Literal(flag.to_owned()))
+            .arg(AzArg::Literal(value.to_owned()))
+    }
+
+    /// Words that need no quoting stay bare; anything else is single-quoted, so values
+    /// from Azure (names, URIs, `[system]`) reach `az` exactly as they are.
+    pub fn render(&self) -> String {
+        self.args
+            .iter()
+            .map(|arg| match arg {
+                AzArg::Literal(text) => shell_quote(text),
+                AzArg::Substitution(command) => format!("\"$({})\"", command.render()),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn shell_quote(text: &str) -> String {
+    let bare = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if bare {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> ResourceId {
+        ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1",
+        )
+        .unwrap()
+    }
+
+    fn vault() -> ResourceId {
+        ResourceId::parse(
+            "/subscriptions/s2/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/kv1",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn quoting_leaves_plain_words_bare_and_quotes_the_rest() {
+        assert_eq!(shell_quote("reg1"), "reg1");
+        assert_eq!(
+            shell_quote("https://kv1.vault.azure.net/keys/k1"),
+            "https://kv1.vault.azure.net/keys/k1"
+        );
+        assert_eq!(shell_quote("[system]"), "'[system]'");
+        assert_eq!(shell_quote("my group"), "'my group'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_quote("a;b"), "'a;b'");
+    }
+
+    #[test]
+    fn set_key_renders_rotate_key_with_client_id_or_system() {
+        let uri = KeyUri::parse("https://kv1.vault.azure.net/keys/k1").unwrap();
+        let step = set_registry_key(&registry(), &uri, "11111111-1111-1111-1111-111111111111");
+        assert_eq!(
+            step.az_command,
+            "az acr encryption rotate-key --name reg1 --resource-group rg1 --subscription s1 \
+             --key-encryption-key https://kv1.vault.azure.net/keys/k1 \
+             --identity 11111111-1111-1111-1111-111111111111"
+        );
+        assert_eq!(step.method, HttpMethod::Patch);
+        assert_eq!(
+            step.path,
+            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1?api-version=2025-11-01"
+        );
+        assert_eq!(
+            step.body["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"],
+            "https://kv1.vault.azure.net/keys/k1"
+        );
+        let system = set_registry_key(&registry(), &uri, "system");
+        assert!(system.az_command.ends_with("--identity '[system]'"));
+        assert_eq!(
+            system.body["properties"]["encryption"]["keyVaultProperties"]["identity"],
+            "system"
+        );
+    }
+
+    #[test]
+    fn enabling_system_identity_keeps_user_assigned_ones() {
+        let plain = enable_registry_system_identity(&registry(), &[]);
+        assert_eq!(plain.body, json!({"identity": {"type": "SystemAssigned"}}));
+        assert_eq!(
+            plain.az_command,
+            "az acr identity assign --name reg1 --resource-group rg1 --subscription s1 --identities '[system]'"
+        );
+        let uai = ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1",
+        )
+        .unwrap();
+        let both = enable_registry_system_identity(&registry(), std::slice::from_ref(&uai));
+        assert_eq!(
+            both.body["identity"]["type"],
+            "SystemAssigned, UserAssigned"
+        );
+        assert_eq!(
+            both.body["identity"]["userAssignedIdentities"][uai.as_str()],
+            json!({})
+        );
+    }
+
+    #[test]
+    fn access_policy_cli_restates_existing_permissions() {
+        let step = add_access_policy(
+            &vault(),
+            "t1",
+            &Principal::Known("p1".into()),
+            &["list".into(), "Get".into()],
+        );
+        assert_eq!(
+            step.az_command,
+            "az keyvault set-policy --name kv1 --resource-group kv-rg --subscription s2 \
+             --object-id p1 --key-permissions list Get wrapKey unwrapKey"
+        );
+        assert_eq!(
+            step.path,
+            "/subscriptions/s2/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/kv1/accessPolicies/add?api-version=2025-05-01"
+        );
+        assert_eq!(
+            step.body["properties"]["accessPolicies"][0]["permissions"]["keys"],
+            json!(["get", "wrapKey", "unwrapKey"])
+        );
+        assert!(step.placeholders.is_empty());
+    }
+
+    #[test]
+    fn grants_to_a_new_system_identity_use_a_placeholder_and_a_substitution() {
+        let principal = Principal::NewSystemAssigned {
+            resource: registry(),
+        };
+        let step = create_role_assignment(&vault(), &principal, "0000-guid");
+        assert_eq!(
+            step.az_command,
+            "az role assignment create --assignee-object-id \
+             \"$(az acr identity show --name reg1 --resource-group rg1 --subscription s1 --query principalId --output tsv)\" \
+             --assignee-principal-type ServicePrincipal --role e147488a-f6f5-4113-8e2d-b22465e65bf6 \
+             --scope /subscriptions/s2/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/kv1"
+        );
+        assert_eq!(
+            step.body["properties"]["principalId"],
+            "{systemAssignedPrincipalId}"
+        );
+        assert_eq!(
+            step.body["properties"]["roleDefinitionId"],
+            "/subscriptions/s2/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6"
+        );
+        assert_eq!(
+            step.placeholders,
+            vec![Placeholder::SystemAssignedPrincipalId]
+        );
+        assert!(
+            step.path
+                .ends_with("/roleAssignments/0000-guid?api-version=2022-04-01")
+        );
+    }
+}
