@@ -1,13 +1,42 @@
 //! keyblade's Azure side: which cloud to talk to, and the clients that talk to it.
+//!
+//! I/O lives here; decisions live in `keyblade-core`. Module layout, from the wire up:
+//!
+//! - [`cloud`]: [`CloudSettings`] (ARM endpoint, authority, Key Vault suffix, extra CAs) and
+//!   [`CloudSettings::is_trusted_host`], the rule for where a bearer token may go.
+//! - [`retry`]: the one retry rule (429/503 honour `Retry-After`, capped; limited retries).
+//! - [`transport`]: [`HttpTransport`], the only HTTP client (reqwest 0.13 + rustls/ring,
+//!   platform roots plus the cloud's CAs, `*.localhost` → loopback, [`retry`] applied), and
+//!   the token-host guard as a per-try policy for azure_core 1.x and 0.21. Both SDK
+//!   generations get it: [`HttpTransport::core_options`] / [`HttpTransport::legacy_options`].
+//! - [`credential`]: [`KeybladeCredential`], the sign-in seam (client secret today; browser
+//!   and device code slot in as [`SignInMethod`] variants), its adapter to azure_core 0.21,
+//!   and [`load_cloud_from_metadata_url`].
+//! - [`arm`]: [`arm::Arm`], the one door to Resource Manager (registries, vaults, access
+//!   policies, role assignments and definitions, managed identities, subscriptions), with
+//!   long-running operations ([`arm::lro`]) and keyblade's own DTOs ([`arm::model`]).
+//! - [`keyvault`]: [`keyvault::KeyVault`], Key Vault keys through one cached `KeyClient` per
+//!   vault, with denials typed by reason.
+//! - [`session`]: [`Session`], the clients of one sign-in over one transport.
+//! - [`error`]: [`AzureError`], the crate's one error type, with stable `code()`s.
+//!
+//! Reads are cached per session (invalidated by keyblade's own writes and by
+//! [`Session::invalidate_all`]); independent reads run concurrently, at most
+//! [`arm::CONCURRENCY`] at a time; every list follows `nextLink` to the end.
 
+pub mod arm;
+mod cache;
 pub mod cloud;
 pub mod credential;
 pub mod error;
+pub mod keyvault;
 pub mod retry;
+pub mod session;
 pub mod transport;
 
 pub use cloud::{CloudMetadataError, CloudSettings};
 pub use credential::{KeybladeCredential, SignInMethod, load_cloud_from_metadata_url};
 pub use error::{AzureError, KeyVaultDenial};
 pub use retry::RetryPolicy;
+pub use session::Session;
 pub use transport::{HttpSettings, HttpTransport, TokenHostGuard};

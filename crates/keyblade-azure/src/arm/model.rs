@@ -1,0 +1,670 @@
+//! keyblade's own view of Resource Manager resources: only what the Encryption blade and the
+//! preflight planner need, with Azure's optional-everything replaced by plain values.
+//! Mapping from the SDK models lives here too, so replacing the `azure_mgmt_*` crates
+//! touches only this module and `arm`.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use azure_mgmt_authorization::package_2022_04_01::models as authz;
+use azure_mgmt_containerregistry::package_2023_07::models as acr;
+use azure_mgmt_keyvault::package_preview_2022_02::models as kv;
+use azure_mgmt_msi::package_2023_01_31::models as msi;
+use azure_mgmt_subscription::package_2021_10::models as subs;
+
+use crate::error::AzureError;
+
+/// A parsed Resource Manager resource ID:
+/// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceId {
+    pub id: String,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub namespace: String,
+    pub resource_type: String,
+    pub name: String,
+}
+
+impl ResourceId {
+    pub fn parse(text: &str) -> Result<ResourceId, AzureError> {
+        let invalid = |reason: &str| AzureError::InvalidInput {
+            what: format!("The resource ID `{text}`"),
+            reason: reason.to_owned(),
+        };
+        let segments: Vec<&str> = text.trim().trim_matches('/').split('/').collect();
+        match segments.as_slice() {
+            [s, sub, r, rg, p, namespace, resource_type, name]
+                if s.eq_ignore_ascii_case("subscriptions")
+                    && r.eq_ignore_ascii_case("resourceGroups")
+                    && p.eq_ignore_ascii_case("providers")
+                    && [sub, rg, namespace, resource_type, name]
+                        .iter()
+                        .all(|part| !part.is_empty()) =>
+            {
+                Ok(ResourceId {
+                    id: format!("/{}", segments.join("/")),
+                    subscription_id: (*sub).to_owned(),
+                    resource_group: (*rg).to_owned(),
+                    namespace: (*namespace).to_owned(),
+                    resource_type: (*resource_type).to_owned(),
+                    name: (*name).to_owned(),
+                })
+            }
+            _ => Err(invalid(
+                "expected /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}",
+            )),
+        }
+    }
+
+    /// Whether the resource is of `namespace/type`, ignoring case as ARM does.
+    pub fn is(&self, namespace: &str, resource_type: &str) -> bool {
+        self.namespace.eq_ignore_ascii_case(namespace)
+            && self.resource_type.eq_ignore_ascii_case(resource_type)
+    }
+
+    pub(crate) fn expect_type(
+        self,
+        namespace: &str,
+        resource_type: &str,
+    ) -> Result<ResourceId, AzureError> {
+        if self.is(namespace, resource_type) {
+            Ok(self)
+        } else {
+            Err(AzureError::InvalidInput {
+                what: format!("The resource ID `{}`", self.id),
+                reason: format!("it is not a {namespace}/{resource_type}"),
+            })
+        }
+    }
+
+    /// The lower-cased ID, the cache key (ARM IDs are case-insensitive).
+    pub fn key(&self) -> String {
+        self.id.to_ascii_lowercase()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub subscription_id: String,
+    pub display_name: String,
+    pub tenant_id: Option<String>,
+    pub state: Option<String>,
+}
+
+/// A container registry as the Encryption blade shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registry {
+    pub id: ResourceId,
+    pub location: String,
+    pub sku: String,
+    /// The ETag it was read with (header, else body); a save sends it as `If-Match`.
+    pub etag: Option<String>,
+    pub provisioning_state: Option<String>,
+    pub identity: ResourceIdentity,
+    pub encryption: RegistryEncryption,
+}
+
+/// The managed identities attached to a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceIdentity {
+    pub system_assigned: Option<SystemAssignedIdentity>,
+    pub user_assigned: Vec<AttachedIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemAssignedIdentity {
+    pub principal_id: Option<String>,
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachedIdentity {
+    pub resource_id: String,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RegistryEncryption {
+    /// Microsoft-managed key.
+    MicrosoftManaged,
+    /// Customer-managed key.
+    #[serde(rename_all = "camelCase")]
+    CustomerManaged {
+        key_identifier: String,
+        versioned_key_identifier: Option<String>,
+        identity: EncryptionIdentity,
+        key_rotation_enabled: bool,
+        #[serde(with = "time::serde::rfc3339::option")]
+        last_key_rotation: Option<OffsetDateTime>,
+    },
+}
+
+/// Which identity the registry uses to reach its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum EncryptionIdentity {
+    SystemAssigned {
+        /// What the service stores: `system`, or the system identity's client ID.
+        client_id: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        client_id: String,
+        /// The attached identity with that client ID, if there is one.
+        resource_id: Option<String>,
+    },
+}
+
+/// A change to a registry: what to send in one PATCH.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryChange {
+    /// The identities the registry should have afterwards (`None`: leave as is).
+    pub identity: Option<IdentityChange>,
+    /// The key and identity encryption should use (`None`: leave as is).
+    pub encryption: Option<EncryptionChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityChange {
+    pub system_assigned: bool,
+    /// Resource IDs of the user-assigned identities to have attached.
+    pub user_assigned: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionChange {
+    /// Versioned (manual rotation) or unversioned (automatic rotation) key URI.
+    pub key_identifier: String,
+    pub identity: EncryptionIdentityChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum EncryptionIdentityChoice {
+    SystemAssigned,
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        client_id: String,
+    },
+}
+
+/// A key vault with the settings preflight checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vault {
+    pub id: ResourceId,
+    pub location: String,
+    pub tenant_id: String,
+    pub vault_uri: Option<String>,
+    pub sku: String,
+    pub enable_rbac_authorization: bool,
+    pub access_policies: Vec<AccessPolicy>,
+    pub network: VaultNetwork,
+    pub soft_delete_enabled: bool,
+    pub soft_delete_retention_days: Option<i32>,
+    pub purge_protection_enabled: bool,
+    pub provisioning_state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPolicy {
+    pub tenant_id: String,
+    pub object_id: String,
+    pub application_id: Option<String>,
+    /// Key permissions as Azure spells them (`get`, `wrapKey`, `all`, ...).
+    pub key_permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultNetwork {
+    /// `Enabled` / `Disabled` (absent means enabled).
+    pub public_network_access: Option<String>,
+    /// `Allow` or `Deny` (absent means allow).
+    pub default_action: Option<String>,
+    /// `AzureServices` or `None`.
+    pub bypass: Option<String>,
+    pub ip_rules: Vec<String>,
+    pub virtual_network_rules: Vec<String>,
+}
+
+/// A new vault: soft delete and purge protection are always on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewVault {
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub tenant_id: String,
+    pub enable_rbac_authorization: bool,
+    /// Access policies to create it with (ignored by an RBAC vault).
+    pub access_policies: Vec<AccessPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub id: String,
+    pub scope: Option<String>,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    pub principal_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinition {
+    pub id: String,
+    /// The GUID.
+    pub name: String,
+    pub role_name: String,
+    /// `BuiltInRole` or `CustomRole`.
+    pub role_type: Option<String>,
+    pub permissions: Vec<RolePermission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePermission {
+    pub actions: Vec<String>,
+    pub not_actions: Vec<String>,
+    pub data_actions: Vec<String>,
+    pub not_data_actions: Vec<String>,
+}
+
+/// Which role assignments to list at a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentFilter {
+    /// At the scope, above it and below it.
+    All,
+    /// At the scope and above it (what applies to the scope).
+    AtScope,
+    /// Assigned to this principal (directly or through groups), at, above or below.
+    AssignedTo(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewRoleAssignment {
+    pub scope: String,
+    /// Full role definition ID, or just its GUID (resolved at the subscription).
+    pub role_definition_id: String,
+    pub principal_id: String,
+    /// `ServicePrincipal` for managed identities (lets ARM skip a directory lookup that
+    /// fails for identities created moments ago).
+    pub principal_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAssignedIdentity {
+    pub id: ResourceId,
+    pub location: String,
+    pub tenant_id: Option<String>,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// From the SDK models.
+
+fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn missing(what: &str, field: &str) -> AzureError {
+    AzureError::InvalidResponse {
+        what: what.to_owned(),
+        reason: format!("it has no `{field}`"),
+    }
+}
+
+pub(crate) fn subscription_from(sdk: subs::Subscription) -> Result<Subscription, AzureError> {
+    let subscription_id = sdk
+        .subscription_id
+        .ok_or_else(|| missing("a subscription", "subscriptionId"))?;
+    Ok(Subscription {
+        display_name: sdk.display_name.unwrap_or_else(|| subscription_id.clone()),
+        subscription_id,
+        tenant_id: sdk.tenant_id,
+        state: sdk.state.as_ref().map(enum_text),
+    })
+}
+
+pub(crate) fn registry_from(
+    sdk: acr::Registry,
+    etag: Option<String>,
+) -> Result<Registry, AzureError> {
+    let id = ResourceId::parse(
+        sdk.resource
+            .id
+            .as_deref()
+            .ok_or_else(|| missing("a registry", "id"))?,
+    )?;
+    let identity = match &sdk.identity {
+        None => ResourceIdentity::default(),
+        Some(identity) => {
+            let kind = identity.type_.as_ref().map(enum_text).unwrap_or_default();
+            let system_on = kind.contains("SystemAssigned");
+            let mut user_assigned: Vec<AttachedIdentity> = identity
+                .user_assigned_identities
+                .as_ref()
+                .and_then(serde_json::Value::as_object)
+                .map(|map| {
+                    map.iter()
+                        .map(|(resource_id, props)| AttachedIdentity {
+                            resource_id: resource_id.clone(),
+                            principal_id: props["principalId"].as_str().map(str::to_owned),
+                            client_id: props["clientId"].as_str().map(str::to_owned),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            user_assigned.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
+            ResourceIdentity {
+                system_assigned: system_on.then(|| SystemAssignedIdentity {
+                    principal_id: identity.principal_id.clone(),
+                    tenant_id: identity.tenant_id.clone(),
+                }),
+                user_assigned,
+            }
+        }
+    };
+    let properties = sdk.properties.unwrap_or_default();
+    let encryption = match properties.encryption {
+        Some(acr::EncryptionProperty {
+            status: Some(acr::encryption_property::Status::Enabled),
+            key_vault_properties: Some(key_vault),
+        }) => {
+            let client_id = key_vault.identity.unwrap_or_default();
+            let attached = identity.user_assigned.iter().find(|candidate| {
+                candidate
+                    .client_id
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&client_id))
+            });
+            let encryption_identity = match attached {
+                Some(attached) => EncryptionIdentity::UserAssigned {
+                    client_id,
+                    resource_id: Some(attached.resource_id.clone()),
+                },
+                // Neither a user-assigned identity of this registry: the service stores the
+                // system identity's client ID (or `system`), which ARM does not otherwise
+                // show. A detached user-assigned identity would also land here only if the
+                // registry had no system identity; say so rather than guess.
+                None if identity.system_assigned.is_some() || client_id == "system" => {
+                    EncryptionIdentity::SystemAssigned { client_id }
+                }
+                None => EncryptionIdentity::UserAssigned {
+                    client_id,
+                    resource_id: None,
+                },
+            };
+            RegistryEncryption::CustomerManaged {
+                key_identifier: key_vault.key_identifier.unwrap_or_default(),
+                versioned_key_identifier: key_vault.versioned_key_identifier,
+                identity: encryption_identity,
+                key_rotation_enabled: key_vault.key_rotation_enabled.unwrap_or(false),
+                last_key_rotation: key_vault.last_key_rotation_timestamp,
+            }
+        }
+        _ => RegistryEncryption::MicrosoftManaged,
+    };
+    Ok(Registry {
+        id,
+        location: sdk.resource.location,
+        sku: enum_text(&sdk.sku.name),
+        etag,
+        provisioning_state: properties.provisioning_state.as_ref().map(enum_text),
+        identity,
+        encryption,
+    })
+}
+
+pub(crate) fn registry_update_from(change: &RegistryChange) -> acr::RegistryUpdateParameters {
+    let identity = change.identity.as_ref().map(|wanted| {
+        let kind = match (wanted.system_assigned, wanted.user_assigned.is_empty()) {
+            (true, false) => acr::identity_properties::Type::SystemAssignedUserAssigned,
+            (true, true) => acr::identity_properties::Type::SystemAssigned,
+            (false, false) => acr::identity_properties::Type::UserAssigned,
+            (false, true) => acr::identity_properties::Type::None,
+        };
+        let user_assigned = (!wanted.user_assigned.is_empty()).then(|| {
+            serde_json::Value::Object(
+                wanted
+                    .user_assigned
+                    .iter()
+                    .map(|id| (id.clone(), serde_json::json!({})))
+                    .collect(),
+            )
+        });
+        acr::IdentityProperties {
+            principal_id: None,
+            tenant_id: None,
+            type_: Some(kind),
+            user_assigned_identities: user_assigned,
+        }
+    });
+    let properties = change.encryption.as_ref().map(|wanted| {
+        let identity = match &wanted.identity {
+            EncryptionIdentityChoice::SystemAssigned => "system".to_owned(),
+            EncryptionIdentityChoice::UserAssigned { client_id } => client_id.clone(),
+        };
+        acr::RegistryPropertiesUpdateParameters {
+            encryption: Some(acr::EncryptionProperty {
+                status: Some(acr::encryption_property::Status::Enabled),
+                key_vault_properties: Some(acr::KeyVaultProperties {
+                    key_identifier: Some(wanted.key_identifier.clone()),
+                    identity: Some(identity),
+                    ..Default::default()
+                }),
+            }),
+            ..Default::default()
+        }
+    });
+    acr::RegistryUpdateParameters {
+        identity,
+        properties,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn vault_from(sdk: kv::Vault) -> Result<Vault, AzureError> {
+    let id = ResourceId::parse(
+        sdk.id
+            .as_deref()
+            .ok_or_else(|| missing("a key vault", "id"))?,
+    )?;
+    let properties = sdk.properties;
+    let network = properties.network_acls.as_ref();
+    Ok(Vault {
+        id,
+        location: sdk.location.unwrap_or_default(),
+        tenant_id: properties.tenant_id.clone(),
+        vault_uri: properties.vault_uri.clone(),
+        sku: enum_text(&properties.sku.name),
+        enable_rbac_authorization: properties.enable_rbac_authorization.unwrap_or(false),
+        access_policies: properties
+            .access_policies
+            .iter()
+            .map(|entry| AccessPolicy {
+                tenant_id: entry.tenant_id.clone(),
+                object_id: entry.object_id.clone(),
+                application_id: entry.application_id.clone(),
+                key_permissions: entry.permissions.keys.clone(),
+            })
+            .collect(),
+        network: VaultNetwork {
+            public_network_access: properties.public_network_access.clone(),
+            default_action: network.and_then(|n| n.default_action.as_ref().map(enum_text)),
+            bypass: network.and_then(|n| n.bypass.as_ref().map(enum_text)),
+            ip_rules: network
+                .map(|n| n.ip_rules.iter().map(|r| r.value.clone()).collect())
+                .unwrap_or_default(),
+            virtual_network_rules: network
+                .map(|n| {
+                    n.virtual_network_rules
+                        .iter()
+                        .map(|r| r.id.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+        // Soft delete is on by default since 2020 and cannot be turned off; absent means on.
+        soft_delete_enabled: properties.enable_soft_delete.unwrap_or(true),
+        soft_delete_retention_days: properties.soft_delete_retention_in_days,
+        purge_protection_enabled: properties.enable_purge_protection.unwrap_or(false),
+        provisioning_state: properties.provisioning_state.as_ref().map(enum_text),
+    })
+}
+
+pub(crate) fn access_policy_entry(policy: &AccessPolicy) -> kv::AccessPolicyEntry {
+    kv::AccessPolicyEntry {
+        tenant_id: policy.tenant_id.clone(),
+        object_id: policy.object_id.clone(),
+        application_id: policy.application_id.clone(),
+        permissions: kv::Permissions {
+            keys: policy.key_permissions.clone(),
+            ..Default::default()
+        },
+    }
+}
+
+pub(crate) fn new_vault_parameters(new: &NewVault) -> kv::VaultCreateOrUpdateParameters {
+    let mut properties = kv::VaultProperties::new(
+        new.tenant_id.clone(),
+        kv::Sku::new(kv::sku::Family::A, kv::sku::Name::Standard),
+    );
+    properties.access_policies = new
+        .access_policies
+        .iter()
+        .map(access_policy_entry)
+        .collect();
+    properties.enable_soft_delete = Some(true);
+    properties.soft_delete_retention_in_days = Some(90);
+    properties.enable_purge_protection = Some(true);
+    properties.enable_rbac_authorization = Some(new.enable_rbac_authorization);
+    kv::VaultCreateOrUpdateParameters::new(new.location.clone(), properties)
+}
+
+pub(crate) fn role_assignment_from(
+    sdk: authz::RoleAssignment,
+) -> Result<RoleAssignment, AzureError> {
+    let properties = sdk
+        .properties
+        .ok_or_else(|| missing("a role assignment", "properties"))?;
+    Ok(RoleAssignment {
+        id: sdk.id.unwrap_or_default(),
+        scope: properties.scope,
+        role_definition_id: properties.role_definition_id,
+        principal_id: properties.principal_id,
+        principal_type: properties.principal_type.as_ref().map(enum_text),
+    })
+}
+
+pub(crate) fn role_definition_from(
+    sdk: authz::RoleDefinition,
+) -> Result<RoleDefinition, AzureError> {
+    let properties = sdk
+        .properties
+        .ok_or_else(|| missing("a role definition", "properties"))?;
+    Ok(RoleDefinition {
+        id: sdk.id.unwrap_or_default(),
+        name: sdk.name.unwrap_or_default(),
+        role_name: properties.role_name.unwrap_or_default(),
+        role_type: properties.type_,
+        permissions: properties
+            .permissions
+            .into_iter()
+            .map(|p| RolePermission {
+                actions: p.actions,
+                not_actions: p.not_actions,
+                data_actions: p.data_actions,
+                not_data_actions: p.not_data_actions,
+            })
+            .collect(),
+    })
+}
+
+pub(crate) fn identity_from(sdk: msi::Identity) -> Result<UserAssignedIdentity, AzureError> {
+    let id = ResourceId::parse(
+        sdk.tracked_resource
+            .resource
+            .id
+            .as_deref()
+            .ok_or_else(|| missing("a managed identity", "id"))?,
+    )?;
+    let properties = sdk.properties.unwrap_or_default();
+    Ok(UserAssignedIdentity {
+        id,
+        location: sdk.tracked_resource.location,
+        tenant_id: properties.tenant_id,
+        principal_id: properties.principal_id,
+        client_id: properties.client_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_ids_parse_and_reject() {
+        let id = ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r1",
+        )
+        .unwrap();
+        assert_eq!(id.subscription_id, "s1");
+        assert_eq!(id.resource_group, "rg");
+        assert_eq!(id.name, "r1");
+        assert!(id.is("microsoft.containerregistry", "REGISTRIES"));
+        for bad in [
+            "",
+            "/subscriptions/s1",
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults",
+            "/subscriptions//resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v",
+        ] {
+            assert!(ResourceId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registry_change_serialises_as_acr_expects() {
+        let change = RegistryChange {
+            identity: Some(IdentityChange {
+                system_assigned: true,
+                user_assigned: vec!["/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u".into()],
+            }),
+            encryption: Some(EncryptionChange {
+                key_identifier: "https://v.vault.azure.net/keys/k".into(),
+                identity: EncryptionIdentityChoice::SystemAssigned,
+            }),
+        };
+        let body = serde_json::to_value(registry_update_from(&change)).unwrap();
+        assert_eq!(body["identity"]["type"], "SystemAssigned, UserAssigned");
+        assert!(body["identity"]["userAssignedIdentities"].is_object());
+        let kv = &body["properties"]["encryption"]["keyVaultProperties"];
+        assert_eq!(kv["keyIdentifier"], "https://v.vault.azure.net/keys/k");
+        assert_eq!(kv["identity"], "system");
+        assert_eq!(body["properties"]["encryption"]["status"], "enabled");
+        assert!(body.get("sku").is_none() && body.get("tags").is_none());
+    }
+}

@@ -1,0 +1,416 @@
+//! Key Vault keys, through `azure_security_keyvault_keys` 1.x.
+//!
+//! One `KeyClient` per vault, kept for the session, each with the SDK's default challenge
+//! check (the vault host must end in `.` plus the resource of Key Vault's 401 challenge), on
+//! keyblade's transport with the token-host guard. Denials come back as
+//! [`AzureError::KeyVaultDenied`] with the reason (no access policy, policy without the
+//! permission, RBAC, firewall), so the UI can say "you cannot list keys in this vault: ...".
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use azure_security_keyvault_keys::KeyClient;
+use azure_security_keyvault_keys::models::{
+    CreateKeyParameters, Key, KeyAttributes, KeyClientGetKeyOptions,
+    KeyClientUpdateKeyPropertiesOptions, KeyProperties, KeyType, UpdateKeyPropertiesParameters,
+};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::arm::CONCURRENCY;
+use crate::cache::Cache;
+use crate::credential::KeybladeCredential;
+use crate::error::AzureError;
+use crate::transport::HttpTransport;
+
+/// A key or one of its versions, as listed (no key material).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyItem {
+    /// The key ID: unversioned in a key list, versioned in a version list.
+    pub kid: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub enabled: Option<bool>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub not_before: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated: Option<OffsetDateTime>,
+    /// Managed by a service (e.g. a certificate's key): not for CMK.
+    pub managed: bool,
+}
+
+/// One key version with what preflight checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyDetails {
+    /// The versioned key ID.
+    pub kid: String,
+    pub name: String,
+    pub version: String,
+    /// `RSA`, `RSA-HSM`, `EC`, ...
+    pub kty: String,
+    /// RSA modulus size in bits, when known.
+    pub key_size: Option<u32>,
+    pub key_ops: Vec<String>,
+    pub enabled: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub not_before: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated: Option<OffsetDateTime>,
+}
+
+/// Key Vault data-plane access for a session.
+pub struct KeyVault {
+    credential: KeybladeCredential,
+    transport: HttpTransport,
+    clients: Mutex<HashMap<String, Arc<KeyClient>>>,
+    list_cache: Cache<Vec<KeyItem>>,
+}
+
+impl KeyVault {
+    pub fn new(credential: KeybladeCredential, transport: &HttpTransport) -> KeyVault {
+        KeyVault {
+            credential,
+            transport: transport.clone(),
+            clients: Mutex::new(HashMap::new()),
+            list_cache: Cache::default(),
+        }
+    }
+
+    /// The keys of a vault, all pages (cached until a write to the vault through keyblade).
+    pub async fn list_keys(&self, vault_uri: &Url) -> Result<Vec<KeyItem>, AzureError> {
+        let key = cache_key(vault_uri, "");
+        if let Some(cached) = self.list_cache.get(&key) {
+            return Ok(cached);
+        }
+        let vault = vault_name(vault_uri);
+        let client = self.client(vault_uri)?;
+        let pager = client
+            .list_key_properties(None)
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "list keys"))?;
+        let found = collect_items(pager, &vault, "list keys").await?;
+        self.list_cache.put(&key, found.clone());
+        Ok(found)
+    }
+
+    /// The keys of several vaults, at most [`CONCURRENCY`] vaults at once; each vault
+    /// answers for itself (one denied vault does not hide the others).
+    pub async fn list_keys_of_vaults(
+        &self,
+        vault_uris: &[Url],
+    ) -> Vec<(Url, Result<Vec<KeyItem>, AzureError>)> {
+        futures::stream::iter(vault_uris)
+            .map(|uri| async move { (uri.clone(), self.list_keys(uri).await) })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    /// The versions of a key, all pages, newest first.
+    pub async fn list_versions(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<Vec<KeyItem>, AzureError> {
+        let key = cache_key(vault_uri, key_name);
+        if let Some(cached) = self.list_cache.get(&key) {
+            return Ok(cached);
+        }
+        let vault = vault_name(vault_uri);
+        let client = self.client(vault_uri)?;
+        let pager = client
+            .list_key_properties_versions(key_name, None)
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "list key versions"))?;
+        let mut found = collect_items(pager, &vault, "list key versions").await?;
+        found.sort_by(|a, b| b.created.cmp(&a.created));
+        self.list_cache.put(&key, found.clone());
+        Ok(found)
+    }
+
+    /// A key version (the current one when `version` is `None`).
+    pub async fn get_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+        version: Option<&str>,
+    ) -> Result<KeyDetails, AzureError> {
+        let vault = vault_name(vault_uri);
+        let options = KeyClientGetKeyOptions {
+            key_version: version.map(str::to_owned),
+            ..Default::default()
+        };
+        let key = self
+            .client(vault_uri)?
+            .get_key(key_name, Some(options))
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "read the key"))?;
+        key_details(key)
+    }
+
+    /// Creates an RSA key (`size` bits) with the operations CMK needs.
+    pub async fn create_rsa_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+        size: u32,
+    ) -> Result<KeyDetails, AzureError> {
+        let vault = vault_name(vault_uri);
+        let parameters = CreateKeyParameters {
+            kty: Some(KeyType::Rsa),
+            key_size: Some(i32::try_from(size).map_err(|_| AzureError::InvalidInput {
+                what: "The key size".to_owned(),
+                reason: format!("{size} is too large"),
+            })?),
+            key_attributes: Some(KeyAttributes {
+                enabled: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let key = self
+            .client(vault_uri)?
+            .create_key(
+                key_name,
+                parameters
+                    .try_into()
+                    .map_err(|e| AzureError::from_key_vault(e, &vault, "create a key"))?,
+                None,
+            )
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "create a key"))?;
+        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
+        key_details(key)
+    }
+
+    /// Creates a new version of a key (Key Vault's rotate).
+    pub async fn rotate_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<KeyDetails, AzureError> {
+        let vault = vault_name(vault_uri);
+        let key = self
+            .client(vault_uri)?
+            .rotate_key(key_name, None)
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "create a new key version"))?;
+        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
+        key_details(key)
+    }
+
+    /// Enables or disables a key version (the current one when `version` is `None`).
+    pub async fn set_enabled(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+        version: Option<&str>,
+        enabled: bool,
+    ) -> Result<KeyDetails, AzureError> {
+        let vault = vault_name(vault_uri);
+        let action = if enabled {
+            "enable the key"
+        } else {
+            "disable the key"
+        };
+        let parameters = UpdateKeyPropertiesParameters {
+            key_attributes: Some(KeyAttributes {
+                enabled: Some(enabled),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = KeyClientUpdateKeyPropertiesOptions {
+            key_version: version.map(str::to_owned),
+            ..Default::default()
+        };
+        let key = self
+            .client(vault_uri)?
+            .update_key_properties(
+                key_name,
+                parameters
+                    .try_into()
+                    .map_err(|e| AzureError::from_key_vault(e, &vault, action))?,
+                Some(options),
+            )
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, action))?;
+        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
+        key_details(key)
+    }
+
+    /// Forgets cached key lists.
+    pub fn invalidate_all(&self) {
+        self.list_cache.clear();
+    }
+
+    fn client(&self, vault_uri: &Url) -> Result<Arc<KeyClient>, AzureError> {
+        let key = vault_root(vault_uri);
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let options = azure_security_keyvault_keys::KeyClientOptions {
+            client_options: self.transport.core_options(),
+            ..Default::default()
+        };
+        let client = Arc::new(
+            KeyClient::new(&key, self.credential.core(), Some(options)).map_err(|error| {
+                AzureError::InvalidInput {
+                    what: format!("The vault URI `{vault_uri}`"),
+                    reason: AzureError::from_core(error).to_string(),
+                }
+            })?,
+        );
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+/// `https://host[:port]/`, lower-cased: one client per vault whatever path was given.
+fn vault_root(vault_uri: &Url) -> String {
+    let mut root = vault_uri.clone();
+    root.set_path("/");
+    root.set_query(None);
+    root.set_fragment(None);
+    root.as_str().to_ascii_lowercase()
+}
+
+fn cache_key(vault_uri: &Url, key_name: &str) -> String {
+    format!("{}{key_name}", vault_root(vault_uri))
+}
+
+/// The vault's name: its host's first label.
+fn vault_name(vault_uri: &Url) -> String {
+    vault_uri
+        .host_str()
+        .and_then(|host| host.split('.').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn collect_items(
+    pager: azure_core::http::Pager<azure_security_keyvault_keys::models::ListKeyPropertiesResult>,
+    vault: &str,
+    action: &str,
+) -> Result<Vec<KeyItem>, AzureError> {
+    let properties: Vec<KeyProperties> = pager
+        .try_collect()
+        .await
+        .map_err(|e| AzureError::from_key_vault(e, vault, action))?;
+    properties.into_iter().map(key_item).collect()
+}
+
+/// `(name, version)` from `https://vault/keys/{name}[/{version}]`.
+pub fn split_kid(kid: &str) -> Result<(String, Option<String>), AzureError> {
+    let invalid = || AzureError::InvalidResponse {
+        what: format!("the key ID `{kid}`"),
+        reason: "expected https://{vault}/keys/{name}[/{version}]".to_owned(),
+    };
+    let url = Url::parse(kid).map_err(|_| invalid())?;
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|segment| !segment.is_empty()).collect())
+        .unwrap_or_default();
+    match segments.as_slice() {
+        ["keys", name] => Ok(((*name).to_owned(), None)),
+        ["keys", name, version] => Ok(((*name).to_owned(), Some((*version).to_owned()))),
+        _ => Err(invalid()),
+    }
+}
+
+fn key_item(properties: KeyProperties) -> Result<KeyItem, AzureError> {
+    let kid = properties.kid.unwrap_or_default();
+    let (name, version) = split_kid(&kid)?;
+    let attributes = properties.attributes.unwrap_or_default();
+    Ok(KeyItem {
+        kid,
+        name,
+        version,
+        enabled: attributes.enabled,
+        not_before: attributes.not_before,
+        expires: attributes.expires,
+        created: attributes.created,
+        updated: attributes.updated,
+        managed: properties.managed.unwrap_or(false),
+    })
+}
+
+fn key_details(key: Key) -> Result<KeyDetails, AzureError> {
+    let jwk = key.key.unwrap_or_default();
+    let kid = jwk.kid.clone().unwrap_or_default();
+    let (name, version) = split_kid(&kid)?;
+    let attributes = key.attributes.unwrap_or_default();
+    let kty = jwk
+        .kty
+        .as_ref()
+        .map(|kty| match serde_json::to_value(kty) {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    // The modulus may carry a leading zero byte in some encodings.
+    let key_size = jwk.n.as_ref().map(|n| {
+        let significant = n.iter().skip_while(|byte| **byte == 0).count();
+        u32::try_from(significant * 8).unwrap_or(u32::MAX)
+    });
+    Ok(KeyDetails {
+        kid: kid.clone(),
+        name,
+        version: version.ok_or_else(|| AzureError::InvalidResponse {
+            what: format!("the key `{kid}`"),
+            reason: "its ID has no version".to_owned(),
+        })?,
+        kty,
+        key_size,
+        key_ops: jwk.key_ops.unwrap_or_default(),
+        enabled: attributes.enabled.unwrap_or(true),
+        not_before: attributes.not_before,
+        expires: attributes.expires,
+        created: attributes.created,
+        updated: attributes.updated,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_split_into_name_and_version() {
+        assert_eq!(
+            split_kid("https://v.vault.azure.net/keys/k").unwrap(),
+            ("k".to_owned(), None)
+        );
+        assert_eq!(
+            split_kid("https://v.vault.localhost:8443/keys/k/abc").unwrap(),
+            ("k".to_owned(), Some("abc".to_owned()))
+        );
+        assert!(split_kid("https://v.vault.azure.net/secrets/k").is_err());
+        assert!(split_kid("not a url").is_err());
+    }
+
+    #[test]
+    fn vault_names_and_roots() {
+        let uri = Url::parse("https://KB-Demo.vault.localhost:8443/keys/x?y=1").unwrap();
+        assert_eq!(vault_name(&uri), "kb-demo");
+        assert_eq!(vault_root(&uri), "https://kb-demo.vault.localhost:8443/");
+    }
+}

@@ -1,0 +1,70 @@
+//! Everything one signed-in user needs, built from one [`CloudSettings`].
+
+use std::sync::Arc;
+
+use crate::arm::Arm;
+use crate::arm::lro::LroSettings;
+use crate::cloud::CloudSettings;
+use crate::credential::KeybladeCredential;
+use crate::error::AzureError;
+use crate::keyvault::KeyVault;
+use crate::transport::{HttpSettings, HttpTransport};
+
+/// The clients of one sign-in: Resource Manager and Key Vault over one transport.
+pub struct Session {
+    pub arm: Arm,
+    pub keyvault: KeyVault,
+    credential: KeybladeCredential,
+    transport: HttpTransport,
+}
+
+impl Session {
+    /// Builds the clients for an existing credential.
+    pub fn new(
+        credential: KeybladeCredential,
+        transport: HttpTransport,
+        lro: LroSettings,
+    ) -> Session {
+        Session {
+            arm: Arm::new(credential.clone(), &transport, lro),
+            keyvault: KeyVault::new(credential.clone(), &transport),
+            credential,
+            transport,
+        }
+    }
+
+    /// Signs in as a service principal with a client secret.
+    pub fn client_secret(
+        cloud: CloudSettings,
+        http: &HttpSettings,
+        lro: LroSettings,
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: String,
+    ) -> Result<Session, AzureError> {
+        let cloud = Arc::new(cloud);
+        let transport = HttpTransport::for_cloud(cloud.clone(), http)?;
+        let credential = KeybladeCredential::client_secret(
+            cloud,
+            &transport,
+            tenant_id,
+            client_id,
+            client_secret,
+        )?;
+        Ok(Session::new(credential, transport, lro))
+    }
+
+    pub fn credential(&self) -> &KeybladeCredential {
+        &self.credential
+    }
+
+    pub fn transport(&self) -> &HttpTransport {
+        &self.transport
+    }
+
+    /// Forgets every cached read (the user's "Refresh").
+    pub fn invalidate_all(&self) {
+        self.arm.invalidate_all();
+        self.keyvault.invalidate_all();
+    }
+}
