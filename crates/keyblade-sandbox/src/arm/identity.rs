@@ -417,13 +417,13 @@ pub fn resolve_identity(
         }
     }
     let mut user_ids: Vec<String> = Vec::new();
-    if mode == IdentityUpdate::Merge && want_user {
-        if let Some(map) = existing
+    if mode == IdentityUpdate::Merge
+        && want_user
+        && let Some(map) = existing
             .and_then(|e| e.get("userAssignedIdentities"))
             .and_then(Value::as_object)
-        {
-            user_ids.extend(map.keys().cloned());
-        }
+    {
+        user_ids.extend(map.keys().cloned());
     }
     if let Some(map) = get_ci(requested, "userAssignedIdentities").and_then(Value::as_object) {
         for (id, value) in map {
@@ -554,14 +554,14 @@ pub fn principal_by_client_id(
     identity: &ResolvedIdentity,
     client_id: &str,
 ) -> Option<EncryptionPrincipal> {
-    if let Some(record) = &identity.system_record {
-        if record.client_id.eq_ignore_ascii_case(client_id) {
-            return Some(EncryptionPrincipal {
-                principal_id: record.principal_id.clone(),
-                client_id: record.client_id.clone(),
-                user_assigned_id: None,
-            });
-        }
+    if let Some(record) = &identity.system_record
+        && record.client_id.eq_ignore_ascii_case(client_id)
+    {
+        return Some(EncryptionPrincipal {
+            principal_id: record.principal_id.clone(),
+            client_id: record.client_id.clone(),
+            user_assigned_id: None,
+        });
     }
     identity
         .user_assigned()
@@ -581,16 +581,15 @@ pub fn current_principal(
     resource: &StoredResource,
     client_id_or_uai: &str,
 ) -> Option<EncryptionPrincipal> {
-    if let Some(record) = world.arm.system_identities.get(&key(resource.id())) {
-        if record.client_id.eq_ignore_ascii_case(client_id_or_uai)
-            || client_id_or_uai.eq_ignore_ascii_case("system")
-        {
-            return Some(EncryptionPrincipal {
-                principal_id: record.principal_id.clone(),
-                client_id: record.client_id.clone(),
-                user_assigned_id: None,
-            });
-        }
+    if let Some(record) = world.arm.system_identities.get(&key(resource.id()))
+        && (record.client_id.eq_ignore_ascii_case(client_id_or_uai)
+            || client_id_or_uai.eq_ignore_ascii_case("system"))
+    {
+        return Some(EncryptionPrincipal {
+            principal_id: record.principal_id.clone(),
+            client_id: record.client_id.clone(),
+            user_assigned_id: None,
+        });
     }
     let attached = resource
         .body

@@ -314,19 +314,18 @@ pub fn group(ctx: &mut Ctx<'_>, subscription_id: &str, name: &str) -> ArmResult<
                     .map_or_else(|| normalise_location(location), |g| g.location.clone()),
                 tags: tags.unwrap_or_default(),
             };
-            if let Some(previous) = &existing {
-                if !previous
+            if let Some(previous) = &existing
+                && !previous
                     .location
                     .eq_ignore_ascii_case(&normalise_location(location))
-                {
-                    return Err(ArmError::conflict(
-                        "InvalidResourceGroupLocation",
-                        format!(
-                            "Invalid resource group location '{location}'. The Resource group already exists in location '{}'.",
-                            previous.location
-                        ),
-                    ));
-                }
+            {
+                return Err(ArmError::conflict(
+                    "InvalidResourceGroupLocation",
+                    format!(
+                        "Invalid resource group location '{location}'. The Resource group already exists in location '{}'.",
+                        previous.location
+                    ),
+                ));
             }
             ctx.world
                 .arm

@@ -215,17 +215,17 @@ pub fn put_account(
 ) -> ArmResult<(StoredResource, bool)> {
     validate_name(&id.name)?;
     let existing = world.arm.resource(&id.to_id()).cloned();
-    if existing.is_none() {
-        if let Some(other) = find_by_name(world, &id.name) {
-            return Err(ArmError::conflict(
-                "StorageAccountAlreadyTaken",
-                format!(
-                    "The storage account named {} is already taken by '{}'.",
-                    id.name,
-                    other.id()
-                ),
-            ));
-        }
+    if existing.is_none()
+        && let Some(other) = find_by_name(world, &id.name)
+    {
+        return Err(ArmError::conflict(
+            "StorageAccountAlreadyTaken",
+            format!(
+                "The storage account named {} is already taken by '{}'.",
+                id.name,
+                other.id()
+            ),
+        ));
     }
     let location = str_ci(request, "location")
         .filter(|l| !l.is_empty())
@@ -374,10 +374,10 @@ pub fn patch_account(
     if let Some(sku) = sku_of(request)? {
         body["sku"] = sku;
     }
-    if let Some(kind) = str_ci(request, "kind") {
-        if let Some(k) = KINDS.iter().find(|k| k.eq_ignore_ascii_case(kind)) {
-            body["kind"] = Value::String((*k).to_owned());
-        }
+    if let Some(kind) = str_ci(request, "kind")
+        && let Some(k) = KINDS.iter().find(|k| k.eq_ignore_ascii_case(kind))
+    {
+        body["kind"] = Value::String((*k).to_owned());
     }
     let identity = resolve_identity(
         world,
@@ -601,12 +601,10 @@ fn resolve_encryption(
         "currentVersionedKeyIdentifier": key.with_version(world, &version),
         "lastKeyRotationTimestamp": now,
     });
-    if unchanged {
-        if let Some(old) = &old_kv {
-            for field in ["currentVersionedKeyIdentifier", "lastKeyRotationTimestamp"] {
-                if let Some(v) = old.get(field) {
-                    kv[field] = v.clone();
-                }
+    if unchanged && let Some(old) = &old_kv {
+        for field in ["currentVersionedKeyIdentifier", "lastKeyRotationTimestamp"] {
+            if let Some(v) = old.get(field) {
+                kv[field] = v.clone();
             }
         }
     }

@@ -275,10 +275,9 @@ pub fn put_vault(
                 .arm
                 .deleted_vaults
                 .remove(&id.name.to_ascii_lowercase());
-            world.arm.replace_body(
-                &body["id"].as_str().unwrap_or_default().to_owned(),
-                body.clone(),
-            );
+            world
+                .arm
+                .replace_body(body["id"].as_str().unwrap_or_default(), body.clone());
             let stored = world.arm.existing(id)?.clone();
             return Ok((stored, true));
         }
@@ -521,10 +520,8 @@ fn apply_common_properties(
             properties.insert("networkAcls".to_owned(), normalise_network_acls(acls)?);
         }
         _ => {
-            if creating {
-                if let Some(old_acls) = old.get("networkAcls") {
-                    properties.insert("networkAcls".to_owned(), old_acls.clone());
-                }
+            if creating && let Some(old_acls) = old.get("networkAcls") {
+                properties.insert("networkAcls".to_owned(), old_acls.clone());
             }
         }
     }

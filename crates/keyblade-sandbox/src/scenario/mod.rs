@@ -301,13 +301,11 @@ pub fn apply_step(world: &mut World, step: &Step) -> Result<(), String> {
                 .body
                 .pointer("/properties/principalId")
                 .and_then(Value::as_str)
-            {
-                if resource
+                && resource
                     .resource_type()
                     .eq_ignore_ascii_case(crate::arm::identity::UAI_TYPE)
-                {
-                    world.directory.remove_principal(principal);
-                }
+            {
+                world.directory.remove_principal(principal);
             }
             crate::arm::identity::forget_resource(world, resource.id());
             world
