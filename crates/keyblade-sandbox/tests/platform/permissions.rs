@@ -1,0 +1,200 @@
+//! Access policies, RBAC and the firewall, with Key Vault's 403 shapes.
+
+use keyblade_sandbox::entra::directory::{DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
+use keyblade_sandbox::keyvault::{
+    Denial, KeyOperation, NetworkOrigin, authorize, authorize_on_key,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::common::{
+    Harness, LIMITED_CLIENT_ID, LIMITED_OBJECT_ID, LIMITED_SECRET, NOBODY_CLIENT_ID,
+    NOBODY_OBJECT_ID, NOBODY_SECRET,
+};
+
+fn inner_code(body: &serde_json::Value) -> &str {
+    body["error"]["innererror"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn access_policies_deny_with_access_denied_or_forbidden_by_policy() {
+    let harness = Harness::start().await;
+    let demo = harness.demo_vault_token().await;
+    harness.create_rsa_key("kv-policy", "guarded", &demo).await;
+
+    let nobody = harness
+        .vault_token_for(NOBODY_CLIENT_ID, NOBODY_SECRET)
+        .await;
+    let reply = harness
+        .kv(Method::GET, "kv-policy", "/keys/guarded", &nobody, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.body["error"]["code"], "Forbidden");
+    assert_eq!(inner_code(&reply.body), "AccessDenied");
+    let message = reply.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with(&format!(
+            "The user, group or application 'appid={NOBODY_CLIENT_ID};oid={NOBODY_OBJECT_ID};iss=https://localhost:{}/{DEMO_TENANT_ID}/' does not have keys get permission on key vault 'kv-policy;location=westeurope'.",
+            harness.port()
+        )),
+        "{message}"
+    );
+
+    let limited = harness
+        .vault_token_for(LIMITED_CLIENT_ID, LIMITED_SECRET)
+        .await;
+    assert_eq!(
+        harness
+            .kv(Method::GET, "kv-policy", "/keys/guarded", &limited, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let reply = harness
+        .kv(
+            Method::POST,
+            "kv-policy",
+            "/keys/guarded/wrapkey",
+            &limited,
+            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(inner_code(&reply.body), "ForbiddenByPolicy");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("Operation: \"wrapKey\"")
+    );
+}
+
+#[tokio::test]
+async fn rbac_vaults_follow_role_assignments() {
+    let harness = Harness::start().await;
+    let demo = harness.demo_vault_token().await;
+    // Key Vault Crypto Officer can create and wrap.
+    harness.create_rsa_key("kv-rbac", "rbac-key", &demo).await;
+    let wrapped = harness
+        .kv(
+            Method::POST,
+            "kv-rbac",
+            "/keys/rbac-key/wrapkey",
+            &demo,
+            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
+        )
+        .await;
+    assert_eq!(wrapped.status, StatusCode::OK, "{}", wrapped.text);
+
+    // Key Vault Reader reads metadata but cannot wrap.
+    let limited = harness
+        .vault_token_for(LIMITED_CLIENT_ID, LIMITED_SECRET)
+        .await;
+    assert_eq!(
+        harness
+            .kv(Method::GET, "kv-rbac", "/keys/rbac-key", &limited, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let reply = harness
+        .kv(
+            Method::POST,
+            "kv-rbac",
+            "/keys/rbac-key/wrapkey",
+            &limited,
+            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    assert_eq!(inner_code(&reply.body), "ForbiddenByRbac");
+    let message = reply.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("Action: 'Microsoft.KeyVault/vaults/keys/wrap/action'"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "{}/keys/rbac-key",
+            harness.vault_id("kv-rbac").to_ascii_lowercase()
+        )),
+        "{message}"
+    );
+
+    // Access policies do not apply to an RBAC vault: no role, no access.
+    let nobody = harness
+        .vault_token_for(NOBODY_CLIENT_ID, NOBODY_SECRET)
+        .await;
+    let reply = harness
+        .kv(Method::GET, "kv-rbac", "/keys", &nobody, None)
+        .await;
+    assert_eq!(inner_code(&reply.body), "ForbiddenByRbac");
+}
+
+#[tokio::test]
+async fn the_firewall_refuses_loopback_clients_but_admits_trusted_services() {
+    let harness = Harness::start().await;
+    let demo = harness.demo_vault_token().await;
+    let reply = harness
+        .kv(Method::GET, "kv-firewall", "/keys", &demo, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(inner_code(&reply.body), "ForbiddenByFirewall");
+    let message = reply.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message
+            .starts_with("Client address is not authorized and caller is not a trusted service."),
+        "{message}"
+    );
+    assert!(message.contains("Client address: 127.0.0.1"), "{message}");
+
+    harness.sandbox.with_world(|world| {
+        assert_eq!(
+            authorize(
+                world,
+                DEMO_CLIENT_OBJECT_ID,
+                DEMO_TENANT_ID,
+                "kv-firewall",
+                KeyOperation::WrapKey,
+                NetworkOrigin::TrustedService
+            ),
+            Ok(())
+        );
+        let denied = authorize(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-firewall",
+            KeyOperation::WrapKey,
+            NetworkOrigin::Public("127.0.0.1".parse().expect("ip")),
+        );
+        assert!(
+            matches!(denied, Err(Denial::ForbiddenByFirewall { .. })),
+            "{denied:?}"
+        );
+        let no_policy = authorize_on_key(
+            world,
+            LIMITED_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-policy",
+            Some("any"),
+            KeyOperation::UnwrapKey,
+            NetworkOrigin::TrustedService,
+        );
+        assert!(
+            matches!(no_policy, Err(Denial::ForbiddenByPolicy { .. })),
+            "{no_policy:?}"
+        );
+        let missing = authorize(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "nope",
+            KeyOperation::Get,
+            NetworkOrigin::TrustedService,
+        );
+        assert!(matches!(missing, Err(Denial::VaultNotFound { .. })));
+    });
+}

@@ -1,0 +1,164 @@
+//! Every Resource Manager and Key Vault request checks its bearer token.
+
+use keyblade_sandbox::entra::directory::{OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT_ID};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::common::{Harness, SUBSCRIPTION};
+
+fn arm_path() -> String {
+    format!("/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version=2022-09-01")
+}
+
+#[tokio::test]
+async fn resource_manager_answers_401_with_its_own_codes() {
+    let harness = Harness::start().await;
+    let url = harness.url(&arm_path());
+
+    let missing = harness.send(Method::GET, &url, None, None).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.body["error"]["code"], "AuthenticationFailed");
+    let challenge = missing.headers["www-authenticate"]
+        .to_str()
+        .expect("header");
+    assert!(
+        challenge.starts_with("Bearer authorization_uri="),
+        "{challenge}"
+    );
+
+    let expired = harness
+        .admin(
+            Method::POST,
+            "/token",
+            Some(json!({"lifetimeSeconds": -60})),
+        )
+        .await;
+    let expired = expired.body["access_token"]
+        .as_str()
+        .expect("minted")
+        .to_owned();
+    let reply = harness.send(Method::GET, &url, Some(&expired), None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body["error"]["code"], "ExpiredAuthenticationToken");
+
+    let vault_token = harness.demo_vault_token().await;
+    let reply = harness
+        .send(Method::GET, &url, Some(&vault_token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.body["error"]["code"],
+        "InvalidAuthenticationTokenAudience"
+    );
+
+    let mut forged = harness.demo_arm_token().await;
+    forged.pop();
+    forged.push('A');
+    let reply = harness.send(Method::GET, &url, Some(&forged), None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body["error"]["code"], "InvalidAuthenticationToken");
+
+    let good = harness.demo_arm_token().await;
+    let reply = harness.send(Method::GET, &url, Some(&good), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn key_vault_challenges_with_the_sandbox_authority_and_resource() {
+    let harness = Harness::start().await;
+    let port = harness.port();
+    let reply = harness
+        .send(
+            Method::GET,
+            &harness.vault_url("kv-policy", "/keys?api-version=7.5"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.headers["www-authenticate"].to_str().expect("header"),
+        format!(
+            "Bearer authorization=\"https://localhost:{port}/{}\", resource=\"https://vault.localhost:{port}\"",
+            keyblade_sandbox::entra::directory::DEMO_TENANT_ID
+        )
+    );
+    assert_eq!(reply.body["error"]["code"], "Unauthorized");
+    assert_eq!(
+        reply.body["error"]["message"],
+        "AKV10000: Request is missing a Bearer or PoP token."
+    );
+
+    let arm_token = harness.demo_arm_token().await;
+    let reply = harness
+        .kv(Method::GET, "kv-policy", "/keys", &arm_token, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("AKV10022: Invalid audience.")
+    );
+
+    let expired = harness
+        .admin(Method::POST, "/token", Some(json!({"lifetimeSeconds": -1, "audience": format!("https://vault.localhost:{port}")})))
+        .await;
+    let reply = harness
+        .kv(
+            Method::GET,
+            "kv-policy",
+            "/keys",
+            expired.body["access_token"].as_str().expect("token"),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.headers.contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn a_token_from_another_tenant_is_refused_by_key_vault() {
+    let harness = Harness::start().await;
+    let token = harness
+        .client_token(
+            OTHER_TENANT_ID,
+            OTHER_CLIENT_ID,
+            OTHER_CLIENT_SECRET,
+            &harness.vault_scope(),
+        )
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.text));
+    let reply = harness
+        .kv(Method::GET, "kv-policy", "/keys", &token, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+    let message = reply.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("AKV10032: Invalid issuer."),
+        "{message}"
+    );
+    assert!(message.contains(OTHER_TENANT_ID), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_from_another_tenant_is_refused_by_resource_manager() {
+    let harness = Harness::start().await;
+    let token = harness
+        .client_token(
+            OTHER_TENANT_ID,
+            OTHER_CLIENT_ID,
+            OTHER_CLIENT_SECRET,
+            "https://management.core.windows.net//.default",
+        )
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.text));
+    let reply = harness
+        .send(Method::GET, &harness.url(&arm_path()), Some(&token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+    assert_eq!(
+        reply.body["error"]["code"],
+        "InvalidAuthenticationTokenTenant"
+    );
+}
