@@ -3,13 +3,23 @@ import type { ResourceKind, ResourceSummary } from '../bindings';
 interface KindNames {
   singular: string;
   plural: string;
+  /** The plural inside a sentence: product names keep their capitals, generic words do not. */
+  pluralInSentence: string;
 }
 
 // A Record, not a switch, so a new ResourceKind from the Rust side fails to compile until it is named here.
 export const resourceKindNames: Record<ResourceKind, KindNames> = {
-  containerRegistry: { singular: 'Container registry', plural: 'Container registries' },
-  cognitiveServicesAccount: { singular: 'Cognitive Services account', plural: 'Cognitive Services accounts' },
-  storageAccount: { singular: 'Storage account', plural: 'Storage accounts' },
+  containerRegistry: {
+    singular: 'Container registry',
+    plural: 'Container registries',
+    pluralInSentence: 'container registries',
+  },
+  cognitiveServicesAccount: {
+    singular: 'Cognitive Services account',
+    plural: 'Cognitive Services accounts',
+    pluralInSentence: 'Cognitive Services accounts',
+  },
+  storageAccount: { singular: 'Storage account', plural: 'Storage accounts', pluralInSentence: 'storage accounts' },
 };
 
 export const resourceKinds = Object.keys(resourceKindNames) as ResourceKind[];

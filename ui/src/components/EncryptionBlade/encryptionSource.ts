@@ -25,7 +25,7 @@ export function encryptionUnsupportedReason(context: ResourceContext): string | 
   if (context.kind !== 'resource' || context.selection.resource.kind === 'containerRegistry') {
     return null;
   }
-  const kind = resourceKindNames[context.selection.resource.kind].plural.toLocaleLowerCase();
+  const kind = resourceKindNames[context.selection.resource.kind].pluralInSentence;
   return `keyblade does not manage the encryption of ${kind} yet. Select a container registry.`;
 }
 

@@ -213,7 +213,7 @@ function ResourceList({
       break;
   }
   if (visible.length === 0) {
-    const what = kind === null ? 'supported resources' : resourceKindNames[kind].plural.toLocaleLowerCase();
+    const what = kind === null ? 'supported resources' : resourceKindNames[kind].pluralInSentence;
     return (
       <EmptyState
         icon={<CubeRegular />}

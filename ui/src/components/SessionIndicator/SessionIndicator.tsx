@@ -1,4 +1,5 @@
 import { Button, Popover, PopoverSurface, PopoverTrigger } from '@fluentui/react-components';
+import { useState } from 'react';
 import type { AppInfo } from '../../bindings';
 import type { SessionView } from '../../state/session';
 import { presentSession } from './presentSession';
@@ -14,8 +15,17 @@ export interface SessionIndicatorProps {
 export function SessionIndicator({ session, appInfo }: SessionIndicatorProps) {
   const styles = useSessionIndicatorStyles();
   const presentation = presentSession(session);
+  const [open, setOpen] = useState(false);
   return (
-    <Popover withArrow positioning="below-end" trapFocus>
+    <Popover
+      withArrow
+      positioning="below-end"
+      trapFocus
+      open={open}
+      onOpenChange={(_event, data) => {
+        setOpen(data.open);
+      }}
+    >
       <PopoverTrigger disableButtonEnhancement>
         <Button appearance="subtle" icon={presentation.icon} aria-label={`Session: ${presentation.label}`}>
           {presentation.label}
@@ -40,6 +50,17 @@ export function SessionIndicator({ session, appInfo }: SessionIndicatorProps) {
             <dd className={styles.value}>keyblade {appInfo.version}</dd>
           </dl>
         )}
+        {/* A modal popover needs something to focus, or assistive technology is kept out of it. */}
+        <div className={styles.actions}>
+          <Button
+            size="small"
+            onClick={() => {
+              setOpen(false);
+            }}
+          >
+            Close
+          </Button>
+        </div>
       </PopoverSurface>
     </Popover>
   );

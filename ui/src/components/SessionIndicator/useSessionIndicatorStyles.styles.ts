@@ -25,6 +25,10 @@ export const useSessionIndicatorStyles = makeStyles({
   term: {
     color: tokens.colorNeutralForeground3,
   },
+  actions: {
+    display: 'flex',
+    justifyContent: 'flex-end',
+  },
   value: {
     margin: 0,
     overflowWrap: 'anywhere',

@@ -1,0 +1,96 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import type { AppNotification } from '../../state/notifications';
+import { renderInFluent } from '../../test/render';
+import { NotificationsPanel } from './NotificationsPanel';
+import { formatNotificationTime } from './notificationText';
+
+const today = new Date(2025, 5, 14, 15, 30).getTime();
+
+function notification(patch: Partial<AppNotification> & Pick<AppNotification, 'id' | 'title' | 'status'>) {
+  return { message: '', progress: null, createdAt: today, updatedAt: today, read: false, ...patch };
+}
+
+const saving = notification({
+  id: 'save',
+  title: 'Changing the key of contosoimages',
+  status: 'inProgress',
+  progress: 0.4,
+  message: 'Waiting for Azure Resource Manager',
+});
+const refreshing = notification({ id: 'refresh', title: 'Reading vaults', status: 'inProgress' });
+const saved = notification({ id: 'saved', title: 'Key changed on contosodev', status: 'succeeded', read: true });
+const failed = notification({
+  id: 'failed',
+  title: 'Could not change the key of contosodata',
+  status: 'failed',
+  message: 'The identity lacks wrapKey on the vault.',
+});
+
+function renderPanel(notifications: AppNotification[]) {
+  const handlers = { onClose: vi.fn(), onDismiss: vi.fn(), onDismissFinished: vi.fn() };
+  const rendered = renderInFluent(
+    <NotificationsPanel open notifications={notifications} now={() => today} {...handlers} />,
+  );
+  return { ...rendered, ...handlers, panel: screen.getByRole('dialog', { name: 'Notifications' }) };
+}
+
+describe('NotificationsPanel', () => {
+  it('lists each notification with its status, time and progress', () => {
+    const { panel } = renderPanel([saving, refreshing, saved, failed]);
+    const items = within(within(panel).getByRole('list', { name: 'Notifications' })).getAllByRole('listitem');
+    expect(items).toHaveLength(4);
+
+    const [first, second, third, fourth] = items as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    expect(first).toHaveAccessibleName(saving.title);
+    expect(first).toHaveTextContent('Waiting for Azure Resource Manager');
+    expect(first).toHaveTextContent(`In progress · ${formatNotificationTime(today, today)}`);
+    expect(within(first).getByRole('progressbar', { name: `${saving.title}: progress` })).toHaveAttribute(
+      'aria-valuenow',
+      '0.4',
+    );
+    // Unknown progress is an indeterminate bar, not a made-up percentage.
+    expect(within(second).getByRole('progressbar')).not.toHaveAttribute('aria-valuenow');
+    expect(third).toHaveTextContent('Succeeded');
+    expect(within(third).queryByRole('progressbar')).toBeNull();
+    expect(fourth).toHaveTextContent('Failed');
+    expect(fourth).toHaveTextContent('The identity lacks wrapKey on the vault.');
+    expect(within(fourth).getByRole('time')).toHaveAttribute('datetime', new Date(today).toISOString());
+  });
+
+  it('dismisses finished notifications, but running ones cannot be dismissed', async () => {
+    const { user, panel, onDismiss, onDismissFinished } = renderPanel([saving, failed]);
+
+    expect(within(panel).queryByRole('button', { name: `Dismiss notification: ${saving.title}` })).toBeNull();
+    await user.click(within(panel).getByRole('button', { name: `Dismiss notification: ${failed.title}` }));
+    expect(onDismiss).toHaveBeenCalledWith('failed');
+
+    await user.click(within(panel).getByRole('button', { name: 'Dismiss all' }));
+    expect(onDismissFinished).toHaveBeenCalledOnce();
+  });
+
+  it('disables Dismiss all while every operation is still running', () => {
+    const { panel } = renderPanel([saving]);
+    expect(within(panel).getByRole('button', { name: 'Dismiss all' })).toBeDisabled();
+  });
+
+  it('says so when there is nothing to show', () => {
+    const { panel } = renderPanel([]);
+    expect(within(panel).getByRole('heading', { name: 'No notifications' })).toBeInTheDocument();
+    expect(within(panel).queryByRole('list')).toBeNull();
+  });
+
+  it('closes from its close button', async () => {
+    const { user, panel, onClose } = renderPanel([]);
+    await user.click(within(panel).getByRole('button', { name: 'Close notifications' }));
+    expect(onClose).toHaveBeenCalledOnce();
+  });
+});
+
+describe('formatNotificationTime', () => {
+  it('shows only the time for today and the date too for older ones', () => {
+    const yesterday = today - 24 * 60 * 60 * 1000;
+    expect(formatNotificationTime(today, today, 'en-GB')).toBe('15:30');
+    expect(formatNotificationTime(yesterday, today, 'en-GB')).toBe('13 Jun 2025, 15:30');
+  });
+});
