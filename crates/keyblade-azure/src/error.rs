@@ -428,22 +428,16 @@ fn find_own(mut error: Option<&(dyn std::error::Error + 'static)>) -> Option<Azu
         if let Some(Carried(own)) = current.downcast_ref::<Carried>() {
             return Some(own.clone());
         }
-        if let Some(legacy) = current.downcast_ref::<azure_core_legacy::Error>() {
-            if let Some(own) = find_own(
-                legacy
-                    .get_ref()
-                    .map(|e| e as &(dyn std::error::Error + 'static)),
-            ) {
-                return Some(own);
-            }
-        }
-        if let Some(core) = current.downcast_ref::<azure_core::Error>() {
-            if let Some(own) = find_own(
-                core.get_ref()
-                    .map(|e| e as &(dyn std::error::Error + 'static)),
-            ) {
-                return Some(own);
-            }
+        let inner = current
+            .downcast_ref::<azure_core_legacy::Error>()
+            .and_then(azure_core_legacy::Error::get_ref)
+            .or_else(|| {
+                current
+                    .downcast_ref::<azure_core::Error>()
+                    .and_then(azure_core::Error::get_ref)
+            });
+        if let Some(own) = find_own(inner.map(|e| e as &(dyn std::error::Error + 'static))) {
+            return Some(own);
         }
         error = current.source();
     }

@@ -133,7 +133,7 @@ impl KeyVault {
             .list_key_properties_versions(key_name, None)
             .map_err(|e| AzureError::from_key_vault(e, &vault, "list key versions"))?;
         let mut found = collect_items(pager, &vault, "list key versions").await?;
-        found.sort_by(|a, b| b.created.cmp(&a.created));
+        found.sort_by_key(|item| std::cmp::Reverse(item.created));
         self.list_cache.put(&key, found.clone());
         Ok(found)
     }

@@ -114,10 +114,10 @@ pub(crate) fn poll_target(
     if let Some(url) = async_operation.and_then(|u| Url::parse(u).ok()) {
         return Some(PollTarget::AsyncOperation(url));
     }
-    if status == 202 {
-        if let Some(url) = location.and_then(|u| Url::parse(u).ok()) {
-            return Some(PollTarget::Location(url));
-        }
+    if status == 202
+        && let Some(url) = location.and_then(|u| Url::parse(u).ok())
+    {
+        return Some(PollTarget::Location(url));
     }
     match provisioning_state(body) {
         Some(PollState::Running(_)) => Some(PollTarget::Resource),
