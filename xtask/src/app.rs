@@ -128,14 +128,16 @@ fn run_headless(executable: &Path, exit_after_screenshot: bool) -> Result<(), St
     }
 }
 
-/// Waits until the screen shows more than one colour (the webview painted) and two
-/// captures half a second apart are identical (the UI finished its first render). An
-/// animation never settles, so ten seconds after the first paint is good enough too.
+/// Waits until the screen shows rendered content (many colours: text is anti-aliased, while
+/// an empty webview is one or two flat colours) and three captures half a second apart are
+/// identical (the UI finished its first render and is not waiting on the back end). An
+/// animation never settles, so ten seconds after the first content is good enough too.
 fn wait_for_paint(display: &str, app: &mut Background, app_log: &Path) -> Result<(), String> {
     const TIMEOUT: Duration = Duration::from_secs(90);
     const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
     let deadline = Instant::now() + TIMEOUT;
     let mut previous: Option<Vec<u8>> = None;
+    let mut unchanged = 0;
     let mut first_paint: Option<Instant> = None;
     loop {
         if let Some(status) = app.exited() {
@@ -152,10 +154,15 @@ fn wait_for_paint(display: &str, app: &mut Background, app_log: &Path) -> Result
             ));
         }
         let capture = capture_screen(display)?;
-        let painted = !is_uniform(&capture)?;
+        let painted = shows_content(&capture)?;
         if painted {
             let first_paint = *first_paint.get_or_insert_with(Instant::now);
-            if previous.as_ref() == Some(&capture) || first_paint.elapsed() > SETTLE_AT_MOST {
+            unchanged = if previous.as_ref() == Some(&capture) {
+                unchanged + 1
+            } else {
+                0
+            };
+            if unchanged >= 2 || first_paint.elapsed() > SETTLE_AT_MOST {
                 return Ok(());
             }
         }
@@ -181,11 +188,18 @@ fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
     Ok(output.stdout)
 }
 
-/// Whether every pixel of a binary PPM capture has the same colour (nothing painted yet).
-fn is_uniform(ppm: &[u8]) -> Result<bool, String> {
+/// Whether a binary PPM capture shows rendered content rather than flat colour.
+fn shows_content(ppm: &[u8]) -> Result<bool, String> {
+    const CONTENT_COLOURS: usize = 16;
     let pixels = ppm_pixels(ppm).ok_or("`import` returned something that is not a PPM image")?;
-    let first = pixels.get(..3);
-    Ok(pixels.chunks_exact(3).all(|pixel| Some(pixel) == first))
+    let mut colours = std::collections::HashSet::new();
+    for pixel in pixels.chunks_exact(3) {
+        colours.insert(pixel);
+        if colours.len() >= CONTENT_COLOURS {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The pixel bytes of a binary PPM: after "P6", width, height and maximum value, each

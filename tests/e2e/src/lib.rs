@@ -61,11 +61,22 @@ impl E2eEnv {
 
     /// Saves a screenshot of the whole window to `<artifacts>/<name>.png`.
     ///
-    /// Waits a moment first: WebKit can return the frame before the last change. The whole
-    /// window is captured because element screenshots come back black under Xvfb.
+    /// Under Xvfb, WebKit repaints the window only when something asks for a frame, and a
+    /// screenshot returns the last frame painted before it was asked, which can be seconds
+    /// old. So capture until two captures 200 ms apart agree. The whole window is captured
+    /// because element screenshots come back black under Xvfb.
     pub fn save_screenshot(&self, session: &Session, name: &str) -> Result<PathBuf, String> {
-        std::thread::sleep(Duration::from_millis(250));
-        let png = session.screenshot_png()?;
+        const ATTEMPTS: usize = 10;
+        let mut png = session.screenshot_png()?;
+        for _ in 0..ATTEMPTS {
+            std::thread::sleep(Duration::from_millis(200));
+            let next = session.screenshot_png()?;
+            let settled = next == png;
+            png = next;
+            if settled {
+                break;
+            }
+        }
         std::fs::create_dir_all(&self.artifacts)
             .map_err(|error| format!("cannot create {}: {error}", self.artifacts.display()))?;
         let path = self.artifacts.join(format!("{name}.png"));
