@@ -147,15 +147,9 @@ fn account(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
             let existing = ctx.world.arm.resource(&scope).cloned();
             ctx.check_preconditions(existing.as_ref())?;
             let body = ctx.object_body()?;
-            let (resource, created) = put_account(ctx.world, id, &body, &ctx.timestamp())?;
-            Ok(resource_response(
-                if created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                &resource,
-            ))
+            // Storage answers a completed create with 200, not 201 (StorageAccounts_Create: 200 or 202).
+            let (resource, _created) = put_account(ctx.world, id, &body, &ctx.timestamp())?;
+            Ok(resource_response(StatusCode::OK, &resource))
         }
         Method::PATCH => {
             ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
@@ -294,7 +288,7 @@ pub fn put_account(
         "privateEndpointConnections": [],
         "minimumTlsVersion": "TLS1_2",
         "allowBlobPublicAccess": false,
-        "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
+        "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "resourceAccessRules": [], "defaultAction": "Allow"},
         "supportsHttpsTrafficOnly": true,
         "encryption": encryption,
         "accessTier": "Hot",
@@ -313,10 +307,18 @@ pub fn put_account(
         "accessTier",
         "publicNetworkAccess",
         "isHnsEnabled",
+        "routingPreference",
     ] {
         if let Some(v) = get_ci(&props_in, field).filter(|v| !v.is_null()) {
             properties[field] = v.clone();
         }
+    }
+    add_routing_endpoints(&mut properties, &name);
+    // Geo-redundant SKUs have a paired secondary region.
+    let sku_name = sku["name"].as_str().unwrap_or_default().to_owned();
+    if sku_name.contains("GRS") || sku_name.contains("GZRS") {
+        properties["secondaryLocation"] = Value::String(paired_region(&location).to_owned());
+        properties["statusOfSecondary"] = Value::String("available".to_owned());
     }
     let mut body = json!({
         "id": canonical,
@@ -339,6 +341,47 @@ pub fn put_account(
         .cloned()
         .ok_or_else(|| ArmError::bad_request("InternalError", "not stored"))?;
     Ok((stored, existing.is_none()))
+}
+
+/// Azure's region pairs for the sandbox's locations.
+fn paired_region(location: &str) -> &'static str {
+    match location {
+        "eastus" => "westus",
+        "eastus2" => "centralus",
+        "westus" => "eastus",
+        "westus2" => "westcentralus",
+        "westus3" => "eastus",
+        "centralus" => "eastus2",
+        "northeurope" => "westeurope",
+        "westeurope" => "northeurope",
+        "uksouth" => "ukwest",
+        "swedencentral" => "swedensouth",
+        "australiaeast" => "australiasoutheast",
+        "japaneast" => "japanwest",
+        _ => "westus",
+    }
+}
+
+/// `routingPreference.publishMicrosoftEndpoints`/`publishInternetEndpoints`
+/// add the routing-specific endpoint sets, as Storage does.
+fn add_routing_endpoints(properties: &mut Value, name: &str) {
+    let routing = properties
+        .get("routingPreference")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let publish = |flag: &str| routing.get(flag).and_then(Value::as_bool) == Some(true);
+    if publish("publishMicrosoftEndpoints") {
+        properties["primaryEndpoints"]["microsoftEndpoints"] =
+            endpoints(&format!("{name}-microsoftrouting"));
+    }
+    if publish("publishInternetEndpoints") {
+        let mut internet = endpoints(&format!("{name}-internetrouting"));
+        if let Some(map) = internet.as_object_mut() {
+            map.remove("queue");
+            map.remove("table");
+        }
+        properties["primaryEndpoints"]["internetEndpoints"] = internet;
+    }
 }
 
 fn endpoints(name: &str) -> Value {

@@ -1,0 +1,859 @@
+//! Replays the Azure REST examples in `shared/fixtures/azure-rest-examples/`
+//! that Resource Manager serves: each example's request is sent, and the
+//! response must have one of the example's statuses and its shape (every key of
+//! the example's body present, with the same JSON type; arrays compared by their
+//! first element).
+//!
+//! What a replay may change, and only this: template placeholders
+//! (`{subscription-id}`, `{managed-identity-name}`), hosts the sandbox cannot
+//! be (`*.vault.azure.net` becomes the sandbox vault), and, named per case, a
+//! resource type or role the sandbox does not serve. Setup creates what the
+//! example presupposes (its subscription, group, vault, key, identity).
+//! `nextLink` may be absent on a last page, as the spec allows.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use keyblade_sandbox::arm;
+use keyblade_sandbox::clock::Clock;
+use keyblade_sandbox::entra::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
+use keyblade_sandbox::faults::FaultRules;
+use keyblade_sandbox::http::{Caller, PrincipalKind, Request};
+use keyblade_sandbox::scenario::{Step, apply};
+use keyblade_sandbox::world::{Endpoints, World};
+use serde_json::{Value, json};
+
+const PORT: u16 = 47444;
+
+fn fixtures_dir() -> PathBuf {
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    loop {
+        let candidate = dir.join("shared/fixtures/azure-rest-examples");
+        if candidate.is_dir() {
+            return candidate;
+        }
+        assert!(
+            dir.pop(),
+            "shared/fixtures/azure-rest-examples not found above the crate"
+        );
+    }
+}
+
+/// An example with placeholders replaced.
+fn example(file: &str, replacements: &[(&str, &str)]) -> Value {
+    let mut text = std::fs::read_to_string(fixtures_dir().join(file))
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    for (from, to) in replacements {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn caller() -> Caller {
+    Caller {
+        tenant_id: DEMO_TENANT_ID.to_owned(),
+        object_id: DEMO_CLIENT_OBJECT_ID.to_owned(),
+        app_id: DEMO_CLIENT_ID.to_owned(),
+        audience: "https://management.azure.com/".to_owned(),
+        kind: PrincipalKind::ServicePrincipal,
+    }
+}
+
+fn world() -> World {
+    World::new(
+        Endpoints { port: PORT },
+        Clock::starting_at(1_780_000_000, 0.0),
+        FaultRules::new(0, 0.0),
+    )
+    .expect("world")
+}
+
+fn steps(world: &mut World, values: Vec<Value>) {
+    let steps: Vec<Step> = values
+        .into_iter()
+        .map(|v| serde_json::from_value(v).expect("step"))
+        .collect();
+    apply(world, &steps).expect("setup");
+}
+
+/// A subscription (any ID the example uses) owned by the caller, with groups.
+fn subscription(world: &mut World, id: &str, groups: &[&str]) {
+    world.arm.subscriptions.insert(
+        id.to_ascii_lowercase(),
+        keyblade_sandbox::arm::store::Subscription {
+            subscription_id: id.to_owned(),
+            display_name: "Replay".to_owned(),
+            tenant_id: DEMO_TENANT_ID.to_owned(),
+            state: "Enabled".to_owned(),
+        },
+    );
+    let mut values = vec![
+        json!({"roleAssignment": {"scope": format!("/subscriptions/{id}"), "role": "Owner", "principalId": DEMO_CLIENT_OBJECT_ID}}),
+    ];
+    for group in groups {
+        values.push(
+            json!({"resourceGroup": {"subscription": id, "name": group, "location": "westus"}}),
+        );
+    }
+    steps(world, values);
+}
+
+struct Reply {
+    status: StatusCode,
+    body: Value,
+    headers: HeaderMap,
+}
+
+fn send(
+    world: &mut World,
+    method: Method,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Reply {
+    world.tick();
+    let request = Request {
+        method,
+        host: "localhost".to_owned(),
+        path: path.to_owned(),
+        query: query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        headers: HeaderMap::new(),
+        body: body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())),
+    };
+    let response = arm::handle(world, &caller(), &request);
+    let body = if response.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&response.body).expect("JSON")
+    };
+    Reply {
+        status: response.status,
+        body,
+        headers: response.headers,
+    }
+}
+
+/// Differences between the example's shape and the response's.
+fn shape_errors(
+    expected: &Value,
+    actual: &Value,
+    path: &str,
+    ignored: &[&str],
+    errors: &mut Vec<String>,
+) {
+    if ignored.contains(&path) || expected.is_null() {
+        return;
+    }
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if kind(expected) != kind(actual) {
+        errors.push(format!(
+            "{path}: expected {}, got {} ({actual})",
+            kind(expected),
+            kind(actual)
+        ));
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (key, value) in e {
+                let child = format!("{path}/{key}");
+                match a.get(key) {
+                    Some(found) => shape_errors(value, found, &child, ignored, errors),
+                    None if key == "nextLink" || ignored.contains(&child.as_str()) => {}
+                    None => errors.push(format!("{child}: missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => match (e.first(), a.first()) {
+            (Some(first), Some(found)) => {
+                shape_errors(first, found, &format!("{path}/0"), ignored, errors)
+            }
+            (Some(_), None) => errors.push(format!("{path}: empty, the example has items")),
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// Checks a reply against the example: a status the example lists, and that status's body shape.
+fn check(file: &str, example: &Value, reply: &Reply, ignored: &[&str]) {
+    let status = reply.status.as_u16().to_string();
+    let responses = example["responses"].as_object().expect("responses");
+    let Some(expected) = responses.get(&status) else {
+        panic!(
+            "{file}: status {status} is not among the example's {:?}: {}",
+            responses.keys().collect::<Vec<_>>(),
+            reply.body
+        );
+    };
+    let mut errors = Vec::new();
+    if let Some(body) = expected.get("body") {
+        shape_errors(body, &reply.body, "", ignored, &mut errors);
+    }
+    for (header, _) in expected
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !reply
+            .headers
+            .contains_key(header.to_ascii_lowercase().as_str())
+            && !ignored.contains(&header.as_str())
+        {
+            errors.push(format!("header {header}: missing"));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{file} ({status}):\n{}\nbody: {}",
+        errors.join("\n"),
+        reply.body
+    );
+}
+
+fn params(example: &Value) -> &Value {
+    &example["parameters"]
+}
+
+fn p<'a>(example: &'a Value, name: &str) -> &'a str {
+    params(example)[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("parameter {name}"))
+}
+
+const OLD_HSM_POOL: &str = "/properties/hsmPoolResourceId";
+
+#[test]
+fn container_registry_examples() {
+    let mut world = world();
+    let create = example("containerregistry/Registries_Create.2025-11-01.json", &[]);
+    let (sub, rg, name) = (
+        p(&create, "subscriptionId"),
+        p(&create, "resourceGroupName"),
+        p(&create, "registryName"),
+    );
+    subscription(&mut world, sub, &[rg]);
+    let path = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}"
+    );
+    let api = [("api-version", "2025-11-01")];
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&params(&create)["registry"]),
+    );
+    check("Registries_Create (new)", &create, &reply, &[]);
+    world.clock.advance(std::time::Duration::from_secs(5));
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&params(&create)["registry"]),
+    );
+    check("Registries_Create (existing)", &create, &reply, &[]);
+
+    let get = example("containerregistry/Registries_Get.2025-11-01.json", &[]);
+    world.clock.advance(std::time::Duration::from_secs(5));
+    let reply = send(&mut world, Method::GET, &path, &api, None);
+    check("Registries_Get", &get, &reply, &[]);
+
+    let update = example("containerregistry/Registries_Update.2025-11-01.json", &[]);
+    let reply = send(
+        &mut world,
+        Method::PATCH,
+        &path,
+        &api,
+        Some(&params(&update)["registryUpdateParameters"]),
+    );
+    check("Registries_Update (in progress)", &update, &reply, &[]);
+    assert_eq!(
+        reply.body["properties"]["roleAssignmentMode"],
+        "AbacRepositoryPermissions"
+    );
+
+    let list = example("containerregistry/Registries_List.2025-11-01.json", &[]);
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &format!("/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries"),
+        &api,
+        None,
+    );
+    check("Registries_List", &list, &reply, &[]);
+}
+
+#[test]
+fn cognitive_services_examples() {
+    let mut world = world();
+    let create = example(
+        "cognitiveservices/Accounts_Create.CreateAccount.2025-09-01.json",
+        &[],
+    );
+    let (sub, rg, name) = (
+        p(&create, "subscriptionId"),
+        p(&create, "resourceGroupName"),
+        p(&create, "accountName"),
+    );
+    subscription(&mut world, sub, &[rg, "bvttest"]);
+    let api = [("api-version", "2025-09-01")];
+    let path = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
+    );
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&params(&create)["account"]),
+    );
+    check("Accounts_Create", &create, &reply, &[]);
+
+    let update = example(
+        "cognitiveservices/Accounts_Update.UpdateAccount.2025-09-01.json",
+        &[],
+    );
+    let update_path = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.CognitiveServices/accounts/{}",
+        p(&update, "subscriptionId"),
+        p(&update, "resourceGroupName"),
+        p(&update, "accountName")
+    );
+    let setup = send(
+        &mut world,
+        Method::PUT,
+        &update_path,
+        &api,
+        Some(&json!({"location": "global", "kind": "Bing.Search", "sku": {"name": "S1"}})),
+    );
+    assert_eq!(setup.status, StatusCode::CREATED, "{}", setup.body);
+    let reply = send(
+        &mut world,
+        Method::PATCH,
+        &update_path,
+        &api,
+        Some(&params(&update)["account"]),
+    );
+    // The example's 200 carries Location and azure-AsyncOperation; the sandbox completes the PATCH synchronously.
+    check(
+        "Accounts_Update",
+        &update,
+        &reply,
+        &["Location", "azure-AsyncOperation"],
+    );
+    assert_eq!(reply.body["sku"]["name"], "S2");
+
+    let get = example(
+        "cognitiveservices/Accounts_Get.GetAccount.2022-10-01.json",
+        &[],
+    );
+    let (sub, rg, name) = (
+        p(&get, "subscriptionId"),
+        p(&get, "resourceGroupName"),
+        p(&get, "accountName"),
+    );
+    subscription(&mut world, sub, &[rg]);
+    let get_path = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
+    );
+    let body = json!({"location": "westus", "kind": "Emotion", "sku": {"name": "F0"}, "tags": get["responses"]["200"]["body"]["tags"]});
+    send(&mut world, Method::PUT, &get_path, &api, Some(&body));
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &get_path,
+        &[("api-version", "2022-10-01")],
+        None,
+    );
+    check("Accounts_Get", &get, &reply, &[]);
+}
+
+const STORAGE_SUB: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+fn storage_replacements(vault_uri: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("{subscription-id}", STORAGE_SUB.to_owned()),
+        (
+            "00000000-0000-0000-0000-000000000000",
+            STORAGE_SUB.to_owned(),
+        ),
+        ("{managed-identity-name}", "id-replay".to_owned()),
+        (
+            "https://myvault8569.vault.azure.net",
+            vault_uri.trim_end_matches('/').to_owned(),
+        ),
+    ]
+}
+
+fn storage_world() -> (World, String) {
+    let mut world = world();
+    subscription(
+        &mut world,
+        STORAGE_SUB,
+        &["res9101", "res9407", "res131918"],
+    );
+    let vault_id = format!(
+        "/subscriptions/{STORAGE_SUB}/resourceGroups/res9101/providers/Microsoft.KeyVault/vaults/myvault8569"
+    );
+    let identity = format!(
+        "/subscriptions/{STORAGE_SUB}/resourceGroups/res9101/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-replay"
+    );
+    steps(
+        &mut world,
+        vec![
+            json!({"put": {"id": vault_id, "body": {"location": "eastus", "properties": {"tenantId": DEMO_TENANT_ID, "sku": {"family": "A", "name": "standard"}, "accessPolicies": []}}}}),
+            json!({"key": {"vault": "myvault8569", "name": "wrappingKey", "expiresInDays": 365}}),
+            json!({"put": {"id": identity, "body": {"location": "eastus"}}}),
+            json!({"grantKeys": {"vault": "myvault8569", "objectId": format!("${{principalId:{identity}}}"), "permissions": ["get", "wrapKey", "unwrapKey"]}}),
+        ],
+    );
+    let uri = world.endpoints.vault_uri("myvault8569");
+    (world, uri)
+}
+
+fn replaced(file: &str, vault_uri: &str) -> Value {
+    let owned = storage_replacements(vault_uri);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    example(file, &pairs)
+}
+
+/// Creates an account with a system-assigned identity and grants it the key.
+fn system_identity_account(world: &mut World, rg: &str, name: &str, extra: Value) -> String {
+    let path = format!(
+        "/subscriptions/{STORAGE_SUB}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{name}"
+    );
+    let mut body = json!({"location": "eastus2", "kind": "Storage", "sku": {"name": "Standard_GRS"}, "identity": {"type": "SystemAssigned"}, "properties": extra});
+    body["tags"] = json!({"key1": "value1", "key2": "value2"});
+    let reply = send(
+        world,
+        Method::PUT,
+        &path,
+        &[("api-version", "2025-08-01")],
+        Some(&body),
+    );
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let principal = reply.body["identity"]["principalId"]
+        .as_str()
+        .expect("system identity")
+        .to_owned();
+    steps(
+        world,
+        vec![
+            json!({"grantKeys": {"vault": "myvault8569", "objectId": principal, "permissions": ["get", "wrapKey", "unwrapKey"]}}),
+        ],
+    );
+    path
+}
+
+#[test]
+fn storage_examples() {
+    let (mut world, uri) = storage_world();
+    let api = [("api-version", "2025-08-01")];
+
+    let create = replaced(
+        "storage/StorageAccounts_Create.StorageAccountCreateUserAssignedEncryptionIdentityWithCMK.2025-06-01.json",
+        &uri,
+    );
+    let path = format!(
+        "/subscriptions/{STORAGE_SUB}/resourceGroups/{}/providers/Microsoft.Storage/storageAccounts/{}",
+        p(&create, "resourceGroupName"),
+        p(&create, "accountName")
+    );
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &[("api-version", "2025-06-01")],
+        Some(&params(&create)["parameters"]),
+    );
+    check("StorageAccounts_Create (UAI CMK)", &create, &reply, &[]);
+
+    let enable = replaced(
+        "storage/StorageAccounts_Update.StorageAccountEnableCMK.2025-08-01.json",
+        &uri,
+    );
+    let path = system_identity_account(
+        &mut world,
+        p(&enable, "resourceGroupName"),
+        p(&enable, "accountName"),
+        json!({}),
+    );
+    let reply = send(
+        &mut world,
+        Method::PATCH,
+        &path,
+        &api,
+        Some(&params(&enable)["parameters"]),
+    );
+    check("StorageAccounts_Update (enable CMK)", &enable, &reply, &[]);
+
+    let get = replaced(
+        "storage/StorageAccounts_GetProperties.StorageAccountGetPropertiesCMKVersionExpirationTime.2025-08-01.json",
+        &uri,
+    );
+    let path = system_identity_account(
+        &mut world,
+        p(&get, "resourceGroupName"),
+        p(&get, "accountName"),
+        json!({"isHnsEnabled": true, "routingPreference": {"routingChoice": "MicrosoftRouting", "publishMicrosoftEndpoints": true, "publishInternetEndpoints": true}}),
+    );
+    let key = json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault", "keyvaultproperties": {"keyvaulturi": uri, "keyname": "wrappingKey", "keyversion": ""}}}});
+    let patched = send(&mut world, Method::PATCH, &path, &api, Some(&key));
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    let reply = send(&mut world, Method::GET, &path, &api, None);
+    // geoReplicationStats appears only with $expand=geoReplicationStats, which the example does not send.
+    check(
+        "StorageAccounts_GetProperties (CMK expiration)",
+        &get,
+        &reply,
+        &["/properties/geoReplicationStats"],
+    );
+
+    let federated = replaced(
+        "storage/StorageAccounts_Update.StorageAccountUpdateUserAssignedIdentityWithFederatedIdentityClientId.2025-08-01.json",
+        &uri,
+    );
+    let path = format!(
+        "/subscriptions/{STORAGE_SUB}/resourceGroups/{}/providers/Microsoft.Storage/storageAccounts/{}",
+        p(&federated, "resourceGroupName"),
+        p(&federated, "accountName")
+    );
+    let setup = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&json!({"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})),
+    );
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    let reply = send(
+        &mut world,
+        Method::PATCH,
+        &path,
+        &api,
+        Some(&params(&federated)["parameters"]),
+    );
+    check(
+        "StorageAccounts_Update (federated identity)",
+        &federated,
+        &reply,
+        &[],
+    );
+}
+
+#[test]
+fn key_vault_management_examples() {
+    let mut world = world();
+    let api = [("api-version", "2025-05-01")];
+    let create = example(
+        "keyvault-mgmt/Vaults_CreateOrUpdate.createVaultWithNetworkAcls.2025-05-01.json",
+        &[],
+    );
+    let sub = p(&create, "subscriptionId");
+    subscription(
+        &mut world,
+        sub,
+        &[p(&create, "resourceGroupName"), "sample-group"],
+    );
+    let path = format!(
+        "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+        p(&create, "resourceGroupName"),
+        p(&create, "vaultName")
+    );
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&params(&create)["parameters"]),
+    );
+    // hsmPoolResourceId is a retired property (pooled HSMs) that current vaults no longer carry.
+    check(
+        "Vaults_CreateOrUpdate (networkAcls)",
+        &create,
+        &reply,
+        &[OLD_HSM_POOL],
+    );
+    assert_eq!(
+        reply.body["properties"]["networkAcls"]["ipRules"][0]["value"],
+        "124.56.78.91/32"
+    );
+
+    let get = example("keyvault-mgmt/Vaults_Get.getVault.2025-05-01.json", &[]);
+    let mut body = params(&create)["parameters"].clone();
+    body["properties"]["accessPolicies"] =
+        get["responses"]["200"]["body"]["properties"]["accessPolicies"].clone();
+    send(&mut world, Method::PUT, &path, &api, Some(&body));
+    let reply = send(&mut world, Method::GET, &path, &api, None);
+    check("Vaults_Get", &get, &reply, &[OLD_HSM_POOL]);
+
+    // The next examples use the same (global) vault name in another group: a fresh sandbox.
+    let mut world = self::world();
+    subscription(&mut world, sub, &["sample-group"]);
+    let add = example(
+        "keyvault-mgmt/Vaults_UpdateAccessPolicy.updateAccessPoliciesAdd.2025-05-01.json",
+        &[],
+    );
+    let add_vault = format!(
+        "/subscriptions/{sub}/resourceGroups/sample-group/providers/Microsoft.KeyVault/vaults/{}",
+        p(&add, "vaultName")
+    );
+    let vault_body = json!({"location": "westus", "properties": {"tenantId": sub, "sku": {"family": "A", "name": "premium"}, "accessPolicies": []}});
+    for vault in [
+        add_vault.clone(),
+        add_vault.replace("/sample-vault", "/sample-vault-2"),
+    ] {
+        let created = send(&mut world, Method::PUT, &vault, &api, Some(&vault_body));
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &format!("{add_vault}/accessPolicies/add"),
+        &api,
+        Some(&params(&add)["parameters"]),
+    );
+    check("Vaults_UpdateAccessPolicy (add)", &add, &reply, &[]);
+
+    let list = example(
+        "keyvault-mgmt/Vaults_ListBySubscription.listVaultBySubscription.2025-05-01.json",
+        &[],
+    );
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &format!("/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults"),
+        &[("api-version", "2025-05-01"), ("$top", "1")],
+        None,
+    );
+    check(
+        "Vaults_ListBySubscription ($top=1)",
+        &list,
+        &reply,
+        &["/value/0/properties/hsmPoolResourceId"],
+    );
+    assert!(
+        reply.body["nextLink"].is_string(),
+        "two vaults, one per page: {}",
+        reply.body
+    );
+}
+
+#[test]
+fn authorization_examples() {
+    let mut world = world();
+    let list = example(
+        "authorization/RoleAssignments_ListForScope.2022-04-01.json",
+        &[],
+    );
+    let sub = p(&list, "scope")
+        .trim_start_matches("subscriptions/")
+        .to_owned();
+    subscription(&mut world, &sub, &["testrg"]);
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &format!(
+            "/{}/providers/Microsoft.Authorization/roleAssignments",
+            p(&list, "scope")
+        ),
+        &[("api-version", "2022-04-01")],
+        None,
+    );
+    check("RoleAssignments_ListForScope", &list, &reply, &[]);
+
+    // The sandbox serves no Cosmos DB and ships a subset of built-in roles: the example's
+    // database account becomes a registry, and its role the built-in Reader.
+    let create = example(
+        "authorization/RoleAssignments_CreateForResource.2022-04-01.json",
+        &[
+            (
+                "Microsoft.DocumentDb/databaseAccounts/test-db-account",
+                "Microsoft.ContainerRegistry/registries/testdbaccount",
+            ),
+            (
+                "0b5fe924-9a61-425c-96af-cfe6e287ca2d",
+                keyblade_sandbox::rbac::READER,
+            ),
+        ],
+    );
+    steps(
+        &mut world,
+        vec![
+            json!({"put": {"id": format!("/subscriptions/{sub}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/testdbaccount"), "body": {"location": "westus", "sku": {"name": "Basic"}}}}),
+        ],
+    );
+    let path = format!(
+        "/{}/providers/Microsoft.Authorization/roleAssignments/{}",
+        p(&create, "scope"),
+        p(&create, "roleAssignmentName")
+    );
+    let reply = send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &[("api-version", "2022-04-01")],
+        Some(&params(&create)["parameters"]),
+    );
+    check("RoleAssignments_CreateForResource", &create, &reply, &[]);
+
+    // The built-in role as Microsoft documents it (the CLI's flattened shape): same content.
+    let documented = example(
+        "authorization/RoleDefinition.KeyVaultCryptoServiceEncryptionUser.json",
+        &[],
+    );
+    let reply = send(
+        &mut world,
+        Method::GET,
+        "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6",
+        &[("api-version", "2022-04-01")],
+        None,
+    );
+    assert_eq!(reply.status, StatusCode::OK);
+    let properties = &reply.body["properties"];
+    assert_eq!(reply.body["id"], documented["id"]);
+    assert_eq!(reply.body["name"], documented["name"]);
+    assert_eq!(reply.body["type"], documented["type"]);
+    assert_eq!(properties["roleName"], documented["roleName"]);
+    assert_eq!(properties["type"], documented["roleType"]);
+    assert_eq!(properties["description"], documented["description"]);
+    assert_eq!(
+        properties["assignableScopes"],
+        documented["assignableScopes"]
+    );
+    assert_eq!(properties["permissions"], documented["permissions"]);
+}
+
+#[test]
+fn managed_identity_examples() {
+    let mut world = world();
+    let get = example("msi/UserAssignedIdentities_Get.2024-11-30.json", &[]);
+    let (sub, rg, name) = (
+        p(&get, "subscriptionId"),
+        p(&get, "resourceGroupName"),
+        p(&get, "resourceName"),
+    );
+    subscription(&mut world, sub, &[rg]);
+    let path = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    );
+    let api = [("api-version", "2024-11-30")];
+    send(
+        &mut world,
+        Method::PUT,
+        &path,
+        &api,
+        Some(&json!({"location": "eastus", "tags": get["responses"]["200"]["body"]["tags"]})),
+    );
+    let reply = send(&mut world, Method::GET, &path, &api, None);
+    check("UserAssignedIdentities_Get", &get, &reply, &[]);
+
+    let list = example(
+        "msi/UserAssignedIdentities_ListBySubscription.2024-11-30.json",
+        &[],
+    );
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &format!("/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"),
+        &api,
+        None,
+    );
+    check(
+        "UserAssignedIdentities_ListBySubscription",
+        &list,
+        &reply,
+        &[],
+    );
+
+    // The example's scope is a placeholder resource; the replay asks a registry with a system identity.
+    let system = example(
+        "msi/SystemAssignedIdentities_GetByScope.2024-11-30.json",
+        &[],
+    );
+    let registry = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/crreplay"
+    );
+    steps(
+        &mut world,
+        vec![
+            json!({"put": {"id": registry, "body": {"location": "eastus", "sku": {"name": "Basic"}, "identity": {"type": "SystemAssigned"}}}}),
+        ],
+    );
+    let reply = send(
+        &mut world,
+        Method::GET,
+        &format!("{registry}/providers/Microsoft.ManagedIdentity/identities/default"),
+        &api,
+        None,
+    );
+    check("SystemAssignedIdentities_GetByScope", &system, &reply, &[]);
+}
+
+#[test]
+fn resource_graph_examples() {
+    let mut world = world();
+    let filter = example("resourcegraph/Resources.FilterQuery.2024-04-01.json", &[]);
+    let sub = params(&filter)["query"]["subscriptions"][0]
+        .as_str()
+        .expect("subscription")
+        .to_owned();
+    subscription(&mut world, &sub, &["RG1"]);
+    let mut values = Vec::new();
+    for i in 0..5 {
+        values.push(json!({"put": {"id": format!("/subscriptions/{sub}/resourceGroups/RG1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-test-{i}"), "body": {"location": "eastus"}}}));
+    }
+    steps(&mut world, values);
+    let path = "/providers/Microsoft.ResourceGraph/resources";
+    let api = [("api-version", "2024-04-01")];
+    let reply = send(
+        &mut world,
+        Method::POST,
+        path,
+        &api,
+        Some(&params(&filter)["query"]),
+    );
+    // The sandbox has no virtual machines, so the filter matches nothing.
+    check("Resources (filter query)", &filter, &reply, &["/data"]);
+    assert_eq!(reply.body["totalRecords"], 0);
+
+    let first = example(
+        "resourcegraph/Resources.FirstPageQuery.2024-04-01.json",
+        &[],
+    );
+    let reply = send(
+        &mut world,
+        Method::POST,
+        path,
+        &api,
+        Some(&params(&first)["query"]),
+    );
+    check("Resources (first page)", &first, &reply, &[]);
+    assert_eq!(reply.body["totalRecords"], 5);
+    let token = reply.body["$skipToken"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+
+    let next = example("resourcegraph/Resources.NextPageQuery.2024-04-01.json", &[]);
+    let mut query = params(&next)["query"].clone();
+    query["options"]["$skipToken"] = Value::String(token);
+    let reply = send(&mut world, Method::POST, path, &api, Some(&query));
+    // A last page has no $skipToken.
+    check("Resources (next page)", &next, &reply, &["/$skipToken"]);
+    assert_eq!(reply.body["count"], 2);
+}
