@@ -127,6 +127,24 @@ impl Session {
         }
     }
 
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    pub fn execute(&self, script: &str) -> Result<Value, String> {
+        self.call(
+            Method::Post,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Runs `script` in the page; it finishes by calling its last argument with the result.
+    pub fn execute_async(&self, script: &str) -> Result<Value, String> {
+        self.call(
+            Method::Post,
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
     /// The whole window as PNG bytes.
     pub fn screenshot_png(&self) -> Result<Vec<u8>, String> {
         let encoded = self.call(Method::Get, "/screenshot", None)?;
