@@ -9,9 +9,9 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod state;
+mod window_state;
 
 use keyblade_azure::CloudSettings;
-use tauri_plugin_window_state::StateFlags;
 
 use crate::state::{AppState, Session};
 
@@ -27,13 +27,9 @@ pub fn run() -> Result<(), tauri::Error> {
     // Azure's public cloud until choosing another (or the sandbox) is configurable.
     let state = AppState::new(CloudSettings::azure_cloud(), Session::signed_out());
     tauri::Builder::default()
-        .plugin(
-            // Size, position and maximized state only: restoring visibility or decorations
-            // could bring the window back hidden or frameless after a crash.
-            tauri_plugin_window_state::Builder::default()
-                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
-                .build(),
-        )
+        .plugin(window_state::plugin())
+        .manage(window_state::Changes::default())
+        .on_window_event(window_state::on_window_event)
         .manage(state)
         .invoke_handler(with_app_commands!(app_command_handler))
         .run(tauri::generate_context!())

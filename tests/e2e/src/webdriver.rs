@@ -127,6 +127,20 @@ impl Session {
         }
     }
 
+    /// The window's outer position and size, as `(x, y, width, height)`.
+    pub fn window_rect(&self) -> Result<(i64, i64, i64, i64), String> {
+        rect(&self.call(Method::Get, "/window/rect", None)?)
+    }
+
+    /// Moves and resizes the window as a window manager would; returns the new rect.
+    pub fn set_window_rect(
+        &self,
+        (x, y, width, height): (i64, i64, i64, i64),
+    ) -> Result<(i64, i64, i64, i64), String> {
+        let body = json!({ "x": x, "y": y, "width": width, "height": height });
+        rect(&self.call(Method::Post, "/window/rect", Some(body))?)
+    }
+
     /// Runs `script` (a function body) in the page and returns what it returns.
     pub fn execute(&self, script: &str) -> Result<Value, String> {
         self.call(
@@ -155,6 +169,16 @@ impl Session {
             .decode(encoded)
             .map_err(|error| format!("screenshot is not base64: {error}"))
     }
+}
+
+fn rect(value: &Value) -> Result<(i64, i64, i64, i64), String> {
+    let field = |name: &str| {
+        value[name]
+            .as_f64()
+            .map(|number| number.round() as i64)
+            .ok_or_else(|| format!("window rect has no {name}: {value}"))
+    };
+    Ok((field("x")?, field("y")?, field("width")?, field("height")?))
 }
 
 impl Drop for Session {
