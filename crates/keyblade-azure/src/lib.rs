@@ -18,6 +18,8 @@
 //! - [`keyvault`]: [`keyvault::KeyVault`], Key Vault keys through one cached `KeyClient` per
 //!   vault, with denials typed by reason.
 //! - [`session`]: [`Session`], the clients of one sign-in over one transport.
+//! - [`encryption`]: the Encryption blade end to end (view, pickers, preflight through
+//!   keyblade-core's planner, grant, save with verification), on top of the above.
 //! - [`error`]: [`AzureError`], the crate's one error type, with stable `code()`s.
 //!
 //! Reads are cached per session (invalidated by keyblade's own writes and by
@@ -28,6 +30,7 @@ pub mod arm;
 mod cache;
 pub mod cloud;
 pub mod credential;
+pub mod encryption;
 pub mod error;
 pub mod keyvault;
 pub mod retry;

@@ -45,6 +45,7 @@ pub const CONCURRENCY: usize = 8;
 
 const REGISTRY_API_VERSION: &str = "2023-07-01";
 const VAULT_API_VERSION: &str = "2022-02-01-preview";
+const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
 /// A Resource Manager session: clients, the per-session cache and LRO settings.
 pub struct Arm {
@@ -528,6 +529,41 @@ impl Arm {
         }
         self.role_definition_cache.put(&key, found.clone());
         Ok(found)
+    }
+
+    /// What the signed-in identity may do at a scope: the permission blocks of the roles
+    /// assigned to it there, directly, inherited or through groups (Resource Manager's
+    /// `{scope}/providers/Microsoft.Authorization/permissions`). Not cached: it answers "may
+    /// I do this now?" right before a write.
+    pub async fn caller_permissions(&self, scope: &str) -> Result<Vec<RolePermission>, AzureError> {
+        let path = format!(
+            "{}/providers/Microsoft.Authorization/permissions",
+            scope.trim_end_matches('/')
+        );
+        let mut url = self.resource_url(&path, AUTHORIZATION_API_VERSION)?;
+        let mut found = Vec::new();
+        loop {
+            let page = self
+                .send_raw(azure_core_legacy::Method::Get, url, None, &[])
+                .await?;
+            let result: authz::models::PermissionGetResult = serde_json::from_slice(&page.body)
+                .map_err(|e| json_error("a permissions list", e))?;
+            found.extend(result.value.into_iter().map(|p| RolePermission {
+                actions: p.actions,
+                not_actions: p.not_actions,
+                data_actions: p.data_actions,
+                not_data_actions: p.not_data_actions,
+            }));
+            match result.next_link.filter(|link| !link.is_empty()) {
+                Some(next) => {
+                    url = Url::parse(&next).map_err(|e| AzureError::InvalidResponse {
+                        what: "a permissions list".to_owned(),
+                        reason: format!("its nextLink is not a URL: {e}"),
+                    })?;
+                }
+                None => return Ok(found),
+            }
+        }
     }
 
     // -- managed identities --------------------------------------------------------------

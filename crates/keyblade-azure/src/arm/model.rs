@@ -263,6 +263,9 @@ pub struct RoleAssignment {
     pub role_definition_id: String,
     pub principal_id: String,
     pub principal_type: Option<String>,
+    /// An ABAC condition that limits the assignment (keyblade does not evaluate these, so
+    /// such an assignment must not count as a plain grant).
+    pub condition: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -577,6 +580,7 @@ pub(crate) fn role_assignment_from(
         role_definition_id: properties.role_definition_id,
         principal_id: properties.principal_id,
         principal_type: properties.principal_type.as_ref().map(enum_text),
+        condition: properties.condition,
     })
 }
 

@@ -1,0 +1,229 @@
+//! The Encryption blade of a container registry, end to end: what it shows, the pickers of
+//! its Change key panel, preflight, granting access, and saving.
+//!
+//! This module is the orchestration between Azure access ([`crate::arm`],
+//! [`crate::keyvault`]) and keyblade-core's pure planner: it gathers facts (independent
+//! calls concurrently, at most [`crate::arm::CONCURRENCY`] at a time), hands them to
+//! [`keyblade_core::preflight::plan`], and executes the plan's steps. One rule set decides
+//! both the blade's data health and what preflight reports: the health is the planner run
+//! on the registry's current key and identity.
+//!
+//! - [`view`]: [`load_view`], everything the blade shows.
+//! - [`pickers`]: subscriptions, vaults (with whether you can list their keys), keys,
+//!   versions, identities; creating a vault or an RSA key.
+//! - [`preflight`]: [`preflight()`] and [`grant_access`].
+//! - [`save`]: [`save()`], which re-plans against the registry as it is, refuses when the
+//!   plan has errors, runs the steps (If-Match on every registry write), then reads back
+//!   and verifies. Also [`attach_identity`] and [`enable_system_identity`].
+//!
+//! Every type a caller gets back is serde (camelCase) and, with the `ts` feature, derives
+//! `ts_rs::TS` so the desktop shell can generate its TypeScript bindings.
+//!
+//! Reads go through the session's caches: the registry itself is always read fresh (its
+//! ETag guards the save), vaults, identities and role data are cached until keyblade
+//! writes them or the user refreshes ([`crate::Session::invalidate_all`]).
+
+mod facts;
+pub mod pickers;
+pub mod preflight;
+pub mod save;
+pub mod view;
+
+use serde::{Deserialize, Serialize};
+
+use keyblade_core::preflight::{Finding, HttpMethod, PlanStep, Severity, StepKind};
+
+pub use pickers::{
+    IdentityOption, IdentityOptions, KeyListAccess, KeyOption, KeyVersionOption, NewKeyRequest,
+    NewVaultRequest, PermissionModel, SubscriptionOption, VaultOption, create_key, create_vault,
+    list_identities, list_key_versions, list_keys, list_subscriptions, list_vaults,
+};
+pub use preflight::{GrantAvailability, GrantOutcome, PreflightReport, grant_access, preflight};
+pub use save::{IdentityChangeOutcome, SaveOutcome, attach_identity, enable_system_identity, save};
+pub use view::{
+    ChangeAvailability, DataHealth, EncryptionIdentityView, EncryptionView, HealthStatus,
+    KeyInUse, KeySource, load_view,
+};
+
+/// What the user chose in the Change key panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredChange {
+    /// The key URI as typed, or the `kid` of a key (unversioned: automatic rotation) or of
+    /// a key version (versioned: manual rotation) picked in Select from Key Vault.
+    pub key_uri: String,
+    pub identity: IdentitySelection,
+    /// Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
+    /// them (an access policy, or a role assignment on an RBAC vault).
+    #[serde(default)]
+    pub grant_access: bool,
+}
+
+/// Which identity the registry should use to reach the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum IdentitySelection {
+    /// The registry's system-assigned identity; Save turns it on when it is off.
+    SystemAssigned,
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        /// The identity's ARM resource ID; it must be attached to the registry.
+        resource_id: String,
+    },
+}
+
+/// How a key reaches new versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum RotationMode {
+    /// Unversioned key URI: the registry moves to each new key version by itself.
+    Automatic,
+    /// Versioned key URI: the registry stays on that version until the URI is changed.
+    Manual,
+}
+
+impl From<keyblade_core::Rotation> for RotationMode {
+    fn from(rotation: keyblade_core::Rotation) -> RotationMode {
+        match rotation {
+            keyblade_core::Rotation::Automatic => RotationMode::Automatic,
+            keyblade_core::Rotation::Manual => RotationMode::Manual,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum FindingSeverity {
+    /// Blocks saving.
+    Error,
+    Warning,
+    Info,
+}
+
+/// Something preflight (or the health check) found, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct FindingView {
+    pub severity: FindingSeverity,
+    /// Stable identifier, e.g. `access.missingPermissions`.
+    pub code: String,
+    pub message: String,
+    /// What to do, often with the Azure CLI command.
+    pub fix: Option<String>,
+}
+
+impl FindingView {
+    pub(crate) fn new(
+        severity: FindingSeverity,
+        code: &str,
+        message: impl Into<String>,
+        fix: Option<String>,
+    ) -> FindingView {
+        FindingView {
+            severity,
+            code: code.to_owned(),
+            message: message.into(),
+            fix,
+        }
+    }
+}
+
+impl From<&Finding> for FindingView {
+    fn from(finding: &Finding) -> FindingView {
+        FindingView {
+            severity: match finding.severity {
+                Severity::Error => FindingSeverity::Error,
+                Severity::Warning => FindingSeverity::Warning,
+                Severity::Info => FindingSeverity::Info,
+            },
+            code: finding.code.to_owned(),
+            message: finding.message.clone(),
+            fix: finding.fix.clone(),
+        }
+    }
+}
+
+/// Which kind of call a plan step makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum PlanStepKind {
+    EnableSystemAssignedIdentity,
+    AddAccessPolicy,
+    CreateRoleAssignment,
+    SetEncryptionKey,
+}
+
+impl From<StepKind> for PlanStepKind {
+    fn from(kind: StepKind) -> PlanStepKind {
+        match kind {
+            StepKind::EnableSystemAssignedIdentity => PlanStepKind::EnableSystemAssignedIdentity,
+            StepKind::AddAccessPolicy => PlanStepKind::AddAccessPolicy,
+            StepKind::CreateRoleAssignment => PlanStepKind::CreateRoleAssignment,
+            StepKind::SetEncryptionKey => PlanStepKind::SetEncryptionKey,
+        }
+    }
+}
+
+/// One call of a plan, for the "what will change" list and its `az` equivalent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanStepView {
+    pub kind: PlanStepKind,
+    pub title: String,
+    /// `PATCH`, `PUT`, ...
+    pub method: String,
+    /// Path and query relative to the Resource Manager endpoint.
+    pub path: String,
+    pub body: serde_json::Value,
+    pub body_summary: String,
+    /// The same change with Azure CLI, for a POSIX shell.
+    pub az_command: String,
+}
+
+impl From<&PlanStep> for PlanStepView {
+    fn from(step: &PlanStep) -> PlanStepView {
+        PlanStepView {
+            kind: step.kind.into(),
+            title: step.title.clone(),
+            method: match step.method {
+                HttpMethod::Get => "GET",
+                HttpMethod::Put => "PUT",
+                HttpMethod::Patch => "PATCH",
+                HttpMethod::Post => "POST",
+                HttpMethod::Delete => "DELETE",
+            }
+            .to_owned(),
+            path: step.path.clone(),
+            body: step.body.clone(),
+            body_summary: step.body_summary.clone(),
+            az_command: step.az_command.clone(),
+        }
+    }
+}
+
+/// An error as data, for outcomes that report one without failing the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemView {
+    /// [`crate::AzureError::code`], e.g. `azure.operationFailed`.
+    pub code: String,
+    /// What happened, why, and what to do.
+    pub message: String,
+}
+
+impl From<&crate::AzureError> for ProblemView {
+    fn from(error: &crate::AzureError) -> ProblemView {
+        ProblemView {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}

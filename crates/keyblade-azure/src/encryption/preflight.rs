@@ -1,0 +1,315 @@
+//! Preflight: the plan for a desired key and identity, before anything is written, and
+//! granting the identity access when that is what blocks it.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use keyblade_core::preflight::{GrantAccess, IdentityChoice, Plan, PlanStep, StepKind};
+
+use crate::Session;
+use crate::arm::model::Vault;
+use crate::error::AzureError;
+
+use super::facts::{self, Gathered};
+use super::{
+    DesiredChange, FindingView, IdentitySelection, PlanStepView, RotationMode, save::run_grant_step,
+};
+
+/// What Save would do, and what stands in its way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightReport {
+    /// No finding is an error.
+    pub can_save: bool,
+    /// The key URI as it will be stored.
+    pub key_uri: String,
+    pub rotation: RotationMode,
+    /// The calls Save makes, in order, each with its `az` equivalent.
+    pub steps: Vec<PlanStepView>,
+    /// Errors first, then warnings, then information.
+    pub findings: Vec<FindingView>,
+    /// Whether the identity's missing access can be granted from the panel.
+    pub grant: GrantAvailability,
+    /// The ETag of the registry this plan was made from.
+    pub etag: Option<String>,
+}
+
+/// Whether "Grant access" can be offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum GrantAvailability {
+    /// The identity has the access it needs (or cannot be granted any until another error
+    /// is fixed).
+    NotNeeded,
+    /// You may grant it now with [`grant_access`].
+    Allowed { action: String, az_command: String },
+    /// The identity does not exist yet (Save turns on the system-assigned identity); Save
+    /// with `grantAccess` grants it access right after creating it.
+    AtSave { action: String, az_command: String },
+    /// Your account may not grant it; someone who may can run the command.
+    NotAllowed { reason: String, az_command: String },
+    /// Your permissions could not be read; trying may still work.
+    Unknown { reason: String, az_command: String },
+}
+
+/// What [`grant_access`] did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum GrantOutcome {
+    /// Done; run preflight again.
+    Granted { step: PlanStepView, message: String },
+    /// Nothing needed granting, or nothing can be granted yet.
+    NothingToGrant { reason: String },
+    /// The identity is created by Save: save with `grantAccess` to grant it then.
+    AtSave { reason: String },
+    /// Your account may not grant access on the vault; nothing was changed.
+    NotAllowed { reason: String, az_command: String },
+}
+
+/// Findings that say the identity's access is (or may be) missing.
+const ACCESS_FINDINGS: [&str; 4] = [
+    "access.missingPermissions",
+    "access.newIdentityHasNoAccess",
+    "access.unverified",
+    "access.unreadable",
+];
+
+/// The facts for a desired change, gathered.
+pub(crate) struct Prepared {
+    pub id: crate::arm::model::ResourceId,
+    pub gathered: Gathered,
+    pub choice: IdentityChoice,
+}
+
+impl Prepared {
+    pub(crate) fn plan(&self, grant: bool) -> Result<(Plan, Vec<FindingView>), AzureError> {
+        let grant = grant.then(|| GrantAccess {
+            role_assignment_name: uuid::Uuid::new_v4().to_string(),
+        });
+        self.gathered
+            .plan(self.choice.clone(), grant, OffsetDateTime::now_utc())
+    }
+}
+
+/// Validates the input, then reads the registry, the key, its vault (with its role
+/// assignments when it uses RBAC) and the identity, all concurrently.
+pub(crate) async fn prepare(
+    session: &Session,
+    registry_id: &str,
+    desired: &DesiredChange,
+) -> Result<Prepared, AzureError> {
+    let id = facts::parse_registry_id(registry_id)?;
+    let key_uri = facts::parse_key_uri(session, &desired.key_uri)?;
+    let choice = match &desired.identity {
+        IdentitySelection::SystemAssigned => IdentityChoice::SystemAssigned,
+        IdentitySelection::UserAssigned { resource_id } => {
+            facts::parse_identity_id(resource_id)?;
+            IdentityChoice::UserAssigned {
+                resource_id: keyblade_core::ResourceId::parse(resource_id).map_err(|e| {
+                    AzureError::InvalidInput {
+                        what: "The identity".to_owned(),
+                        reason: e.to_string(),
+                    }
+                })?,
+            }
+        }
+    };
+    let gathered = facts::gather(
+        session,
+        &id,
+        facts::read_registry(session, &id),
+        key_uri,
+        &desired.identity,
+    )
+    .await?;
+    Ok(Prepared {
+        id,
+        gathered,
+        choice,
+    })
+}
+
+/// Plans the change: the steps Save would make (with their `az` commands) and the
+/// findings, errors first. Nothing is written.
+pub async fn preflight(
+    session: &Session,
+    registry_id: &str,
+    desired: &DesiredChange,
+) -> Result<PreflightReport, AzureError> {
+    let prepared = prepare(session, registry_id, desired).await?;
+    let (plan, findings) = prepared.plan(desired.grant_access)?;
+    let grant = grant_availability(session, &prepared, &findings).await?;
+    Ok(PreflightReport {
+        can_save: !facts::has_errors(&findings),
+        key_uri: prepared.gathered.key_uri.to_string(),
+        rotation: prepared.gathered.key_uri.rotation().into(),
+        steps: plan.steps.iter().map(PlanStepView::from).collect(),
+        findings,
+        grant,
+        etag: prepared.gathered.read.registry.etag.clone(),
+    })
+}
+
+/// The plan's grant step, when access is missing and the vault is known.
+fn grant_step(prepared: &Prepared) -> Result<Option<(PlanStep, &Vault)>, AzureError> {
+    let Some(vault) = prepared.gathered.vault.as_ref() else {
+        return Ok(None);
+    };
+    let (plan, _) = prepared.plan(true)?;
+    Ok(plan
+        .steps
+        .into_iter()
+        .find(|step| {
+            matches!(
+                step.kind,
+                StepKind::AddAccessPolicy | StepKind::CreateRoleAssignment
+            )
+        })
+        .map(|step| (step, vault)))
+}
+
+/// The Resource Manager action a grant needs, and how to say it.
+fn grant_action(vault: &Vault) -> (&'static str, String) {
+    if vault.enable_rbac_authorization {
+        (
+            "Microsoft.Authorization/roleAssignments/write",
+            format!(
+                "assign the identity the role Key Vault Crypto Service Encryption User on vault {}",
+                vault.id.name
+            ),
+        )
+    } else {
+        (
+            "Microsoft.KeyVault/vaults/accessPolicies/write",
+            format!(
+                "add an access policy with get, wrapKey and unwrapKey for the identity to vault {}",
+                vault.id.name
+            ),
+        )
+    }
+}
+
+fn not_allowed_reason(vault: &Vault, action: &str, what: &str) -> String {
+    let role = if vault.enable_rbac_authorization {
+        "Owner, User Access Administrator or Role Based Access Control Administrator"
+    } else {
+        "Owner, Contributor or Key Vault Contributor"
+    };
+    format!(
+        "Your account may not {what}: none of your roles there allows {action}. Ask someone \
+         with {role} on the vault to run the command, or to give you such a role."
+    )
+}
+
+async fn grant_availability(
+    session: &Session,
+    prepared: &Prepared,
+    findings: &[FindingView],
+) -> Result<GrantAvailability, AzureError> {
+    let wants_access = findings
+        .iter()
+        .any(|f| ACCESS_FINDINGS.contains(&f.code.as_str()) || f.code == "access.willGrant");
+    if !wants_access {
+        return Ok(GrantAvailability::NotNeeded);
+    }
+    let Some((step, vault)) = grant_step(prepared)? else {
+        return Ok(GrantAvailability::NotNeeded);
+    };
+    let (action, what) = grant_action(vault);
+    let az_command = step.az_command.clone();
+    Ok(match facts::caller_may(session, &vault.id.id, action).await {
+        Ok(true) if !step.placeholders.is_empty() => GrantAvailability::AtSave {
+            action: what,
+            az_command,
+        },
+        Ok(true) => GrantAvailability::Allowed {
+            action: what,
+            az_command,
+        },
+        Ok(false) => GrantAvailability::NotAllowed {
+            reason: not_allowed_reason(vault, action, &what),
+            az_command,
+        },
+        Err(error) => GrantAvailability::Unknown {
+            reason: format!(
+                "keyblade could not read your permissions on vault {}: {error}",
+                vault.id.name
+            ),
+            az_command,
+        },
+    })
+}
+
+/// Grants the identity get, wrapKey and unwrapKey on the key (an access policy, or a role
+/// assignment on an RBAC vault) when your account may; then run preflight again.
+pub async fn grant_access(
+    session: &Session,
+    registry_id: &str,
+    desired: &DesiredChange,
+) -> Result<GrantOutcome, AzureError> {
+    let prepared = prepare(session, registry_id, desired).await?;
+    let Some((step, vault)) = grant_step(&prepared)? else {
+        let (_, findings) = prepared.plan(false)?;
+        let reason = if findings
+            .iter()
+            .any(|f| ACCESS_FINDINGS.contains(&f.code.as_str()))
+        {
+            "keyblade cannot grant access until the identity and the key's vault are known; fix \
+             the other findings first."
+        } else {
+            "The identity already has get, wrapKey and unwrapKey on the key."
+        };
+        return Ok(GrantOutcome::NothingToGrant {
+            reason: reason.to_owned(),
+        });
+    };
+    if !step.placeholders.is_empty() {
+        return Ok(GrantOutcome::AtSave {
+            reason: "The system-assigned identity is off, so there is nobody to grant access \
+                     to yet. Save with \"grant access\" turns it on and grants it access in one go."
+                .to_owned(),
+        });
+    }
+    let (action, what) = grant_action(vault);
+    // When the permissions cannot be read, trying is the only way to find out; Resource
+    // Manager refuses what is not allowed.
+    if let Ok(false) = facts::caller_may(session, &vault.id.id, action).await {
+        return Ok(GrantOutcome::NotAllowed {
+            reason: not_allowed_reason(vault, action, &what),
+            az_command: step.az_command.clone(),
+        });
+    }
+    run_grant_step(session, &step, None).await?;
+    Ok(GrantOutcome::Granted {
+        step: PlanStepView::from(&step),
+        message: format!(
+            "Done: keyblade {}. Run preflight again; new access can take a few minutes to apply.",
+            past_tense(&what)
+        ),
+    })
+}
+
+fn past_tense(what: &str) -> String {
+    what.replacen("assign ", "assigned ", 1)
+        .replacen("add ", "added ", 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_messages_read_as_done() {
+        assert_eq!(
+            past_tense("add an access policy with get to vault kv"),
+            "added an access policy with get to vault kv"
+        );
+        assert_eq!(
+            past_tense("assign the identity the role X on vault kv"),
+            "assigned the identity the role X on vault kv"
+        );
+    }
+}

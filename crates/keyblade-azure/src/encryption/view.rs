@@ -1,0 +1,602 @@
+//! What the Encryption blade shows: the key source, the key and version in use, rotation,
+//! the identity, the data health and whether the key can be changed at all.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use url::Url;
+
+use keyblade_core::KeyUri;
+use keyblade_core::preflight::IdentityChoice;
+
+use crate::Session;
+use crate::arm::model::{EncryptionIdentity, Registry, RegistryEncryption};
+use crate::error::AzureError;
+
+use super::facts::{self, IdentityLookup, RegistryRead};
+use super::{FindingSeverity, FindingView, IdentitySelection, RotationMode};
+
+/// Everything the Encryption blade shows for one registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionView {
+    pub registry_id: String,
+    pub registry_name: String,
+    pub resource_group: String,
+    pub subscription_id: String,
+    pub location: String,
+    /// `Basic`, `Standard` or `Premium`.
+    pub sku: String,
+    /// The ETag the registry was read with: pass it to [`super::save()`], which refuses to
+    /// overwrite a registry changed since.
+    pub etag: Option<String>,
+    pub key_source: KeySource,
+    /// The key in use; `None` with Microsoft-managed keys.
+    pub key: Option<KeyInUse>,
+    /// The identity encryption uses; `None` with Microsoft-managed keys.
+    pub identity: Option<EncryptionIdentityView>,
+    pub health: DataHealth,
+    /// Whether Change key can be offered, and if not, why.
+    pub change: ChangeAvailability,
+    /// The registry's system-assigned identity, when it is on (the Identity section offers
+    /// to turn it on when it is not).
+    pub system_assigned_identity: Option<SystemIdentityView>,
+    /// When keyblade read this.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub checked_at: OffsetDateTime,
+}
+
+/// Who holds the key that protects the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum KeySource {
+    /// "Customer-managed key": a key in the customer's Key Vault.
+    CustomerManaged,
+    /// "Microsoft-managed key".
+    MicrosoftManaged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInUse {
+    /// `keyVaultProperties.keyIdentifier`, exactly as configured.
+    pub key_uri: String,
+    /// `keyVaultProperties.versionedKeyIdentifier`: the version the registry uses now.
+    pub versioned_key_uri: Option<String>,
+    pub vault_name: String,
+    /// `https://{vault}.{suffix}/`.
+    pub vault_uri: String,
+    /// The vault's ARM resource ID, when keyblade found it in a subscription you can read.
+    pub vault_id: Option<String>,
+    pub key_name: String,
+    pub version_in_use: Option<String>,
+    /// The key's newest version, when the key could be read; differs from
+    /// `version_in_use` when a newer version is not (yet) used.
+    pub latest_version: Option<String>,
+    pub rotation: RotationMode,
+    /// `keyVaultProperties.lastKeyRotationTimestamp`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub last_rotation: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum IdentityKind {
+    SystemAssigned,
+    UserAssigned,
+}
+
+/// The identity the registry uses to reach its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionIdentityView {
+    pub kind: IdentityKind,
+    /// The user-assigned identity's name, or the registry's for its system-assigned one.
+    pub name: String,
+    /// The user-assigned identity's resource ID.
+    pub resource_id: Option<String>,
+    pub client_id: Option<String>,
+    pub principal_id: Option<String>,
+    /// False when the identity is gone: deleted, detached, or the system-assigned identity
+    /// turned off.
+    pub exists: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SystemIdentityView {
+    pub principal_id: Option<String>,
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum HealthStatus {
+    /// The identity can get, wrap and unwrap the key now.
+    Healthy,
+    /// It cannot: the data cannot be read or written until this is fixed.
+    Unhealthy,
+    /// keyblade could not tell (it could not read the key, vault, identity or roles).
+    Unknown,
+    /// Microsoft-managed keys: nothing to check.
+    NotApplicable,
+}
+
+/// Can the registry's identity get, wrap and unwrap its key right now?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DataHealth {
+    pub status: HealthStatus,
+    /// One sentence for the blade: the state, or the first reason it is not healthy.
+    pub summary: String,
+    /// Every error and warning about the key in use, errors first; each says what to do.
+    pub problems: Vec<FindingView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeAvailability {
+    pub allowed: bool,
+    /// Why not, and what to do instead.
+    pub reason: Option<String>,
+}
+
+/// The rule the portal states for registries without a customer-managed key. keyblade-core
+/// says the same in its `acr.*` findings, which need a key URI to plan with; a registry
+/// without CMK has none, so the rule is restated here.
+const CMK_AT_CREATION_ONLY: &str = "A customer-managed key can be set only when a registry is \
+     created, and only on the Premium tier.";
+const CREATE_NEW_REGISTRY: &str = "To use one, create a new Premium registry with a \
+     customer-managed key (az acr create --sku Premium --identity … --key-encryption-key …) \
+     and import the images into it (az acr import).";
+
+/// Findings that say the check could not be made, rather than that access is missing.
+const UNCERTAIN: [&str; 7] = [
+    "key.unreadable",
+    "vault.notFound",
+    "identity.unresolved",
+    "access.unverified",
+    "access.unreadable",
+    "hsm.accessNotChecked",
+    "plan.kindNotSupported",
+];
+
+/// Reads the registry and everything its Encryption blade shows. Independent reads run
+/// concurrently: the registry with the subscription list, then the key, the vault (and its
+/// role assignments) and the identity.
+pub async fn load_view(session: &Session, registry_id: &str) -> Result<EncryptionView, AzureError> {
+    let id = facts::parse_registry_id(registry_id)?;
+    let read = facts::read_registry(session, &id).await?;
+    view_of(session, read).await
+}
+
+/// The view of a registry already read.
+pub(crate) async fn view_of(
+    session: &Session,
+    read: RegistryRead,
+) -> Result<EncryptionView, AzureError> {
+    let registry = read.registry.clone();
+    let mut view = EncryptionView {
+        registry_id: registry.id.id.clone(),
+        registry_name: registry.id.name.clone(),
+        resource_group: registry.id.resource_group.clone(),
+        subscription_id: registry.id.subscription_id.clone(),
+        location: registry.location.clone(),
+        sku: registry.sku.clone(),
+        etag: registry.etag.clone(),
+        key_source: KeySource::MicrosoftManaged,
+        key: None,
+        identity: None,
+        health: DataHealth {
+            status: HealthStatus::NotApplicable,
+            summary: "The registry's data is encrypted with a Microsoft-managed key; there is \
+                      no key of yours to reach."
+                .to_owned(),
+            problems: Vec::new(),
+        },
+        change: ChangeAvailability {
+            allowed: false,
+            reason: Some(change_refusal(&registry)),
+        },
+        system_assigned_identity: registry.identity.system_assigned.as_ref().map(|s| {
+            SystemIdentityView {
+                principal_id: s.principal_id.clone(),
+                tenant_id: s.tenant_id.clone(),
+            }
+        }),
+        checked_at: OffsetDateTime::now_utc(),
+    };
+    let RegistryEncryption::CustomerManaged {
+        key_identifier,
+        versioned_key_identifier,
+        identity,
+        key_rotation_enabled,
+        last_key_rotation,
+    } = &registry.encryption
+    else {
+        return Ok(view);
+    };
+    view.key_source = KeySource::CustomerManaged;
+    let configured = facts::parse_key_uri(session, key_identifier).ok();
+    let in_use = versioned_key_identifier
+        .as_deref()
+        .and_then(|uri| facts::parse_key_uri(session, uri).ok());
+    let (vault_name, vault_uri, key_name) = match &configured {
+        Some(uri) => (
+            uri.vault_name().to_owned(),
+            uri.vault_url(),
+            uri.key_name().to_owned(),
+        ),
+        None => loose_key_parts(key_identifier),
+    };
+    view.key = Some(KeyInUse {
+        key_uri: key_identifier.clone(),
+        versioned_key_uri: versioned_key_identifier.clone(),
+        vault_name,
+        vault_uri,
+        vault_id: None,
+        key_name,
+        version_in_use: in_use
+            .as_ref()
+            .and_then(|uri| uri.version().map(|v| v.as_str().to_owned()))
+            .or_else(|| {
+                configured
+                    .as_ref()
+                    .and_then(|uri| uri.version().map(|v| v.as_str().to_owned()))
+            }),
+        latest_version: None,
+        rotation: match &configured {
+            Some(uri) => uri.rotation().into(),
+            None if *key_rotation_enabled => RotationMode::Automatic,
+            None => RotationMode::Manual,
+        },
+        last_rotation: *last_key_rotation,
+    });
+    view.change = ChangeAvailability {
+        allowed: registry.sku.eq_ignore_ascii_case("Premium"),
+        reason: (!registry.sku.eq_ignore_ascii_case("Premium")).then(|| change_refusal(&registry)),
+    };
+    let (selection, choice) = match identity {
+        EncryptionIdentity::SystemAssigned { client_id } => {
+            let on = registry.identity.system_assigned.as_ref();
+            view.identity = Some(EncryptionIdentityView {
+                kind: IdentityKind::SystemAssigned,
+                name: registry.id.name.clone(),
+                resource_id: None,
+                client_id: Some(client_id.clone()).filter(|c| !c.eq_ignore_ascii_case("system")),
+                principal_id: on.and_then(|s| s.principal_id.clone()),
+                exists: on.is_some(),
+            });
+            if on.is_none() {
+                view.health = unhealthy(FindingView::new(
+                    FindingSeverity::Error,
+                    "identity.systemAssignedOff",
+                    "The registry's encryption uses its system-assigned identity, which is turned \
+                     off, so nothing can reach the key.",
+                    Some(
+                        "Turn the system-assigned identity on (Identity, Status On) and grant it \
+                         get, wrapKey and unwrapKey on the key, or change the key to use a \
+                         user-assigned identity that has access."
+                            .to_owned(),
+                    ),
+                ));
+                return Ok(view);
+            }
+            (
+                IdentitySelection::SystemAssigned,
+                IdentityChoice::SystemAssigned,
+            )
+        }
+        EncryptionIdentity::UserAssigned {
+            client_id,
+            resource_id: None,
+        } => {
+            view.identity = Some(EncryptionIdentityView {
+                kind: IdentityKind::UserAssigned,
+                name: client_id.clone(),
+                resource_id: None,
+                client_id: Some(client_id.clone()),
+                principal_id: None,
+                exists: false,
+            });
+            view.health = unhealthy(FindingView::new(
+                FindingSeverity::Error,
+                "identity.notAttached",
+                format!(
+                    "The registry's encryption uses the identity with client ID {client_id}, \
+                     which is no longer attached to the registry, so nothing can reach the key."
+                ),
+                Some(
+                    "Attach that identity to the registry again, or change the key to use an \
+                     identity that is attached and has access."
+                        .to_owned(),
+                ),
+            ));
+            return Ok(view);
+        }
+        EncryptionIdentity::UserAssigned {
+            client_id,
+            resource_id: Some(resource_id),
+        } => {
+            let attached = registry
+                .identity
+                .user_assigned
+                .iter()
+                .find(|a| a.resource_id.eq_ignore_ascii_case(resource_id));
+            view.identity = Some(EncryptionIdentityView {
+                kind: IdentityKind::UserAssigned,
+                name: resource_id
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(resource_id)
+                    .to_owned(),
+                resource_id: Some(resource_id.clone()),
+                client_id: Some(client_id.clone()),
+                principal_id: attached.and_then(|a| a.principal_id.clone()),
+                exists: true,
+            });
+            let choice = IdentityChoice::UserAssigned {
+                resource_id: keyblade_core::ResourceId::parse(resource_id).map_err(|e| {
+                    AzureError::InvalidResponse {
+                        what: format!("the identity ID `{resource_id}`"),
+                        reason: e.to_string(),
+                    }
+                })?,
+            };
+            (
+                IdentitySelection::UserAssigned {
+                    resource_id: resource_id.clone(),
+                },
+                choice,
+            )
+        }
+    };
+    // The health of the version in use, checked with the planner's own rules.
+    let Some(checked_uri) = in_use.or(configured) else {
+        view.health = DataHealth {
+            status: HealthStatus::Unknown,
+            summary: format!(
+                "keyblade cannot check the key: its URI {key_identifier} is not a key URI of \
+                 this cloud."
+            ),
+            problems: Vec::new(),
+        };
+        return Ok(view);
+    };
+    let registry_id = registry.id.clone();
+    let gathered = facts::gather(
+        session,
+        &registry_id,
+        async { Ok(read) },
+        checked_uri,
+        &selection,
+    )
+    .await?;
+    let (plan, findings) = gathered.plan(choice, None, OffsetDateTime::now_utc())?;
+    if let Some(key) = view.key.as_mut() {
+        key.vault_id = gathered.vault.as_ref().map(|v| v.id.id.clone());
+        if let keyblade_core::preflight::KeyLookup::Found(details) = &gathered.key {
+            key.latest_version = details
+                .latest_version
+                .as_ref()
+                .map(|v| v.to_ascii_lowercase());
+        }
+    }
+    if let Some(identity_view) = view.identity.as_mut() {
+        match &gathered.identity {
+            IdentityLookup::Found(found) => {
+                identity_view.principal_id = found
+                    .principal_id
+                    .clone()
+                    .or(identity_view.principal_id.take());
+                identity_view.client_id = found.client_id.clone().or(identity_view.client_id.take());
+            }
+            IdentityLookup::Deleted(_) => identity_view.exists = false,
+            IdentityLookup::SystemAssigned | IdentityLookup::Unreadable => {}
+        }
+    }
+    if plan.findings.iter().any(|f| f.code == "acr.notPremium") {
+        view.change = ChangeAvailability {
+            allowed: false,
+            reason: Some(change_refusal(&registry)),
+        };
+    }
+    view.health = health_from(&findings);
+    Ok(view)
+}
+
+fn unhealthy(problem: FindingView) -> DataHealth {
+    DataHealth {
+        status: HealthStatus::Unhealthy,
+        summary: problem.message.clone(),
+        problems: vec![problem],
+    }
+}
+
+/// The data health from the planner's findings about the key and identity in use.
+/// Rotation advice and the rules about changing keys are not about reaching the key.
+fn health_from(findings: &[FindingView]) -> DataHealth {
+    let problems: Vec<FindingView> = findings
+        .iter()
+        .filter(|f| f.severity != FindingSeverity::Info)
+        .filter(|f| {
+            !["rotation.", "acr.", "plan.noChange"]
+                .iter()
+                .any(|prefix| f.code.starts_with(prefix))
+        })
+        .cloned()
+        .collect();
+    if let Some(error) = problems
+        .iter()
+        .find(|f| f.severity == FindingSeverity::Error)
+    {
+        return DataHealth {
+            status: HealthStatus::Unhealthy,
+            summary: error.message.clone(),
+            problems,
+        };
+    }
+    if let Some(uncertain) = problems
+        .iter()
+        .find(|f| UNCERTAIN.contains(&f.code.as_str()))
+    {
+        return DataHealth {
+            status: HealthStatus::Unknown,
+            summary: uncertain.message.clone(),
+            problems,
+        };
+    }
+    DataHealth {
+        status: HealthStatus::Healthy,
+        summary: "The identity can get, wrap and unwrap the key.".to_owned(),
+        problems,
+    }
+}
+
+/// Why Change key is not offered.
+fn change_refusal(registry: &Registry) -> String {
+    let premium = registry.sku.eq_ignore_ascii_case("Premium");
+    let has_cmk = matches!(
+        registry.encryption,
+        RegistryEncryption::CustomerManaged { .. }
+    );
+    match (has_cmk, premium) {
+        (false, true) => format!(
+            "Registry {} was created with a Microsoft-managed key, and its encryption cannot be \
+             switched to a customer-managed key afterwards. {CMK_AT_CREATION_ONLY} \
+             {CREATE_NEW_REGISTRY}",
+            registry.id.name
+        ),
+        (false, false) => format!(
+            "Registry {} is on the {} tier and was created with a Microsoft-managed key. \
+             {CMK_AT_CREATION_ONLY} {CREATE_NEW_REGISTRY}",
+            registry.id.name, registry.sku
+        ),
+        (true, _) => format!(
+            "Registry {} is on the {} tier. {CMK_AT_CREATION_ONLY} Move it back to Premium to \
+             change its key.",
+            registry.id.name, registry.sku
+        ),
+    }
+}
+
+/// Vault name, vault URL and key name of a key identifier keyblade would not accept as
+/// input (another cloud's): shown as they are.
+fn loose_key_parts(key_identifier: &str) -> (String, String, String) {
+    let Ok(url) = Url::parse(key_identifier) else {
+        return (String::new(), String::new(), key_identifier.to_owned());
+    };
+    let host = url.host_str().unwrap_or_default();
+    let vault_name = host.split('.').next().unwrap_or_default().to_owned();
+    let vault_url = match url.port() {
+        Some(port) => format!("https://{host}:{port}/"),
+        None => format!("https://{host}/"),
+    };
+    let key_name = url
+        .path_segments()
+        .and_then(|mut segments| segments.nth(1).map(str::to_owned))
+        .unwrap_or_default();
+    (vault_name, vault_url, key_name)
+}
+
+/// Whether a configured key URI names the same key and version as `wanted`.
+pub(crate) fn same_key_uri(session: &Session, configured: &str, wanted: &KeyUri) -> bool {
+    match facts::parse_key_uri(session, configured) {
+        Ok(uri) => uri == *wanted,
+        Err(_) => configured
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(&wanted.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(severity: FindingSeverity, code: &str) -> FindingView {
+        FindingView::new(severity, code, format!("{code} message"), None)
+    }
+
+    #[test]
+    fn health_follows_the_findings_that_concern_reaching_the_key() {
+        use FindingSeverity::*;
+        let cases: Vec<(&str, Vec<FindingView>, HealthStatus, &str)> = vec![
+            ("nothing wrong", vec![], HealthStatus::Healthy, ""),
+            (
+                "rotation advice is not a health problem",
+                vec![
+                    finding(Warning, "rotation.notLatestVersion"),
+                    finding(Info, "rotation.automatic"),
+                ],
+                HealthStatus::Healthy,
+                "",
+            ),
+            (
+                "a weak vault is healthy with a warning",
+                vec![finding(Warning, "vault.purgeProtectionOff")],
+                HealthStatus::Healthy,
+                "",
+            ),
+            (
+                "missing access is unhealthy",
+                vec![
+                    finding(Error, "access.missingPermissions"),
+                    finding(Warning, "vault.purgeProtectionOff"),
+                ],
+                HealthStatus::Unhealthy,
+                "access.missingPermissions message",
+            ),
+            (
+                "an unreadable key is unknown",
+                vec![finding(Warning, "key.unreadable")],
+                HealthStatus::Unknown,
+                "key.unreadable message",
+            ),
+            (
+                "an error wins over uncertainty",
+                vec![
+                    finding(Warning, "key.unreadable"),
+                    finding(Error, "network.userAssignedBlocked"),
+                ],
+                HealthStatus::Unhealthy,
+                "network.userAssignedBlocked message",
+            ),
+            (
+                "the tier rule is not about health",
+                vec![finding(Error, "acr.notPremium")],
+                HealthStatus::Healthy,
+                "",
+            ),
+        ];
+        for (name, findings, status, summary) in cases {
+            let health = health_from(&findings);
+            assert_eq!(health.status, status, "{name}");
+            if !summary.is_empty() {
+                assert_eq!(health.summary, summary, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn foreign_key_identifiers_are_shown_as_they_are() {
+        assert_eq!(
+            loose_key_parts("https://kv1.vault.example.org:8443/keys/k1/abc"),
+            (
+                "kv1".to_owned(),
+                "https://kv1.vault.example.org:8443/".to_owned(),
+                "k1".to_owned()
+            )
+        );
+        assert_eq!(loose_key_parts("nonsense").2, "nonsense");
+    }
+}
