@@ -52,10 +52,14 @@ fn body<T: for<'de> Deserialize<'de>>(request: &Request) -> Result<T, Response> 
 }
 
 pub(crate) fn handle(world: &mut World, shared: &Shared, request: &Request) -> Response {
-    let rest = request.path[PREFIX.len()..]
-        .trim_matches('/')
-        .to_ascii_lowercase();
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    // The first segment is the prefix itself (`_sandbox`).
+    let lower: Vec<String> = request
+        .segments()
+        .iter()
+        .skip(1)
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let segments: Vec<&str> = lower.iter().map(String::as_str).collect();
     let result = match (&request.method, segments.as_slice()) {
         (&Method::GET, []) => Ok(index()),
         (&Method::GET, ["info"]) => Ok(info(world, shared)),

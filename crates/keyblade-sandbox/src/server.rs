@@ -385,17 +385,16 @@ enum Route {
 fn classify(request: &Request) -> Route {
     let host = request.host.as_str();
     if matches!(host, "localhost" | "127.0.0.1" | "::1") {
-        if request.path == crate::admin::PREFIX
-            || request
-                .path
-                .starts_with(&format!("{}/", crate::admin::PREFIX))
-        {
+        // Resource Manager's front end treats `//` as `/`; the Azure CLI sends
+        // `//metadata/endpoints` when the registered endpoint ends in a slash.
+        let path = collapse_slashes(&request.path);
+        if path == crate::admin::PREFIX || path.starts_with(&format!("{}/", crate::admin::PREFIX)) {
             return Route::Admin;
         }
-        if request.path.eq_ignore_ascii_case("/metadata/endpoints") {
+        if path.eq_ignore_ascii_case("/metadata/endpoints") {
             return Route::Service(Service::Metadata);
         }
-        if crate::entra::is_entra_path(&request.path) {
+        if crate::entra::is_entra_path(&path) {
             return Route::Service(Service::Entra);
         }
         return Route::Service(Service::Arm);
@@ -404,6 +403,16 @@ fn classify(request: &Request) -> Route {
         Some(vault) if !vault.is_empty() && !vault.contains('.') => Route::Vault(vault.to_owned()),
         _ => Route::UnknownHost(host.to_owned()),
     }
+}
+
+fn collapse_slashes(path: &str) -> String {
+    let mut collapsed = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    collapsed
 }
 
 /// `None` asks for the connection to be reset.

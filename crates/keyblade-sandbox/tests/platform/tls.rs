@@ -63,3 +63,29 @@ async fn plain_http_is_not_served() {
         assert!(!response.status().is_success());
     }
 }
+
+#[tokio::test]
+async fn double_slashes_reach_the_same_routes() {
+    // `az cloud register --endpoint-resource-manager https://localhost:P/` asks for
+    // `//metadata/endpoints`; Resource Manager's front end treats `//` as `/`.
+    let harness = Harness::start().await;
+    let metadata = harness
+        .client
+        .get(harness.url("//metadata/endpoints?api-version=2022-09-01"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(metadata.status(), StatusCode::OK);
+    let body: serde_json::Value = metadata.json().await.expect("json");
+    assert_eq!(
+        body["suffixes"]["keyVaultDns"],
+        format!("vault.localhost:{}", harness.port())
+    );
+    let admin = harness
+        .client
+        .get(harness.url("//_sandbox//clock"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(admin.status(), StatusCode::OK);
+}
