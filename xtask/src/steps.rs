@@ -63,14 +63,21 @@ impl Steps {
             format_duration(self.started.elapsed())
         );
         let mut failed = Vec::new();
+        let width = self
+            .results
+            .iter()
+            .map(|(name, _, _)| name.chars().count())
+            .max()
+            .unwrap_or_default();
         for (name, outcome, elapsed) in &self.results {
+            let elapsed = format_duration(*elapsed);
             match outcome {
-                Outcome::Passed => println!("  ✔ {name:<40} {}", format_duration(*elapsed)),
+                Outcome::Passed => println!("  ✔ {name:<width$}  {elapsed}"),
                 Outcome::Failed(message) => {
-                    println!("  ✘ {name:<40} {}  {message}", format_duration(*elapsed));
+                    println!("  ✘ {name:<width$}  {elapsed}  {message}");
                     failed.push(name.as_str());
                 }
-                Outcome::Skipped(why) => println!("  - {name:<40} skipped: {why}"),
+                Outcome::Skipped(why) => println!("  - {name:<width$}  skipped: {why}"),
             }
         }
         let not_run = self.total.saturating_sub(self.results.len());
