@@ -181,7 +181,9 @@ impl Sandbox {
         if let Some(persister) = persister {
             let snapshot_source = shared.clone();
             tasks.push(tokio::spawn(persister.run(move || {
-                let world = snapshot_source.lock();
+                // Clone under the lock, serialise outside it: with the `large`
+                // scenario serialising takes far longer than cloning.
+                let world = snapshot_source.lock().clone();
                 crate::persist::serialise(&world, &snapshot_source.ca)
             })));
         }
