@@ -151,7 +151,19 @@ pub fn ensure_npm_packages() -> Result<(), String> {
             println!("UI npm packages: up to date.");
             Ok(())
         }
-        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"]).run(),
+        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"])
+            .run()
+            .or_else(|error| {
+                // `npm ci` also refuses a lock file that lacks other platforms' optional packages
+                // (which a registry mirror without them cannot record); `npm install` installs
+                // the locked versions all the same.
+                println!(
+                    "{error}: ui/package-lock.json does not match ui/package.json exactly (see \
+                 npm's message above). Falling back to `npm install`; regenerate the lock file \
+                 with `npm install` in ui/ and commit it to make `npm ci` work."
+                );
+                Cmd::npm(&["install", "--no-audit", "--no-fund"]).run()
+            }),
     }
 }
 
