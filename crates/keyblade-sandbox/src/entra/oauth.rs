@@ -21,6 +21,7 @@ const AUTH_CODE_LIFETIME: i64 = 600;
 const DEVICE_CODE_LIFETIME: i64 = 900;
 const DEVICE_CODE_POLL_INTERVAL: i64 = 5;
 const REFRESH_TOKEN_LIFETIME: i64 = 90 * 86_400;
+const MAX_REFRESH_TOKENS: usize = 1000;
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
 
 /// Handles the request if it is an Entra ID endpoint; `None` lets Resource Manager have it.
@@ -664,6 +665,15 @@ fn user_tokens(
     response.insert("access_token".into(), json!(access_token));
     if scopes.offline_access {
         let refresh = random_token(48);
+        world.directory.forget_expired(now);
+        // Every user-token response issues a refresh token; keep the newest ones
+        // so a long-lived sandbox state does not grow without bound.
+        let excess = world
+            .directory
+            .refresh_tokens
+            .len()
+            .saturating_sub(MAX_REFRESH_TOKENS - 1);
+        world.directory.refresh_tokens.drain(..excess);
         world.directory.refresh_tokens.push(RefreshToken {
             token: refresh.clone(),
             client_id: client_id.to_ascii_lowercase(),
