@@ -137,9 +137,7 @@ pub(crate) async fn gather(
         async {
             let vault = find_vault(session, &key_uri, home_subscription).await;
             let roles = match &vault {
-                Some(vault) if vault.enable_rbac_authorization => {
-                    role_facts(session, vault).await
-                }
+                Some(vault) if vault.enable_rbac_authorization => role_facts(session, vault).await,
                 _ => RoleFacts::default(),
             };
             (vault, roles)
@@ -494,14 +492,12 @@ fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
             .collect(),
         enable_soft_delete: Some(vault.soft_delete_enabled),
         enable_purge_protection: Some(vault.purge_protection_enabled),
-        network_acls: vault
-            .network
-            .default_action
-            .as_ref()
-            .map(|default_action| core::NetworkAcls {
+        network_acls: vault.network.default_action.as_ref().map(|default_action| {
+            core::NetworkAcls {
                 default_action: default_action.clone(),
                 bypass: vault.network.bypass.clone(),
-            }),
+            }
+        }),
         public_network_access: vault.network.public_network_access.clone(),
     })
 }

@@ -41,8 +41,8 @@ pub use pickers::{
 pub use preflight::{GrantAvailability, GrantOutcome, PreflightReport, grant_access, preflight};
 pub use save::{IdentityChangeOutcome, SaveOutcome, attach_identity, enable_system_identity, save};
 pub use view::{
-    ChangeAvailability, DataHealth, EncryptionIdentityView, EncryptionView, HealthStatus,
-    KeyInUse, KeySource, load_view,
+    ChangeAvailability, DataHealth, EncryptionIdentityView, EncryptionView, HealthStatus, KeyInUse,
+    KeySource, load_view,
 };
 
 /// What the user chose in the Change key panel.
@@ -225,5 +225,41 @@ impl From<&crate::AzureError> for ProblemView {
             code: error.code().to_owned(),
             message: error.to_string(),
         }
+    }
+}
+
+#[cfg(all(test, feature = "ts"))]
+mod ts_tests {
+    use ts_rs::{Config, TS};
+
+    use super::*;
+
+    /// The shell generates its bindings from these declarations: dates must come out as
+    /// strings and tagged enums with their tags, as serde writes them.
+    #[test]
+    fn declarations_match_the_serialised_shapes() {
+        let cfg = Config::new();
+        let view = EncryptionView::decl(&cfg);
+        assert!(view.contains("checkedAt: string"), "{view}");
+        assert!(view.contains("etag: string | null"), "{view}");
+        let key = KeyInUse::decl(&cfg);
+        assert!(key.contains("lastRotation: string | null"), "{key}");
+        let outcome = SaveOutcome::decl(&cfg);
+        assert!(
+            outcome.contains("\"status\": \"changedElsewhere\""),
+            "{outcome}"
+        );
+        assert!(
+            outcome.contains("encryptionUnchanged: boolean | null"),
+            "{outcome}"
+        );
+        let selection = IdentitySelection::decl(&cfg);
+        assert!(
+            selection.contains("{ \"type\": \"userAssigned\",")
+                && selection.contains("resourceId: string"),
+            "{selection}"
+        );
+        let step = PlanStepView::decl(&cfg);
+        assert!(step.contains("body: JsonValue"), "{step}");
     }
 }

@@ -56,7 +56,11 @@ pub enum PermissionModel {
 /// the reason; you can still type a key URI for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum KeyListAccess {
     Allowed {
         key_count: u32,
@@ -421,7 +425,9 @@ const CREATOR_KEY_PERMISSIONS: [&str; 12] = [
 fn check_vault_name(name: &str) -> Result<(), AzureError> {
     let bytes = name.as_bytes();
     let valid = (3..=24).contains(&name.len())
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
         && !name.contains("--");
@@ -499,7 +505,10 @@ pub async fn create_vault(
             })
             .await?;
     }
-    Ok(VaultOption::new(vault, KeyListAccess::Allowed { key_count: 0 }))
+    Ok(VaultOption::new(
+        vault,
+        KeyListAccess::Allowed { key_count: 0 },
+    ))
 }
 
 /// "Create new" key: an RSA key with the operations a customer-managed key needs.
@@ -514,7 +523,10 @@ pub struct NewKeyRequest {
 }
 
 /// Creates an RSA key and returns it as the key picker lists it.
-pub async fn create_key(session: &Session, request: &NewKeyRequest) -> Result<KeyOption, AzureError> {
+pub async fn create_key(
+    session: &Session,
+    request: &NewKeyRequest,
+) -> Result<KeyOption, AzureError> {
     let name_ok = (1..=127).contains(&request.name.len())
         && request
             .name

@@ -38,7 +38,11 @@ pub struct PreflightReport {
 /// Whether "Grant access" can be offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum GrantAvailability {
     /// The identity has the access it needs (or cannot be granted any until another error
     /// is fixed).
@@ -57,7 +61,11 @@ pub enum GrantAvailability {
 /// What [`grant_access`] did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum GrantOutcome {
     /// Done; run preflight again.
     Granted { step: PlanStepView, message: String },
@@ -220,27 +228,29 @@ async fn grant_availability(
     };
     let (action, what) = grant_action(vault);
     let az_command = step.az_command.clone();
-    Ok(match facts::caller_may(session, &vault.id.id, action).await {
-        Ok(true) if !step.placeholders.is_empty() => GrantAvailability::AtSave {
-            action: what,
-            az_command,
+    Ok(
+        match facts::caller_may(session, &vault.id.id, action).await {
+            Ok(true) if !step.placeholders.is_empty() => GrantAvailability::AtSave {
+                action: what,
+                az_command,
+            },
+            Ok(true) => GrantAvailability::Allowed {
+                action: what,
+                az_command,
+            },
+            Ok(false) => GrantAvailability::NotAllowed {
+                reason: not_allowed_reason(vault, action, &what),
+                az_command,
+            },
+            Err(error) => GrantAvailability::Unknown {
+                reason: format!(
+                    "keyblade could not read your permissions on vault {}: {error}",
+                    vault.id.name
+                ),
+                az_command,
+            },
         },
-        Ok(true) => GrantAvailability::Allowed {
-            action: what,
-            az_command,
-        },
-        Ok(false) => GrantAvailability::NotAllowed {
-            reason: not_allowed_reason(vault, action, &what),
-            az_command,
-        },
-        Err(error) => GrantAvailability::Unknown {
-            reason: format!(
-                "keyblade could not read your permissions on vault {}: {error}",
-                vault.id.name
-            ),
-            az_command,
-        },
-    })
+    )
 }
 
 /// Grants the identity get, wrapKey and unwrapKey on the key (an access policy, or a role

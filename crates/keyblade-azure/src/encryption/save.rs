@@ -29,7 +29,11 @@ use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, Problem
 /// How a save ended. Every outcome says whether anything was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum SaveOutcome {
     /// Every step ran, and the registry was read back.
     Saved {
@@ -39,10 +43,10 @@ pub enum SaveOutcome {
         /// What the read-back showed that was not asked for (empty when verified).
         mismatches: Vec<String>,
         /// The blade after the save, health included; `None` if it could not be read.
-        view: Option<EncryptionView>,
+        view: Option<Box<EncryptionView>>,
     },
     /// The registry already uses this key and identity; nothing was written.
-    Unchanged { view: EncryptionView },
+    Unchanged { view: Box<EncryptionView> },
     /// Preflight found errors; nothing was written.
     Refused { findings: Vec<FindingView> },
     /// The registry was changed elsewhere after it was read (its ETag no longer matches):
@@ -54,7 +58,7 @@ pub enum SaveOutcome {
     },
     /// A step failed.
     Failed {
-        failed_step: PlanStepView,
+        failed_step: Box<PlanStepView>,
         /// 1-based position of the failed step, and how many there were.
         step_number: u32,
         step_count: u32,
@@ -67,7 +71,7 @@ pub enum SaveOutcome {
         summary: String,
         what_to_do: String,
         /// The blade as read back after the failure.
-        view: Option<EncryptionView>,
+        view: Option<Box<EncryptionView>>,
     },
 }
 
@@ -99,7 +103,9 @@ pub async fn save(
     }
     if plan.steps.is_empty() {
         let view = view_of(session, prepared.gathered.read.clone()).await?;
-        return Ok(SaveOutcome::Unchanged { view });
+        return Ok(SaveOutcome::Unchanged {
+            view: Box::new(view),
+        });
     }
 
     let step_count = u32::try_from(plan.steps.len()).unwrap_or(u32::MAX);
@@ -147,7 +153,15 @@ pub async fn save(
             }
         }
     }
-    Ok(verify(session, &prepared.id, &prepared.gathered.key_uri, &desired.identity, completed, progress).await)
+    Ok(verify(
+        session,
+        &prepared.id,
+        &prepared.gathered.key_uri,
+        &desired.identity,
+        completed,
+        progress,
+    )
+    .await)
 }
 
 const VERIFY: &str = "Verify the registry's new key and identity";
@@ -184,7 +198,7 @@ async fn verify(
         }
     };
     let mismatches = mismatches(session, &read.registry, key_uri, identity);
-    let view = view_of(session, read).await.ok();
+    let view = view_of(session, read).await.ok().map(Box::new);
     if mismatches.is_empty() {
         progress.report(ProgressUpdate::Succeeded {
             operation: VERIFY.to_owned(),
@@ -268,7 +282,8 @@ fn mismatches(
         found.push(format!(
             "The registry reaches its key through {}, not the chosen identity.",
             match in_use {
-                EncryptionIdentity::SystemAssigned { .. } => "its system-assigned identity".to_owned(),
+                EncryptionIdentity::SystemAssigned { .. } =>
+                    "its system-assigned identity".to_owned(),
                 EncryptionIdentity::UserAssigned { client_id, .. } =>
                     format!("the identity with client ID {client_id}"),
             }
@@ -303,7 +318,7 @@ async fn failure(
         .as_ref()
         .map(|read| same_encryption(&read.registry.encryption, &before.encryption));
     let view = match read_back {
-        Some(read) => view_of(session, read).await.ok(),
+        Some(read) => view_of(session, read).await.ok().map(Box::new),
         None => None,
     };
     let state = match encryption_unchanged {
@@ -347,7 +362,7 @@ async fn failure(
         ));
     }
     SaveOutcome::Failed {
-        failed_step: failure.step,
+        failed_step: Box::new(failure.step),
         step_number: failure.step_number,
         step_count: failure.step_count,
         completed_steps: failure.completed,
@@ -582,7 +597,10 @@ async fn run_step(
                 .as_ref()
                 .and_then(|s| s.principal_id.clone())
                 .ok_or_else(|| AzureError::InvalidResponse {
-                    what: format!("registry {} after turning on its identity", registry.id.name),
+                    what: format!(
+                        "registry {} after turning on its identity",
+                        registry.id.name
+                    ),
                     reason: "it shows no system-assigned principal ID".to_owned(),
                 })?;
             *system_principal = Some(principal);
@@ -619,7 +637,11 @@ async fn run_step(
 /// What a change to the registry's identities ended with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum IdentityChangeOutcome {
     /// Done: the identities as they are now (with the registry's new ETag).
     Changed { identities: IdentityOptions },
@@ -666,14 +688,16 @@ pub async fn enable_system_identity(
     etag: &str,
     progress: &dyn Progress,
 ) -> Result<IdentityChangeOutcome, AzureError> {
-    change_identities(session, registry_id, etag, progress, |registry| IdentityChange {
-        system_assigned: true,
-        user_assigned: registry
-            .identity
-            .user_assigned
-            .iter()
-            .map(|a| a.resource_id.clone())
-            .collect(),
+    change_identities(session, registry_id, etag, progress, |registry| {
+        IdentityChange {
+            system_assigned: true,
+            user_assigned: registry
+                .identity
+                .user_assigned
+                .iter()
+                .map(|a| a.resource_id.clone())
+                .collect(),
+        }
     })
     .await
 }
@@ -700,7 +724,11 @@ async fn change_identities(
         etag: Some(etag.to_owned()),
         ..registry
     };
-    match session.arm.update_registry(&guarded, &change, progress).await {
+    match session
+        .arm
+        .update_registry(&guarded, &change, progress)
+        .await
+    {
         Ok(_) => Ok(IdentityChangeOutcome::Changed {
             identities: list_identities(session, registry_id).await?,
         }),

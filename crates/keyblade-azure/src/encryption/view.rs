@@ -399,7 +399,8 @@ pub(crate) async fn view_of(
                     .principal_id
                     .clone()
                     .or(identity_view.principal_id.take());
-                identity_view.client_id = found.client_id.clone().or(identity_view.client_id.take());
+                identity_view.client_id =
+                    found.client_id.clone().or(identity_view.client_id.take());
             }
             IdentityLookup::Deleted(_) => identity_view.exists = false,
             IdentityLookup::SystemAssigned | IdentityLookup::Unreadable => {}
