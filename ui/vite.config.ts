@@ -29,5 +29,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     css: false,
     restoreMocks: true,
+    // Whole-app tests drive Fluent's drawers with a simulated user; on a loaded 2-core machine one
+    // takes several seconds, so the 5 s default fails them for being slow, not wrong.
+    testTimeout: 30_000,
   },
 });

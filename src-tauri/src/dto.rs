@@ -4,7 +4,7 @@
 //! [`crate::bindings`]), so the TypeScript side never restates a shape by hand. Fields are
 //! camelCase on the wire, and ts-rs reads the same serde attributes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What the header and the About box show: version, the cloud in use, and who is signed in.
@@ -35,6 +35,9 @@ pub struct CloudSummary {
     rename_all_fields = "camelCase"
 )]
 pub enum SessionStatus {
+    /// Signing in, or starting the local demo tenant, in the background; `message` says
+    /// which, e.g. "Starting the local demo tenant…".
+    Connecting { message: String },
     /// `reason` says why and what to do next, for the user.
     SignedOut { reason: String },
     SignedIn {
@@ -99,9 +102,21 @@ impl From<&keyblade_core::KeyUri> for KeyUriInfo {
 pub struct SubscriptionSummary {
     pub subscription_id: String,
     pub display_name: String,
-    pub tenant_id: String,
+    /// `null` when Resource Manager did not say.
+    pub tenant_id: Option<String>,
     /// As Resource Manager reports it, e.g. `Enabled`, `Disabled`, `Warned`.
-    pub state: String,
+    pub state: Option<String>,
+}
+
+impl From<keyblade_azure::encryption::SubscriptionOption> for SubscriptionSummary {
+    fn from(option: keyblade_azure::encryption::SubscriptionOption) -> SubscriptionSummary {
+        SubscriptionSummary {
+            subscription_id: option.subscription_id,
+            display_name: option.display_name,
+            tenant_id: option.tenant_id,
+            state: option.state,
+        }
+    }
 }
 
 /// The resource types whose Encryption blade keyblade can show.
@@ -123,4 +138,81 @@ pub struct ResourceSummary {
     pub kind: ResourceKind,
     pub location: String,
     pub subscription_id: String,
+}
+
+impl From<&keyblade_azure::arm::model::Registry> for ResourceSummary {
+    fn from(registry: &keyblade_azure::arm::model::Registry) -> ResourceSummary {
+        ResourceSummary {
+            id: registry.id.id.clone(),
+            name: registry.id.name.clone(),
+            resource_group: registry.id.resource_group.clone(),
+            kind: ResourceKind::ContainerRegistry,
+            location: registry.location.clone(),
+            subscription_id: registry.id.subscription_id.clone(),
+        }
+    }
+}
+
+/// A built-in Azure cloud, or one described by its Resource Manager metadata URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum CloudChoice {
+    /// Azure public cloud (`AzureCloud`).
+    AzureCloud,
+    /// Azure operated by 21Vianet (`AzureChinaCloud`).
+    AzureChinaCloud,
+    /// Azure US Government (`AzureUSGovernment`).
+    AzureUsGovernment,
+    /// A cloud that publishes `/metadata/endpoints`, such as Azure Stack Hub.
+    Custom {
+        metadata_url: String,
+        /// A PEM file with the CA certificate(s) the cloud's endpoints use, if private.
+        ca_file: Option<String>,
+    },
+}
+
+/// The "Sign in to Azure" dialog: a service principal with a client secret.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInRequest {
+    pub cloud: CloudChoice,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A sign-in that succeeded, and where its secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInOutcome {
+    pub info: AppInfo,
+    pub secret: crate::secrets::SecretPlacement,
+}
+
+/// What a long operation reports while it runs, as the `operation-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationProgress {
+    /// The id the UI passed to the command that started the operation.
+    pub operation_id: String,
+    pub stage: ProgressStage,
+    /// The step running, e.g. "Set the registry's encryption key".
+    pub step: String,
+    /// One sentence for the notification.
+    pub message: String,
+    /// Steps finished so far (the UI knows how many the plan has).
+    pub completed_steps: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ProgressStage {
+    Submitted,
+    Running,
+    Succeeded,
+    Failed,
 }

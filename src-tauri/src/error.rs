@@ -19,8 +19,23 @@ pub enum CommandError {
         reason: String,
     },
 
+    /// A command that needs Azure was called while keyblade is still signing in.
+    #[error("keyblade cannot {action} yet: {message} Wait a moment and try again.")]
+    Connecting {
+        action: &'static str,
+        /// What is under way, e.g. "Starting the local demo tenant…".
+        message: String,
+    },
+
+    /// The sign-in form was incomplete or pointed at something unusable.
+    #[error("{what}: {reason}")]
+    InvalidSignIn { what: String, reason: String },
+
     #[error(transparent)]
     KeyUri(#[from] KeyUriError),
+
+    #[error(transparent)]
+    Azure(#[from] keyblade_azure::AzureError),
 }
 
 impl CommandError {
@@ -28,14 +43,21 @@ impl CommandError {
     pub fn code(&self) -> &'static str {
         match self {
             CommandError::SignedOut { .. } => "session.signedOut",
+            CommandError::Connecting { .. } => "session.connecting",
+            CommandError::InvalidSignIn { .. } => "session.invalidSignIn",
             CommandError::KeyUri(error) => error.code(),
+            CommandError::Azure(error) => error.code(),
         }
     }
 
     /// Technical detail that helps a bug report but is not part of the message.
     pub fn details(&self) -> Option<String> {
         match self {
-            CommandError::SignedOut { .. } | CommandError::KeyUri(_) => None,
+            CommandError::SignedOut { .. }
+            | CommandError::Connecting { .. }
+            | CommandError::InvalidSignIn { .. }
+            | CommandError::KeyUri(_)
+            | CommandError::Azure(_) => None,
         }
     }
 
@@ -85,6 +107,43 @@ mod tests {
                             Sign-in is not available yet.",
                 "details": null,
             })
+        );
+    }
+
+    #[test]
+    fn azure_errors_keep_their_code_and_message() {
+        let cases = [
+            (
+                keyblade_azure::AzureError::PreconditionFailed {
+                    message: "etag".to_owned(),
+                },
+                "azure.preconditionFailed",
+            ),
+            (
+                keyblade_azure::AzureError::AuthorizationFailed {
+                    message: "no role.".to_owned(),
+                },
+                "azure.authorizationFailed",
+            ),
+        ];
+        for (azure, code) in cases {
+            let wire = serde_json::to_value(CommandError::from(azure.clone())).unwrap();
+            assert_eq!(wire["code"], code);
+            assert_eq!(wire["message"], azure.to_string());
+        }
+    }
+
+    #[test]
+    fn connecting_says_what_is_under_way() {
+        let error = CommandError::Connecting {
+            action: "list subscriptions",
+            message: "Starting the local demo tenant…".to_owned(),
+        };
+        assert_eq!(error.code(), "session.connecting");
+        assert_eq!(
+            error.to_string(),
+            "keyblade cannot list subscriptions yet: Starting the local demo tenant… Wait a \
+             moment and try again."
         );
     }
 

@@ -6,14 +6,19 @@
 pub mod bindings;
 #[macro_use]
 pub mod commands;
+pub mod connect;
 pub mod dto;
 pub mod error;
+pub mod progress;
+pub mod secrets;
 pub mod state;
 mod window_state;
 
 use keyblade_azure::CloudSettings;
+use tauri::Manager;
 
-use crate::state::{AppState, Session};
+use crate::secrets::SecretStore;
+use crate::state::{AppPaths, AppState, Session};
 
 /// Expands to `tauri::generate_handler!` over every command in `commands/list.rs`.
 macro_rules! app_command_handler {
@@ -24,15 +29,38 @@ macro_rules! app_command_handler {
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() -> Result<(), tauri::Error> {
-    // Azure's public cloud until choosing another (or the sandbox) is configurable.
-    let state = AppState::new(CloudSettings::azure_cloud(), Session::signed_out());
-    tauri::Builder::default()
+    // Until set-up decides (environment, remembered sign-in or demo), the session is
+    // connecting; the window can already ask and show that.
+    let state = AppState::without_paths(
+        Session::Connecting {
+            cloud: CloudSettings::azure_cloud(),
+            message: connect::STARTING_DEMO.to_owned(),
+        },
+        SecretStore::os(),
+    );
+    let app = tauri::Builder::default()
         .plugin(window_state::plugin())
         .manage(window_state::Changes::default())
         .on_window_event(window_state::on_window_event)
         .manage(state)
+        .setup(|app| {
+            let paths = app.path();
+            app.state::<AppState>().set_paths(AppPaths {
+                data_dir: paths.app_data_dir().ok(),
+                config_dir: paths.app_config_dir().ok(),
+            });
+            // Connects in the background: the window opens at once and shows progress.
+            connect::start(app.handle());
+            Ok(())
+        })
         .invoke_handler(with_app_commands!(app_command_handler))
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            connect::stop_demo(handle);
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -43,8 +71,9 @@ mod tests {
         };
     }
 
-    /// The main window may call exactly the app's own commands: no plugin or core
-    /// permission sneaks in, and no command is left uncallable.
+    /// The main window may call exactly the app's own commands, and listen to the app's
+    /// events (session changes, operation progress): no other plugin or core permission
+    /// sneaks in, and no command is left uncallable.
     #[test]
     fn capability_allows_exactly_the_app_commands() {
         let capability: serde_json::Value =
@@ -58,6 +87,7 @@ mod tests {
         let mut expected: Vec<String> = with_app_commands!(command_names)
             .iter()
             .map(|command| format!("allow-{}", command.replace('_', "-")))
+            .chain(["core:event:allow-listen", "core:event:allow-unlisten"].map(str::to_owned))
             .collect();
         allowed.sort_unstable();
         expected.sort_unstable();

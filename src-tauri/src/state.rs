@@ -1,53 +1,161 @@
-//! What the app holds between commands: the cloud it talks to and the session.
+//! What the app holds between commands: the session (connecting, signed in or signed out),
+//! the embedded demo tenant once started, and where the app keeps its files.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use keyblade_azure::CloudSettings;
+use keyblade_sandbox::RunningSandbox;
 
 use crate::dto::{CloudSummary, SessionStatus};
+use crate::error::CommandError;
+use crate::secrets::SecretStore;
 
-pub struct AppState {
-    cloud: CloudSettings,
-    session: Session,
+/// A signed-in session: the clients of one sign-in, and who it is.
+pub struct Connected {
+    pub azure: keyblade_azure::Session,
+    pub cloud: CloudSettings,
+    pub tenant_id: String,
+    /// Who is signed in, for the header: e.g. "service principal 1b2c…".
+    pub account: String,
+    /// The local demo tenant (the embedded sandbox), not Azure.
+    pub is_demo: bool,
 }
 
-/// Who is signed in. Only signed out exists until Azure sign-in is built; adding the
-/// signed-in variant makes every command that needs Azure handle it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the session stands.
+#[derive(Clone)]
 pub enum Session {
+    /// Signing in (or starting the demo tenant) in the background; `message` says which.
+    Connecting {
+        cloud: CloudSettings,
+        message: String,
+    },
+    SignedIn(Arc<Connected>),
     /// `reason` is for the user: why there is no session and what to do next.
-    SignedOut { reason: String },
+    SignedOut {
+        cloud: CloudSettings,
+        reason: String,
+    },
 }
 
 impl Session {
-    /// The session at start-up.
-    pub fn signed_out() -> Session {
-        Session::SignedOut {
-            reason: "This version of keyblade cannot sign in to Azure yet: sign-in and the \
-                     local sandbox's demo tenant come in a later version. Until then keyblade \
-                     shows no subscriptions or resources rather than made-up ones."
-                .to_owned(),
-        }
-    }
-
     pub fn status(&self) -> SessionStatus {
         match self {
-            Session::SignedOut { reason } => SessionStatus::SignedOut {
+            Session::Connecting { message, .. } => SessionStatus::Connecting {
+                message: message.clone(),
+            },
+            Session::SignedIn(connected) => SessionStatus::SignedIn {
+                tenant_id: connected.tenant_id.clone(),
+                account: connected.account.clone(),
+                is_demo: connected.is_demo,
+            },
+            Session::SignedOut { reason, .. } => SessionStatus::SignedOut {
                 reason: reason.clone(),
             },
         }
     }
+
+    pub fn cloud(&self) -> &CloudSettings {
+        match self {
+            Session::Connecting { cloud, .. } | Session::SignedOut { cloud, .. } => cloud,
+            Session::SignedIn(connected) => &connected.cloud,
+        }
+    }
+}
+
+/// The folders the app writes to; `None` when the platform has none (then nothing persists).
+#[derive(Debug, Clone, Default)]
+pub struct AppPaths {
+    /// The demo tenant's state lives here, so demo changes survive restarts.
+    pub data_dir: Option<PathBuf>,
+    /// The remembered Azure sign-in (never its secret) lives here.
+    pub config_dir: Option<PathBuf>,
+}
+
+pub struct AppState {
+    session: Mutex<Session>,
+    /// Bumped by every session change, so a background sign-in that finishes after the user
+    /// chose something else does not overwrite it.
+    generation: AtomicU64,
+    /// The embedded sandbox, once started; kept running so returning to the demo is instant.
+    pub demo: tokio::sync::Mutex<Option<RunningSandbox>>,
+    pub secrets: SecretStore,
+    /// Known once the app is set up (the platform's folders come from the app handle).
+    paths: std::sync::OnceLock<AppPaths>,
 }
 
 impl AppState {
-    pub fn new(cloud: CloudSettings, session: Session) -> AppState {
-        AppState { cloud, session }
+    pub fn new(session: Session, secrets: SecretStore, paths: AppPaths) -> AppState {
+        AppState {
+            session: Mutex::new(session),
+            generation: AtomicU64::new(0),
+            demo: tokio::sync::Mutex::new(None),
+            secrets,
+            paths: std::sync::OnceLock::from(paths),
+        }
     }
 
-    pub fn cloud(&self) -> &CloudSettings {
-        &self.cloud
+    /// An app state whose folders are set later, with [`AppState::set_paths`].
+    pub fn without_paths(session: Session, secrets: SecretStore) -> AppState {
+        AppState {
+            session: Mutex::new(session),
+            generation: AtomicU64::new(0),
+            demo: tokio::sync::Mutex::new(None),
+            secrets,
+            paths: std::sync::OnceLock::new(),
+        }
     }
 
-    pub fn session(&self) -> &Session {
-        &self.session
+    pub fn set_paths(&self, paths: AppPaths) {
+        // Set once, at set-up; a second call would be a bug and changes nothing.
+        let _ = self.paths.set(paths);
+    }
+
+    pub fn paths(&self) -> AppPaths {
+        self.paths.get().cloned().unwrap_or_default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        // Every write replaces the whole value, so a panic elsewhere cannot leave it half
+        // changed: the last value is still a valid session.
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn session(&self) -> Session {
+        self.lock().clone()
+    }
+
+    /// Replaces the session and returns the new generation.
+    pub fn set_session(&self, session: Session) -> u64 {
+        let mut current = self.lock();
+        *current = session;
+        self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Replaces the session only if nothing changed it since `generation`.
+    pub fn set_session_if_current(&self, generation: u64, session: Session) -> bool {
+        let mut current = self.lock();
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return false;
+        }
+        *current = session;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// The signed-in session, or why there is none; `action` follows "cannot", e.g. "list
+    /// subscriptions".
+    pub fn connected(&self, action: &'static str) -> Result<Arc<Connected>, CommandError> {
+        match self.session() {
+            Session::SignedIn(connected) => Ok(connected),
+            Session::Connecting { message, .. } => {
+                Err(CommandError::Connecting { action, message })
+            }
+            Session::SignedOut { reason, .. } => Err(CommandError::SignedOut { action, reason }),
+        }
     }
 }
 

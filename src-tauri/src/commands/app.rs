@@ -3,30 +3,45 @@ use tauri::State;
 use crate::dto::AppInfo;
 use crate::state::AppState;
 
-/// Version, configured cloud and session, for the header and the About box.
+/// Version, the cloud in use and the session, for the header and the About box.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     info(&state)
 }
 
-fn info(state: &AppState) -> AppInfo {
+pub fn info(state: &AppState) -> AppInfo {
+    let session = state.session();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        cloud: state.cloud().into(),
-        session: state.session().status(),
+        cloud: session.cloud().into(),
+        session: session.status(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Session;
+    use crate::secrets::SecretStore;
+    use crate::secrets::testing::MapBackend;
+    use crate::state::{AppPaths, Session};
     use keyblade_azure::CloudSettings;
     use serde_json::json;
+    use std::sync::Arc;
+
+    fn state(session: Session) -> AppState {
+        AppState::new(
+            session,
+            SecretStore::new(Arc::new(MapBackend::default())),
+            AppPaths::default(),
+        )
+    }
 
     #[test]
-    fn reports_version_cloud_and_signed_out_session() {
-        let state = AppState::new(CloudSettings::azure_cloud(), Session::signed_out());
+    fn reports_version_cloud_and_a_connecting_session() {
+        let state = state(Session::Connecting {
+            cloud: CloudSettings::azure_cloud(),
+            message: "Starting the local demo tenant…".to_owned(),
+        });
         let info = serde_json::to_value(info(&state)).unwrap();
         assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(
@@ -37,20 +52,24 @@ mod tests {
                 "keyVaultSuffix": "vault.azure.net",
             })
         );
-        assert_eq!(info["session"]["state"], "signedOut");
-        let reason = info["session"]["reason"].as_str().unwrap();
-        assert!(reason.contains("cannot sign in to Azure yet"), "{reason}");
+        assert_eq!(
+            info["session"],
+            json!({"state": "connecting", "message": "Starting the local demo tenant…"})
+        );
     }
 
     #[test]
-    fn reports_the_configured_cloud() {
-        let state = AppState::new(CloudSettings::azure_china_cloud(), Session::signed_out());
+    fn reports_the_signed_out_reason_and_cloud() {
+        let state = state(Session::SignedOut {
+            cloud: CloudSettings::azure_china_cloud(),
+            reason: "The secret expired.".to_owned(),
+        });
         let info = info(&state);
         assert_eq!(info.cloud.name, "AzureChinaCloud");
-        assert_eq!(
-            info.cloud.arm_endpoint,
-            "https://management.chinacloudapi.cn/"
-        );
         assert_eq!(info.cloud.key_vault_suffix, "vault.azure.cn");
+        assert_eq!(
+            serde_json::to_value(info.session).unwrap(),
+            json!({"state": "signedOut", "reason": "The secret expired."})
+        );
     }
 }

@@ -12,7 +12,7 @@ pub fn validate_key_uri(
     state: State<'_, AppState>,
     input: String,
 ) -> Result<KeyUriInfo, CommandError> {
-    key_uri_info(state.cloud(), &input)
+    key_uri_info(state.session().cloud(), &input)
 }
 
 /// Only the active cloud's vaults are accepted: a key in another cloud's vault cannot be

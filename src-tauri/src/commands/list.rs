@@ -8,9 +8,23 @@ macro_rules! with_app_commands {
     ($callback:ident) => {
         $callback!(
             app::app_info,
+            session::sign_in,
+            session::sign_out,
             key_uri::validate_key_uri,
             resources::list_subscriptions,
-            resources::list_resources
+            resources::list_resources,
+            encryption::get_encryption,
+            encryption::preflight,
+            encryption::grant_access,
+            encryption::save_encryption,
+            key_vault::list_vaults,
+            key_vault::list_keys,
+            key_vault::list_key_versions,
+            key_vault::create_vault,
+            key_vault::create_key,
+            identity::list_identities,
+            identity::attach_identity,
+            identity::enable_system_identity
         )
     };
 }

@@ -6,5 +6,9 @@
 mod list;
 
 pub mod app;
+pub mod encryption;
+pub mod identity;
 pub mod key_uri;
+pub mod key_vault;
 pub mod resources;
+pub mod session;

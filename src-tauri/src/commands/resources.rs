@@ -1,80 +1,63 @@
-//! Subscriptions and resources come from Azure Resource Manager, which needs a signed-in
-//! session. There is none until sign-in exists, so both commands say so rather than
-//! return an empty list that would read as "you have no subscriptions".
+//! Subscriptions and the resources whose Encryption blade keyblade shows (registries).
 
 use tauri::State;
 
 use crate::dto::{ResourceSummary, SubscriptionSummary};
 use crate::error::CommandError;
-use crate::state::{AppState, Session};
+use crate::state::AppState;
 
 #[tauri::command]
 pub async fn list_subscriptions(
     state: State<'_, AppState>,
 ) -> Result<Vec<SubscriptionSummary>, CommandError> {
-    subscriptions(&state)
+    let connected = state.connected("list subscriptions")?;
+    let subscriptions = keyblade_azure::encryption::list_subscriptions(&connected.azure).await?;
+    Ok(subscriptions.into_iter().map(Into::into).collect())
 }
 
+/// The subscription's container registries, by name.
 #[tauri::command]
 pub async fn list_resources(
     state: State<'_, AppState>,
     subscription_id: String,
 ) -> Result<Vec<ResourceSummary>, CommandError> {
-    resources(&state, &subscription_id)
-}
-
-fn subscriptions(state: &AppState) -> Result<Vec<SubscriptionSummary>, CommandError> {
-    match state.session() {
-        Session::SignedOut { reason } => Err(CommandError::SignedOut {
-            action: "list subscriptions",
-            reason: reason.clone(),
-        }),
-    }
-}
-
-fn resources(
-    state: &AppState,
-    _subscription_id: &str,
-) -> Result<Vec<ResourceSummary>, CommandError> {
-    match state.session() {
-        Session::SignedOut { reason } => Err(CommandError::SignedOut {
-            action: "list the subscription's resources",
-            reason: reason.clone(),
-        }),
-    }
+    let connected = state.connected("list the subscription's resources")?;
+    let registries = connected
+        .azure
+        .arm
+        .list_registries(&subscription_id)
+        .await?;
+    let mut resources: Vec<ResourceSummary> =
+        registries.iter().map(ResourceSummary::from).collect();
+    resources.sort_by_key(|r| r.name.to_ascii_lowercase());
+    Ok(resources)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::SecretStore;
+    use crate::secrets::testing::MapBackend;
+    use crate::state::{AppPaths, Session};
+    use std::sync::Arc;
 
     #[test]
-    fn signed_out_listing_is_an_error_not_an_empty_list() {
+    fn without_a_session_listing_is_an_error_with_the_reason() {
         let state = AppState::new(
-            keyblade_azure::CloudSettings::azure_cloud(),
-            Session::signed_out(),
-        );
-        let error = subscriptions(&state).unwrap_err();
-        assert_eq!(error.code(), "session.signedOut");
-        assert!(error.to_string().contains("list subscriptions"), "{error}");
-
-        let error = resources(&state, "00000000-0000-0000-0000-000000000000").unwrap_err();
-        assert_eq!(error.code(), "session.signedOut");
-        assert!(error.to_string().contains("resources"), "{error}");
-    }
-
-    #[test]
-    fn the_error_passes_on_the_sessions_reason() {
-        let state = AppState::new(
-            keyblade_azure::CloudSettings::azure_cloud(),
             Session::SignedOut {
+                cloud: keyblade_azure::CloudSettings::azure_cloud(),
                 reason: "The sandbox is not running.".to_owned(),
             },
+            SecretStore::new(Arc::new(MapBackend::default())),
+            AppPaths::default(),
         );
-        let message = subscriptions(&state).unwrap_err().to_string();
+        let Err(error) = state.connected("list subscriptions") else {
+            panic!("signed out must refuse");
+        };
+        assert_eq!(error.code(), "session.signedOut");
         assert!(
-            message.ends_with("The sandbox is not running."),
-            "{message}"
+            error.to_string().ends_with("The sandbox is not running."),
+            "{error}"
         );
     }
 }

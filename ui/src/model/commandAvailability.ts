@@ -9,6 +9,8 @@ export function resourceCommandBlocker(context: ResourceContext, needs: string):
   switch (context.kind) {
     case 'loadingSession':
       return 'keyblade is still checking your Azure session.';
+    case 'connecting':
+      return `${context.message} Wait until keyblade is connected.`;
     case 'sessionUnavailable':
       return "keyblade could not read your session, so it cannot reach Azure. See the error on this page.";
     case 'signedOut':

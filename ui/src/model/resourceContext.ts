@@ -5,6 +5,7 @@ import type { Selection } from './selection';
 /** What every resource blade starts from: can it show a resource, and if not, why not. */
 export type ResourceContext =
   | { kind: 'loadingSession' }
+  | { kind: 'connecting'; message: string }
   | { kind: 'sessionUnavailable'; error: CommandError }
   | { kind: 'signedOut'; reason: string }
   | { kind: 'noResource' }
@@ -14,6 +15,8 @@ export function resourceContext(session: SessionView, selection: Selection | nul
   switch (session.kind) {
     case 'loading':
       return { kind: 'loadingSession' };
+    case 'connecting':
+      return { kind: 'connecting', message: session.message };
     case 'unavailable':
       return { kind: 'sessionUnavailable', error: session.error };
     case 'signedOut':

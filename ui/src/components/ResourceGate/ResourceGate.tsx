@@ -23,6 +23,8 @@ export function ResourceGate({ context, noResourceTitle, onOpenPicker, onRetrySe
   switch (context.kind) {
     case 'loadingSession':
       return <Spinner className={styles.loading} label="Checking your Azure session…" />;
+    case 'connecting':
+      return <Spinner className={styles.loading} label={context.message} />;
     case 'sessionUnavailable':
       return (
         <CommandErrorBar title="Could not read keyblade's status" error={context.error} onRetry={onRetrySession} />

@@ -37,6 +37,9 @@ export function PickerBody(props: PickerBodyProps) {
     case 'loading':
       body = <Spinner label="Checking your Azure session…" />;
       break;
+    case 'connecting':
+      body = <Spinner label={session.message} />;
+      break;
     case 'unavailable':
       body = (
         <CommandErrorBar title="Could not read keyblade's status" error={session.error} onRetry={onRetrySession} />

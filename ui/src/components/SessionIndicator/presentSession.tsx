@@ -19,6 +19,13 @@ export function presentSession(session: SessionView): SessionPresentation {
         heading: 'Checking your session',
         explanation: 'keyblade is asking its back end who is signed in.',
       };
+    case 'connecting':
+      return {
+        label: 'Connecting…',
+        icon: <PersonCircleRegular />,
+        heading: 'Connecting',
+        explanation: session.message,
+      };
     case 'unavailable':
       return {
         label: 'Not connected',

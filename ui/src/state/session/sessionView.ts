@@ -4,6 +4,8 @@ import type { Loadable } from '../../hooks/useCommand';
 /** What the UI knows about who is signed in, derived from `app_info`. */
 export type SessionView =
   | { kind: 'loading' }
+  /** Signing in or starting the local demo tenant in the background; `message` says which. */
+  | { kind: 'connecting'; message: string }
   /** `app_info` itself failed: we do not know the session, so nothing Azure-backed can be shown. */
   | { kind: 'unavailable'; error: CommandError }
   | { kind: 'signedOut'; reason: string }
@@ -19,6 +21,8 @@ export function sessionView(appInfo: Loadable<AppInfo>): SessionView {
     case 'loaded': {
       const session = appInfo.value.session;
       switch (session.state) {
+        case 'connecting':
+          return { kind: 'connecting', message: session.message };
         case 'signedOut':
           return { kind: 'signedOut', reason: session.reason };
         case 'signedIn':
