@@ -1,4 +1,23 @@
-import type { AppInfo, KeyUriInfo, ResourceSummary, SubscriptionSummary } from '../bindings';
+import type {
+  AppInfo,
+  DesiredChange,
+  EncryptionView,
+  GrantOutcome,
+  IdentityChangeOutcome,
+  IdentityOptions,
+  KeyOption,
+  KeyUriInfo,
+  KeyVersionOption,
+  NewKeyRequest,
+  NewVaultRequest,
+  PreflightReport,
+  ResourceSummary,
+  SaveOutcome,
+  SignInOutcome,
+  SignInRequest,
+  SubscriptionSummary,
+  VaultOption,
+} from '../bindings';
 import { call } from './transport';
 
 // One wrapper per `#[tauri::command]` of the shell (see IPC contract). Argument names are camelCase:
@@ -21,4 +40,76 @@ export function listResources(subscriptionId: string): Promise<ResourceSummary[]
 /** Rejects with the KeyUriError code (for example `keyUri.insecureScheme`) and a user-facing message. */
 export function validateKeyUri(input: string): Promise<KeyUriInfo> {
   return call<KeyUriInfo>('validate_key_uri', { input });
+}
+
+export function signIn(request: SignInRequest): Promise<SignInOutcome> {
+  return call<SignInOutcome>('sign_in', { request });
+}
+
+/** Forgets the Azure sign-in and returns to the local demo tenant, which connects in the background. */
+export function signOut(): Promise<AppInfo> {
+  return call<AppInfo>('sign_out');
+}
+
+/** The registry's Encryption blade. `fresh` forgets cached reads first (Refresh). */
+export function getEncryption(registryId: string, fresh: boolean): Promise<EncryptionView> {
+  return call<EncryptionView>('get_encryption', { registryId, fresh });
+}
+
+/** The plan, its `az` equivalent and the findings for a change. Writes nothing. */
+export function preflight(registryId: string, desired: DesiredChange): Promise<PreflightReport> {
+  return call<PreflightReport>('preflight', { registryId, desired });
+}
+
+export function grantAccess(registryId: string, desired: DesiredChange): Promise<GrantOutcome> {
+  return call<GrantOutcome>('grant_access', { registryId, desired });
+}
+
+/** Saves the change; progress arrives as `operation-progress` events tagged with `operationId`. */
+export function saveEncryption(
+  registryId: string,
+  desired: DesiredChange,
+  etag: string,
+  operationId: string,
+): Promise<SaveOutcome> {
+  return call<SaveOutcome>('save_encryption', { registryId, desired, etag, operationId });
+}
+
+export function listVaults(subscriptionId: string): Promise<VaultOption[]> {
+  return call<VaultOption[]>('list_vaults', { subscriptionId });
+}
+
+export function listKeys(vaultUri: string): Promise<KeyOption[]> {
+  return call<KeyOption[]>('list_keys', { vaultUri });
+}
+
+/** Newest first. */
+export function listKeyVersions(vaultUri: string, keyName: string): Promise<KeyVersionOption[]> {
+  return call<KeyVersionOption[]>('list_key_versions', { vaultUri, keyName });
+}
+
+export function createVault(request: NewVaultRequest, operationId: string): Promise<VaultOption> {
+  return call<VaultOption>('create_vault', { request, operationId });
+}
+
+export function createKey(request: NewKeyRequest): Promise<KeyOption> {
+  return call<KeyOption>('create_key', { request });
+}
+
+export function listIdentities(registryId: string): Promise<IdentityOptions> {
+  return call<IdentityOptions>('list_identities', { registryId });
+}
+
+export function attachIdentity(
+  registryId: string,
+  identityId: string,
+  etag: string,
+  operationId: string,
+): Promise<IdentityChangeOutcome> {
+  return call<IdentityChangeOutcome>('attach_identity', { registryId, identityId, etag, operationId });
+}
+
+/** The portal's Identity › System assigned › Status On. */
+export function enableSystemIdentity(registryId: string, etag: string, operationId: string): Promise<IdentityChangeOutcome> {
+  return call<IdentityChangeOutcome>('enable_system_identity', { registryId, etag, operationId });
 }

@@ -9,7 +9,7 @@ interface TauriInternals {
  * Tauri injects `__TAURI_INTERNALS__` into its webview (and `mockIPC` does in tests). `isTauri()` from
  * the api package is not enough: mocks do not set it.
  */
-function hasTauriIpc(): boolean {
+export function hasTauriIpc(): boolean {
   const internals = (window as unknown as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
   return typeof internals?.invoke === 'function';
 }

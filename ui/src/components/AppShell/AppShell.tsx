@@ -1,11 +1,17 @@
-import { useState, type MouseEvent } from 'react';
+import { useCallback, useState, type MouseEvent } from 'react';
+import { signOut, toCommandError } from '../../api';
+import type { EncryptionView, SignInOutcome } from '../../bindings';
 import type { BladeId } from '../../model/blades';
 import { resourceContext } from '../../model/resourceContext';
 import type { Selection } from '../../model/selection';
 import { useNotifications } from '../../state/notifications';
 import { useSession } from '../../state/session';
+import { runSave, type SaveRequest } from '../../state/encryption/runSave';
+import { useRegistryEncryption } from '../../state/encryption/useRegistryEncryption';
+import { ChangeKeyPanel } from '../ChangeKeyPanel';
 import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
+import { SignInDialog } from '../SignInDialog';
 import { Header } from '../Header';
 import { IdentityBlade } from '../IdentityBlade';
 import { NotificationsPanel } from '../NotificationsPanel';
@@ -30,9 +36,43 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   const [selection, setSelection] = useState<Selection | null>(null);
   const [pickerOpen, setPickerOpen] = useState(false);
   const [notificationsOpen, setNotificationsOpen] = useState(false);
+  // The panel works on the view it was opened from: refreshing the blade behind it must not close it.
+  const [changeKeyView, setChangeKeyView] = useState<EncryptionView | null>(null);
+  const [signInOpen, setSignInOpen] = useState(false);
 
   const context = resourceContext(session, selection);
   const shownSelection = context.kind === 'resource' ? context.selection : null;
+  const encryption = useRegistryEncryption(context, blade === 'encryption');
+  const encryptionView = encryption.source?.kind === 'loaded' ? encryption.source.view : null;
+  const { post, update } = notifications;
+  const refreshEncryption = encryption.refresh;
+
+  const startSave = useCallback(
+    (request: SaveRequest) => {
+      void runSave(request, { post, update }).then(refreshEncryption);
+    },
+    [post, update, refreshEncryption],
+  );
+  const signedIn = (outcome: SignInOutcome) => {
+    setSignInOpen(false);
+    setSelection(null);
+    const account = outcome.info.session.state === 'signedIn' ? outcome.info.session.account : 'Azure';
+    post({
+      title: 'Signed in to Azure',
+      status: 'succeeded',
+      message:
+        outcome.secret.status === 'keyring'
+          ? `Signed in as ${account}. The client secret is in your system keyring; keyblade signs in again on its next start.`
+          : `Signed in as ${account}. ${outcome.secret.reason}`,
+    });
+    reloadSession();
+  };
+  const useDemo = () => {
+    setSelection(null);
+    signOut().then(reloadSession, (rejection: unknown) => {
+      post({ title: 'Could not sign out', status: 'failed', message: toCommandError(rejection, 'sign_out').message });
+    });
+  };
   const openPicker = () => {
     setPickerOpen(true);
   };
@@ -63,14 +103,32 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onOpenNotifications={() => {
           toggleNotifications(true);
         }}
+        onSignIn={() => {
+          setSignInOpen(true);
+        }}
+        onUseDemo={useDemo}
       />
-      <DemoBanner session={session} />
+      <DemoBanner
+        session={session}
+        onSignIn={() => {
+          setSignInOpen(true);
+        }}
+      />
       <div className={styles.body}>
         <ResourceMenu selected={blade} onSelect={setBlade} />
         <main id={mainId} className={styles.main} tabIndex={-1}>
           {blade === 'overview' && <OverviewBlade {...bladeProps} />}
           {blade === 'identity' && <IdentityBlade {...bladeProps} />}
-          {blade === 'encryption' && <EncryptionBlade {...bladeProps} source={encryptionUnreadable} />}
+          {blade === 'encryption' && (
+            <EncryptionBlade
+              {...bladeProps}
+              source={encryption.source ?? encryptionUnreadable}
+              onRefresh={refreshEncryption}
+              onChangeKey={() => {
+                setChangeKeyView(encryptionView);
+              }}
+            />
+          )}
         </main>
       </div>
       <ResourcePicker
@@ -82,6 +140,22 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onRetrySession={reloadSession}
         current={shownSelection}
         onSelect={setSelection}
+      />
+      <ChangeKeyPanel
+        open={changeKeyView !== null}
+        onClose={() => {
+          setChangeKeyView(null);
+        }}
+        view={changeKeyView}
+        onSave={startSave}
+        onRegistryChanged={refreshEncryption}
+      />
+      <SignInDialog
+        open={signInOpen}
+        onClose={() => {
+          setSignInOpen(false);
+        }}
+        onSignedIn={signedIn}
       />
       <NotificationsPanel
         open={notificationsOpen}

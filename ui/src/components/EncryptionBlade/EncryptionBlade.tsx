@@ -6,6 +6,7 @@ import { resourceKindNames } from '../../model/resources';
 import { Blade, BladeCommand } from '../Blade';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
+import { EncryptionDetails } from './EncryptionDetails';
 import { ResourceGate } from '../ResourceGate';
 import { encryptionCommandState, encryptionUnsupportedReason, type EncryptionSource } from './encryptionSource';
 import { useEncryptionBladeStyles } from './useEncryptionBladeStyles.styles';
@@ -18,10 +19,19 @@ export interface EncryptionBladeProps {
   onRetrySession: () => void;
   /** Reads the encryption again; without it Refresh stays disabled. */
   onRefresh?: (() => void) | undefined;
+  /** Opens the Change key panel. */
+  onChangeKey?: (() => void) | undefined;
 }
 
 /** The portal's Settings › Encryption blade for a container registry. */
-export function EncryptionBlade({ context, source, onOpenPicker, onRetrySession, onRefresh }: EncryptionBladeProps) {
+export function EncryptionBlade({
+  context,
+  source,
+  onOpenPicker,
+  onRetrySession,
+  onRefresh,
+  onChangeKey,
+}: EncryptionBladeProps) {
   const styles = useEncryptionBladeStyles();
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
   const commands = encryptionCommandState(context, source, onRefresh !== undefined);
@@ -34,7 +44,12 @@ export function EncryptionBlade({ context, source, onOpenPicker, onRetrySession,
       resourceType={resource === undefined ? undefined : resourceKindNames[resource.kind].singular}
       commands={
         <>
-          <BladeCommand icon={<KeyResetRegular />} label="Change key" disabledReason={commands.changeKeyBlocker} />
+          <BladeCommand
+            icon={<KeyResetRegular />}
+            label="Change key"
+            onClick={onChangeKey}
+            disabledReason={commands.changeKeyBlocker}
+          />
           <BladeCommand
             icon={<ArrowClockwiseRegular />}
             label="Refresh"
@@ -82,6 +97,8 @@ export function EncryptionBlade({ context, source, onOpenPicker, onRetrySession,
                   />
                 </div>
               );
+            case 'loaded':
+              return <EncryptionDetails view={source.view} />;
           }
         }}
       </ResourceGate>

@@ -1,23 +1,23 @@
-import type { CommandError } from '../../bindings';
+import type { CommandError, EncryptionView } from '../../bindings';
 import { resourceCommandBlocker } from '../../model/commandAvailability';
 import type { ResourceContext } from '../../model/resourceContext';
 import { resourceKindNames } from '../../model/resources';
 
 /**
  * Where the Encryption blade's data stands for the selected registry. The blade owns no fetching: its
- * parent reads the registry's encryption through the shell and passes the outcome here. Reading it
- * arrives with the encryption commands; they add `{ kind: 'loaded'; encryption: <their DTO> }`.
+ * parent reads the registry's encryption through the shell (`get_encryption`) and passes the outcome here.
  */
 export type EncryptionSource =
-  /** Nothing can read it in this build; `reason` says so in the user's terms. */
+  /** Nothing can read it; `reason` says so in the user's terms. */
   | { kind: 'unreadable'; reason: string }
   | { kind: 'loading' }
-  | { kind: 'failed'; error: CommandError };
+  | { kind: 'failed'; error: CommandError }
+  | { kind: 'loaded'; view: EncryptionView };
 
+/** Before anything was asked (no registry selected yet). */
 export const encryptionUnreadable: EncryptionSource = {
   kind: 'unreadable',
-  reason:
-    "This version of keyblade cannot read a registry's encryption yet, so nothing is shown rather than a guess.",
+  reason: 'No registry has been read yet.',
 };
 
 /** Which selected resources the blade can show. Only registries for now. */
@@ -56,6 +56,13 @@ export function encryptionCommandState(
     case 'failed':
       return {
         changeKeyBlocker: "The registry's encryption could not be read; refresh to try again.",
+        refreshBlocker: canRefresh ? null : 'Refreshing is not available here.',
+      };
+    case 'loaded':
+      return {
+        changeKeyBlocker: source.view.change.allowed
+          ? null
+          : (source.view.change.reason ?? 'The key of this registry cannot be changed.'),
         refreshBlocker: canRefresh ? null : 'Refreshing is not available here.',
       };
   }

@@ -13,6 +13,8 @@ function renderHeader(patch: Partial<HeaderProps> = {}) {
     unreadNotifications: 0,
     onOpenPicker: vi.fn(),
     onOpenNotifications: vi.fn(),
+    onSignIn: vi.fn(),
+    onUseDemo: vi.fn(),
     ...patch,
   };
   return { props, ...renderInFluent(<Header {...props} />) };

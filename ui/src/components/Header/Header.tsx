@@ -25,6 +25,8 @@ export interface HeaderProps {
   unreadNotifications: number;
   onOpenPicker: () => void;
   onOpenNotifications: () => void;
+  onSignIn: () => void;
+  onUseDemo: () => void;
 }
 
 export function Header({
@@ -34,6 +36,8 @@ export function Header({
   unreadNotifications,
   onOpenPicker,
   onOpenNotifications,
+  onSignIn,
+  onUseDemo,
 }: HeaderProps) {
   const styles = useHeaderStyles();
   // Drawers give focus back to the element marked with this when they close.
@@ -85,7 +89,7 @@ export function Header({
             />
           )}
         </span>
-        <SessionIndicator session={session} appInfo={appInfo} />
+        <SessionIndicator session={session} appInfo={appInfo} onSignIn={onSignIn} onUseDemo={onUseDemo} />
       </div>
     </header>
   );

@@ -1,11 +1,20 @@
+import { Button, MessageBar, MessageBarBody, Spinner, mergeClasses } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, PersonKeyRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { enableSystemIdentity, listIdentities } from '../../api';
+import type { IdentityOptions } from '../../bindings';
+import { useCommand } from '../../hooks/useCommand';
 import { bladeTitles } from '../../model/blades';
 import { resourceCommandBlocker } from '../../model/commandAvailability';
 import type { ResourceContext } from '../../model/resourceContext';
 import { resourceKindNames } from '../../model/resources';
+import { followOperation } from '../../state/encryption/followOperation';
+import { useNotifications } from '../../state/notifications';
 import { Blade, BladeCommand } from '../Blade';
+import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
 import { ResourceGate } from '../ResourceGate';
+import { useIdentityBladeStyles } from './useIdentityBladeStyles.styles';
 
 export interface IdentityBladeProps {
   context: ResourceContext;
@@ -13,19 +22,29 @@ export interface IdentityBladeProps {
   onRetrySession: () => void;
 }
 
-/** Why identities cannot be shown for a selected resource: this build has no command that reads them. */
-export const identitiesUnreadable =
-  'This version of keyblade cannot read managed identities yet, so nothing is shown rather than a guess.';
+/** Why identities cannot be shown for a selected resource of another kind. */
+export const identitiesUnsupported = 'keyblade shows the managed identities of container registries only. Select a container registry.';
 
+/** The portal's Settings › Identity blade: System assigned (Status On/Off) and User assigned. */
 export function IdentityBlade({ context, onOpenPicker, onRetrySession }: IdentityBladeProps) {
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
-  const refreshBlocker = resourceCommandBlocker(context, 'a resource') ?? identitiesUnreadable;
+  const registryId = resource?.kind === 'containerRegistry' ? resource.id : null;
+  const identities = useCommand(registryId, () => listIdentities(registryId ?? ''), 'list_identities');
+  const refreshBlocker =
+    resourceCommandBlocker(context, 'a container registry') ?? (registryId === null ? identitiesUnsupported : null);
   return (
     <Blade
       bladeTitle={bladeTitles.identity}
       resourceName={resource?.name}
       resourceType={resource === undefined ? undefined : resourceKindNames[resource.kind].singular}
-      commands={<BladeCommand icon={<ArrowClockwiseRegular />} label="Refresh" disabledReason={refreshBlocker} />}
+      commands={
+        <BladeCommand
+          icon={<ArrowClockwiseRegular />}
+          label="Refresh"
+          onClick={identities.reload}
+          disabledReason={refreshBlocker}
+        />
+      }
     >
       <ResourceGate
         context={context}
@@ -33,14 +52,144 @@ export function IdentityBlade({ context, onOpenPicker, onRetrySession }: Identit
         onOpenPicker={onOpenPicker}
         onRetrySession={onRetrySession}
       >
-        {() => (
-          <EmptyState
-            icon={<PersonKeyRegular />}
-            title="Managed identities are not available"
-            description={identitiesUnreadable}
-          />
-        )}
+        {() => {
+          if (registryId === null) {
+            return (
+              <EmptyState
+                icon={<PersonKeyRegular />}
+                title="Managed identities are not available"
+                description={identitiesUnsupported}
+              />
+            );
+          }
+          switch (identities.state.status) {
+            case 'idle':
+            case 'loading':
+              return <Spinner label="Reading the registry's identities…" />;
+            case 'failed':
+              return (
+                <CommandErrorBar
+                  title="Could not read the registry's identities"
+                  error={identities.state.error}
+                  onRetry={identities.reload}
+                />
+              );
+            case 'loaded':
+              return (
+                <Identities
+                  registryId={registryId}
+                  registryName={resource?.name ?? ''}
+                  options={identities.state.value}
+                  onChanged={identities.reload}
+                />
+              );
+          }
+        }}
       </ResourceGate>
     </Blade>
+  );
+}
+
+function Identities({
+  registryId,
+  registryName,
+  options,
+  onChanged,
+}: {
+  registryId: string;
+  registryName: string;
+  options: IdentityOptions;
+  onChanged: () => void;
+}) {
+  const styles = useIdentityBladeStyles();
+  const notifications = useNotifications();
+  const [turningOn, setTurningOn] = useState(false);
+
+  const turnOn = async () => {
+    const etag = options.etag;
+    if (etag === null) return;
+    setTurningOn(true);
+    await followOperation(
+      notifications,
+      `Turning on the system-assigned identity of ${registryName}`,
+      (operationId) => enableSystemIdentity(registryId, etag, operationId),
+      (outcome) =>
+        outcome.status === 'changed'
+          ? { status: 'succeeded', message: 'Status On: the registry now has a system-assigned identity.' }
+          : { status: 'failed', message: `Nothing was changed: ${outcome.message}` },
+      'enable_system_identity',
+    );
+    setTurningOn(false);
+    onChanged();
+  };
+
+  return (
+    <div className={styles.stack}>
+      <section aria-labelledby="identity-system">
+        <h2 id="identity-system" className={styles.heading}>
+          System assigned
+        </h2>
+        <dl className={styles.facts}>
+          <div className={styles.row}>
+            <dt className={styles.term}>Status</dt>
+            <dd className={styles.value}>{options.systemAssignedEnabled ? 'On' : 'Off'}</dd>
+          </div>
+          {options.systemAssignedEnabled && (
+            <div className={styles.row}>
+              <dt className={styles.term}>Object (principal) ID</dt>
+              <dd className={mergeClasses(styles.value, styles.mono)}>{options.systemAssignedPrincipalId ?? 'Unknown'}</dd>
+            </div>
+          )}
+        </dl>
+        {!options.systemAssignedEnabled && (
+          <div className={styles.actions}>
+            <Button
+              appearance="primary"
+              disabled={turningOn || options.etag === null}
+              onClick={() => {
+                void turnOn();
+              }}
+            >
+              Turn on (Status On)
+            </Button>
+            {turningOn && <Spinner size="tiny" label="Turning on…" />}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="identity-user">
+        <h2 id="identity-user" className={styles.heading}>
+          User assigned
+        </h2>
+        {options.attached.length === 0 ? (
+          <MessageBar intent="info">
+            <MessageBarBody>No user-assigned identity is attached to this registry.</MessageBarBody>
+          </MessageBar>
+        ) : (
+          <table className={styles.table}>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Resource group</th>
+                <th scope="col">Client ID</th>
+                <th scope="col">Object (principal) ID</th>
+              </tr>
+            </thead>
+            <tbody>
+              {options.attached.map((identity) => (
+                <tr key={identity.resourceId}>
+                  <td>
+                    {identity.name}
+                    {identity.exists ? '' : ' (deleted)'}
+                  </td>
+                  <td>{identity.resourceGroup}</td>
+                  <td className={styles.mono}>{identity.clientId ?? 'Unknown'}</td>
+                  <td className={styles.mono}>{identity.principalId ?? 'Unknown'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
   );
 }

@@ -9,10 +9,13 @@ export interface SessionIndicatorProps {
   session: SessionView;
   /** The shell's app_info when it answered; gives the cloud and version. */
   appInfo: AppInfo | null;
+  onSignIn: () => void;
+  /** Forgets the Azure sign-in and returns to the local demo tenant. */
+  onUseDemo: () => void;
 }
 
 /** The header's account button: who is signed in, and to which cloud. */
-export function SessionIndicator({ session, appInfo }: SessionIndicatorProps) {
+export function SessionIndicator({ session, appInfo, onSignIn, onUseDemo }: SessionIndicatorProps) {
   const styles = useSessionIndicatorStyles();
   const presentation = presentSession(session);
   const [open, setOpen] = useState(false);
@@ -52,6 +55,40 @@ export function SessionIndicator({ session, appInfo }: SessionIndicatorProps) {
         )}
         {/* A modal popover needs something to focus, or assistive technology is kept out of it. */}
         <div className={styles.actions}>
+          {(session.kind === 'signedOut' || (session.kind === 'signedIn' && session.isDemo)) && (
+            <Button
+              size="small"
+              appearance="primary"
+              onClick={() => {
+                setOpen(false);
+                onSignIn();
+              }}
+            >
+              Sign in to Azure
+            </Button>
+          )}
+          {session.kind === 'signedIn' && !session.isDemo && (
+            <Button
+              size="small"
+              onClick={() => {
+                setOpen(false);
+                onUseDemo();
+              }}
+            >
+              Sign out (back to the demo tenant)
+            </Button>
+          )}
+          {session.kind === 'signedOut' && (
+            <Button
+              size="small"
+              onClick={() => {
+                setOpen(false);
+                onUseDemo();
+              }}
+            >
+              Use the local demo tenant
+            </Button>
+          )}
           <Button
             size="small"
             onClick={() => {

@@ -1,0 +1,343 @@
+import {
+  Button,
+  DrawerBody,
+  DrawerFooter,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  Field,
+  Input,
+  OverlayDrawer,
+  Radio,
+  RadioGroup,
+} from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import { useId, useState } from 'react';
+import {
+  attachIdentity,
+  grantAccess,
+  listIdentities,
+  newOperationId,
+  preflight,
+  toCommandError,
+  validateKeyUri,
+} from '../../api';
+import type {
+  CommandError,
+  DesiredChange,
+  EncryptionView,
+  GrantOutcome,
+  IdentitySelection,
+  KeyUriInfo,
+} from '../../bindings';
+import { useCommand, type Loadable } from '../../hooks/useCommand';
+import { useDebounced } from '../../hooks/useDebounced';
+import { uriRotationText } from '../../model/encryptionText';
+import type { SaveRequest } from '../../state/encryption/runSave';
+import { IdentitySection, type IdentityChoice } from './IdentitySection';
+import { KeyVaultPicker } from './KeyVaultPicker';
+import { choiceKeyUri, type VaultChoice } from './vaultChoice';
+import { ReviewSection, type PreflightState } from './ReviewSection';
+import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
+
+/** How long typing must pause before the key URI is checked, and before preflight runs. */
+export const keyUriCheckDelayMs = 300;
+export const preflightDelayMs = 400;
+
+export interface ChangeKeyPanelProps {
+  open: boolean;
+  onClose: () => void;
+  /** The registry's encryption as the blade shows it. */
+  view: EncryptionView | null;
+  /** Starts the save (the caller follows it in a notification); the panel closes. */
+  onSave: (request: SaveRequest) => void;
+  /** The registry changed from the panel (an identity was attached): the blade reads it again. */
+  onRegistryChanged: () => void;
+}
+
+/** The portal's Change key side panel: Encryption key, Identity, then Review and Save. */
+export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged }: ChangeKeyPanelProps) {
+  const titleId = useId();
+  return (
+    <OverlayDrawer
+      position="end"
+      size="medium"
+      open={open}
+      onOpenChange={(_event, data) => {
+        if (!data.open) onClose();
+      }}
+      aria-labelledby={titleId}
+    >
+      <DrawerHeader>
+        <DrawerHeaderTitle
+          heading={{ id: titleId }}
+          action={<Button appearance="subtle" aria-label="Close Change key" icon={<DismissRegular />} onClick={onClose} />}
+        >
+          Change key
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      {view !== null && (
+        <ChangeKeyForm view={view} onClose={onClose} onSave={onSave} onRegistryChanged={onRegistryChanged} />
+      )}
+    </OverlayDrawer>
+  );
+}
+
+type KeyMode = 'vault' | 'uri';
+
+function initialIdentity(view: EncryptionView): IdentityChoice {
+  if (view.identity?.kind === 'systemAssigned') return { type: 'systemAssigned' };
+  return { type: 'userAssigned', resourceId: view.identity?.resourceId ?? null };
+}
+
+function identitySelection(choice: IdentityChoice): IdentitySelection | null {
+  if (choice.type === 'systemAssigned') return { type: 'systemAssigned' };
+  return choice.resourceId === null ? null : { type: 'userAssigned', resourceId: choice.resourceId };
+}
+
+function ChangeKeyForm({
+  view,
+  onClose,
+  onSave,
+  onRegistryChanged,
+}: {
+  view: EncryptionView;
+  onClose: () => void;
+  onSave: (request: SaveRequest) => void;
+  onRegistryChanged: () => void;
+}) {
+  const styles = useChangeKeyPanelStyles();
+  const blockerId = useId();
+  const [mode, setMode] = useState<KeyMode>('vault');
+  const [vaultChoice, setVaultChoice] = useState<VaultChoice>({
+    subscriptionId: view.subscriptionId,
+    vault: null,
+    key: null,
+    version: null,
+  });
+  const [uriInput, setUriInput] = useState(view.key?.keyUri ?? '');
+  const [identityChoice, setIdentityChoice] = useState<IdentityChoice>(initialIdentity(view));
+  const [turnOnSystem, setTurnOnSystem] = useState(false);
+  const [grantAtSave, setGrantAtSave] = useState(false);
+
+  // Enter key URI: checked as the user types, once typing pauses.
+  const typedUri = useDebounced(uriInput.trim(), keyUriCheckDelayMs);
+  const uriCheck = useCommand(
+    mode === 'uri' && typedUri !== '' ? `uri:${typedUri}` : null,
+    () => validateKeyUri(typedUri),
+    'validate_key_uri',
+  );
+  const uriSettled = typedUri === uriInput.trim();
+  const typedKeyUri = uriSettled && uriCheck.state.status === 'loaded' ? uriCheck.state.value.canonical : null;
+
+  const identities = useCommand(`identities:${view.registryId}`, () => listIdentities(view.registryId), 'list_identities');
+  const identityOptions = identities.state.status === 'loaded' ? identities.state.value : null;
+
+  const keyUri = mode === 'vault' ? choiceKeyUri(vaultChoice) : typedKeyUri;
+  const identity = identitySelection(identityChoice);
+  const desired: DesiredChange | null =
+    keyUri === null || identity === null ? null : { keyUri, identity, grantAccess: grantAtSave };
+
+  // Preflight: once the choice stops changing, and again after a grant.
+  const desiredKey = desired === null ? null : JSON.stringify(desired);
+  const settledKey = useDebounced(desiredKey, preflightDelayMs);
+  const check = useCommand(
+    settledKey === null ? null : `preflight:${settledKey}`,
+    () => preflight(view.registryId, JSON.parse(settledKey ?? 'null') as DesiredChange),
+    'preflight',
+  );
+  const preflightState: PreflightState = (() => {
+    if (desired === null) {
+      return {
+        status: 'incomplete',
+        reason:
+          keyUri === null
+            ? 'Choose a key (or enter a valid key URI) to see what will change.'
+            : 'Choose the identity the registry uses to reach the key.',
+      };
+    }
+    if (settledKey !== desiredKey) return { status: 'checking' };
+    switch (check.state.status) {
+      case 'idle':
+      case 'loading':
+        return { status: 'checking' };
+      case 'failed':
+        return { status: 'failed', error: check.state.error };
+      case 'loaded':
+        return { status: 'ready', report: check.state.value };
+    }
+  })();
+
+  const systemConsentMissing =
+    identityChoice.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
+  const etag = preflightState.status === 'ready' ? (preflightState.report.etag ?? view.etag) : view.etag;
+  const saveBlocker = ((): string | null => {
+    if (desired === null) return preflightState.status === 'incomplete' ? preflightState.reason : null;
+    if (systemConsentMissing) {
+      return 'The system-assigned identity is off: tick "Turn on the system-assigned identity" to use it, or choose a user-assigned identity.';
+    }
+    switch (preflightState.status) {
+      case 'checking':
+        return 'Wait for the preflight checks to finish.';
+      case 'failed':
+        return 'Preflight could not run; retry it before saving.';
+      case 'incomplete':
+        return preflightState.reason;
+      case 'ready':
+        if (!preflightState.report.canSave) return 'Preflight found errors: fix them before saving (see Review).';
+        if (preflightState.report.steps.length === 0) return 'Nothing to save: the registry already uses this key and identity.';
+        return etag === null ? "The registry's ETag is unknown: refresh the blade, then try again." : null;
+    }
+  })();
+
+  const save = () => {
+    if (desired === null || etag === null || preflightState.status !== 'ready') return;
+    onSave({
+      registryId: view.registryId,
+      registryName: view.registryName,
+      desired,
+      etag,
+      planSteps: preflightState.report.steps.length,
+    });
+    onClose();
+  };
+
+  const grant = async (): Promise<GrantOutcome | CommandError> => {
+    if (desired === null) {
+      return { code: 'ui.incomplete', message: 'Choose a key and an identity first.', details: null };
+    }
+    try {
+      return await grantAccess(view.registryId, desired);
+    } catch (rejection: unknown) {
+      return toCommandError(rejection, 'grant_access');
+    }
+  };
+
+  const attach = async (identityId: string): Promise<CommandError | null> => {
+    const registryEtag = identityOptions?.etag ?? view.etag;
+    if (registryEtag === null) {
+      return { code: 'ui.noEtag', message: "The registry's ETag is unknown: refresh the blade and try again.", details: null };
+    }
+    try {
+      const outcome = await attachIdentity(view.registryId, identityId, registryEtag, newOperationId('attach'));
+      if (outcome.status === 'changedElsewhere') {
+        return { code: 'registry.changedElsewhere', message: outcome.message, details: null };
+      }
+      identities.reload();
+      onRegistryChanged();
+      return null;
+    } catch (rejection: unknown) {
+      return toCommandError(rejection, 'attach_identity');
+    }
+  };
+
+  const uriField = uriFieldState(uriInput, uriSettled, uriCheck.state);
+
+  return (
+    <>
+      <DrawerBody>
+        <div className={styles.form}>
+          <p className={styles.hint}>
+            Registry {view.registryName}. Nothing is changed until you select Save, after the review below.
+          </p>
+          <fieldset className={styles.section}>
+            <legend className={styles.sectionTitle}>Encryption key</legend>
+            <RadioGroup
+              aria-label="Encryption key"
+              value={mode}
+              onChange={(_event, data) => {
+                setMode(data.value === 'uri' ? 'uri' : 'vault');
+              }}
+            >
+              <Radio value="vault" label="Select from Key Vault" />
+              <Radio value="uri" label="Enter key URI" />
+            </RadioGroup>
+            {mode === 'vault' ? (
+              <KeyVaultPicker
+                choice={vaultChoice}
+                onChange={setVaultChoice}
+                defaults={{ resourceGroup: view.resourceGroup, location: view.location }}
+                onEnterUriInstead={(prefix) => {
+                  setUriInput(prefix);
+                  setMode('uri');
+                }}
+              />
+            ) : (
+              <Field
+                label="Key URI"
+                required
+                validationState={uriField.state}
+                validationMessage={uriField.message}
+                hint="https://{vault}.vault.azure.net/keys/{key}, with /{version} to pin a version."
+              >
+                <Input
+                  value={uriInput}
+                  onChange={(_event, data) => {
+                    setUriInput(data.value);
+                  }}
+                  spellCheck={false}
+                />
+              </Field>
+            )}
+          </fieldset>
+          <IdentitySection
+            identities={identities.state}
+            onRetry={identities.reload}
+            choice={identityChoice}
+            onChoice={setIdentityChoice}
+            turnOnSystem={turnOnSystem}
+            onTurnOnSystem={setTurnOnSystem}
+            onAttach={attach}
+          />
+          <ReviewSection
+            preflight={preflightState}
+            onRetry={check.reload}
+            onGrant={grant}
+            grantAtSave={grantAtSave}
+            onGrantAtSave={setGrantAtSave}
+          />
+        </div>
+      </DrawerBody>
+      <DrawerFooter>
+        <div className={styles.footer}>
+          {saveBlocker !== null && (
+            <p id={blockerId} className={styles.blocker}>
+              {saveBlocker}
+            </p>
+          )}
+          <div className={styles.footerButtons}>
+            <Button
+              appearance="primary"
+              disabled={saveBlocker !== null}
+              aria-describedby={saveBlocker === null ? undefined : blockerId}
+              onClick={save}
+            >
+              Save
+            </Button>
+            <Button onClick={onClose}>Cancel</Button>
+          </div>
+        </div>
+      </DrawerFooter>
+    </>
+  );
+}
+
+function uriFieldState(
+  input: string,
+  settled: boolean,
+  check: Loadable<KeyUriInfo>,
+): { state: 'none' | 'error' | 'success'; message: string | null } {
+  if (input.trim() === '') return { state: 'none', message: null };
+  switch (settled ? check.status : 'loading') {
+    case 'failed':
+      return check.status === 'failed'
+        ? { state: 'error', message: check.error.message }
+        : { state: 'none', message: null };
+    case 'loaded':
+      return check.status === 'loaded'
+        ? { state: 'success', message: uriRotationText[check.value.rotation] }
+        : { state: 'none', message: null };
+    case 'idle':
+    case 'loading':
+      return { state: 'none', message: 'Checking the key URI…' };
+  }
+}

@@ -1,0 +1,253 @@
+import {
+  Button,
+  Field,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Spinner,
+} from '@fluentui/react-components';
+import { AddRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { listKeys, listKeyVersions, listSubscriptions, listVaults } from '../../api';
+import type { KeyOption, VaultOption } from '../../bindings';
+import { useCommand } from '../../hooks/useCommand';
+import { rotationExplanations, uriRotationText } from '../../model/encryptionText';
+import { CommandErrorBar } from '../CommandErrorBar';
+import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
+import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
+import { keyOptionLabel, vaultOptionLabel, versionOptionLabel, type VaultChoice } from './vaultChoice';
+
+
+export interface KeyVaultPickerProps {
+  choice: VaultChoice;
+  onChange: (choice: VaultChoice) => void;
+  /** Where "Create new" puts a vault by default: the registry's resource group and location. */
+  defaults: { resourceGroup: string; location: string };
+  /** Switches to Enter key URI, prefilled with this vault's key URI prefix. */
+  onEnterUriInstead: (prefix: string) => void;
+}
+
+const unversioned = '';
+
+export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead }: KeyVaultPickerProps) {
+  const styles = useChangeKeyPanelStyles();
+  const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
+  const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
+  const [createdVaults, setCreatedVaults] = useState<VaultOption[]>([]);
+  const [createdKeys, setCreatedKeys] = useState<KeyOption[]>([]);
+  const [creating, setCreating] = useState<'vault' | 'key' | null>(null);
+
+  const vault = choice.vault;
+  const keysReadable = vault?.keys.status === 'allowed' && vault.vaultUri !== null;
+  const vaultUri = vault?.vaultUri ?? '';
+  const keys = useCommand(keysReadable ? `keys:${vaultUri}` : null, () => listKeys(vaultUri), 'list_keys');
+  const keyName = choice.key?.name ?? '';
+  const versions = useCommand(
+    keysReadable && choice.key !== null ? `versions:${vaultUri}:${keyName}` : null,
+    () => listKeyVersions(vaultUri, keyName),
+    'list_key_versions',
+  );
+
+  const vaultList = mergeById(vaults.state.status === 'loaded' ? vaults.state.value : [], createdVaults, (v) => v.id)
+    .filter((v) => v.subscriptionId.toLowerCase() === choice.subscriptionId.toLowerCase());
+  const keyList = mergeById(
+    keys.state.status === 'loaded' ? keys.state.value : [],
+    createdKeys.filter((k) => k.kid.toLowerCase().startsWith(vaultUri.toLowerCase())),
+    (k) => k.kid,
+  );
+  const versionList = versions.state.status === 'loaded' ? versions.state.value : [];
+
+  return (
+    <>
+      {subscriptions.state.status === 'failed' && (
+        <CommandErrorBar
+          title="Could not load subscriptions"
+          error={subscriptions.state.error}
+          onRetry={subscriptions.reload}
+        />
+      )}
+      <Field label="Subscription" required>
+        <Select
+          value={choice.subscriptionId}
+          onChange={(_event, data) => {
+            onChange({ subscriptionId: data.value, vault: null, key: null, version: null });
+          }}
+        >
+          {subscriptions.state.status !== 'loaded' && (
+            <option value={choice.subscriptionId}>{choice.subscriptionId}</option>
+          )}
+          {subscriptions.state.status === 'loaded' &&
+            subscriptions.state.value.map((s) => (
+              <option key={s.subscriptionId} value={s.subscriptionId}>
+                {s.displayName}
+              </option>
+            ))}
+        </Select>
+      </Field>
+
+      {vaults.state.status === 'loading' && <Spinner size="tiny" label="Loading key vaults…" />}
+      {vaults.state.status === 'failed' && (
+        <CommandErrorBar title="Could not list key vaults" error={vaults.state.error} onRetry={vaults.reload} />
+      )}
+      <div className={styles.row}>
+        <Field
+          className={styles.grow}
+          label="Key vault"
+          required
+          hint={vaultList.length === 0 && vaults.state.status === 'loaded' ? 'This subscription has no key vaults. Create one.' : null}
+        >
+          <Select
+            value={vault?.id ?? ''}
+            disabled={vaults.state.status !== 'loaded'}
+            onChange={(_event, data) => {
+              onChange({ ...choice, vault: vaultList.find((v) => v.id === data.value) ?? null, key: null, version: null });
+            }}
+          >
+            <option value="">Select a key vault</option>
+            {vaultList.map((v) => (
+              <option key={v.id} value={v.id}>
+                {vaultOptionLabel(v)}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Button
+          icon={<AddRegular />}
+          onClick={() => {
+            setCreating('vault');
+          }}
+        >
+          Create new key vault
+        </Button>
+      </div>
+
+      {vault !== null && vault.keys.status !== 'allowed' && (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>keyblade cannot list the keys of {vault.name}</MessageBarTitle>
+            {vault.keys.reason} You can still enter the key's URI.
+          </MessageBarBody>
+          <MessageBarActions>
+            <Button
+              onClick={() => {
+                onEnterUriInstead(`${vault.vaultUri ?? `https://${vault.name}.`}keys/`);
+              }}
+            >
+              Enter key URI instead
+            </Button>
+          </MessageBarActions>
+        </MessageBar>
+      )}
+      {vault !== null && (!vault.softDelete || !vault.purgeProtection) && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            Vault {vault.name} has {vault.softDelete ? '' : 'soft delete '}
+            {!vault.softDelete && !vault.purgeProtection ? 'and ' : ''}
+            {vault.purgeProtection ? '' : 'purge protection '}off. A customer-managed key needs both; preflight
+            says how to turn them on.
+          </MessageBarBody>
+        </MessageBar>
+      )}
+
+      {keysReadable && (
+        <>
+          {keys.state.status === 'loading' && <Spinner size="tiny" label="Loading keys…" />}
+          {keys.state.status === 'failed' && (
+            <CommandErrorBar title="Could not list keys" error={keys.state.error} onRetry={keys.reload} />
+          )}
+          <div className={styles.row}>
+            <Field className={styles.grow} label="Key" required>
+              <Select
+                value={choice.key?.kid ?? ''}
+                disabled={keys.state.status !== 'loaded'}
+                onChange={(_event, data) => {
+                  onChange({ ...choice, key: keyList.find((k) => k.kid === data.value) ?? null, version: null });
+                }}
+              >
+                <option value="">Select a key</option>
+                {keyList.map((k) => (
+                  <option key={k.kid} value={k.kid}>
+                    {keyOptionLabel(k)}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Button
+              icon={<AddRegular />}
+              onClick={() => {
+                setCreating('key');
+              }}
+            >
+              Create new key
+            </Button>
+          </div>
+        </>
+      )}
+
+      {choice.key !== null && (
+        <>
+          {versions.state.status === 'failed' && (
+            <CommandErrorBar title="Could not list key versions" error={versions.state.error} onRetry={versions.reload} />
+          )}
+          <Field
+            label="Version"
+            hint={`${uriRotationText[choice.version === null ? 'automatic' : 'manual']}. ${
+              rotationExplanations[choice.version === null ? 'automatic' : 'manual']
+            }`}
+          >
+            <Select
+              value={choice.version?.version ?? unversioned}
+              onChange={(_event, data) => {
+                onChange({ ...choice, version: versionList.find((v) => v.version === data.value) ?? null });
+              }}
+            >
+              <option value={unversioned}>Always use the current version (automatic rotation)</option>
+              {versionList.map((v) => (
+                <option key={v.version} value={v.version}>
+                  {versionOptionLabel(v)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        </>
+      )}
+
+      {creating === 'vault' && (
+        <CreateVaultDialog
+          subscriptionId={choice.subscriptionId}
+          defaults={defaults}
+          onClose={() => {
+            setCreating(null);
+          }}
+          onCreated={(created) => {
+            setCreatedVaults((list) => [...list, created]);
+            onChange({ ...choice, vault: created, key: null, version: null });
+            setCreating(null);
+          }}
+        />
+      )}
+      {creating === 'key' && vault?.vaultUri !== undefined && vault.vaultUri !== null && (
+        <CreateKeyDialog
+          vaultName={vault.name}
+          vaultUri={vault.vaultUri}
+          onClose={() => {
+            setCreating(null);
+          }}
+          onCreated={(created) => {
+            setCreatedKeys((list) => [...list, created]);
+            onChange({ ...choice, key: created, version: null });
+            setCreating(null);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function mergeById<T>(listed: readonly T[], created: readonly T[], id: (item: T) => string): T[] {
+  const seen = new Set(listed.map((item) => id(item).toLowerCase()));
+  return [...listed, ...created.filter((item) => !seen.has(id(item).toLowerCase()))];
+}
+

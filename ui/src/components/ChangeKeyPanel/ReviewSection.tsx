@@ -1,0 +1,238 @@
+import {
+  Button,
+  Checkbox,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+} from '@fluentui/react-components';
+import { CopyRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import type { CommandError, GrantOutcome, PreflightReport } from '../../bindings';
+import { severityIntents, severityLabels, uriRotationText } from '../../model/encryptionText';
+import { CommandErrorBar } from '../CommandErrorBar';
+import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
+
+export type PreflightState =
+  | { status: 'incomplete'; reason: string }
+  | { status: 'checking' }
+  | { status: 'failed'; error: CommandError }
+  | { status: 'ready'; report: PreflightReport };
+
+export interface ReviewSectionProps {
+  preflight: PreflightState;
+  onRetry: () => void;
+  /** Grants the identity access; resolves with what happened. */
+  onGrant: () => Promise<GrantOutcome | CommandError>;
+  grantAtSave: boolean;
+  onGrantAtSave: (on: boolean) => void;
+}
+
+/** Review: what preflight found (each with its fix), what will change, and the same change with `az`. */
+export function ReviewSection({ preflight, onRetry, onGrant, grantAtSave, onGrantAtSave }: ReviewSectionProps) {
+  const styles = useChangeKeyPanelStyles();
+  return (
+    <section className={styles.section} aria-labelledby="change-key-review">
+      <h3 id="change-key-review" className={styles.sectionTitle}>
+        Review
+      </h3>
+      {preflight.status === 'incomplete' && <p className={styles.hint}>{preflight.reason}</p>}
+      {preflight.status === 'checking' && <Spinner size="tiny" label="Running preflight checks…" />}
+      {preflight.status === 'failed' && (
+        <CommandErrorBar title="Preflight could not run" error={preflight.error} onRetry={onRetry} />
+      )}
+      {preflight.status === 'ready' && (
+        <Report
+          report={preflight.report}
+          onGrant={onGrant}
+          onRetry={onRetry}
+          grantAtSave={grantAtSave}
+          onGrantAtSave={onGrantAtSave}
+        />
+      )}
+    </section>
+  );
+}
+
+function Report({
+  report,
+  onGrant,
+  onRetry,
+  grantAtSave,
+  onGrantAtSave,
+}: {
+  report: PreflightReport;
+  onGrant: ReviewSectionProps['onGrant'];
+  onRetry: () => void;
+  grantAtSave: boolean;
+  onGrantAtSave: (on: boolean) => void;
+}) {
+  const styles = useChangeKeyPanelStyles();
+  const [granting, setGranting] = useState(false);
+  const [grantResult, setGrantResult] = useState<GrantOutcome | CommandError | null>(null);
+  const commands = report.steps.map((step) => step.azCommand).join('\n\n');
+  const { grant } = report;
+
+  const runGrant = async () => {
+    setGranting(true);
+    setGrantResult(null);
+    const outcome = await onGrant();
+    setGranting(false);
+    setGrantResult(outcome);
+    // Preflight runs again after a grant, whatever it says: the findings are what count.
+    onRetry();
+  };
+
+  return (
+    <>
+      <p className={styles.hint}>
+        Key URI to store: <span className={styles.stepDetail}>{report.keyUri}</span> ({uriRotationText[report.rotation]})
+      </p>
+      {report.findings.length === 0 && (
+        <MessageBar intent="success">
+          <MessageBarBody>Preflight found nothing in the way.</MessageBarBody>
+        </MessageBar>
+      )}
+      {report.findings.map((finding, index) => (
+        <MessageBar key={`${finding.code}-${String(index)}`} intent={severityIntents[finding.severity]} layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>{severityLabels[finding.severity]}</MessageBarTitle>
+            {finding.message}
+            {finding.fix !== null && (
+              <>
+                <br />
+                <span className={styles.stepDetail}>Fix: {finding.fix}</span>
+              </>
+            )}
+          </MessageBarBody>
+        </MessageBar>
+      ))}
+
+      {(grant.status === 'allowed' || grant.status === 'unknown') && (
+        <MessageBar intent="info" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>Missing access can be granted</MessageBarTitle>
+            {grant.status === 'allowed'
+              ? `keyblade can ${grant.action}.`
+              : `${grant.reason} You can still try; Azure refuses what you may not do.`}
+          </MessageBarBody>
+          <MessageBarActions>
+            <Button
+              appearance="primary"
+              disabled={granting}
+              onClick={() => {
+                void runGrant();
+              }}
+            >
+              Grant access
+            </Button>
+          </MessageBarActions>
+        </MessageBar>
+      )}
+      {grant.status === 'atSave' && (
+        <Checkbox
+          checked={grantAtSave}
+          onChange={(_event, data) => {
+            onGrantAtSave(data.checked === true);
+          }}
+          label={`Grant access when saving: ${grant.action}, right after the identity is turned on.`}
+        />
+      )}
+      {grant.status === 'notAllowed' && (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>You may not grant the missing access</MessageBarTitle>
+            {grant.reason} The command to run: <span className={styles.stepDetail}>{grant.azCommand}</span>
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {granting && <Spinner size="tiny" label="Granting access…" />}
+      {grantResult !== null && <GrantResult result={grantResult} />}
+
+      <h4 className={styles.sectionTitle}>What will change</h4>
+      {report.steps.length === 0 ? (
+        <p className={styles.hint}>Nothing: the registry already uses this key and identity.</p>
+      ) : (
+        <ol className={styles.steps} aria-label="What will change">
+          {report.steps.map((step, index) => (
+            <li key={`${step.kind}-${String(index)}`}>
+              {step.title}
+              <br />
+              <span className={styles.stepDetail}>
+                {step.method} {step.path}
+              </span>
+              <br />
+              <span className={styles.hint}>{step.bodySummary}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {report.steps.length > 0 && <AzCommands commands={commands} />}
+    </>
+  );
+}
+
+function GrantResult({ result }: { result: GrantOutcome | CommandError }) {
+  if (!('status' in result)) {
+    return <CommandErrorBar title="Could not grant access" error={result} />;
+  }
+  switch (result.status) {
+    case 'granted':
+      return (
+        <MessageBar intent="success" layout="multiline">
+          <MessageBarBody>{result.message}</MessageBarBody>
+        </MessageBar>
+      );
+    case 'nothingToGrant':
+    case 'atSave':
+      return (
+        <MessageBar intent="info" layout="multiline">
+          <MessageBarBody>{result.reason}</MessageBarBody>
+        </MessageBar>
+      );
+    case 'notAllowed':
+      return (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            {result.reason} Command: {result.azCommand}
+          </MessageBarBody>
+        </MessageBar>
+      );
+  }
+}
+
+function AzCommands({ commands }: { commands: string }) {
+  const styles = useChangeKeyPanelStyles();
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(commands);
+      setCopied('copied');
+    } catch {
+      setCopied('failed');
+    }
+  };
+  return (
+    <>
+      <div className={styles.codeHeader}>
+        <h4 className={styles.sectionTitle} id="change-key-az">
+          Azure CLI equivalent
+        </h4>
+        <Button
+          appearance="subtle"
+          icon={<CopyRegular />}
+          onClick={() => {
+            void copy();
+          }}
+        >
+          {copied === 'copied' ? 'Copied' : 'Copy commands'}
+        </Button>
+      </div>
+      {copied === 'failed' && <p className={styles.hint}>The clipboard refused the text; select it and copy it by hand.</p>}
+      <pre className={styles.code} aria-labelledby="change-key-az">
+        <code>{commands}</code>
+      </pre>
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { ChangeKeyPanel, type ChangeKeyPanelProps } from './ChangeKeyPanel';

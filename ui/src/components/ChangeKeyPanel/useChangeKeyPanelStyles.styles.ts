@@ -1,0 +1,88 @@
+import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
+
+export const useChangeKeyPanelStyles = makeStyles({
+  form: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalL,
+    paddingBlockEnd: tokens.spacingVerticalL,
+  },
+  section: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    margin: 0,
+    padding: 0,
+    border: 'none',
+  },
+  sectionTitle: {
+    ...typographyStyles.subtitle2,
+    margin: 0,
+    padding: 0,
+  },
+  row: {
+    display: 'flex',
+    alignItems: 'flex-end',
+    gap: tokens.spacingHorizontalS,
+  },
+  grow: {
+    flexGrow: 1,
+    minWidth: 0,
+  },
+  hint: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    margin: 0,
+  },
+  steps: {
+    margin: 0,
+    paddingInlineStart: tokens.spacingHorizontalXL,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXS,
+  },
+  stepDetail: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    fontFamily: tokens.fontFamilyMonospace,
+    overflowWrap: 'anywhere',
+  },
+  code: {
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+    backgroundColor: tokens.colorNeutralBackground3,
+    borderRadius: tokens.borderRadiusMedium,
+    padding: tokens.spacingHorizontalM,
+    margin: 0,
+    whiteSpace: 'pre-wrap',
+    overflowWrap: 'anywhere',
+    maxHeight: '240px',
+    overflowY: 'auto',
+  },
+  codeHeader: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+  },
+  footer: {
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'stretch',
+    gap: tokens.spacingVerticalS,
+    width: '100%',
+  },
+  footerButtons: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalS,
+  },
+  blocker: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    margin: 0,
+  },
+  dialogForm: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+  },
+});

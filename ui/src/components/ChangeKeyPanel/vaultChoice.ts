@@ -1,0 +1,56 @@
+import type { KeyOption, KeyVersionOption, VaultOption } from '../../bindings';
+import { formatTimestamp } from '../../model/encryptionText';
+
+/** What is chosen in Select from Key Vault. A key without a version means automatic rotation. */
+export interface VaultChoice {
+  subscriptionId: string;
+  vault: VaultOption | null;
+  key: KeyOption | null;
+  /** Null: no version picked, so the key is stored unversioned. */
+  version: KeyVersionOption | null;
+}
+
+/** The key URI a choice stands for: the version's when one is pinned, else the key's (unversioned). */
+export function choiceKeyUri(choice: VaultChoice): string | null {
+  return choice.version?.kid ?? choice.key?.kid ?? null;
+}
+
+export function vaultOptionLabel(vault: VaultOption): string {
+  switch (vault.keys.status) {
+    case 'allowed':
+      return `${vault.name} (${vault.resourceGroup})`;
+    case 'denied':
+      return `${vault.name}: cannot list keys (${deniedShort(vault.keys.reasonCode)})`;
+    case 'failed':
+      return `${vault.name}: cannot list keys`;
+  }
+}
+
+function deniedShort(reasonCode: string): string {
+  switch (reasonCode) {
+    case 'forbiddenByFirewall':
+      return 'firewall';
+    case 'forbiddenByRbac':
+    case 'forbiddenByPolicy':
+    case 'accessDenied':
+      return 'no permission';
+    default:
+      return 'refused';
+  }
+}
+
+export function keyOptionLabel(key: KeyOption): string {
+  const notes: string[] = [];
+  if (key.enabled === false) notes.push('disabled');
+  if (key.expires !== null) notes.push(`expires ${formatTimestamp(key.expires)}`);
+  if (key.managed) notes.push('managed by a certificate');
+  return notes.length === 0 ? key.name : `${key.name} (${notes.join(', ')})`;
+}
+
+export function versionOptionLabel(version: KeyVersionOption): string {
+  const notes: string[] = [];
+  if (version.isLatest) notes.push('latest');
+  if (version.created !== null) notes.push(`created ${formatTimestamp(version.created)}`);
+  if (version.enabled === false) notes.push('disabled');
+  return `${version.version}${notes.length === 0 ? '' : ` (${notes.join(', ')})`}`;
+}

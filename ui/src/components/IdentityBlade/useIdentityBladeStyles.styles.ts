@@ -1,0 +1,59 @@
+import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
+
+export const useIdentityBladeStyles = makeStyles({
+  stack: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXXL,
+    maxWidth: '960px',
+  },
+  heading: {
+    ...typographyStyles.subtitle2,
+    margin: 0,
+    marginBlockEnd: tokens.spacingVerticalM,
+  },
+  facts: {
+    display: 'grid',
+    gridTemplateColumns: 'minmax(160px, max-content) 1fr',
+    columnGap: tokens.spacingHorizontalXXL,
+    rowGap: tokens.spacingVerticalS,
+    margin: 0,
+  },
+  row: {
+    display: 'contents',
+  },
+  term: {
+    ...typographyStyles.body1,
+    color: tokens.colorNeutralForeground2,
+  },
+  value: {
+    ...typographyStyles.body1,
+    margin: 0,
+  },
+  mono: {
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+  },
+  actions: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalM,
+    marginBlockStart: tokens.spacingVerticalM,
+  },
+  table: {
+    borderCollapse: 'collapse',
+    width: '100%',
+    '& th, & td': {
+      textAlign: 'start',
+      paddingBlock: tokens.spacingVerticalS,
+      paddingInline: tokens.spacingHorizontalM,
+      borderBlockEndWidth: tokens.strokeWidthThin,
+      borderBlockEndStyle: 'solid',
+      borderBlockEndColor: tokens.colorNeutralStroke2,
+      ...typographyStyles.body1,
+    },
+    '& th': {
+      ...typographyStyles.body1Strong,
+    },
+  },
+});

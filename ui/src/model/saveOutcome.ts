@@ -1,0 +1,60 @@
+import type { CommandError, OperationProgress, SaveOutcome } from '../bindings';
+import type { NotificationPatch } from '../state/notifications';
+
+/** What the notification says once a save ended. */
+export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
+  switch (outcome.status) {
+    case 'saved':
+      return outcome.verified
+        ? {
+            status: 'succeeded',
+            message: `Saved and verified: keyblade read the registry back and it uses the new key and identity.${healthSentence(outcome.view)}`,
+          }
+        : {
+            status: 'failed',
+            message: `Saved, but the read-back does not match: ${outcome.mismatches.join(' ')} Refresh the Encryption blade and check the key and identity.`,
+          };
+    case 'unchanged':
+      return {
+        status: 'info',
+        message: 'Nothing was changed: the registry already uses this key and identity.',
+      };
+    case 'refused':
+      return {
+        status: 'failed',
+        message: `Nothing was changed: preflight found ${countOf(outcome.findings.filter((f) => f.severity === 'error').length, 'error')} when saving. ${outcome.findings[0]?.message ?? ''} Open Change key again to review them.`,
+      };
+    case 'changedElsewhere':
+      return {
+        status: 'failed',
+        message: `Nothing was changed: the registry was changed elsewhere after keyblade read it. ${outcome.message}`,
+      };
+    case 'failed':
+      return {
+        status: 'failed',
+        message: `${outcome.summary} ${outcome.error.message} ${outcome.whatToDo}`,
+      };
+  }
+}
+
+/** A save the shell refused before writing anything (the registry or facts could not be read). */
+export function saveErrorNotice(error: CommandError): NotificationPatch {
+  return { status: 'failed', message: `Nothing was changed: ${error.message}` };
+}
+
+/** The notification while a step runs: its message, and the share of the plan done. */
+export function saveProgressPatch(progress: OperationProgress, stepCount: number): NotificationPatch {
+  return {
+    message: progress.message,
+    progress: stepCount > 0 ? progress.completedSteps / stepCount : null,
+  };
+}
+
+function healthSentence(view: { health: { status: string; summary: string } } | null): string {
+  if (view === null || view.health.status === 'healthy') return '';
+  return ` Data health: ${view.health.summary}`;
+}
+
+function countOf(count: number, noun: string): string {
+  return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
+}
