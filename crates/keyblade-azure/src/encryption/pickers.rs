@@ -141,9 +141,16 @@ fn key_list_access(result: &Result<Vec<KeyItem>, AzureError>) -> KeyListAccess {
     }
 }
 
+/// How many vaults' keys are listed at once. Higher than [`CONCURRENCY`] (the bound for
+/// Resource Manager, one throttling domain): every vault is its own host with its own
+/// request limits, and each listing is a few sequential round trips (the Key Vault
+/// challenge, then its pages), so the bound mostly caps open connections.
+const VAULT_KEY_LISTINGS: usize = 2 * CONCURRENCY;
+
 /// The key vaults of a subscription (through Resource Manager), each with whether you can
 /// list its keys. The keys of every vault are listed concurrently (at most
-/// [`CONCURRENCY`] vaults at once) and kept, so picking a vault shows its keys at once.
+/// [`VAULT_KEY_LISTINGS`] vaults at once) and kept, so picking a vault shows its keys at
+/// once.
 pub async fn list_vaults(
     session: &Session,
     subscription_id: &str,
@@ -159,7 +166,7 @@ pub async fn list_vaults(
             };
             VaultOption::new(vault, access)
         })
-        .buffered(CONCURRENCY)
+        .buffered(VAULT_KEY_LISTINGS)
         .collect()
         .await;
     Ok(options)

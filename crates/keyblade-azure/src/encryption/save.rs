@@ -153,9 +153,20 @@ pub async fn save(
             }
         }
     }
+    // The last registry write already read the registry back after its operation ended;
+    // verify that reading rather than fetching it again.
+    let read_back = plan
+        .steps
+        .last()
+        .is_some_and(|step| step.kind == StepKind::SetEncryptionKey)
+        .then(|| RegistryRead {
+            registry,
+            tenant_id: prepared.gathered.read.tenant_id.clone(),
+        });
     Ok(verify(
         session,
         &prepared.id,
+        read_back,
         &prepared.gathered.key_uri,
         &desired.identity,
         completed,
@@ -169,6 +180,7 @@ const VERIFY: &str = "Verify the registry's new key and identity";
 async fn verify(
     session: &Session,
     id: &ResourceId,
+    read_back: Option<RegistryRead>,
     key_uri: &KeyUri,
     identity: &IdentitySelection,
     steps: Vec<PlanStepView>,
@@ -177,7 +189,11 @@ async fn verify(
     progress.report(ProgressUpdate::Submitted {
         operation: VERIFY.to_owned(),
     });
-    let read = match facts::read_registry(session, id).await {
+    let read = match read_back {
+        Some(read) => Ok(read),
+        None => facts::read_registry(session, id).await,
+    };
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             let mismatch = format!(
