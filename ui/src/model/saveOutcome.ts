@@ -1,4 +1,5 @@
-import type { CommandError, OperationProgress, SaveOutcome } from '../bindings';
+import type { CommandError, EncryptionView, OperationProgress, SaveOutcome } from '../bindings';
+import { rotationLabels } from './encryptionText';
 import type { NotificationPatch } from '../state/notifications';
 
 /** What the notification says once a save ended. */
@@ -8,7 +9,7 @@ export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
       return outcome.verified
         ? {
             status: 'succeeded',
-            message: `Saved and verified: keyblade read the registry back and it uses the new key and identity.${healthSentence(outcome.view)}`,
+            message: `Saved and verified: keyblade read the registry back${keySentence(outcome.view)}.${healthSentence(outcome.view)}`,
           }
         : {
             status: 'failed',
@@ -48,6 +49,12 @@ export function saveProgressPatch(progress: OperationProgress, stepCount: number
     message: progress.message,
     progress: stepCount > 0 ? progress.completedSteps / stepCount : null,
   };
+}
+
+function keySentence(view: EncryptionView | null): string {
+  if (view === null || view.key === null) return ' and it uses the new key and identity';
+  const identity = view.identity === null ? '' : ` through ${view.identity.name}`;
+  return ` and it uses key ${view.key.keyName} in ${view.key.vaultName} (${rotationLabels[view.key.rotation].toLowerCase()} rotation)${identity}`;
 }
 
 function healthSentence(view: { health: { status: string; summary: string } } | null): string {

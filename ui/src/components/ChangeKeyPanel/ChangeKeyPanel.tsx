@@ -171,7 +171,7 @@ function ChangeKeyForm({
     identityChoice.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
   const etag = preflightState.status === 'ready' ? (preflightState.report.etag ?? view.etag) : view.etag;
   const saveBlocker = ((): string | null => {
-    if (desired === null) return preflightState.status === 'incomplete' ? preflightState.reason : null;
+    if (desired === null) return 'Save is available once a key and an identity are chosen and preflight finds no errors.';
     if (systemConsentMissing) {
       return 'The system-assigned identity is off: tick "Turn on the system-assigned identity" to use it, or choose a user-assigned identity.';
     }
@@ -289,6 +289,7 @@ function ChangeKeyForm({
             onAttach={attach}
           />
           <ReviewSection
+            changeKey={desiredKey}
             preflight={preflightState}
             onRetry={check.reload}
             onGrant={grant}

@@ -114,12 +114,14 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead }
           </Select>
         </Field>
         <Button
+          className={styles.noShrink}
           icon={<AddRegular />}
+          aria-label="Create new key vault"
           onClick={() => {
             setCreating('vault');
           }}
         >
-          Create new key vault
+          Create new
         </Button>
       </div>
 
@@ -175,12 +177,14 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead }
               </Select>
             </Field>
             <Button
+              className={styles.noShrink}
               icon={<AddRegular />}
+              aria-label="Create new key"
               onClick={() => {
                 setCreating('key');
               }}
             >
-              Create new key
+              Create new
             </Button>
           </div>
         </>

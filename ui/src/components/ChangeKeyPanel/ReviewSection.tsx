@@ -21,6 +21,8 @@ export type PreflightState =
   | { status: 'ready'; report: PreflightReport };
 
 export interface ReviewSectionProps {
+  /** Identifies the change under review: a grant's result is shown only for the change it was made for. */
+  changeKey: string | null;
   preflight: PreflightState;
   onRetry: () => void;
   /** Grants the identity access; resolves with what happened. */
@@ -30,8 +32,22 @@ export interface ReviewSectionProps {
 }
 
 /** Review: what preflight found (each with its fix), what will change, and the same change with `az`. */
-export function ReviewSection({ preflight, onRetry, onGrant, grantAtSave, onGrantAtSave }: ReviewSectionProps) {
+export function ReviewSection({ changeKey, preflight, onRetry, onGrant, grantAtSave, onGrantAtSave }: ReviewSectionProps) {
   const styles = useChangeKeyPanelStyles();
+  // Kept here, not in the report: the report is replaced while preflight runs again after the grant.
+  const [granting, setGranting] = useState(false);
+  const [grantResult, setGrantResult] = useState<{ forChange: string | null; result: GrantOutcome | CommandError } | null>(
+    null,
+  );
+  const runGrant = async () => {
+    setGranting(true);
+    setGrantResult(null);
+    const result = await onGrant();
+    setGranting(false);
+    setGrantResult({ forChange: changeKey, result });
+    // Preflight runs again after a grant, whatever it says: the findings are what count.
+    onRetry();
+  };
   return (
     <section className={styles.section} aria-labelledby="change-key-review">
       <h3 id="change-key-review" className={styles.sectionTitle}>
@@ -42,11 +58,15 @@ export function ReviewSection({ preflight, onRetry, onGrant, grantAtSave, onGran
       {preflight.status === 'failed' && (
         <CommandErrorBar title="Preflight could not run" error={preflight.error} onRetry={onRetry} />
       )}
+      {granting && <Spinner size="tiny" label="Granting access…" />}
+      {grantResult !== null && grantResult.forChange === changeKey && <GrantResult result={grantResult.result} />}
       {preflight.status === 'ready' && (
         <Report
           report={preflight.report}
-          onGrant={onGrant}
-          onRetry={onRetry}
+          granting={granting}
+          onGrant={() => {
+            void runGrant();
+          }}
           grantAtSave={grantAtSave}
           onGrantAtSave={onGrantAtSave}
         />
@@ -57,32 +77,20 @@ export function ReviewSection({ preflight, onRetry, onGrant, grantAtSave, onGran
 
 function Report({
   report,
+  granting,
   onGrant,
-  onRetry,
   grantAtSave,
   onGrantAtSave,
 }: {
   report: PreflightReport;
-  onGrant: ReviewSectionProps['onGrant'];
-  onRetry: () => void;
+  granting: boolean;
+  onGrant: () => void;
   grantAtSave: boolean;
   onGrantAtSave: (on: boolean) => void;
 }) {
   const styles = useChangeKeyPanelStyles();
-  const [granting, setGranting] = useState(false);
-  const [grantResult, setGrantResult] = useState<GrantOutcome | CommandError | null>(null);
   const commands = report.steps.map((step) => step.azCommand).join('\n\n');
   const { grant } = report;
-
-  const runGrant = async () => {
-    setGranting(true);
-    setGrantResult(null);
-    const outcome = await onGrant();
-    setGranting(false);
-    setGrantResult(outcome);
-    // Preflight runs again after a grant, whatever it says: the findings are what count.
-    onRetry();
-  };
 
   return (
     <>
@@ -118,13 +126,7 @@ function Report({
               : `${grant.reason} You can still try; Azure refuses what you may not do.`}
           </MessageBarBody>
           <MessageBarActions>
-            <Button
-              appearance="primary"
-              disabled={granting}
-              onClick={() => {
-                void runGrant();
-              }}
-            >
+            <Button appearance="primary" disabled={granting} onClick={onGrant}>
               Grant access
             </Button>
           </MessageBarActions>
@@ -147,8 +149,6 @@ function Report({
           </MessageBarBody>
         </MessageBar>
       )}
-      {granting && <Spinner size="tiny" label="Granting access…" />}
-      {grantResult !== null && <GrantResult result={grantResult} />}
 
       <h4 className={styles.sectionTitle}>What will change</h4>
       {report.steps.length === 0 ? (

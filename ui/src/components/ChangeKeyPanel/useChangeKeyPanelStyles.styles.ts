@@ -6,6 +6,10 @@ export const useChangeKeyPanelStyles = makeStyles({
     flexDirection: 'column',
     gap: tokens.spacingVerticalL,
     paddingBlockEnd: tokens.spacingVerticalL,
+    // A select is as wide as its longest option by default; long names must not widen the panel.
+    '& .fui-Field, & .fui-Select, & select': {
+      minWidth: 0,
+    },
   },
   section: {
     display: 'flex',
@@ -14,6 +18,8 @@ export const useChangeKeyPanelStyles = makeStyles({
     margin: 0,
     padding: 0,
     border: 'none',
+    // A fieldset is at least as wide as its content by default; long vault names must not widen the panel.
+    minWidth: 0,
   },
   sectionTitle: {
     ...typographyStyles.subtitle2,
@@ -28,6 +34,9 @@ export const useChangeKeyPanelStyles = makeStyles({
   grow: {
     flexGrow: 1,
     minWidth: 0,
+  },
+  noShrink: {
+    flexShrink: 0,
   },
   hint: {
     ...typographyStyles.caption1,
