@@ -138,15 +138,28 @@ pub fn newest_enabled_version(world: &World, key: &KeyRef) -> Option<String> {
         .map(|v| v.version.clone())
 }
 
+/// Where a service's call to Key Vault with `principal` comes from, for the
+/// vault firewall: Key Vault admits a service as a trusted service only when it
+/// authenticates with its resource's system-assigned identity; with a
+/// user-assigned identity it is ordinary public-network traffic.
+pub fn service_network_origin(principal: &EncryptionPrincipal) -> NetworkOrigin {
+    match principal.user_assigned_id {
+        None => NetworkOrigin::TrustedService,
+        Some(_) => NetworkOrigin::AzureServiceWithUserAssignedIdentity,
+    }
+}
+
 /// Whether `principal` can get, wrap and unwrap with `key` (a specific version,
-/// or the newest enabled one) now, as an Azure service reaching the vault
-/// (trusted-services bypass applies). `Err` says why not.
+/// or the newest enabled one) now, as an Azure service reaching the vault (the
+/// trusted-services bypass applies to a system-assigned identity only). `Err`
+/// says why not.
 pub fn check_key_access(
     world: &World,
-    principal_id: &str,
+    principal: &EncryptionPrincipal,
     tenant_id: &str,
     key: &KeyRef,
 ) -> Result<(), String> {
+    let network = service_network_origin(principal);
     if crate::arm::vault_resource(world, &key.vault).is_none() {
         return Err(format!(
             "the key vault '{}' does not exist (or is deleted)",
@@ -160,12 +173,12 @@ pub fn check_key_access(
     ] {
         authorize_on_key(
             world,
-            principal_id,
+            &principal.principal_id,
             tenant_id,
             &key.vault,
             Some(&key.name),
             op,
-            NetworkOrigin::TrustedService,
+            network.clone(),
         )
         .map_err(|denial| {
             format!(
@@ -323,7 +336,7 @@ pub fn evaluate(
         key.version = config.version_in_use.clone();
     }
     let tenant = resource_tenant(world, resource);
-    check_key_access(world, &principal.principal_id, &tenant, &key)?;
+    check_key_access(world, &principal, &tenant, &key)?;
     Ok(principal)
 }
 
@@ -407,7 +420,7 @@ pub fn rotate_now(world: &mut World) -> Vec<String> {
             version: Some(newest.clone()),
             ..key.clone()
         };
-        if check_key_access(world, &principal.principal_id, &tenant, &newest_ref).is_err() {
+        if check_key_access(world, &principal, &tenant, &newest_ref).is_err() {
             continue;
         }
         let versioned = key.with_version(world, &newest);

@@ -605,6 +605,167 @@ fn identity_system_means_the_system_assigned_identity() {
     assert_eq!(health(&world, &id), "accessible");
 }
 
+/// Key Vault admits a service through `bypass: AzureServices` only when it calls
+/// with its system-assigned identity; with a user-assigned identity it is
+/// ordinary public traffic, which `defaultAction: Deny` refuses.
+#[test]
+fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
+    let mut world = demo_world();
+    let prod_id = format!(
+        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/crcontosoprod"
+    );
+    assert_eq!(health(&world, &prod_id), "accessible");
+    let versioned_before = world
+        .arm
+        .resource(&prod_id)
+        .and_then(|r| {
+            r.body
+                .pointer("/properties/encryption/keyVaultProperties/versionedKeyIdentifier")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .expect("versioned key");
+    let locked = call(
+        &mut world,
+        &owner(),
+        Method::PATCH,
+        &vault("kv-contoso-prod-cmk"),
+        Some(
+            &json!({"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}}}),
+        ),
+    );
+    assert_eq!(locked.status, StatusCode::OK, "{}", locked.body);
+
+    // crcontosoprod encrypts through its user-assigned identity id-acr-prod.
+    let refused = health(&world, &prod_id);
+    assert!(
+        refused.starts_with("inaccessible: Key Vault refused 'get' (ForbiddenByFirewall)"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("Client address is not authorized and caller is not a trusted service.")
+            && refused.contains("user-assigned managed identity"),
+        "{refused}"
+    );
+    // Its identity cannot reach the newer key version either, so it is not rotated.
+    let rotated = keyblade_sandbox::cmk::rotate_now(&mut world);
+    assert!(
+        !rotated.iter().any(|id| id.eq_ignore_ascii_case(&prod_id)),
+        "{rotated:?}"
+    );
+    let prod_client = world
+        .arm
+        .user_assigned_identity(&uai("id-acr-prod"))
+        .and_then(|r| {
+            r.body
+                .pointer("/properties/clientId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .expect("identity");
+    let to_other_key = call(
+        &mut world,
+        &owner(),
+        Method::PATCH,
+        &registry("crcontosoprod"),
+        Some(
+            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
+            "keyIdentifier": key_id("kv-contoso-prod-cmk", "acr-pinned-key"), "identity": prod_client}}}}),
+        ),
+    );
+    assert_eq!(
+        to_other_key.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        to_other_key.body
+    );
+    assert_eq!(to_other_key.body["error"]["code"], "KeyVaultAccessDenied");
+    let message = to_other_key.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("(ForbiddenByFirewall)"), "{message}");
+
+    // The same registry through its system-assigned identity passes the bypass.
+    let system_on = call(
+        &mut world,
+        &owner(),
+        Method::PATCH,
+        &registry("crcontosoprod"),
+        Some(&json!({"identity": {"type": "SystemAssigned, UserAssigned"}})),
+    );
+    assert_eq!(system_on.status, StatusCode::CREATED, "{}", system_on.body);
+    let system_principal = system_on.body["identity"]["principalId"]
+        .as_str()
+        .expect("system principal")
+        .to_owned();
+    let granted = call(
+        &mut world,
+        &owner(),
+        Method::PUT,
+        &vault("kv-contoso-prod-cmk").replace("?api", "/accessPolicies/add?api"),
+        Some(
+            &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": system_principal,
+            "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
+        ),
+    );
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    let to_system = call(
+        &mut world,
+        &owner(),
+        Method::PATCH,
+        &registry("crcontosoprod"),
+        Some(
+            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
+            "keyIdentifier": key_id("kv-contoso-prod-cmk", "acr-prod-key"), "identity": "system"}}}}),
+        ),
+    );
+    assert_eq!(to_system.status, StatusCode::CREATED, "{}", to_system.body);
+    assert_eq!(health(&world, &prod_id), "accessible");
+    assert_ne!(
+        to_system.body["properties"]["encryption"]["keyVaultProperties"]["versionedKeyIdentifier"],
+        versioned_before.as_str(),
+        "re-saving the unversioned key picks up the newest version"
+    );
+
+    // The demo's crcontosofw is built that way: healthy through its system identity,
+    // while its user-assigned identity (which has an access policy) is kept out.
+    let firewalled_id = format!(
+        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/crcontosofw"
+    );
+    assert_eq!(health(&world, &firewalled_id), "accessible");
+    let firewall_client = world
+        .arm
+        .user_assigned_identity(&uai("id-acr-firewall"))
+        .and_then(|r| {
+            r.body
+                .pointer("/properties/clientId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .expect("identity");
+    let to_user_assigned = call(
+        &mut world,
+        &owner(),
+        Method::PATCH,
+        &registry("crcontosofw"),
+        Some(
+            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
+            "keyIdentifier": key_id("kv-contoso-firewall", "acr-firewall-key"), "identity": firewall_client}}}}),
+        ),
+    );
+    assert_eq!(
+        to_user_assigned.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        to_user_assigned.body
+    );
+    let message = to_user_assigned.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("(ForbiddenByFirewall)"), "{message}");
+    assert_eq!(health(&world, &firewalled_id), "accessible");
+}
+
 #[test]
 fn unversioned_keys_rotate_within_the_interval_and_pinned_ones_do_not() {
     let mut world = demo_world();

@@ -685,7 +685,7 @@ fn resolve_encryption(
             ),
         ));
     }
-    check_key_access(world, &principal.principal_id, tenant, &key).map_err(|reason| {
+    check_key_access(world, &principal, tenant, &key).map_err(|reason| {
         cmk_error(
             "KeyVaultAccessDenied",
             format!(

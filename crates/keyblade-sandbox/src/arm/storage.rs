@@ -13,7 +13,9 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
-use super::identity::{IdentityUpdate, ResolvedIdentity, commit_identity, resolve_identity};
+use super::identity::{
+    EncryptionPrincipal, IdentityUpdate, ResolvedIdentity, commit_identity, resolve_identity,
+};
 use super::resources::{normalise_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci, timestamp};
 use super::{Ctx, ProviderRoute, list_of_type, resource_response};
@@ -628,8 +630,9 @@ fn resolve_encryption(
         ArmError::bad_request(
             "KeyVaultAuthenticationFailure",
             format!(
-                "The operation failed because the storage account's encryption identity (object ID '{principal}') cannot \
-                 use the key '{key_name}': {reason}. Grant it get, wrapKey and unwrapKey, then retry."
+                "The operation failed because the storage account's encryption identity (object ID '{}') cannot \
+                 use the key '{key_name}': {reason}. Grant it get, wrapKey and unwrapKey, then retry.",
+                principal.principal_id
             ),
         )
     })?;
@@ -683,13 +686,14 @@ fn revalidate(
     Ok(Value::Object(out))
 }
 
-/// The object ID of the identity the encryption settings name.
+/// The identity the encryption settings name: `encryption.identity.userAssignedIdentity`,
+/// or the system-assigned identity when that is absent.
 fn encryption_principal(
     world: &World,
     account_id: &str,
     encryption: &Map<String, Value>,
     identity: &ResolvedIdentity,
-) -> ArmResult<String> {
+) -> ArmResult<EncryptionPrincipal> {
     let _ = world;
     let uai = encryption
         .get("identity")
@@ -701,7 +705,11 @@ fn encryption_principal(
             .user_assigned()
             .into_iter()
             .find(|(id, _, _)| key(id) == key(uai_id))
-            .map(|(_, principal, _)| principal)
+            .map(|(id, principal_id, client_id)| EncryptionPrincipal {
+                principal_id,
+                client_id,
+                user_assigned_id: Some(id),
+            })
             .ok_or_else(|| {
                 ArmError::bad_request(
                     "InvalidUserAssignedIdentity",
@@ -711,7 +719,11 @@ fn encryption_principal(
                     ),
                 )
             }),
-        None => identity.system_record.as_ref().map(|r| r.principal_id.clone()).ok_or_else(|| {
+        None => identity.system_record.as_ref().map(|r| EncryptionPrincipal {
+            principal_id: r.principal_id.clone(),
+            client_id: r.client_id.clone(),
+            user_assigned_id: None,
+        }).ok_or_else(|| {
             ArmError::bad_request(
                 "InvalidEncryptionIdentity",
                 format!(

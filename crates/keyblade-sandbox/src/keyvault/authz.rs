@@ -95,9 +95,15 @@ impl KeyOperation {
 pub enum NetworkOrigin {
     /// A client on the public network with this address (sandbox clients: loopback).
     Public(IpAddr),
-    /// An Azure service on Key Vault's trusted-services list (e.g. a registry's
-    /// CMK access), admitted when `networkAcls.bypass` is `AzureServices`.
+    /// An Azure service on Key Vault's trusted-services list calling with its
+    /// resource's system-assigned identity (e.g. a registry's CMK access),
+    /// admitted when `networkAcls.bypass` is `AzureServices`.
     TrustedService,
+    /// An Azure service calling with one of its resource's user-assigned
+    /// identities. Key Vault does not count that as a trusted service, so the
+    /// call is an ordinary public-network call from the service's own address,
+    /// which no `ipRules` entry of the customer's can name.
+    AzureServiceWithUserAssignedIdentity,
 }
 
 /// Why a request was refused, with Key Vault's status, codes and message.
@@ -371,6 +377,17 @@ fn check_firewall(properties: &Value, network: &NetworkOrigin) -> Result<(), Str
                 Ok(())
             }
         }
+        NetworkOrigin::AzureServiceWithUserAssignedIdentity => {
+            if public_disabled || default_deny {
+                Err(
+                    "(an Azure service calling with a user-assigned managed identity, which the trusted-services \
+                     bypass does not admit; only the resource's system-assigned identity is a trusted-service caller)"
+                        .to_owned(),
+                )
+            } else {
+                Ok(())
+            }
+        }
         NetworkOrigin::Public(address) => {
             if public_disabled {
                 return Err(address.to_string());
@@ -471,5 +488,49 @@ mod tests {
         );
         assert!(check_firewall(&json!({}), &loopback).is_ok());
         assert!(check_firewall(&json!({"publicNetworkAccess": "Disabled"}), &loopback).is_err());
+    }
+
+    #[test]
+    fn firewall_treats_a_service_with_a_user_assigned_identity_as_public_traffic() {
+        let service = NetworkOrigin::AzureServiceWithUserAssignedIdentity;
+        // (vault properties, admitted)
+        let cases = [
+            (json!({}), true),
+            (
+                json!({"networkAcls": {"defaultAction": "Allow", "bypass": "None"}}),
+                true,
+            ),
+            (
+                json!({"networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"}}),
+                true,
+            ),
+            (
+                json!({"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}}),
+                false,
+            ),
+            (
+                json!({"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices",
+                    "ipRules": [{"value": "0.0.0.0/0"}]}}),
+                false,
+            ),
+            (
+                json!({"publicNetworkAccess": "Disabled",
+                    "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices"}}),
+                false,
+            ),
+        ];
+        for (properties, admitted) in cases {
+            let verdict = check_firewall(&properties, &service);
+            assert_eq!(verdict.is_ok(), admitted, "{properties}: {verdict:?}");
+            if let Err(client_address) = verdict {
+                assert!(
+                    client_address.contains("user-assigned managed identity"),
+                    "{client_address}"
+                );
+            }
+        }
+        // The same vaults admit the service through its system-assigned identity.
+        let locked = json!({"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}});
+        assert!(check_firewall(&locked, &NetworkOrigin::TrustedService).is_ok());
     }
 }

@@ -6,7 +6,7 @@
 //! | `crcontosoprod` | CMK, unversioned key (auto-rotation), a newer key version not yet picked up |
 //! | `crcontosopinned` | CMK pinned to an older RSA-HSM key version |
 //! | `crcontosorbac` | CMK in an RBAC vault (Key Vault Crypto Service Encryption User) |
-//! | `crcontosofw` | CMK in a firewalled vault reached through the trusted-services bypass |
+//! | `crcontosofw` | CMK in a firewalled vault (`Deny`, `AzureServices` bypass) reached through the bypass with its system-assigned identity |
 //! | `crcontosorevoked` | CMK revoked: the identity's access policy was removed |
 //! | `crcontosodisabled` | CMK revoked: the key's versions were disabled |
 //! | `crcontosoorphan` | CMK identity missing: its user-assigned identity was deleted |
@@ -16,6 +16,15 @@
 //! | `stcontosocmk` / `stcontosoplain` | Storage with CMK (auto-rotating) / without |
 //! | `cog-contoso-openai` / `cog-contoso-language` | Cognitive Services with CMK / without |
 //! | `kv-contoso-dev` | vault without purge protection, with a soft-deleted key |
+//!
+//! Key Vault admits a service through the trusted-services bypass only when it
+//! calls with its system-assigned identity, and a registry can only be created
+//! with CMK through a user-assigned identity (its system identity does not exist
+//! yet). So `crcontosofw` is built the way Azure requires: the vault starts
+//! open, the registry is created with `id-acr-firewall` and a system-assigned
+//! identity, its encryption moves to the system identity, and only then is the
+//! vault locked down. `id-acr-firewall` keeps its access policy but cannot pass
+//! the firewall.
 //!
 //! The demo service principal and the demo user own every subscription;
 //! [`READER_CLIENT_ID`] signs in as a principal with Reader only.
@@ -78,6 +87,12 @@ fn full_key_permissions() -> serde_json::Value {
         "getrotationpolicy",
         "setrotationpolicy"
     ])
+}
+
+/// An access policy granting what a CMK service needs (get, wrapKey, unwrapKey, as ACR documents).
+fn cmk_access_policy(object_id: &str) -> serde_json::Value {
+    json!({"tenantId": DEMO_TENANT_ID, "objectId": object_id,
+        "permissions": {"keys": ["get", "wrapKey", "unwrapKey"], "secrets": [], "certificates": []}})
 }
 
 fn vault_body(
@@ -188,9 +203,11 @@ pub fn steps() -> Vec<Step> {
     step(
         json!({"put": {"id": vault_id(PROD_SECURITY_GROUP, "kv-contoso-dev"), "body": vault_body("eastus", false, false, None)}}),
     );
+    // Open while crcontosofw is set up; locked down below.
+    let firewall_vault = vault_id(PROD_SECURITY_GROUP, "kv-contoso-firewall");
     step(
-        json!({"put": {"id": vault_id(PROD_SECURITY_GROUP, "kv-contoso-firewall"), "body": vault_body("eastus", false, true,
-        Some(json!({"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": [{"value": "203.0.113.0/24"}], "virtualNetworkRules": []})))}}),
+        json!({"put": {"id": firewall_vault, "body": vault_body("eastus", false, true,
+        Some(json!({"defaultAction": "Allow", "bypass": "AzureServices", "ipRules": [], "virtualNetworkRules": []})))}}),
     );
     let rbac_vault_scope = vault_id(PROD_SECURITY_GROUP, "kv-contoso-prod-rbac");
     step(
@@ -276,10 +293,51 @@ pub fn steps() -> Vec<Step> {
         ),
     ];
     for (name, identity, key) in &cmk {
-        step(
-            json!({"put": {"id": prod(name), "body": registry_body("Premium", Some(&uai(PROD_SECURITY_GROUP, identity)), Some(key))}}),
+        let mut body = registry_body(
+            "Premium",
+            Some(&uai(PROD_SECURITY_GROUP, identity)),
+            Some(key),
         );
+        if *name == "crcontosofw" {
+            // Created with both identities: the system one is the one that can pass the firewall later.
+            body["identity"]["type"] = json!("SystemAssigned, UserAssigned");
+        }
+        step(json!({"put": {"id": prod(name), "body": body}}));
     }
+    // crcontosofw: grant its system-assigned identity, move encryption to it,
+    // then lock the vault down (a vault PUT replaces the access policies, so the
+    // final body carries both grants, as a template redeploy would).
+    let firewall_registry = prod("crcontosofw");
+    let firewall_identity = uai(PROD_SECURITY_GROUP, "id-acr-firewall");
+    let firewall_system_principal = format!("${{systemPrincipalId:{firewall_registry}}}");
+    step(
+        json!({"grantKeys": {"vault": "kv-contoso-firewall", "objectId": firewall_system_principal,
+        "permissions": ["get", "wrapKey", "unwrapKey"]}}),
+    );
+    let mut system_encrypted = registry_body(
+        "Premium",
+        Some(&firewall_identity),
+        Some("${keyId:kv-contoso-firewall/acr-firewall-key}"),
+    );
+    system_encrypted["identity"]["type"] = json!("SystemAssigned, UserAssigned");
+    system_encrypted["properties"]["encryption"]["keyVaultProperties"]["identity"] =
+        json!("system");
+    step(json!({"put": {"id": firewall_registry, "body": system_encrypted}}));
+    let mut locked_vault = vault_body(
+        "eastus",
+        false,
+        true,
+        Some(
+            json!({"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": [{"value": "203.0.113.0/24"}], "virtualNetworkRules": []}),
+        ),
+    );
+    if let Some(policies) = locked_vault["properties"]["accessPolicies"].as_array_mut() {
+        policies.push(cmk_access_policy(&format!(
+            "${{principalId:{firewall_identity}}}"
+        )));
+        policies.push(cmk_access_policy(&firewall_system_principal));
+    }
+    step(json!({"put": {"id": firewall_vault, "body": locked_vault}}));
     // The pinned registry's key gets a version newer than the one it pins, so it shows as behind.
     step(
         json!({"key": {"vault": "kv-contoso-prod-cmk", "name": "acr-pinned-key", "kty": "RSA-HSM", "versions": 1, "ageDays": 20}}),

@@ -174,6 +174,22 @@ async fn the_firewall_refuses_loopback_clients_but_admits_trusted_services() {
             matches!(denied, Err(Denial::ForbiddenByFirewall { .. })),
             "{denied:?}"
         );
+        // A service calling with a user-assigned identity is not a trusted service.
+        let user_assigned = authorize(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-firewall",
+            KeyOperation::WrapKey,
+            NetworkOrigin::AzureServiceWithUserAssignedIdentity,
+        );
+        match user_assigned {
+            Err(Denial::ForbiddenByFirewall { message }) => assert!(
+                message.contains("Client address: (an Azure service calling with a user-assigned"),
+                "{message}"
+            ),
+            other => panic!("expected ForbiddenByFirewall, got {other:?}"),
+        }
         let no_policy = authorize_on_key(
             world,
             LIMITED_OBJECT_ID,
