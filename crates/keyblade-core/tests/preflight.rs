@@ -297,3 +297,36 @@ fn the_plan_serialises_for_the_ui() {
             .starts_with("az acr encryption rotate-key")
     );
 }
+
+/// Regression: a key hidden by the vault's firewall used to get the fix "give your
+/// account permission to read keys", which cannot help; the fix must name the cause.
+#[test]
+fn unreadable_key_fix_names_the_cause() {
+    let base = read_json(&preflight_dir().join("base.json"));
+    let fix_for = |cause: &str| {
+        let case = serde_json::json!({
+            "patch": {"facts": {"key": {
+                "status": "unreadable", "reason": "403 Forbidden", "cause": cause
+            }}},
+            "expect": {"warnings": ["key.unreadable"], "steps": ["setEncryptionKey"]}
+        });
+        let outcome = run_case(&base, &case);
+        assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+        outcome
+            .plan
+            .findings
+            .iter()
+            .find(|f| f.code == "key.unreadable")
+            .and_then(|f| f.fix.clone())
+            .expect("a key.unreadable finding with a fix")
+    };
+    let firewall = fix_for("firewall");
+    assert!(firewall.contains("firewall"), "{firewall}");
+    assert!(!firewall.contains("Key Vault Reader"), "{firewall}");
+    assert!(fix_for("permission").contains("Key Vault Reader"));
+    let other = fix_for("other");
+    assert!(
+        !other.contains("Key Vault Reader") && !other.contains("firewall"),
+        "{other}"
+    );
+}

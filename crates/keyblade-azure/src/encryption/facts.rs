@@ -20,7 +20,7 @@ use crate::arm::model::{
     AssignmentFilter, EncryptionIdentity, Registry, RegistryEncryption, ResourceId,
     UserAssignedIdentity, Vault,
 };
-use crate::error::AzureError;
+use crate::error::{AzureError, KeyVaultDenial};
 
 use super::{FindingSeverity, FindingView, IdentitySelection};
 
@@ -173,6 +173,7 @@ async fn look_up_key(session: &Session, key: &KeyUri) -> KeyLookup {
         Err(error) => {
             return KeyLookup::Unreadable {
                 reason: format!("its vault URL is not a URL ({error})"),
+                cause: core::UnreadableCause::Other,
             };
         }
     };
@@ -206,9 +207,14 @@ async fn look_up_key(session: &Session, key: &KeyUri) -> KeyLookup {
         Err(AzureError::NotFound { .. }) => KeyLookup::NotFound,
         Err(AzureError::KeyVaultDenied { reason, .. }) => KeyLookup::Unreadable {
             reason: format!("Key Vault denied it: {}", reason.explanation()),
+            cause: match reason {
+                KeyVaultDenial::ForbiddenByFirewall => core::UnreadableCause::Firewall,
+                _ => core::UnreadableCause::Permission,
+            },
         },
         Err(other) => KeyLookup::Unreadable {
             reason: other.to_string(),
+            cause: core::UnreadableCause::Other,
         },
     }
 }

@@ -177,7 +177,25 @@ pub enum KeyLookup {
     /// reason is shown to the user.
     Unreadable {
         reason: String,
+        /// What stood in the way, so the fix can name the right remedy.
+        #[serde(default)]
+        cause: UnreadableCause,
     },
+}
+
+/// Why keyblade itself could not read a key. It says nothing about whether the
+/// resource's identity can: a firewall that blocks the admin's machine may still
+/// admit the service through the trusted-services bypass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UnreadableCause {
+    /// Key Vault refused the signed-in account (access policy or RBAC).
+    Permission,
+    /// The vault's firewall refused the network keyblade runs on.
+    Firewall,
+    /// Anything else: network, DNS, an unexpected answer.
+    #[default]
+    Other,
 }
 
 /// The key version the URI resolves to (the current version for an unversioned URI).

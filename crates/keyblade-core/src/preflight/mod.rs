@@ -22,7 +22,7 @@ pub use input::{
     AccessPolicy, AccessPolicyPermissions, CurrentEncryption, DesiredEncryption, Facts,
     GrantAccess, IdentityChoice, KeyDetails, KeyLookup, NetworkAcls, ResourceIdentity,
     ResourceKind, ResourceState, RoleAssignment, RoleDefinition, RolePermission,
-    SystemAssignedIdentity, UserAssignedIdentity, VaultFacts,
+    SystemAssignedIdentity, UnreadableCause, UserAssignedIdentity, VaultFacts,
 };
 pub use steps::{AzArg, AzCommand, HttpMethod, Placeholder, PlanStep, StepKind};
 
@@ -418,8 +418,23 @@ impl Planner<'_> {
                 );
                 return;
             }
-            KeyLookup::Unreadable { reason } => {
+            KeyLookup::Unreadable { reason, cause } => {
                 let reason = reason.clone();
+                let fix = match cause {
+                    UnreadableCause::Permission => format!(
+                        "To let keyblade check the key, give your account permission to read \
+                         keys in vault {vault} (Key Vault Reader, or the get key permission)."
+                    ),
+                    UnreadableCause::Firewall => format!(
+                        "Vault {vault}'s firewall does not admit the network keyblade runs on. To \
+                         let keyblade check the key, add your client address under the vault's \
+                         Networking settings, or run keyblade from a network the vault allows."
+                    ),
+                    UnreadableCause::Other => format!(
+                        "Check your network connection and that vault {vault} is reachable, then \
+                         refresh."
+                    ),
+                };
                 self.add(
                     Severity::Warning,
                     "key.unreadable",
@@ -427,10 +442,7 @@ impl Planner<'_> {
                         "keyblade could not read key {uri} ({reason}), so it cannot check that \
                          the key is enabled, unexpired and of a supported type."
                     ),
-                    Some(format!(
-                        "To let keyblade check the key, give your account permission to read \
-                         keys in vault {vault} (Key Vault Reader, or the get key permission)."
-                    )),
+                    Some(fix),
                 );
                 return;
             }
