@@ -121,7 +121,13 @@ function SignedInPicker({ initialSubscriptionId, initialResourceId, onSelect, on
                   setChosenResourceId(null);
                 }}
               >
-                {subscription === undefined && <option value="">Select a subscription</option>}
+                {/* Always rendered, so the options never shift under the selection: WebKitGTK
+                    compares a choice with the index of the last one it reported and swallows the
+                    change event when they match (picking the subscription that moved into the
+                    first pick's place did nothing). */}
+                <option value="" disabled={subscription !== undefined}>
+                  Select a subscription
+                </option>
                 {subscriptionList.map((s) => (
                   <option key={s.subscriptionId} value={s.subscriptionId}>
                     {s.displayName}
