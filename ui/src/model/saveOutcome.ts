@@ -52,9 +52,10 @@ export function saveProgressPatch(progress: OperationProgress, stepCount: number
 }
 
 function keySentence(view: EncryptionView | null): string {
-  if (view === null || view.key === null) return ' and it uses the new key and identity';
-  const identity = view.identity === null ? '' : ` through ${view.identity.name}`;
-  return ` and it uses key ${view.key.keyName} in ${view.key.vaultName} (${rotationLabels[view.key.rotation].toLowerCase()} rotation)${identity}`;
+  const key = view?.key ?? null;
+  if (key === null) return ' and it uses the new key and identity';
+  const identity = view?.identity ? ` through ${view.identity.name}` : '';
+  return ` and it uses key ${key.keyName} in ${key.vaultName} (${rotationLabels[key.rotation].toLowerCase()} rotation)${identity}`;
 }
 
 function healthSentence(view: { health: { status: string; summary: string } } | null): string {

@@ -23,6 +23,7 @@ export interface MockedShell {
  */
 export function mockShell(handlers: Record<string, CommandHandler>): MockedShell {
   const shell: MockedShell = { calls: [] };
+  // Events are mocked too: `emit` from a handler reaches the UI's `listen`ers, as the shell's events do.
   mockIPC((command, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     shell.calls.push({ command, args });
@@ -35,7 +36,7 @@ export function mockShell(handlers: Record<string, CommandHandler>): MockedShell
       });
     }
     return handler(args);
-  });
+  }, { shouldMockEvents: true });
   return shell;
 }
 

@@ -1,4 +1,6 @@
+import { emit } from '@tauri-apps/api/event';
 import { act, screen, waitFor, within } from '@testing-library/react';
+import type { AppInfo } from '../../bindings';
 import { webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import { describe, expect, it } from 'vitest';
 import { azureInfo, demoInfo, mockShell, signedInHandlers, signedOutHandlers, signedOutReason } from '../../test/ipc';
@@ -79,8 +81,66 @@ describe('App shell', () => {
     renderApp();
     const banner = await screen.findByRole('region', { name: 'Demo tenant' });
     expect(banner).toHaveTextContent('Local demo tenant: nothing here touches Azure');
-    expect(banner.querySelector('button')).toBeNull();
+    // It cannot be dismissed: its only button is the way out of the demo.
+    expect(within(banner).getAllByRole('button').map((b) => b.textContent)).toEqual(['Sign in to Azure']);
     expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toBeInTheDocument();
+  });
+
+  it('shows the demo tenant starting, then the demo once the shell says the session changed', async () => {
+    let info: AppInfo = {
+      ...demoInfo,
+      session: { state: 'connecting', message: 'Starting the local demo tenant…' },
+    };
+    mockShell({ ...signedInHandlers(demoInfo), app_info: () => info });
+    renderApp();
+    expect(await screen.findByRole('button', { name: 'Session: Connecting…' })).toBeInTheDocument();
+    expect(within(screen.getByRole('main')).getByText('Starting the local demo tenant…')).toBeInTheDocument();
+
+    info = demoInfo;
+    await act(async () => {
+      await emit('session-changed');
+    });
+    expect(await screen.findByRole('region', { name: 'Demo tenant' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toBeInTheDocument();
+  });
+
+  it('signs in to Azure from the demo banner, and says where the secret is kept', async () => {
+    let info = demoInfo;
+    const shell = mockShell({
+      ...signedInHandlers(demoInfo),
+      app_info: () => info,
+      sign_in: () => {
+        info = azureInfo;
+        return {
+          info: azureInfo,
+          secret: {
+            status: 'memoryOnly',
+            reason: 'The client secret is kept in memory for this run only: no system keyring is available.',
+          },
+        };
+      },
+    });
+    const { user } = renderApp();
+    const banner = await screen.findByRole('region', { name: 'Demo tenant' });
+    await user.click(within(banner).getByRole('button', { name: 'Sign in to Azure' }));
+
+    const dialog = await screen.findByRole('dialog', { name: 'Sign in to Azure' });
+    const signIn = within(dialog).getByRole('button', { name: 'Sign in' });
+    expect(signIn).toBeDisabled();
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: /Cloud/ }), 'azureChinaCloud');
+    await user.type(within(dialog).getByRole('textbox', { name: /Tenant ID/ }), 'tenant-1');
+    await user.type(within(dialog).getByRole('textbox', { name: /Client ID/ }), 'client-1');
+    await user.type(within(dialog).getByLabelText(/Client secret/), 's3cret');
+    await user.click(signIn);
+
+    expect(await screen.findByRole('button', { name: 'Session: ada@contoso.com' })).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Demo tenant' })).toBeNull();
+    expect(shell.calls.find((c) => c.command === 'sign_in')?.args).toEqual({
+      request: { cloud: { kind: 'azureChinaCloud' }, tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 's3cret' },
+    });
+    await user.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
+    const panel = await screen.findByRole('dialog', { name: 'Notifications' });
+    expect(panel).toHaveTextContent('kept in memory for this run only');
   });
 
   it('shows no demo banner when signed in to Azure', async () => {

@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ResourceContext } from '../../model/resourceContext';
+import { basicView, cmkView, mmkView, noCmkReason, revokedView } from '../../test/encryption';
 import { contosoProd, prodRegistry, prodStorage } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { EncryptionBlade } from './EncryptionBlade';
@@ -48,12 +49,20 @@ describe('encryptionCommandState', () => {
       refresh: /does not manage the encryption of storage accounts/,
     },
     {
-      name: 'with a registry this build cannot read',
+      name: 'before the registry was read',
       context: registry,
       source: encryptionUnreadable,
       canRefresh: true,
-      changeKey: /cannot read a registry's encryption yet/,
-      refresh: /cannot read a registry's encryption yet/,
+      changeKey: /No registry has been read yet/,
+      refresh: /No registry has been read yet/,
+    },
+    {
+      name: 'for a registry created without a customer-managed key',
+      context: registry,
+      source: { kind: 'loaded', view: mmkView },
+      canRefresh: true,
+      changeKey: /can be set only when a registry is created, and only on the Premium tier/,
+      refresh: null,
     },
     {
       name: 'while the encryption loads',
@@ -90,6 +99,64 @@ describe('EncryptionBlade', () => {
     expect(screen.getByRole('heading', { level: 1, name: 'contosoimages | Encryption' })).toBeInTheDocument();
     expect(screen.getByText('Container registry')).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'Encryption details are not available' })).toBeInTheDocument();
+  });
+
+  function fact(term: string): string | null {
+    const dt = screen.getAllByRole('term').find((element) => element.textContent === term);
+    return dt?.nextElementSibling?.textContent ?? null;
+  }
+
+  it('shows a customer-managed key: vault, key, version, rotation, identity and health', async () => {
+    const onChangeKey = vi.fn();
+    const { user } = renderInFluent(
+      <EncryptionBlade
+        context={registry}
+        source={{ kind: 'loaded', view: cmkView }}
+        onChangeKey={onChangeKey}
+        onRefresh={vi.fn()}
+        {...handlers()}
+      />,
+    );
+    expect(fact('Encryption type')).toBe('Customer-managed key');
+    expect(fact('Key vault')).toBe('kv-contoso');
+    expect(fact('Key')).toBe('cmk-images');
+    expect(fact('Version in use')).toBe('0123456789abcdef0123456789abcdef');
+    expect(fact('Key rotation')).toMatch(/^Automatic: /);
+    expect(fact('Last key rotation')).toMatch(/2026/);
+    expect(fact('Identity')).toBe('id-images (User assigned)');
+    expect(fact('Client ID')).toBe('11111111-2222-3333-4444-555555555555');
+    expect(fact('Data health')).toBe('Accessible');
+    expect(screen.getByText('Data is accessible')).toBeInTheDocument();
+
+    await user.click(within(screen.getByRole('toolbar', { name: 'Encryption commands' })).getByRole('button', { name: 'Change key' }));
+    expect(onChangeKey).toHaveBeenCalledOnce();
+  });
+
+  it('says when the data is inaccessible, why, and what to do', () => {
+    renderInFluent(<EncryptionBlade context={registry} source={{ kind: 'loaded', view: revokedView }} {...handlers()} />);
+    expect(screen.getByText('Data is inaccessible')).toBeInTheDocument();
+    expect(fact('Data health')).toBe('Inaccessible');
+    expect(screen.getAllByText(/The identity lacks get, wrapKey, unwrapKey/)[0]).toBeInTheDocument();
+    expect(screen.getByText(/What to do: Add an access policy/)).toBeInTheDocument();
+  });
+
+  it.each([
+    { name: 'a Premium registry created with a Microsoft-managed key', view: mmkView, reason: noCmkReason },
+    { name: 'a Basic registry', view: basicView, reason: basicView.change.reason ?? '' },
+  ])('gives the honest answer for $name and disables Change key with it', async ({ view, reason }) => {
+    const { user } = renderInFluent(
+      <EncryptionBlade context={registry} source={{ kind: 'loaded', view }} onChangeKey={vi.fn()} {...handlers()} />,
+    );
+    expect(fact('Encryption type')).toBe('Microsoft-managed key');
+    expect(screen.getByText('The key cannot be changed')).toBeInTheDocument();
+    expect(screen.getAllByText(reason)[0]).toBeInTheDocument();
+    expect(screen.queryByText(/Data is/)).toBeNull();
+    const changeKey = within(screen.getByRole('toolbar', { name: 'Encryption commands' })).getByRole('button', {
+      name: 'Change key',
+    });
+    expect(changeKey).toHaveAttribute('aria-disabled', 'true');
+    await user.hover(changeKey);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(/only on the Premium tier/);
   });
 
   it('shows a failed read with its error and lets Refresh retry', async () => {

@@ -56,7 +56,7 @@ describe('Header', () => {
     expect(details).toHaveTextContent('tenant-1');
 
     // Focus moves into the popover, so a screen reader reads it; Escape brings focus back.
-    expect(within(details).getByRole('button', { name: 'Close' })).toHaveFocus();
+    expect(within(details).getByRole('button', { name: 'Sign in to Azure' })).toHaveFocus();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog', { name: 'Session details', hidden: true })).toBeNull();
     expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toHaveFocus();
