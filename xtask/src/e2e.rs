@@ -55,6 +55,18 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
         .ok_or("WebKitWebDriver is not installed (Debian/Ubuntu package `webkit2gtk-driver`)")?;
     // Compile the test before any server starts, so a slow build cannot time anything out.
     Cmd::cargo(&["test", "-p", "keyblade-e2e", "--no-run"]).run()?;
+    // Each test starts its own sandbox (a fresh demo tenant) and points the app at it.
+    Cmd::cargo(&[
+        "build",
+        "-p",
+        "keyblade-sandbox",
+        "--bin",
+        "keyblade-sandbox",
+    ])
+    .run()?;
+    let sandbox = crate::target_dir()
+        .join("debug")
+        .join(format!("keyblade-sandbox{}", std::env::consts::EXE_SUFFIX));
 
     let run_dir = fresh_run_dir()?;
     let xdg = XdgDirs::create(&run_dir)?;
@@ -93,10 +105,13 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
         .env("KEYBLADE_E2E_APP", app)
         .env("KEYBLADE_E2E_WEBDRIVER", format!("http://127.0.0.1:{port}"))
         .env("KEYBLADE_E2E_ARTIFACTS", &artifacts)
+        .env("KEYBLADE_E2E_SANDBOX", &sandbox)
+        .env("KEYBLADE_E2E_RUN_DIR", &run_dir)
         .run();
     driver.stop();
     println!(
-        "End-to-end logs: {} (tauri-driver, Xvfb); screenshots: {}",
+        "End-to-end logs: {} (tauri-driver, Xvfb, each test's sandbox and app profile); \
+         screenshots: {}",
         run_dir.display(),
         artifacts.display()
     );

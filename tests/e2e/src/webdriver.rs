@@ -21,15 +21,15 @@ pub struct Session {
 pub struct Element(String);
 
 impl Session {
-    /// Starts the app at `application` through tauri-driver at `webdriver`.
-    pub fn launch(webdriver: &str, application: &Path) -> Result<Session, String> {
+    /// Starts `application` with `args` through tauri-driver at `webdriver`.
+    pub fn launch(webdriver: &str, application: &Path, args: &[String]) -> Result<Session, String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             // WebDriver reports failures as JSON bodies with 4xx/5xx; read them, don't throw.
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
             .build()
             .into();
-        let options = json!({ "application": application });
+        let options = json!({ "application": application, "args": args });
         // tauri-driver reads `tauri:options` from `alwaysMatch` and writes the native
         // driver's options into `desiredCapabilities`, so both are sent.
         let body = json!({
@@ -57,6 +57,11 @@ impl Session {
 
     /// The first element matching `xpath`, if any.
     pub fn find(&self, xpath: &str) -> Result<Option<Element>, String> {
+        Ok(self.find_all(xpath)?.into_iter().next())
+    }
+
+    /// Every element matching `xpath`, in document order.
+    pub fn find_all(&self, xpath: &str) -> Result<Vec<Element>, String> {
         let found = self.call(
             Method::Post,
             "/elements",
@@ -65,13 +70,15 @@ impl Session {
         let elements = found
             .as_array()
             .ok_or_else(|| format!("find elements returned {found}"))?;
-        match elements.first() {
-            None => Ok(None),
-            Some(element) => element[ELEMENT_KEY]
-                .as_str()
-                .map(|id| Some(Element(id.to_owned())))
-                .ok_or_else(|| format!("not an element reference: {element}")),
-        }
+        elements
+            .iter()
+            .map(|element| {
+                element[ELEMENT_KEY]
+                    .as_str()
+                    .map(|id| Element(id.to_owned()))
+                    .ok_or_else(|| format!("not an element reference: {element}"))
+            })
+            .collect()
     }
 
     /// Waits until an element matches `xpath`; the error names what was awaited.
@@ -99,6 +106,61 @@ impl Session {
             Some(json!({})),
         )
         .map(drop)
+    }
+
+    /// Types `text` into the element as keystrokes (WebDriver key codes such as
+    /// [`keys::CONTROL`] included), so the page sees the events a person's typing makes.
+    pub fn send_keys(&self, element: &Element, text: &str) -> Result<(), String> {
+        self.call(
+            Method::Post,
+            &format!("/element/{}/value", element.0),
+            Some(json!({ "text": text })),
+        )
+        .map(drop)
+    }
+
+    /// Whether the element is enabled (form controls: not `disabled`).
+    pub fn is_enabled(&self, element: &Element) -> Result<bool, String> {
+        let enabled = self.call(
+            Method::Get,
+            &format!("/element/{}/enabled", element.0),
+            None,
+        )?;
+        enabled
+            .as_bool()
+            .ok_or_else(|| format!("element enabled state is not a boolean: {enabled}"))
+    }
+
+    /// The element's position and size in CSS pixels, as `(x, y, width, height)`.
+    pub fn element_rect(&self, element: &Element) -> Result<(f64, f64, f64, f64), String> {
+        let value = self.call(Method::Get, &format!("/element/{}/rect", element.0), None)?;
+        let field = |name: &str| {
+            value[name]
+                .as_f64()
+                .ok_or_else(|| format!("element rect has no {name}: {value}"))
+        };
+        Ok((field("x")?, field("y")?, field("width")?, field("height")?))
+    }
+
+    /// A DOM property (not attribute), e.g. an input's current `value`.
+    pub fn property(&self, element: &Element, name: &str) -> Result<Value, String> {
+        self.call(
+            Method::Get,
+            &format!("/element/{}/property/{name}", element.0),
+            None,
+        )
+    }
+
+    /// Whether an option, checkbox or radio button is selected.
+    pub fn is_selected(&self, element: &Element) -> Result<bool, String> {
+        let selected = self.call(
+            Method::Get,
+            &format!("/element/{}/selected", element.0),
+            None,
+        )?;
+        selected
+            .as_bool()
+            .ok_or_else(|| format!("element selected state is not a boolean: {selected}"))
     }
 
     /// The element's rendered text.
@@ -150,6 +212,19 @@ impl Session {
         )
     }
 
+    /// Scrolls the page so that the element is in view (at the top when it can be).
+    pub fn scroll_into_view(&self, element: &Element) -> Result<(), String> {
+        self.call(
+            Method::Post,
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({ block: 'start' });",
+                "args": [{ ELEMENT_KEY: element.0 }],
+            })),
+        )
+        .map(drop)
+    }
+
     /// Runs `script` in the page; it finishes by calling its last argument with the result.
     pub fn execute_async(&self, script: &str) -> Result<Value, String> {
         self.call(
@@ -169,6 +244,16 @@ impl Session {
             .decode(encoded)
             .map_err(|error| format!("screenshot is not base64: {error}"))
     }
+}
+
+/// WebDriver's codes for keys that are not text.
+pub mod keys {
+    /// Releases every modifier pressed so far in the same `send_keys` text.
+    pub const NULL: &str = "\u{E000}";
+    pub const BACKSPACE: &str = "\u{E003}";
+    pub const CONTROL: &str = "\u{E009}";
+    pub const ARROW_UP: &str = "\u{E013}";
+    pub const ARROW_DOWN: &str = "\u{E015}";
 }
 
 fn rect(value: &Value) -> Result<(i64, i64, i64, i64), String> {

@@ -1,69 +1,213 @@
 //! Opens the Encryption blade from the resource menu, as a person would, and checks that
-//! it tells the truth about the session instead of showing made-up data.
+//! it shows the registry's real encryption: once on the embedded demo tenant the app
+//! starts by itself, and once on a sandbox the app is pointed at through its environment,
+//! where the blade is compared with what the sandbox stores.
 
-use keyblade_e2e::{E2eEnv, UI_TIMEOUT, xpath_literal};
+use keyblade_e2e::portal::{self, RESOURCE_MENU};
+use keyblade_e2e::{E2eEnv, Tenant, UI_TIMEOUT, demo, with_text};
 
-/// Visible text of an element, whitespace-normalised.
-fn with_text(text: &str) -> String {
-    format!("normalize-space()={}", xpath_literal(text))
-}
+const DEMO_BANNER: &str = "Local demo tenant: nothing here touches Azure";
 
 #[test]
-fn encryption_blade_shows_the_signed_out_state() {
+fn encryption_blade_on_the_embedded_demo_tenant() {
     let env = E2eEnv::from_env();
-    let session = env.launch().expect("the app starts under tauri-driver");
-
-    // The shell is up when the resource menu is: it is the landmark labelled so.
-    let menu = "//*[@aria-label='Resource menu']";
+    let profile = env.profile("embedded-demo").unwrap();
+    let session = env
+        .launch_app(&profile, &Tenant::EmbeddedDemo)
+        .expect("the app starts under tauri-driver");
     session
-        .wait_for(menu, "the resource menu", UI_TIMEOUT)
+        .wait_for(RESOURCE_MENU, "the resource menu", UI_TIMEOUT)
         .expect("the resource menu appears");
 
-    let encryption_item = format!(
-        "{menu}//*[self::button or self::a or @role='menuitem' or @role='treeitem' or \
-         @role='link'][{}]",
-        with_text("Encryption")
-    );
-    let item = session
-        .wait_for(&encryption_item, "the menu item Encryption", UI_TIMEOUT)
-        .expect("the menu has an Encryption item");
-    session.click(&item).expect("clicking Encryption works");
-
-    // The blade's title is the page's heading.
-    let heading = format!("//h1[{}]", with_text("Encryption"));
+    // With no Azure settings the app starts its own demo tenant, and says so in a banner
+    // that has no way to dismiss it.
+    portal::wait_session(&session, "Demo tenant").expect("the app signs in to the demo tenant");
+    let banner = "//*[@role='region' and @aria-label='Demo tenant']";
     session
-        .wait_for(&heading, "the Encryption blade's heading", UI_TIMEOUT)
-        .expect("the Encryption blade opens");
-
-    // Signed out (there is no Azure sign-in yet), the blade says so, with the reason the
-    // app's back end gives: proof that the UI reached the Rust side over IPC.
-    let empty_state = format!("//*[{}]", with_text("Not signed in to Azure"));
-    session
-        .wait_for(&empty_state, "the signed-out empty state", UI_TIMEOUT)
-        .expect("the blade explains that no one is signed in");
-    let reason = "//*[contains(normalize-space(), 'cannot sign in to Azure yet')]";
-    session
-        .wait_for(reason, "the back end's signed-out reason", UI_TIMEOUT)
-        .expect("the reason from app_info is shown");
-
-    // With nothing to change, the blade's key command is disabled rather than pretending.
-    let change_key = format!("//*[@role='toolbar']//button[{}]", with_text("Change key"));
-    let change_key = session
-        .wait_for(&change_key, "the Change key command", UI_TIMEOUT)
-        .expect("the command bar has Change key");
-    let disabled = session
-        .attribute(&change_key, "disabled")
-        .unwrap()
-        .is_some()
-        || session
-            .attribute(&change_key, "aria-disabled")
+        .wait_for(
+            &portal::text_containing(banner, DEMO_BANNER),
+            "the demo banner",
+            UI_TIMEOUT,
+        )
+        .expect("the demo banner is shown");
+    assert!(
+        session
+            .find(&format!(
+                "{banner}//button[contains(@aria-label, 'ismiss')]"
+            ))
             .unwrap()
-            .as_deref()
-            == Some("true");
-    assert!(disabled, "Change key must be disabled while signed out");
+            .is_none(),
+        "the demo banner cannot be dismissed"
+    );
+    session
+        .wait_for(
+            &portal::button(banner, "Sign in to Azure"),
+            "the banner's way to sign in to Azure",
+            UI_TIMEOUT,
+        )
+        .expect("the banner offers to sign in to Azure");
+
+    // The Encryption blade, before a registry is chosen, says what to do.
+    portal::open_blade(&session, "Encryption").unwrap();
+    session
+        .wait_for(
+            &format!("//h1[{}]", with_text("Encryption")),
+            "the Encryption blade's heading",
+            UI_TIMEOUT,
+        )
+        .expect("the Encryption blade opens");
+    session
+        .wait_for(
+            &portal::text(
+                "//main",
+                "Select a container registry to see its encryption",
+            ),
+            "the no-registry state",
+            UI_TIMEOUT,
+        )
+        .expect("the blade asks for a registry");
+    let change_key = session
+        .wait_for(&portal::command("Change key"), "Change key", UI_TIMEOUT)
+        .unwrap();
+    assert!(
+        !session.is_enabled(&change_key).unwrap()
+            || session
+                .attribute(&change_key, "aria-disabled")
+                .unwrap()
+                .as_deref()
+                == Some("true"),
+        "Change key must be disabled while no registry is chosen"
+    );
+
+    // The demo's auto-rotating registry, chosen through the resource picker.
+    portal::open_encryption(&session, demo::PRODUCTION, "crcontosoprod").unwrap();
+    let expected = [
+        ("Encryption type", "Customer-managed key"),
+        ("Key vault", "kv-contoso-prod-cmk"),
+        ("Key", "acr-prod-key"),
+        ("Data health", "Accessible"),
+    ];
+    for (term, value) in expected {
+        portal::wait_fact(&session, term, value, |v| v == value, UI_TIMEOUT).unwrap();
+    }
+    portal::wait_fact(
+        &session,
+        "Key rotation",
+        "Automatic…",
+        |v| v.starts_with("Automatic:"),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Identity",
+        "id-acr-prod (User assigned)",
+        |v| v == "id-acr-prod (User assigned)",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    session
+        .wait_for(
+            &portal::text("//main", "Data is accessible"),
+            "the health bar",
+            UI_TIMEOUT,
+        )
+        .expect("the blade says the data is accessible");
+    portal::wait_enabled(
+        &session,
+        &portal::command("Change key"),
+        "Change key",
+        UI_TIMEOUT,
+    )
+    .expect("Change key is available for a CMK registry");
 
     let screenshot = env
         .save_screenshot(&session, "encryption")
+        .expect("the screenshot is saved");
+    println!("screenshot: {}", screenshot.display());
+}
+
+#[test]
+fn encryption_blade_on_a_sandbox_from_the_environment() {
+    let env = E2eEnv::from_env();
+    let sandbox = env.start_sandbox("encryption-view").unwrap();
+    let profile = env.profile("encryption-view").unwrap();
+    let session = env
+        .launch_app(&profile, &Tenant::Sandbox(&sandbox))
+        .expect("the app starts under tauri-driver");
+
+    // Signed in as the service principal from the environment: not the demo, so no banner.
+    portal::wait_session(&session, "service principal")
+        .expect("the app signs in to the sandbox from its environment");
+    assert!(
+        session
+            .find(&portal::text_containing("", DEMO_BANNER))
+            .unwrap()
+            .is_none(),
+        "the demo banner is only for the embedded demo tenant"
+    );
+
+    // The registry pinned to an older key version: the blade must show what the sandbox
+    // stores, version included.
+    let id = demo::registry_id("crcontosopinned");
+    let stored = sandbox.resource(&id).unwrap();
+    let versioned =
+        stored["properties"]["encryption"]["keyVaultProperties"]["versionedKeyIdentifier"]
+            .as_str()
+            .expect("the sandbox stores the pinned version")
+            .to_owned();
+    let version = versioned.rsplit('/').next().unwrap().to_owned();
+
+    portal::open_encryption(&session, demo::PRODUCTION, "crcontosopinned").unwrap();
+    portal::wait_fact(
+        &session,
+        "Key",
+        "acr-pinned-key",
+        |v| v == "acr-pinned-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Version in use",
+        &version,
+        |v| v == version,
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Key rotation",
+        "Manual…",
+        |v| v.starts_with("Manual:"),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    let latest = portal::wait_fact(
+        &session,
+        "Latest version",
+        "a newer version",
+        |v| !v.is_empty(),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    assert_ne!(
+        latest, version,
+        "the pinned registry is behind the key's latest version"
+    );
+    let health = sandbox.health(&id).unwrap();
+    assert_eq!(health["health"], "accessible", "{health}");
+    portal::wait_fact(
+        &session,
+        "Data health",
+        "Accessible",
+        |v| v == "Accessible",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+
+    let screenshot = env
+        .save_screenshot(&session, "encryption-sandbox")
         .expect("the screenshot is saved");
     println!("screenshot: {}", screenshot.display());
 }

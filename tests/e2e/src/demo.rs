@@ -1,0 +1,22 @@
+//! What the sandbox's `demo` scenario holds (crates/keyblade-sandbox/README.md, "The demo
+//! scenario"): the names the tests pick in the UI and the IDs they check in the sandbox.
+
+pub const PRODUCTION: &str = "Contoso Production";
+pub const DEVELOPMENT: &str = "Contoso Development";
+const PRODUCTION_ID: &str = "6d3f1a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
+
+/// Resource ID of a registry in the production registries group.
+pub fn registry_id(name: &str) -> String {
+    format!(
+        "/subscriptions/{PRODUCTION_ID}/resourceGroups/rg-contoso-prod-registries/providers/\
+         Microsoft.ContainerRegistry/registries/{name}"
+    )
+}
+
+/// Resource ID of a key vault in the production security group.
+pub fn vault_id(name: &str) -> String {
+    format!(
+        "/subscriptions/{PRODUCTION_ID}/resourceGroups/rg-contoso-prod-security/providers/\
+         Microsoft.KeyVault/vaults/{name}"
+    )
+}

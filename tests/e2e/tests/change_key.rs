@@ -1,0 +1,560 @@
+//! Change key, end to end: the real app, pointed at a fresh sandbox per test, driven
+//! through the Encryption blade and its Change key panel by labels, as a person would.
+//! After each save the registry is checked through the sandbox itself (what it stores,
+//! and whether the identity can really use the key), not through the app.
+
+// clippy allows unwrap in #[test] functions only; the helpers here are test code too.
+#![allow(clippy::unwrap_used)]
+
+use keyblade_e2e::portal::{self, SAVE_TIMEOUT};
+use keyblade_e2e::{E2eEnv, Sandbox, Session, Tenant, UI_TIMEOUT, demo, status_fault_once};
+use serde_json::Value;
+
+/// The app on a fresh sandbox, showing `registry`'s Encryption blade.
+fn open_registry(env: &E2eEnv, name: &str, registry: &str) -> (Sandbox, Session) {
+    let sandbox = env.start_sandbox(name).unwrap();
+    let profile = env.profile(name).unwrap();
+    let session = env
+        .launch_app(&profile, &Tenant::Sandbox(&sandbox))
+        .expect("the app starts under tauri-driver");
+    portal::wait_session(&session, "service principal")
+        .expect("the app signs in to the sandbox from its environment");
+    portal::open_encryption(&session, demo::PRODUCTION, registry).unwrap();
+    (sandbox, session)
+}
+
+fn key_vault_properties(stored: &Value) -> &Value {
+    &stored["properties"]["encryption"]["keyVaultProperties"]
+}
+
+/// The sandbox's own verdict: the registry's identity can get, wrap and unwrap its key.
+fn assert_accessible(sandbox: &Sandbox, id: &str) -> Value {
+    let health = sandbox.health(id).unwrap();
+    assert_eq!(health["health"], "accessible", "{health}");
+    health
+}
+
+/// Saves, then waits for the notification's verdict and the blade's fresh read.
+fn save_and_verify(env: &E2eEnv, session: &Session, panel: &str, registry: &str, shot: &str) {
+    portal::save_change(session, panel).unwrap();
+    let notification = portal::wait_notification(
+        session,
+        &format!("Changing the key of {registry}"),
+        SAVE_TIMEOUT,
+    )
+    .unwrap();
+    env.save_screenshot(session, &format!("{shot}-notification"))
+        .unwrap();
+    assert!(
+        notification.contains("Saved and verified"),
+        "the save must end verified: {notification}"
+    );
+    portal::close_notifications(session).unwrap();
+}
+
+/// Select from Key Vault: Subscription, then Key vault, then Key, with no Version, so the
+/// registry follows the key's new versions by itself.
+#[test]
+fn change_to_an_unversioned_key_selected_from_key_vault() {
+    let env = E2eEnv::from_env();
+    let registry = "crcontosoprod";
+    let (sandbox, session) = open_registry(&env, "unversioned-key", registry);
+    let id = demo::registry_id(registry);
+    portal::wait_fact(
+        &session,
+        "Key",
+        "acr-prod-key",
+        |v| v == "acr-prod-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::click(
+        &session,
+        &portal::choice(&panel, "Select from Key Vault"),
+        "Select from Key Vault",
+    )
+    .unwrap();
+    // Another subscription lists its own vaults (none in development), then back.
+    let subscription = portal::field(&panel, "Subscription");
+    portal::choose(&session, &subscription, demo::DEVELOPMENT, "Subscription").unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "This subscription has no key vaults"),
+            "the empty development subscription",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    portal::choose(&session, &subscription, demo::PRODUCTION, "Subscription").unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key vault"),
+        "kv-contoso-prod-cmk",
+        "Key vault",
+    )
+    .unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key"),
+        "storage-cmk-key",
+        "Key",
+    )
+    .unwrap();
+    // No version: the Version field says what that means.
+    let version = session
+        .wait_for(
+            &portal::field(&panel, "Version"),
+            "the Version field",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    let chosen_version = session.property(&version, "value").unwrap();
+    assert_eq!(chosen_version, "", "no version is picked");
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "Unversioned: automatic rotation"),
+            "the Version field's rotation hint",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+
+    let expected_uri = format!(
+        "{}keys/storage-cmk-key",
+        sandbox.vault_uri("kv-contoso-prod-cmk").unwrap()
+    );
+    portal::wait_enabled(
+        &session,
+        &portal::button(&panel, "Save"),
+        "Save",
+        SAVE_TIMEOUT,
+    )
+    .unwrap();
+    let review = session
+        .wait_for(
+            &format!("{panel}//p[starts-with(normalize-space(), 'Key URI to store:')]"),
+            "the key URI to store",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    let review = session.text(&review).unwrap();
+    assert!(
+        review.contains(&expected_uri) && review.contains("Unversioned: automatic rotation"),
+        "{review}"
+    );
+    portal::show_review(&session, &panel).unwrap();
+    env.save_screenshot_cropped(&session, "change-key-unversioned-panel", &panel)
+        .unwrap();
+
+    save_and_verify(&env, &session, &panel, registry, "change-key-unversioned");
+    portal::wait_fact(
+        &session,
+        "Key",
+        "storage-cmk-key",
+        |v| v == "storage-cmk-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Key rotation",
+        "Automatic…",
+        |v| v.starts_with("Automatic:"),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Data health",
+        "Accessible",
+        |v| v == "Accessible",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    env.save_screenshot(&session, "change-key-unversioned-saved")
+        .unwrap();
+
+    let stored = sandbox.resource(&id).unwrap();
+    let properties = key_vault_properties(&stored);
+    assert_eq!(
+        properties["keyIdentifier"],
+        expected_uri.as_str(),
+        "{stored}"
+    );
+    assert_eq!(properties["keyRotationEnabled"], true, "{stored}");
+    let versioned = properties["versionedKeyIdentifier"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        versioned.starts_with(&format!("{expected_uri}/")),
+        "the registry uses a version of the new key: {versioned}"
+    );
+    let health = assert_accessible(&sandbox, &id);
+    assert_eq!(health["keyIdentifier"], expected_uri.as_str(), "{health}");
+}
+
+/// Enter key URI with a version, and the system-assigned identity, which is off: turning
+/// it on and granting it access happen as part of Save.
+#[test]
+fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
+    let env = E2eEnv::from_env();
+    let registry = "crcontosopinned";
+    let (sandbox, session) = open_registry(&env, "versioned-system", registry);
+    let id = demo::registry_id(registry);
+    let before = sandbox.resource(&id).unwrap();
+    assert!(
+        before["identity"]["principalId"].is_null(),
+        "the demo's pinned registry starts without a system-assigned identity: {before}"
+    );
+    // A real version of another key in the same vault, as a user would copy it.
+    let prod = sandbox
+        .resource(&demo::registry_id("crcontosoprod"))
+        .unwrap();
+    let key_uri = key_vault_properties(&prod)["versionedKeyIdentifier"]
+        .as_str()
+        .expect("the sandbox stores the version crcontosoprod uses")
+        .to_owned();
+    let version = key_uri.rsplit('/').next().unwrap().to_owned();
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::click(
+        &session,
+        &portal::choice(&panel, "Enter key URI"),
+        "Enter key URI",
+    )
+    .unwrap();
+    portal::type_into(
+        &session,
+        &portal::field(&panel, "Key URI"),
+        &key_uri,
+        "Key URI",
+    )
+    .unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "Versioned: manual rotation"),
+            "the Key URI's validation",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+
+    portal::click(
+        &session,
+        &portal::choice(&panel, "System assigned"),
+        "System assigned",
+    )
+    .unwrap();
+    portal::click(
+        &session,
+        &portal::choice(&panel, "Turn on the system-assigned identity"),
+        "Turn on the system-assigned identity",
+    )
+    .unwrap();
+    // Preflight: the identity will be new, so it has no access yet; Save stays disabled
+    // until access is granted as part of the save.
+    let grant_at_save = portal::choice(&panel, "Grant access when saving");
+    session
+        .wait_for(&grant_at_save, "Grant access when saving", SAVE_TIMEOUT)
+        .unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "The system-assigned identity will be new"),
+            "the new identity's finding",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    let save = portal::button(&panel, "Save");
+    assert!(
+        !session
+            .is_enabled(&session.find(&save).unwrap().unwrap())
+            .unwrap()
+    );
+    portal::click(&session, &grant_at_save, "Grant access when saving").unwrap();
+    portal::wait_enabled(&session, &save, "Save", SAVE_TIMEOUT).unwrap();
+    let plan = format!("{panel}//ol[@aria-label='What will change']");
+    let plan_text = session
+        .text(&session.wait_for(&plan, "the plan", UI_TIMEOUT).unwrap())
+        .unwrap();
+    assert_eq!(
+        session.find_all(&format!("{plan}/li")).unwrap().len(),
+        3,
+        "turn on the identity, grant it access, set the key:\n{plan_text}"
+    );
+    portal::show_review(&session, &panel).unwrap();
+    env.save_screenshot_cropped(&session, "change-key-versioned-system-panel", &panel)
+        .unwrap();
+
+    save_and_verify(
+        &env,
+        &session,
+        &panel,
+        registry,
+        "change-key-versioned-system",
+    );
+    portal::wait_fact(
+        &session,
+        "Identity",
+        "the system-assigned identity",
+        |v| v.ends_with("(System assigned)"),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Key",
+        "acr-prod-key",
+        |v| v == "acr-prod-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Version in use",
+        &version,
+        |v| v == version,
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Key rotation",
+        "Manual…",
+        |v| v.starts_with("Manual:"),
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Data health",
+        "Accessible",
+        |v| v == "Accessible",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    env.save_screenshot(&session, "change-key-versioned-system-saved")
+        .unwrap();
+
+    let stored = sandbox.resource(&id).unwrap();
+    let identity_type = stored["identity"]["type"].as_str().unwrap_or_default();
+    assert!(identity_type.contains("SystemAssigned"), "{stored}");
+    let principal = stored["identity"]["principalId"]
+        .as_str()
+        .expect("the system-assigned identity is on")
+        .to_owned();
+    let properties = key_vault_properties(&stored);
+    assert_eq!(properties["keyIdentifier"], key_uri.as_str(), "{stored}");
+    assert_eq!(properties["keyRotationEnabled"], false, "{stored}");
+    let vault = sandbox
+        .resource(&demo::vault_id("kv-contoso-prod-cmk"))
+        .unwrap();
+    let policy = vault["properties"]["accessPolicies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["objectId"] == principal.as_str())
+        .unwrap_or_else(|| panic!("the new identity got an access policy: {vault}"))
+        .clone();
+    for permission in ["get", "wrapKey", "unwrapKey"] {
+        let granted = policy["permissions"]["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| {
+                p.as_str()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(permission))
+            });
+        assert!(granted, "{permission}: {policy}");
+    }
+    let health = assert_accessible(&sandbox, &id);
+    assert_eq!(health["principalId"], principal.as_str(), "{health}");
+}
+
+/// The identity lacks access to the chosen key: preflight refuses (Save disabled, the
+/// finding shown), "Grant access" fixes it, and the save goes through.
+#[test]
+fn a_missing_permission_is_refused_then_granted_and_saved() {
+    let env = E2eEnv::from_env();
+    let registry = "crcontosoprod";
+    let (sandbox, session) = open_registry(&env, "grant-access", registry);
+    let id = demo::registry_id(registry);
+    let before = sandbox.resource(&id).unwrap();
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key vault"),
+        "kv-contoso-prod-rbac",
+        "Key vault",
+    )
+    .unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key"),
+        "acr-rbac-key",
+        "Key",
+    )
+    .unwrap();
+
+    // id-acr-prod has no role on the RBAC vault.
+    let grant = portal::button(&panel, "Grant access");
+    session
+        .wait_for(&grant, "Grant access", SAVE_TIMEOUT)
+        .unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "The identity lacks"),
+            "the missing-permission finding",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&panel, "Preflight found errors"),
+            "why Save is disabled",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    let save = portal::button(&panel, "Save");
+    assert!(
+        !session
+            .is_enabled(&session.find(&save).unwrap().unwrap())
+            .unwrap(),
+        "Save is disabled while preflight finds an error"
+    );
+    portal::show_review(&session, &panel).unwrap();
+    env.save_screenshot_cropped(&session, "change-key-refused-panel", &panel)
+        .unwrap();
+    assert_eq!(
+        key_vault_properties(&sandbox.resource(&id).unwrap()),
+        key_vault_properties(&before),
+        "nothing is written before Save"
+    );
+
+    portal::click(&session, &grant, "Grant access").unwrap();
+    // Preflight runs again after the grant and lets Save through.
+    portal::wait_enabled(&session, &save, "Save after the grant", SAVE_TIMEOUT).unwrap();
+    portal::wait_gone(&session, &grant, "Grant access", UI_TIMEOUT).unwrap();
+    portal::show_review(&session, &panel).unwrap();
+    env.save_screenshot_cropped(&session, "change-key-granted-panel", &panel)
+        .unwrap();
+
+    save_and_verify(&env, &session, &panel, registry, "change-key-granted");
+    portal::wait_fact(
+        &session,
+        "Key",
+        "acr-rbac-key",
+        |v| v == "acr-rbac-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Key vault",
+        "kv-contoso-prod-rbac",
+        |v| v == "kv-contoso-prod-rbac",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Data health",
+        "Accessible",
+        |v| v == "Accessible",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    env.save_screenshot(&session, "change-key-granted-saved")
+        .unwrap();
+
+    let expected_uri = format!(
+        "{}keys/acr-rbac-key",
+        sandbox.vault_uri("kv-contoso-prod-rbac").unwrap()
+    );
+    let stored = sandbox.resource(&id).unwrap();
+    assert_eq!(
+        key_vault_properties(&stored)["keyIdentifier"],
+        expected_uri.as_str(),
+        "{stored}"
+    );
+    // Accessible through the RBAC vault proves the granted role assignment works.
+    assert_accessible(&sandbox, &id);
+}
+
+/// The registry PATCH meets a 503 with Retry-After: the app waits, retries, and the save
+/// still ends saved and verified.
+#[test]
+fn a_save_that_meets_an_injected_503_still_ends_right() {
+    let env = E2eEnv::from_env();
+    let registry = "crcontosoprod";
+    let (sandbox, session) = open_registry(&env, "injected-503", registry);
+    let id = demo::registry_id(registry);
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key vault"),
+        "kv-contoso-prod-cmk",
+        "Key vault",
+    )
+    .unwrap();
+    portal::choose(
+        &session,
+        &portal::field(&panel, "Key"),
+        "acr-pinned-key",
+        "Key",
+    )
+    .unwrap();
+    let save = portal::button(&panel, "Save");
+    portal::wait_enabled(&session, &save, "Save", SAVE_TIMEOUT).unwrap();
+
+    // Armed only now, so that it is the save's PATCH that meets it.
+    sandbox
+        .add_fault(status_fault_once(
+            "PATCH",
+            &format!("(?i)/registries/{registry}$"),
+            503,
+            1,
+        ))
+        .unwrap();
+    assert_eq!(sandbox.fault_rules().unwrap().len(), 1);
+
+    save_and_verify(&env, &session, &panel, registry, "change-key-503");
+    assert!(
+        sandbox.fault_rules().unwrap().is_empty(),
+        "the save met the injected 503 (the rule is spent)"
+    );
+    portal::wait_fact(
+        &session,
+        "Key",
+        "acr-pinned-key",
+        |v| v == "acr-pinned-key",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    portal::wait_fact(
+        &session,
+        "Data health",
+        "Accessible",
+        |v| v == "Accessible",
+        UI_TIMEOUT,
+    )
+    .unwrap();
+    env.save_screenshot(&session, "change-key-503-saved")
+        .unwrap();
+
+    let expected_uri = format!(
+        "{}keys/acr-pinned-key",
+        sandbox.vault_uri("kv-contoso-prod-cmk").unwrap()
+    );
+    let stored = sandbox.resource(&id).unwrap();
+    assert_eq!(
+        key_vault_properties(&stored)["keyIdentifier"],
+        expected_uri.as_str(),
+        "{stored}"
+    );
+    assert_eq!(
+        stored["properties"]["provisioningState"], "Succeeded",
+        "{stored}"
+    );
+    assert_accessible(&sandbox, &id);
+}
