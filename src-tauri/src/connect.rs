@@ -464,7 +464,9 @@ pub async fn connect_demo<R: Runtime>(app: &AppHandle<R>) -> Result<Connected, S
 }
 
 /// Signs in to a running sandbox with its demo service principal.
-async fn demo_session(sandbox: &keyblade_sandbox::RunningSandbox) -> Result<Connected, String> {
+pub(crate) async fn demo_session(
+    sandbox: &keyblade_sandbox::RunningSandbox,
+) -> Result<Connected, String> {
     let metadata = Url::parse(&sandbox.metadata_url())
         .map_err(|e| format!("the demo tenant's metadata URL is not a URL: {e}"))?;
     let cloud = load_cloud_from_metadata_url(
@@ -496,7 +498,7 @@ fn demo_failure(reason: &str) -> String {
 /// Starts the sandbox with its state in `state_file`. A state file it cannot load (from an
 /// older keyblade, or damaged) is set aside and the demo starts fresh, rather than leaving
 /// the user without a demo.
-async fn start_sandbox(
+pub(crate) async fn start_sandbox(
     state_file: Option<PathBuf>,
 ) -> Result<keyblade_sandbox::RunningSandbox, String> {
     let config = |state_file: Option<PathBuf>| SandboxConfig {

@@ -10,9 +10,7 @@ use crate::state::AppState;
 pub async fn list_subscriptions(
     state: State<'_, AppState>,
 ) -> Result<Vec<SubscriptionSummary>, CommandError> {
-    let connected = state.connected("list subscriptions")?;
-    let subscriptions = keyblade_azure::encryption::list_subscriptions(&connected.azure).await?;
-    Ok(subscriptions.into_iter().map(Into::into).collect())
+    subscriptions(&state).await
 }
 
 /// The subscription's container registries, by name.
@@ -20,6 +18,19 @@ pub async fn list_subscriptions(
 pub async fn list_resources(
     state: State<'_, AppState>,
     subscription_id: String,
+) -> Result<Vec<ResourceSummary>, CommandError> {
+    resources(&state, &subscription_id).await
+}
+
+async fn subscriptions(state: &AppState) -> Result<Vec<SubscriptionSummary>, CommandError> {
+    let connected = state.connected("list subscriptions")?;
+    let subscriptions = keyblade_azure::encryption::list_subscriptions(&connected.azure).await?;
+    Ok(subscriptions.into_iter().map(Into::into).collect())
+}
+
+async fn resources(
+    state: &AppState,
+    subscription_id: &str,
 ) -> Result<Vec<ResourceSummary>, CommandError> {
     let connected = state.connected("list the subscription's resources")?;
     let registries = connected
@@ -40,6 +51,50 @@ mod tests {
     use crate::secrets::testing::MapBackend;
     use crate::state::{AppPaths, Session};
     use std::sync::Arc;
+
+    /// Signed in to an in-process demo tenant, the picker lists its subscriptions and their
+    /// registries (and nothing else), by name.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lists_the_demo_tenants_subscriptions_and_registries() {
+        let sandbox = crate::connect::start_sandbox(None).await.unwrap();
+        let connected = crate::connect::demo_session(&sandbox).await.unwrap();
+        let state = AppState::new(
+            Session::SignedIn(Arc::new(connected)),
+            SecretStore::new(Arc::new(MapBackend::default())),
+            AppPaths::default(),
+        );
+        let subscriptions = subscriptions(&state).await.unwrap();
+        let production = subscriptions
+            .iter()
+            .find(|s| s.display_name == "Contoso Production")
+            .expect("the demo has a production subscription");
+        assert_eq!(
+            production.tenant_id.as_deref(),
+            Some(keyblade_sandbox::DEMO.tenant_id)
+        );
+
+        let registries = resources(&state, &production.subscription_id)
+            .await
+            .unwrap();
+        let names: Vec<&str> = registries.iter().map(|r| r.name.as_str()).collect();
+        assert!(names.contains(&"crcontosoprod"), "{names:?}");
+        assert!(names.contains(&"crcontosonocmk"), "{names:?}");
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|n| n.to_ascii_lowercase());
+        assert_eq!(names, sorted);
+        for registry in &registries {
+            assert_eq!(registry.kind, crate::dto::ResourceKind::ContainerRegistry);
+            assert_eq!(registry.subscription_id, production.subscription_id);
+            assert!(
+                registry
+                    .id
+                    .contains("/providers/Microsoft.ContainerRegistry/registries/"),
+                "{}",
+                registry.id
+            );
+        }
+        sandbox.stop().await.unwrap();
+    }
 
     #[test]
     fn without_a_session_listing_is_an_error_with_the_reason() {

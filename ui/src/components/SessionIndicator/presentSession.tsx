@@ -49,7 +49,7 @@ export function presentSession(session: SessionView): SessionPresentation {
             explanation: `Signed in to the local demo tenant as ${session.account}. Nothing here touches Azure.`,
           }
         : {
-            label: session.account,
+            label: shortAccount(session.account),
             icon: <PersonCircleRegular />,
             heading: 'Signed in to Azure',
             explanation: `Signed in as ${session.account}.`,
@@ -57,3 +57,8 @@ export function presentSession(session: SessionView): SessionPresentation {
   }
 }
 
+
+/** The header has little room: a GUID in the account name is shown by its first eight digits. */
+export function shortAccount(account: string): string {
+  return account.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '$1…');
+}
