@@ -33,11 +33,7 @@ async fn resources(
     subscription_id: &str,
 ) -> Result<Vec<ResourceSummary>, CommandError> {
     let connected = state.connected("list the subscription's resources")?;
-    let registries = connected
-        .azure
-        .arm
-        .list_registries(&subscription_id)
-        .await?;
+    let registries = connected.azure.arm.list_registries(subscription_id).await?;
     let mut resources: Vec<ResourceSummary> =
         registries.iter().map(ResourceSummary::from).collect();
     resources.sort_by_key(|r| r.name.to_ascii_lowercase());
