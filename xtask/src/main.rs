@@ -31,6 +31,9 @@ Tasks:
              --no-install             do not install missing packages or tools
   e2e      Only the end-to-end test (builds the UI and the app first).
   icons    Regenerate icons/ from icons/keyblade.svg with the Tauri CLI.
+  bench    The performance benchmark: the Encryption blade, vault and key lists, and
+           Save to verified, against the sandbox's `large` scenario with 30 ms latency
+           per request (release build; prints median and p95 of each).
   help     This text.
 ";
 
@@ -43,6 +46,9 @@ fn main() -> ExitCode {
         "test" => test_options(&options).and_then(|options| test::run(&options)),
         "e2e" => no_options("e2e", &options).and_then(|()| e2e::run_alone()),
         "icons" => no_options("icons", &options).and_then(|()| icons::regenerate()),
+        "bench" => no_options("bench", &options).and_then(|()| {
+            process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "encryption"]).run()
+        }),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
