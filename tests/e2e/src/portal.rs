@@ -94,6 +94,39 @@ pub fn wait_enabled(
     }
 }
 
+/// Whether the element at `xpath` is enabled right now (it must be there). Looks again
+/// when React replaced the element between finding and asking.
+pub fn is_enabled(session: &Session, xpath: &str, what: &str) -> Result<bool, String> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let element = session.wait_for(xpath, what, remaining(deadline))?;
+        let enabled = session.is_enabled(&element).and_then(|enabled| {
+            Ok(enabled && session.attribute(&element, "aria-disabled")?.as_deref() != Some("true"))
+        });
+        match enabled {
+            Err(error) if is_stale(&error) && Instant::now() < deadline => {
+                std::thread::sleep(POLL);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The visible text of the element at `xpath`, once it is there; looks again when React
+/// replaced the element between finding and reading it.
+pub fn text_of(session: &Session, xpath: &str, what: &str) -> Result<String, String> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let element = session.wait_for(xpath, what, remaining(deadline))?;
+        match session.text(&element) {
+            Err(error) if is_stale(&error) && Instant::now() < deadline => {
+                std::thread::sleep(POLL);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Waits until nothing matches `xpath`.
 pub fn wait_gone(
     session: &Session,

@@ -130,14 +130,12 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
         SAVE_TIMEOUT,
     )
     .unwrap();
-    let review = session
-        .wait_for(
-            &format!("{panel}//p[starts-with(normalize-space(), 'Key URI to store:')]"),
-            "the key URI to store",
-            UI_TIMEOUT,
-        )
-        .unwrap();
-    let review = session.text(&review).unwrap();
+    let review = portal::text_of(
+        &session,
+        &format!("{panel}//p[starts-with(normalize-space(), 'Key URI to store:')]"),
+        "the key URI to store",
+    )
+    .unwrap();
     assert!(
         review.contains(&expected_uri) && review.contains("Unversioned: automatic rotation"),
         "{review}"
@@ -265,16 +263,13 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
         .unwrap();
     let save = portal::button(&panel, "Save");
     assert!(
-        !session
-            .is_enabled(&session.find(&save).unwrap().unwrap())
-            .unwrap()
+        !portal::is_enabled(&session, &save, "Save").unwrap(),
+        "Save is disabled until access is granted"
     );
     portal::click(&session, &grant_at_save, "Grant access when saving").unwrap();
     portal::wait_enabled(&session, &save, "Save", SAVE_TIMEOUT).unwrap();
     let plan = format!("{panel}//ol[@aria-label='What will change']");
-    let plan_text = session
-        .text(&session.wait_for(&plan, "the plan", UI_TIMEOUT).unwrap())
-        .unwrap();
+    let plan_text = portal::text_of(&session, &plan, "the plan").unwrap();
     assert_eq!(
         session.find_all(&format!("{plan}/li")).unwrap().len(),
         3,
@@ -416,9 +411,7 @@ fn a_missing_permission_is_refused_then_granted_and_saved() {
         .unwrap();
     let save = portal::button(&panel, "Save");
     assert!(
-        !session
-            .is_enabled(&session.find(&save).unwrap().unwrap())
-            .unwrap(),
+        !portal::is_enabled(&session, &save, "Save").unwrap(),
         "Save is disabled while preflight finds an error"
     );
     portal::show_review(&session, &panel).unwrap();
