@@ -4,6 +4,12 @@
 //! Run these tests through xtask only: it builds the app, starts Xvfb and tauri-driver,
 //! and passes their whereabouts in `KEYBLADE_E2E_*` variables. Without them the tests
 //! fail, saying so, rather than pass without having looked at anything.
+//!
+//! Each test that changes something starts its own `keyblade-sandbox` (a fresh demo
+//! tenant, [`E2eEnv::start_sandbox`]) and launches the app with its own `XDG_*` folders
+//! ([`E2eEnv::profile`]), pointed at that sandbox through the environment variables the
+//! README documents ([`Tenant::Sandbox`]), so no test sees another's changes. [`portal`]
+//! finds things the way a person does, by role, label and visible text.
 
 pub mod demo;
 pub mod portal;
