@@ -7,16 +7,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use keyblade_azure::arm::lro::{LroSettings, NoProgress, ProgressUpdate};
+use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
     self, DesiredChange, EncryptionView, GrantAvailability, GrantOutcome, HealthStatus,
     IdentityChangeOutcome, IdentitySelection, KeyListAccess, KeySource, NewKeyRequest,
     NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
 };
-use keyblade_azure::{
-    CloudSettings, HttpSettings, RetryPolicy, Session, load_cloud_from_metadata_url,
-};
+use keyblade_azure::{CloudSettings, Session, load_cloud_from_metadata_url};
 use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     DEV_SUBSCRIPTION, PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
@@ -26,24 +24,8 @@ use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use serde_json::Value;
 use url::Url;
 
-fn http_settings() -> HttpSettings {
-    HttpSettings {
-        retry: RetryPolicy {
-            max_retries: 3,
-            max_wait: Duration::from_secs(2),
-            base_backoff: Duration::from_millis(50),
-        },
-        ..HttpSettings::default()
-    }
-}
-
-fn lro_settings() -> LroSettings {
-    LroSettings {
-        default_poll_interval: Duration::from_millis(50),
-        max_poll_interval: Duration::from_millis(200),
-        timeout: Duration::from_secs(60),
-    }
-}
+mod common;
+use common::{http_settings, lro_settings};
 
 struct Fixture {
     sandbox: RunningSandbox,

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use keyblade_azure::arm::lro::{LroSettings, NoProgress, ProgressUpdate};
+use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::arm::model::*;
 use keyblade_azure::{
     AzureError, CloudSettings, HttpSettings, HttpTransport, KeyVaultDenial, RetryPolicy, Session,
@@ -17,24 +17,8 @@ use keyblade_sandbox::scenario::demo::{
 use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use url::Url;
 
-fn http_settings() -> HttpSettings {
-    HttpSettings {
-        retry: RetryPolicy {
-            max_retries: 3,
-            max_wait: Duration::from_secs(2),
-            base_backoff: Duration::from_millis(50),
-        },
-        ..HttpSettings::default()
-    }
-}
-
-fn lro_settings() -> LroSettings {
-    LroSettings {
-        default_poll_interval: Duration::from_millis(50),
-        max_poll_interval: Duration::from_millis(200),
-        timeout: Duration::from_secs(60),
-    }
-}
+mod common;
+use common::{http_settings, lro_settings};
 
 struct Fixture {
     sandbox: RunningSandbox,
