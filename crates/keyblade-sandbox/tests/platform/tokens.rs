@@ -10,6 +10,32 @@ fn arm_path() -> String {
     format!("/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version=2022-09-01")
 }
 
+/// Changes the first character of the signature. Changing the last one is
+/// not enough: in base64url the last character of a 256-byte signature
+/// carries only two bits, and some replacements leave the bytes unchanged,
+/// so a test that swapped it for 'A' passed the real signature a quarter of
+/// the time.
+fn tamper_with_signature(token: &str) -> String {
+    let signature_start = token.rfind('.').expect("a JWT has three parts") + 1;
+    let first = &token[signature_start..=signature_start];
+    let replacement = if first == "A" { "B" } else { "A" };
+    format!(
+        "{}{replacement}{}",
+        &token[..signature_start],
+        &token[signature_start + 1..]
+    )
+}
+
+#[test]
+fn tampering_always_changes_the_signature() {
+    for token in ["h.p.Abc", "h.p.Bbc", "h.p.wAAA"] {
+        let tampered = tamper_with_signature(token);
+        assert_ne!(tampered, token);
+        assert_eq!(tampered.len(), token.len());
+        assert!(tampered.starts_with("h.p."));
+    }
+}
+
 #[tokio::test]
 async fn resource_manager_answers_401_with_its_own_codes() {
     let harness = Harness::start().await;
@@ -51,9 +77,7 @@ async fn resource_manager_answers_401_with_its_own_codes() {
         "InvalidAuthenticationTokenAudience"
     );
 
-    let mut forged = harness.demo_arm_token().await;
-    forged.pop();
-    forged.push('A');
+    let forged = tamper_with_signature(&harness.demo_arm_token().await);
     let reply = harness.send(Method::GET, &url, Some(&forged), None).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.body["error"]["code"], "InvalidAuthenticationToken");
