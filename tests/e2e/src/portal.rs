@@ -302,6 +302,11 @@ pub fn wait_fact(
     }
 }
 
+/// Waits until the blade's fact `term` reads exactly `value`.
+pub fn wait_exact_fact(session: &Session, term: &str, value: &str) -> Result<String, String> {
+    wait_fact(session, term, value, |shown| shown == value, UI_TIMEOUT)
+}
+
 /// Waits for the header's session button to say `label` (e.g. "Demo tenant"), or to start
 /// with it.
 pub fn wait_session(session: &Session, label: &str) -> Result<Element, String> {

@@ -27,6 +27,30 @@ fn key_vault_properties(stored: &Value) -> &Value {
     &stored["properties"]["encryption"]["keyVaultProperties"]
 }
 
+/// Picks `vault`, then `key` (no version) in Select from Key Vault.
+fn choose_vault_and_key(session: &Session, panel: &str, vault: &str, key: &str) {
+    portal::choose(
+        session,
+        &portal::field(panel, "Key vault"),
+        vault,
+        "Key vault",
+    )
+    .unwrap();
+    portal::choose(session, &portal::field(panel, "Key"), key, "Key").unwrap();
+}
+
+/// The sandbox stores `vault`'s unversioned `key` as the registry's key; returns the registry.
+fn assert_stored_key(sandbox: &Sandbox, id: &str, vault: &str, key: &str) -> Value {
+    let expected_uri = format!("{}keys/{key}", sandbox.vault_uri(vault).unwrap());
+    let stored = sandbox.resource(id).unwrap();
+    assert_eq!(
+        key_vault_properties(&stored)["keyIdentifier"],
+        expected_uri.as_str(),
+        "{stored}"
+    );
+    stored
+}
+
 /// The sandbox's own verdict: the registry's identity can get, wrap and unwrap its key.
 fn assert_accessible(sandbox: &Sandbox, id: &str) -> Value {
     let health = sandbox.health(id).unwrap();
@@ -60,14 +84,7 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
     let registry = "crcontosoprod";
     let (sandbox, session) = open_registry(&env, "unversioned-key", registry);
     let id = demo::registry_id(registry);
-    portal::wait_fact(
-        &session,
-        "Key",
-        "acr-prod-key",
-        |v| v == "acr-prod-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "acr-prod-key").unwrap();
 
     let panel = portal::open_change_key(&session).unwrap();
     portal::click(
@@ -87,20 +104,7 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
         )
         .unwrap();
     portal::choose(&session, &subscription, demo::PRODUCTION, "Subscription").unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key vault"),
-        "kv-contoso-prod-cmk",
-        "Key vault",
-    )
-    .unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key"),
-        "storage-cmk-key",
-        "Key",
-    )
-    .unwrap();
+    choose_vault_and_key(&session, &panel, "kv-contoso-prod-cmk", "storage-cmk-key");
     // No version: the Version field says what that means.
     let version = session
         .wait_for(
@@ -145,14 +149,7 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
         .unwrap();
 
     save_and_verify(&env, &session, &panel, registry, "change-key-unversioned");
-    portal::wait_fact(
-        &session,
-        "Key",
-        "storage-cmk-key",
-        |v| v == "storage-cmk-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "storage-cmk-key").unwrap();
     portal::wait_fact(
         &session,
         "Key rotation",
@@ -161,14 +158,7 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
         UI_TIMEOUT,
     )
     .unwrap();
-    portal::wait_fact(
-        &session,
-        "Data health",
-        "Accessible",
-        |v| v == "Accessible",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
     env.save_screenshot(&session, "change-key-unversioned-saved")
         .unwrap();
 
@@ -294,22 +284,8 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
         UI_TIMEOUT,
     )
     .unwrap();
-    portal::wait_fact(
-        &session,
-        "Key",
-        "acr-prod-key",
-        |v| v == "acr-prod-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
-    portal::wait_fact(
-        &session,
-        "Version in use",
-        &version,
-        |v| v == version,
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "acr-prod-key").unwrap();
+    portal::wait_exact_fact(&session, "Version in use", &version).unwrap();
     portal::wait_fact(
         &session,
         "Key rotation",
@@ -318,14 +294,7 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
         UI_TIMEOUT,
     )
     .unwrap();
-    portal::wait_fact(
-        &session,
-        "Data health",
-        "Accessible",
-        |v| v == "Accessible",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
     env.save_screenshot(&session, "change-key-versioned-system-saved")
         .unwrap();
 
@@ -375,20 +344,7 @@ fn a_missing_permission_is_refused_then_granted_and_saved() {
     let before = sandbox.resource(&id).unwrap();
 
     let panel = portal::open_change_key(&session).unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key vault"),
-        "kv-contoso-prod-rbac",
-        "Key vault",
-    )
-    .unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key"),
-        "acr-rbac-key",
-        "Key",
-    )
-    .unwrap();
+    choose_vault_and_key(&session, &panel, "kv-contoso-prod-rbac", "acr-rbac-key");
 
     // id-acr-prod has no role on the RBAC vault.
     let grant = portal::button(&panel, "Grant access");
@@ -432,43 +388,13 @@ fn a_missing_permission_is_refused_then_granted_and_saved() {
         .unwrap();
 
     save_and_verify(&env, &session, &panel, registry, "change-key-granted");
-    portal::wait_fact(
-        &session,
-        "Key",
-        "acr-rbac-key",
-        |v| v == "acr-rbac-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
-    portal::wait_fact(
-        &session,
-        "Key vault",
-        "kv-contoso-prod-rbac",
-        |v| v == "kv-contoso-prod-rbac",
-        UI_TIMEOUT,
-    )
-    .unwrap();
-    portal::wait_fact(
-        &session,
-        "Data health",
-        "Accessible",
-        |v| v == "Accessible",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "acr-rbac-key").unwrap();
+    portal::wait_exact_fact(&session, "Key vault", "kv-contoso-prod-rbac").unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
     env.save_screenshot(&session, "change-key-granted-saved")
         .unwrap();
 
-    let expected_uri = format!(
-        "{}keys/acr-rbac-key",
-        sandbox.vault_uri("kv-contoso-prod-rbac").unwrap()
-    );
-    let stored = sandbox.resource(&id).unwrap();
-    assert_eq!(
-        key_vault_properties(&stored)["keyIdentifier"],
-        expected_uri.as_str(),
-        "{stored}"
-    );
+    assert_stored_key(&sandbox, &id, "kv-contoso-prod-rbac", "acr-rbac-key");
     // Accessible through the RBAC vault proves the granted role assignment works.
     assert_accessible(&sandbox, &id);
 }
@@ -483,20 +409,7 @@ fn a_save_that_meets_an_injected_503_still_ends_right() {
     let id = demo::registry_id(registry);
 
     let panel = portal::open_change_key(&session).unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key vault"),
-        "kv-contoso-prod-cmk",
-        "Key vault",
-    )
-    .unwrap();
-    portal::choose(
-        &session,
-        &portal::field(&panel, "Key"),
-        "acr-pinned-key",
-        "Key",
-    )
-    .unwrap();
+    choose_vault_and_key(&session, &panel, "kv-contoso-prod-cmk", "acr-pinned-key");
     let save = portal::button(&panel, "Save");
     portal::wait_enabled(&session, &save, "Save", SAVE_TIMEOUT).unwrap();
 
@@ -516,35 +429,12 @@ fn a_save_that_meets_an_injected_503_still_ends_right() {
         sandbox.fault_rules().unwrap().is_empty(),
         "the save met the injected 503 (the rule is spent)"
     );
-    portal::wait_fact(
-        &session,
-        "Key",
-        "acr-pinned-key",
-        |v| v == "acr-pinned-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
-    portal::wait_fact(
-        &session,
-        "Data health",
-        "Accessible",
-        |v| v == "Accessible",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "acr-pinned-key").unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
     env.save_screenshot(&session, "change-key-503-saved")
         .unwrap();
 
-    let expected_uri = format!(
-        "{}keys/acr-pinned-key",
-        sandbox.vault_uri("kv-contoso-prod-cmk").unwrap()
-    );
-    let stored = sandbox.resource(&id).unwrap();
-    assert_eq!(
-        key_vault_properties(&stored)["keyIdentifier"],
-        expected_uri.as_str(),
-        "{stored}"
-    );
+    let stored = assert_stored_key(&sandbox, &id, "kv-contoso-prod-cmk", "acr-pinned-key");
     assert_eq!(
         stored["properties"]["provisioningState"], "Succeeded",
         "{stored}"

@@ -90,14 +90,7 @@ fn encryption_blade_on_the_embedded_demo_tenant() {
         UI_TIMEOUT,
     )
     .unwrap();
-    portal::wait_fact(
-        &session,
-        "Identity",
-        "id-acr-prod (User assigned)",
-        |v| v == "id-acr-prod (User assigned)",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Identity", "id-acr-prod (User assigned)").unwrap();
     session
         .wait_for(
             &portal::text("//main", "Data is accessible"),
@@ -151,22 +144,8 @@ fn encryption_blade_on_a_sandbox_from_the_environment() {
     let version = versioned.rsplit('/').next().unwrap().to_owned();
 
     portal::open_encryption(&session, demo::PRODUCTION, "crcontosopinned").unwrap();
-    portal::wait_fact(
-        &session,
-        "Key",
-        "acr-pinned-key",
-        |v| v == "acr-pinned-key",
-        UI_TIMEOUT,
-    )
-    .unwrap();
-    portal::wait_fact(
-        &session,
-        "Version in use",
-        &version,
-        |v| v == version,
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Key", "acr-pinned-key").unwrap();
+    portal::wait_exact_fact(&session, "Version in use", &version).unwrap();
     portal::wait_fact(
         &session,
         "Key rotation",
@@ -189,14 +168,7 @@ fn encryption_blade_on_a_sandbox_from_the_environment() {
     );
     let health = sandbox.health(&id).unwrap();
     assert_eq!(health["health"], "accessible", "{health}");
-    portal::wait_fact(
-        &session,
-        "Data health",
-        "Accessible",
-        |v| v == "Accessible",
-        UI_TIMEOUT,
-    )
-    .unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
 
     let screenshot = env
         .save_screenshot(&session, "encryption-sandbox")
