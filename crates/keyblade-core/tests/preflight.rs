@@ -106,6 +106,26 @@ fn run_case(base: &Value, case: &Value) -> Outcome {
     if steps != expected_steps {
         failures.push(format!("steps: got {steps:?}, expected {expected_steps:?}"));
     }
+    // `fixes` maps a finding code to the start of its fix: the words name the control the
+    // user must use, so a rename in the UI is caught here.
+    if let Some(fixes) = expect.get("fixes") {
+        let fixes = fixes.as_object().expect("`fixes` maps codes to text");
+        for (code, wanted) in fixes {
+            let wanted = wanted.as_str().expect("a fix is text");
+            let actual = plan
+                .findings
+                .iter()
+                .find(|f| f.code == code)
+                .map(|f| f.fix.as_deref().unwrap_or(""));
+            match actual {
+                Some(fix) if fix.starts_with(wanted) => {}
+                Some(fix) => failures.push(format!(
+                    "fix of {code}: got {fix:?}, expected it to start with {wanted:?}"
+                )),
+                None => failures.push(format!("fixes: no {code} finding")),
+            }
+        }
+    }
     if plan.can_save()
         != expected_codes(expect, "errors")
             .unwrap_or_default()

@@ -24,7 +24,10 @@ pub use input::{
     ResourceKind, ResourceState, RoleAssignment, RoleDefinition, RolePermission,
     SystemAssignedIdentity, UnreadableCause, UserAssignedIdentity, VaultFacts,
 };
-pub use steps::{AzArg, AzCommand, HttpMethod, Placeholder, PlanStep, StepKind};
+pub use steps::{
+    AUTHORIZATION_API_VERSION, AzArg, AzCommand, CONTAINER_REGISTRY_API_VERSION, HttpMethod,
+    KEY_VAULT_API_VERSION, Placeholder, PlanStep, StepKind,
+};
 
 use access::{check_access_policies, check_role_assignments};
 use steps::Principal;
@@ -883,10 +886,22 @@ impl Planner<'_> {
             );
             return;
         }
-        let fix = Some(format!(
-            "Select \"Grant access\" to let keyblade do it, or run: {}",
-            grant_step("new-guid").az_command
-        ));
+        let command = grant_step("new-guid").az_command;
+        // Name the control the review really shows: a "Grant access" button grants now, but
+        // an identity this save turns on does not exist yet, so the review offers a check
+        // box that makes Save grant it right after turning it on. Kinds keyblade cannot
+        // change yet get neither.
+        let fix = Some(if !self.rules.steps_supported {
+            format!("keyblade cannot grant it for this kind of resource yet; run: {command}")
+        } else if matches!(principal, Principal::NewSystemAssigned { .. }) {
+            format!(
+                "Select the \"Grant access when saving\" check box to let keyblade grant it \
+                 right after turning the identity on, or turn the identity on yourself and run: \
+                 {command}"
+            )
+        } else {
+            format!("Select \"Grant access\" to let keyblade do it, or run: {command}")
+        });
         if matches!(principal, Principal::NewSystemAssigned { .. }) {
             self.add(
                 Severity::Error,

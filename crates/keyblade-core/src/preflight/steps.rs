@@ -9,8 +9,17 @@ use crate::key_uri::KeyUri;
 
 use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, NEEDED};
 
-pub const CONTAINER_REGISTRY_API_VERSION: &str = "2025-11-01";
-pub const KEY_VAULT_API_VERSION: &str = "2025-05-01";
+// The API versions of the calls a plan makes. keyblade-azure's executor sends each step's
+// call with exactly these (it takes them from here), so the path the review shows is the
+// path that is sent; its sandbox tests compare the requests on the wire with the plan.
+// They are also the versions of the `azure_mgmt_*` packages it reads the same resources
+// with, so a step's body has the shape its reads return.
+
+/// `Microsoft.ContainerRegistry/registries`.
+pub const CONTAINER_REGISTRY_API_VERSION: &str = "2023-07-01";
+/// `Microsoft.KeyVault/vaults` (Resource Manager, not the Key Vault data plane).
+pub const KEY_VAULT_API_VERSION: &str = "2022-02-01-preview";
+/// `Microsoft.Authorization` (role assignments and definitions, permissions).
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -413,7 +422,7 @@ mod tests {
         assert_eq!(step.method, HttpMethod::Patch);
         assert_eq!(
             step.path,
-            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1?api-version=2025-11-01"
+            "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1?api-version=2023-07-01"
         );
         assert_eq!(
             step.body["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"],
@@ -465,7 +474,7 @@ mod tests {
         );
         assert_eq!(
             step.path,
-            "/subscriptions/s2/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/kv1/accessPolicies/add?api-version=2025-05-01"
+            "/subscriptions/s2/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/kv1/accessPolicies/add?api-version=2022-02-01-preview"
         );
         assert_eq!(
             step.body["properties"]["accessPolicies"][0]["permissions"]["keys"],
