@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::tls::CertificateAuthority;
 use crate::world::World;
@@ -87,7 +88,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "state.json".to_owned());
-    let temp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    // One temporary name per write, not per process: a write still running on a
+    // blocking thread after its sandbox was dropped must not truncate or steal the
+    // temporary file of the next sandbox's write to the same path (the rename of
+    // the loser then failed with "could not replace").
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".{file_name}.tmp-{}-{write}", std::process::id()));
     std::fs::write(&temp, bytes).map_err(|e| format!("could not write {}: {e}", temp.display()))?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
@@ -114,15 +121,29 @@ impl Persister {
         self.dirty.notify_one();
     }
 
-    /// Runs until the task is aborted; `snapshot` serialises the state under the lock.
-    pub async fn run<F>(self, snapshot: F)
+    /// Runs until `shutdown` turns true (or its sender is gone); `snapshot`
+    /// serialises the state under the lock. Shutdown is only noticed between
+    /// writes, never during one: whoever stops the sandbox awaits this task and
+    /// then writes the final state knowing no background write can land after it.
+    /// (Aborting the task instead left the blocking write running, racing the
+    /// final save.)
+    pub async fn run<F>(self, snapshot: F, mut shutdown: watch::Receiver<bool>)
     where
         F: Fn() -> Result<Vec<u8>, String> + Send + Sync + 'static,
     {
         let snapshot = Arc::new(snapshot);
         loop {
-            self.dirty.notified().await;
-            tokio::time::sleep(DEBOUNCE).await;
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => return,
+                _ = self.dirty.notified() => {}
+            }
+            tokio::select! {
+                biased;
+                // The final save writes what this write would have.
+                _ = shutdown.changed() => return,
+                _ = tokio::time::sleep(DEBOUNCE) => {}
+            }
             let snapshot = snapshot.clone();
             let path = self.path.clone();
             let result = tokio::task::spawn_blocking(move || {

@@ -105,6 +105,8 @@ pub struct RunningSandbox {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Awaited, not aborted, by `stop`: see [`Persister::run`].
+    persister_task: Option<JoinHandle<()>>,
     ipv6_error: Option<String>,
     startup: Duration,
 }
@@ -178,20 +180,24 @@ impl Sandbox {
                 shutdown_rx.clone(),
             )));
         }
-        if let Some(persister) = persister {
+        let persister_task = persister.map(|persister| {
             let snapshot_source = shared.clone();
-            tasks.push(tokio::spawn(persister.run(move || {
-                // Clone under the lock, serialise outside it: with the `large`
-                // scenario serialising takes far longer than cloning.
-                let world = snapshot_source.lock().clone();
-                crate::persist::serialise(&world, &snapshot_source.ca)
-            })));
-        }
+            tokio::spawn(persister.run(
+                move || {
+                    // Clone under the lock, serialise outside it: with the `large`
+                    // scenario serialising takes far longer than cloning.
+                    let world = snapshot_source.lock().clone();
+                    crate::persist::serialise(&world, &snapshot_source.ca)
+                },
+                shutdown_rx.clone(),
+            ))
+        });
         Ok(RunningSandbox {
             endpoints,
             shared,
             shutdown,
             tasks,
+            persister_task,
             ipv6_error,
             startup: started.elapsed(),
         })
@@ -276,6 +282,9 @@ impl RunningSandbox {
             task.abort();
             let _ = task.await;
         }
+        if let Some(persister_task) = self.persister_task.take() {
+            let _ = persister_task.await;
+        }
         if let Some(persister) = &self.shared.persister {
             let world = self.shared.lock();
             crate::persist::save(&persister.path, &world, &self.shared.ca)?;
@@ -287,7 +296,7 @@ impl RunningSandbox {
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
-        for task in &self.tasks {
+        for task in self.tasks.iter().chain(&self.persister_task) {
             task.abort();
         }
     }
