@@ -42,4 +42,4 @@ pub use credential::{KeybladeCredential, SignInMethod, load_cloud_from_metadata_
 pub use error::{AzureError, KeyVaultDenial};
 pub use retry::RetryPolicy;
 pub use session::Session;
-pub use transport::{HttpSettings, HttpTransport, TokenHostGuard};
+pub use transport::{HttpSettings, HttpTransport, RequestLog, SentRequest, TokenHostGuard};

@@ -19,7 +19,7 @@
 //! ([`LegacyStashBearer`]) and puts it back only in keyblade's own transport policy.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -90,6 +90,60 @@ pub struct HttpTransport {
     client: reqwest::Client,
     retry: RetryPolicy,
     guard: TokenHostGuard,
+    log: Option<RequestLog>,
+}
+
+/// The Azure API calls a transport sent: those carrying a token (Resource Manager, Key
+/// Vault), one entry per call however often it was retried, with method, URL and body but
+/// never headers. Sign-in requests carry no token, so client secrets are never kept.
+///
+/// For checking what reached Azure, e.g. that a save sends the plan the user reviewed.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<Vec<SentRequest>>>);
+
+/// One call in a [`RequestLog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    pub method: String,
+    pub url: Url,
+    pub body: Bytes,
+}
+
+impl SentRequest {
+    /// Path and query, as a plan step writes them.
+    pub fn path_and_query(&self) -> String {
+        match self.url.query() {
+            Some(query) => format!("{}?{query}", self.url.path()),
+            None => self.url.path().to_owned(),
+        }
+    }
+}
+
+impl RequestLog {
+    /// The calls so far, oldest first.
+    pub fn requests(&self) -> Vec<SentRequest> {
+        self.entries().clone()
+    }
+
+    /// Forgets the calls so far.
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+
+    fn record(&self, request: &WireRequest) {
+        self.entries().push(SentRequest {
+            method: request.method.as_str().to_owned(),
+            url: request.url.clone(),
+            body: request.body.clone(),
+        });
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<SentRequest>> {
+        // A panic while pushing cannot leave the list half-written.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -157,6 +211,7 @@ impl HttpTransport {
             client,
             retry: settings.retry.clone(),
             guard: TokenHostGuard::for_cloud(cloud),
+            log: None,
         })
     }
 
@@ -170,6 +225,7 @@ impl HttpTransport {
             client: build_reqwest(extra_ca_pems, settings)?,
             retry: settings.retry.clone(),
             guard: TokenHostGuard::nowhere(),
+            log: None,
         })
     }
 
@@ -177,10 +233,21 @@ impl HttpTransport {
         &self.guard
     }
 
+    /// This transport, also recording the Azure API calls it sends in `log`.
+    pub fn with_request_log(self, log: RequestLog) -> HttpTransport {
+        HttpTransport {
+            log: Some(log),
+            ..self
+        }
+    }
+
     /// Sends a request, retrying as [`RetryPolicy`] says. Never logs headers or bodies.
     pub async fn send(&self, request: WireRequest) -> Result<WireResponse, AzureError> {
         if request.carries_token() {
             self.guard.check(&request.url)?;
+            if let Some(log) = &self.log {
+                log.record(&request);
+            }
         }
         let mut retries = 0u32;
         loop {

@@ -14,7 +14,10 @@ use keyblade_azure::encryption::{
     IdentityChangeOutcome, IdentitySelection, KeyListAccess, KeySource, NewKeyRequest,
     NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
 };
-use keyblade_azure::{CloudSettings, Session, load_cloud_from_metadata_url};
+use keyblade_azure::{
+    CloudSettings, HttpTransport, KeybladeCredential, RequestLog, Session,
+    load_cloud_from_metadata_url,
+};
 use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     DEV_SUBSCRIPTION, PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
@@ -64,6 +67,25 @@ impl Fixture {
             demo.client_secret.to_owned(),
         )
         .expect("demo sign-in builds")
+    }
+
+    /// The demo sign-in over a transport that records every Azure call it sends.
+    fn recorded_session(&self) -> (Session, RequestLog) {
+        let demo = self.sandbox.demo_credentials();
+        let cloud = Arc::new(self.cloud.clone());
+        let log = RequestLog::default();
+        let transport = HttpTransport::for_cloud(cloud.clone(), &http_settings())
+            .expect("transport builds")
+            .with_request_log(log.clone());
+        let credential = KeybladeCredential::client_secret(
+            cloud,
+            &transport,
+            demo.tenant_id,
+            demo.client_id,
+            demo.client_secret.to_owned(),
+        )
+        .expect("demo sign-in builds");
+        (Session::new(credential, transport, lro_settings()), log)
     }
 
     fn reader(&self) -> Session {
@@ -164,6 +186,22 @@ impl Recorder {
     fn updates(&self) -> Vec<ProgressUpdate> {
         self.0.lock().expect("no test thread panicked").clone()
     }
+}
+
+/// The writes that reached Azure are the reviewed plan's steps, in order, each with the
+/// method, path and API version the review showed (reads and polls aside).
+fn assert_sent_as_reviewed(log: &RequestLog, reviewed: &[encryption::PlanStepView]) {
+    let sent: Vec<(String, String)> = log
+        .requests()
+        .into_iter()
+        .filter(|request| request.method != "GET")
+        .map(|request| (request.method.clone(), request.path_and_query()))
+        .collect();
+    let shown: Vec<(String, String)> = reviewed
+        .iter()
+        .map(|step| (step.method.clone(), step.path.clone()))
+        .collect();
+    assert_eq!(sent, shown, "what was sent is not what was reviewed");
 }
 
 fn etag(view: &EncryptionView) -> String {
@@ -739,7 +777,7 @@ async fn save_an_unversioned_key_selected_from_key_vault() {
 #[tokio::test]
 async fn save_a_versioned_key_turning_on_the_system_identity() {
     let fixture = Fixture::start().await;
-    let session = fixture.session();
+    let (session, log) = fixture.recorded_session();
     let id = registry("crcontosopinned");
     let view = encryption::load_view(&session, &id).await.unwrap();
     assert!(view.system_assigned_identity.is_none());
@@ -788,9 +826,11 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
         ]
     );
 
+    log.clear();
     let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
         .await
         .unwrap();
+    assert_sent_as_reviewed(&log, &report.steps);
     let SaveOutcome::Saved {
         verified,
         view: after,
@@ -851,6 +891,73 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
             "{permission}: {policy}"
         );
     }
+    assert_eq!(fixture.oracle_health(&id), "accessible");
+}
+
+/// The role assignment Save creates is the one the review named (ARM makes the caller pick
+/// its GUID), and every write goes out with the path and API version the review showed.
+#[tokio::test]
+async fn save_creates_the_role_assignment_the_review_named() {
+    let fixture = Fixture::start().await;
+    let (session, log) = fixture.recorded_session();
+    let id = registry("crcontosopinned");
+    let view = encryption::load_view(&session, &id).await.unwrap();
+    assert!(view.system_assigned_identity.is_none());
+    let desired = DesiredChange {
+        key_uri: format!(
+            "{}keys/acr-rbac-key",
+            fixture.vault_uri("kv-contoso-prod-rbac")
+        ),
+        identity: IdentitySelection::SystemAssigned,
+        grant_access: true,
+    };
+    let report = encryption::preflight(&session, &id, &desired)
+        .await
+        .unwrap();
+    assert!(report.can_save, "{:?}", report.findings);
+    let kinds: Vec<PlanStepKind> = report.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            PlanStepKind::EnableSystemAssignedIdentity,
+            PlanStepKind::CreateRoleAssignment,
+            PlanStepKind::SetEncryptionKey
+        ]
+    );
+    let reviewed_name = report.steps[1]
+        .path
+        .split('?')
+        .next()
+        .and_then(|path| path.rsplit('/').next())
+        .expect("the step's path names the assignment")
+        .to_owned();
+
+    log.clear();
+    let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
+        .await
+        .unwrap();
+    let SaveOutcome::Saved {
+        verified,
+        mismatches,
+        ..
+    } = saved
+    else {
+        panic!("expected a save, got {saved:?}");
+    };
+    assert!(verified, "{mismatches:?}");
+    assert_sent_as_reviewed(&log, &report.steps);
+
+    let principal = fixture.stored(&id)["identity"]["principalId"]
+        .as_str()
+        .expect("the system-assigned identity is on")
+        .to_owned();
+    let names: Vec<String> = fixture.sandbox.with_world(|world| {
+        keyblade_sandbox::rbac::assignments_of(world, &principal)
+            .iter()
+            .map(|assignment| assignment.name.clone())
+            .collect()
+    });
+    assert_eq!(names, [reviewed_name]);
     assert_eq!(fixture.oracle_health(&id), "accessible");
 }
 

@@ -370,6 +370,7 @@ async fn create_vault_grant_access_and_assign_roles() {
     let new = session
         .arm
         .create_role_assignment(&NewRoleAssignment {
+            name: "0c0f2a6e-5b1d-4f6e-9a51-3f1d2c4b5a69".to_owned(),
             scope: scope.clone(),
             role_definition_id: "e147488a-f6f5-4113-8e2d-b22465e65bf6".to_owned(),
             principal_id: principal.clone(),

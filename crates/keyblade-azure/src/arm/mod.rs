@@ -5,13 +5,19 @@
 //! ([`model`]). When the official `azure_resourcemanager_*` crates cover these resources,
 //! only this module changes.
 //!
-//! Two calls do not go through a generated client, but through the same 0.21 pipeline by
+//! Some calls do not go through a generated client, but through the same 0.21 pipeline by
 //! hand ([`Arm::send_raw`]):
-//! - the registry PATCH, because `azure_mgmt_containerregistry` 0.21 cannot send
-//!   `If-Match` (its `update` builder has no header parameter), and without it a save could
-//!   overwrite a change made elsewhere since the registry was read;
+//! - the writes a save plan makes (registry PATCH, access policy, role assignment), so that
+//!   their API versions are the ones keyblade-core's planner shows in the plan
+//!   ([`keyblade_core::preflight::CONTAINER_REGISTRY_API_VERSION`] and its siblings), and
+//!   because `azure_mgmt_containerregistry` 0.21 cannot send `If-Match` (its `update`
+//!   builder has no header parameter), without which a save could overwrite a change made
+//!   elsewhere since the registry was read;
 //! - polling long-running operations, because the generated pollers neither report progress
 //!   nor cap `Retry-After`, and treat a failed operation as an error without its reason.
+//!
+//! The generated packages below are the ones whose API versions equal the planner's, so
+//! reads and writes of a resource agree on its shape.
 
 pub mod lro;
 pub mod model;
@@ -43,9 +49,10 @@ use model::*;
 /// How many independent ARM calls run at once.
 pub const CONCURRENCY: usize = 8;
 
-const REGISTRY_API_VERSION: &str = "2023-07-01";
-const VAULT_API_VERSION: &str = "2022-02-01-preview";
-const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
+use keyblade_core::preflight::{
+    AUTHORIZATION_API_VERSION, CONTAINER_REGISTRY_API_VERSION as REGISTRY_API_VERSION,
+    KEY_VAULT_API_VERSION as VAULT_API_VERSION,
+};
 
 /// A Resource Manager session: clients, the per-session cache and LRO settings.
 pub struct Arm {
@@ -87,6 +94,11 @@ impl Raw {
 
 fn legacy(error: azure_core_legacy::Error) -> AzureError {
     AzureError::from_legacy(error)
+}
+
+fn encode(body: &impl serde::Serialize) -> Result<Vec<u8>, AzureError> {
+    serde_json::to_vec(body)
+        .map_err(|e| AzureError::Other(format!("could not encode the request: {e}")))
 }
 
 fn json_error(what: &str, error: serde_json::Error) -> AzureError {
@@ -249,8 +261,7 @@ impl Arm {
                      change. Reload it and try again."
                     .to_owned(),
             })?;
-        let body = serde_json::to_vec(&model::registry_update_from(change))
-            .map_err(|e| AzureError::Other(format!("could not encode the change: {e}")))?;
+        let body = encode(&model::registry_update_from(change))?;
         let url = self.resource_url(&registry.id.id, REGISTRY_API_VERSION)?;
         let operation = format!("Update registry {}", registry.id.name);
         let first = self
@@ -393,17 +404,17 @@ impl Arm {
             kv::models::VaultAccessPolicyParameters::new(kv::models::VaultAccessPolicyProperties {
                 access_policies: vec![model::access_policy_entry(policy)],
             });
-        self.vaults
-            .vaults_client()
-            .update_access_policy(
-                &vault.resource_group,
-                &vault.name,
-                "add",
-                parameters,
-                &vault.subscription_id,
-            )
-            .await
-            .map_err(legacy)?;
+        let url = self.resource_url(
+            &format!("{}/accessPolicies/add", vault.id),
+            VAULT_API_VERSION,
+        )?;
+        self.send_raw(
+            azure_core_legacy::Method::Put,
+            url,
+            Some(encode(&parameters)?),
+            &[],
+        )
+        .await?;
         self.forget_vault(&vault);
         self.get_vault(&vault).await
     }
@@ -487,18 +498,26 @@ impl Arm {
                 })?,
             );
         }
-        let name = uuid::Uuid::new_v4().to_string();
-        let created = self
-            .authorization
-            .role_assignments_client()
-            .create(
-                scope,
-                name,
-                authz::models::RoleAssignmentCreateParameters::new(properties),
+        let url = self.resource_url(
+            &format!(
+                "/{scope}/providers/Microsoft.Authorization/roleAssignments/{}",
+                new.name
+            ),
+            AUTHORIZATION_API_VERSION,
+        )?;
+        let answer = self
+            .send_raw(
+                azure_core_legacy::Method::Put,
+                url,
+                Some(encode(
+                    &authz::models::RoleAssignmentCreateParameters::new(properties),
+                )?),
+                &[],
             )
-            .await
-            .map_err(legacy)?;
+            .await?;
         self.role_assignment_cache.clear();
+        let created: authz::models::RoleAssignment =
+            serde_json::from_slice(&answer.body).map_err(|e| json_error("a role assignment", e))?;
         model::role_assignment_from(created)
     }
 

@@ -303,6 +303,9 @@ pub enum AssignmentFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewRoleAssignment {
+    /// The assignment's name, a GUID the caller picks (ARM requires it): a plan's step
+    /// names it, and the assignment created must be the one the user reviewed.
+    pub name: String,
     pub scope: String,
     /// Full role definition ID, or just its GUID (resolved at the subscription).
     pub role_definition_id: String,

@@ -505,6 +505,8 @@ pub async fn create_vault(
         session
             .arm
             .create_role_assignment(&NewRoleAssignment {
+                // Not part of a reviewed plan: any fresh name will do.
+                name: uuid::Uuid::new_v4().to_string(),
                 scope: vault.id.id.clone(),
                 role_definition_id: CRYPTO_OFFICER.to_owned(),
                 principal_id: caller,

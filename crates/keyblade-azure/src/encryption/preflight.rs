@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use keyblade_core::preflight::{GrantAccess, IdentityChoice, Plan, PlanStep, StepKind};
+use keyblade_core::preflight::{
+    CRYPTO_SERVICE_ENCRYPTION_USER, GrantAccess, IdentityChoice, Plan, PlanStep, StepKind,
+};
 
 use crate::Session;
 use crate::arm::model::Vault;
@@ -94,12 +96,56 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn plan(&self, grant: bool) -> Result<(Plan, Vec<FindingView>), AzureError> {
+        let registry = &self.gathered.read.registry;
         let grant = grant.then(|| GrantAccess {
-            role_assignment_name: uuid::Uuid::new_v4().to_string(),
+            role_assignment_name: role_assignment_name(&RoleAssignmentSeed {
+                registry_id: &registry.id.id,
+                registry_etag: registry.etag.as_deref(),
+                identity: &self.choice,
+                vault_id: self
+                    .gathered
+                    .vault
+                    .as_ref()
+                    .map(|vault| vault.id.id.as_str()),
+            }),
         });
         self.gathered
             .plan(self.choice.clone(), grant, OffsetDateTime::now_utc())
     }
+}
+
+/// What a grant's role assignment is about.
+struct RoleAssignmentSeed<'a> {
+    registry_id: &'a str,
+    registry_etag: Option<&'a str>,
+    identity: &'a IdentityChoice,
+    vault_id: Option<&'a str>,
+}
+
+/// The name (a GUID ARM makes the caller pick) of the role assignment a grant creates.
+///
+/// It is derived from what the grant is about rather than drawn at random, so the plan shown
+/// in the review, the "Grant access" button and Save (which plans again) all name the same
+/// assignment, and a grant repeated after a failure PUTs the same assignment again instead
+/// of a duplicate that ARM would refuse. The registry's ETag is part of it because turning a
+/// system-assigned identity off and on makes a new principal, whose assignment needs a new
+/// name (ARM refuses to move an assignment to another principal); that change also changes
+/// the ETag, and Save refuses to run on another ETag than the plan's.
+fn role_assignment_name(seed: &RoleAssignmentSeed) -> String {
+    let identity = match seed.identity {
+        IdentityChoice::SystemAssigned => "systemAssigned".to_owned(),
+        IdentityChoice::UserAssigned { resource_id } => resource_id.to_string(),
+    };
+    let text = format!(
+        "keyblade:roleAssignment?role={CRYPTO_SERVICE_ENCRYPTION_USER}&registry={}&etag={}\
+         &identity={}&vault={}",
+        seed.registry_id,
+        seed.registry_etag.unwrap_or_default(),
+        identity,
+        seed.vault_id.unwrap_or_default(),
+    )
+    .to_ascii_lowercase();
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, text.as_bytes()).to_string()
 }
 
 /// Validates the input, then reads the registry, the key, its vault (with its role
@@ -310,6 +356,45 @@ fn past_tense(what: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grant_names_the_same_assignment_until_what_it_is_about_changes() {
+        let identity = IdentityChoice::SystemAssigned;
+        let seed = RoleAssignmentSeed {
+            registry_id: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r",
+            registry_etag: Some("\"e1\""),
+            identity: &identity,
+            vault_id: Some(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v",
+            ),
+        };
+        let name = role_assignment_name(&seed);
+        assert!(uuid::Uuid::parse_str(&name).is_ok(), "{name}");
+        assert_eq!(role_assignment_name(&seed), name);
+        let other_etag = RoleAssignmentSeed {
+            registry_etag: Some("\"e2\""),
+            ..seed
+        };
+        assert_ne!(role_assignment_name(&other_etag), name);
+        let other_vault = RoleAssignmentSeed {
+            vault_id: Some(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/w",
+            ),
+            ..seed
+        };
+        assert_ne!(role_assignment_name(&other_vault), name);
+        let user_assigned = IdentityChoice::UserAssigned {
+            resource_id: keyblade_core::ResourceId::parse(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i",
+            )
+            .unwrap(),
+        };
+        let other_identity = RoleAssignmentSeed {
+            identity: &user_assigned,
+            ..seed
+        };
+        assert_ne!(role_assignment_name(&other_identity), name);
+    }
 
     #[test]
     fn grant_messages_read_as_done() {

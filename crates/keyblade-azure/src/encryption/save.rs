@@ -517,6 +517,16 @@ fn path_resource(step: &PlanStep, marker: Option<&str>) -> Result<ResourceId, Az
     ResourceId::parse(resource)
 }
 
+/// The last segment of a step's path (the name of the resource it creates).
+fn path_last_segment(step: &PlanStep) -> Result<&str, AzureError> {
+    step.path
+        .split('?')
+        .next()
+        .and_then(|path| path.rsplit('/').next())
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| step_error(step, "its path names nothing to create"))
+}
+
 fn text_at<'a>(step: &PlanStep, body: &'a Value, pointer: &str) -> Result<&'a str, AzureError> {
     body.pointer(pointer)
         .and_then(Value::as_str)
@@ -559,6 +569,7 @@ pub(crate) async fn run_grant_step(
             session
                 .arm
                 .create_role_assignment(&NewRoleAssignment {
+                    name: path_last_segment(step)?.to_owned(),
                     scope: scope.id,
                     role_definition_id: text_at(step, &body, "/properties/roleDefinitionId")?
                         .to_owned(),
