@@ -89,9 +89,4 @@ export const useChangeKeyPanelStyles = makeStyles({
     color: tokens.colorNeutralForeground2,
     margin: 0,
   },
-  dialogForm: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalM,
-  },
 });

@@ -1,20 +1,8 @@
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
-  Field,
-  Input,
-  Select,
-  Spinner,
-} from '@fluentui/react-components';
-import { useState, type SyntheticEvent } from 'react';
-import { signIn, toCommandError } from '../../api';
-import type { CloudChoice, CommandError, SignInOutcome } from '../../bindings';
-import { CommandErrorBar } from '../CommandErrorBar';
+import { Field, Input, Select } from '@fluentui/react-components';
+import { useState } from 'react';
+import { signIn } from '../../api';
+import type { CloudChoice, SignInOutcome } from '../../bindings';
+import { FormDialog } from '../FormDialog';
 import { useSignInDialogStyles } from './useSignInDialogStyles.styles';
 
 type CloudKind = CloudChoice['kind'];
@@ -35,16 +23,8 @@ export interface SignInDialogProps {
 
 /** "Sign in to Azure" as a service principal with a client secret. */
 export function SignInDialog({ open, onClose, onSignedIn }: SignInDialogProps) {
-  return (
-    <Dialog
-      open={open}
-      onOpenChange={(_event, data) => {
-        if (!data.open) onClose();
-      }}
-    >
-      <DialogSurface aria-label="Sign in to Azure">{open && <SignInForm onClose={onClose} onSignedIn={onSignedIn} />}</DialogSurface>
-    </Dialog>
-  );
+  // Mounted only while open, so that every sign-in starts from empty fields.
+  return open ? <SignInForm onClose={onClose} onSignedIn={onSignedIn} /> : null;
 }
 
 function SignInForm({ onClose, onSignedIn }: Omit<SignInDialogProps, 'open'>) {
@@ -55,117 +35,97 @@ function SignInForm({ onClose, onSignedIn }: Omit<SignInDialogProps, 'open'>) {
   const [tenantId, setTenantId] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<CommandError | null>(null);
 
   const complete =
     tenantId.trim() !== '' && clientId.trim() !== '' && clientSecret !== '' && (cloud !== 'custom' || metadataUrl.trim() !== '');
 
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const submit = async () => {
     const choice: CloudChoice =
       cloud === 'custom'
         ? { kind: 'custom', metadataUrl: metadataUrl.trim(), caFile: caFile.trim() === '' ? null : caFile.trim() }
         : { kind: cloud };
-    try {
-      const outcome = await signIn({ cloud: choice, tenantId, clientId, clientSecret });
-      setClientSecret('');
-      onSignedIn(outcome);
-    } catch (rejection: unknown) {
-      setError(toCommandError(rejection, 'sign_in'));
-      setBusy(false);
-    }
+    const outcome = await signIn({ cloud: choice, tenantId, clientId, clientSecret });
+    setClientSecret('');
+    onSignedIn(outcome);
   };
 
   return (
-    <form
-      onSubmit={(event) => {
-        void submit(event);
-      }}
+    <FormDialog
+      title="Sign in to Azure"
+      submitLabel="Sign in"
+      busyLabel="Signing in…"
+      errorTitle="Could not sign in"
+      commandName="sign_in"
+      canSubmit={complete}
+      submit={submit}
+      onClose={onClose}
     >
-      <DialogBody>
-        <DialogTitle>Sign in to Azure</DialogTitle>
-        <DialogContent className={styles.form}>
-          <p className={styles.hint}>
-            Sign in as a service principal (an app registration with a client secret). The secret is kept in your
-            system's keyring, never in a file.
-          </p>
-          <Field label="Cloud" required>
-            <Select
-              value={cloud}
-              onChange={(_event, data) => {
-                setCloud(data.value as CloudKind);
-              }}
-            >
-              {(Object.keys(cloudNames) as CloudKind[]).map((kind) => (
-                <option key={kind} value={kind}>
-                  {cloudNames[kind]}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          {cloud === 'custom' && (
-            <>
-              <Field label="Metadata URL" required hint="The cloud's Resource Manager /metadata/endpoints URL, e.g. for Azure Stack Hub.">
-                <Input
-                  type="url"
-                  value={metadataUrl}
-                  onChange={(_event, data) => {
-                    setMetadataUrl(data.value);
-                  }}
-                />
-              </Field>
-              <Field label="CA certificate file (PEM)" hint="Only for a cloud whose certificates come from a private CA.">
-                <Input
-                  value={caFile}
-                  onChange={(_event, data) => {
-                    setCaFile(data.value);
-                  }}
-                />
-              </Field>
-            </>
-          )}
-          <Field label="Tenant ID" required>
+      <p className={styles.hint}>
+        Sign in as a service principal (an app registration with a client secret). The secret is kept in your
+        system's keyring, never in a file.
+      </p>
+      <Field label="Cloud" required>
+        <Select
+          value={cloud}
+          onChange={(_event, data) => {
+            setCloud(data.value as CloudKind);
+          }}
+        >
+          {(Object.keys(cloudNames) as CloudKind[]).map((kind) => (
+            <option key={kind} value={kind}>
+              {cloudNames[kind]}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      {cloud === 'custom' && (
+        <>
+          <Field label="Metadata URL" required hint="The cloud's Resource Manager /metadata/endpoints URL, e.g. for Azure Stack Hub.">
             <Input
-              value={tenantId}
+              type="url"
+              value={metadataUrl}
               onChange={(_event, data) => {
-                setTenantId(data.value);
-              }}
-              spellCheck={false}
-            />
-          </Field>
-          <Field label="Client ID" required>
-            <Input
-              value={clientId}
-              onChange={(_event, data) => {
-                setClientId(data.value);
-              }}
-              spellCheck={false}
-            />
-          </Field>
-          <Field label="Client secret" required>
-            <Input
-              type="password"
-              value={clientSecret}
-              onChange={(_event, data) => {
-                setClientSecret(data.value);
+                setMetadataUrl(data.value);
               }}
             />
           </Field>
-          {busy && <Spinner size="tiny" label="Signing in…" />}
-          {error !== null && <CommandErrorBar title="Could not sign in" error={error} />}
-        </DialogContent>
-        <DialogActions>
-          <Button type="submit" appearance="primary" disabled={busy || !complete}>
-            Sign in
-          </Button>
-          <Button disabled={busy} onClick={onClose}>
-            Cancel
-          </Button>
-        </DialogActions>
-      </DialogBody>
-    </form>
+          <Field label="CA certificate file (PEM)" hint="Only for a cloud whose certificates come from a private CA.">
+            <Input
+              value={caFile}
+              onChange={(_event, data) => {
+                setCaFile(data.value);
+              }}
+            />
+          </Field>
+        </>
+      )}
+      <Field label="Tenant ID" required>
+        <Input
+          value={tenantId}
+          onChange={(_event, data) => {
+            setTenantId(data.value);
+          }}
+          spellCheck={false}
+        />
+      </Field>
+      <Field label="Client ID" required>
+        <Input
+          value={clientId}
+          onChange={(_event, data) => {
+            setClientId(data.value);
+          }}
+          spellCheck={false}
+        />
+      </Field>
+      <Field label="Client secret" required>
+        <Input
+          type="password"
+          value={clientSecret}
+          onChange={(_event, data) => {
+            setClientSecret(data.value);
+          }}
+        />
+      </Field>
+    </FormDialog>
   );
 }

@@ -1,0 +1,223 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions, KeyOption, VaultOption } from '../../bindings';
+import { cleanReport, cmkView, identities, identityId, keys, vaults, versions } from '../../test/encryption';
+import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
+import { renderInFluent } from '../../test/render';
+import { ChangeKeyPanel } from './ChangeKeyPanel';
+
+// "Create new" and "Attach" inside the Change key panel: what the panel does with what they return.
+
+const slow = { timeout: 5000 };
+
+const createdVault: VaultOption = {
+  ...(vaults[0] ?? (undefined as never)),
+  id: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.KeyVault/vaults/kv-images-01`,
+  name: 'kv-images-01',
+  resourceGroup: 'rg-images',
+  vaultUri: 'https://kv-images-01.vault.azure.net/',
+  permissionModel: 'rbac',
+  keys: { status: 'allowed', keyCount: 0 },
+};
+
+const createdKey: KeyOption = {
+  ...(keys[0] ?? (undefined as never)),
+  name: 'cmk-new',
+  kid: 'https://kv-images-01.vault.azure.net/keys/cmk-new',
+};
+
+const spareIdentity: IdentityOption = {
+  resourceId: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-security/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-spare`,
+  name: 'id-spare',
+  subscriptionId: contosoProd.subscriptionId,
+  resourceGroup: 'rg-security',
+  clientId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  principalId: 'ffffffff-0000-1111-2222-333333333333',
+  exists: true,
+};
+
+const withSpare: IdentityOptions = { ...identities, available: [spareIdentity] };
+const spareAttached: IdentityOptions = { ...identities, attached: [...identities.attached, spareIdentity], available: [], etag: '"etag-3"' };
+
+function handlers(extra: Record<string, CommandHandler>): Record<string, CommandHandler> {
+  return {
+    list_subscriptions: () => [contosoProd],
+    list_vaults: () => vaults,
+    list_keys: (args) => (args.vaultUri === createdVault.vaultUri ? [] : keys),
+    list_key_versions: () => versions,
+    list_identities: () => identities,
+    preflight: () => cleanReport,
+    ...extra,
+  };
+}
+
+function renderPanel(commands: Record<string, CommandHandler>) {
+  const shell = mockShell(commands);
+  const onRegistryChanged = vi.fn();
+  const rendered = renderInFluent(
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} />,
+  );
+  return { shell, onRegistryChanged, panel: screen.getByRole('dialog', { name: 'Change key' }), ...rendered };
+}
+
+describe('Change key panel, Create new', () => {
+  it('selects the key vault it created, then the key it created in it', async () => {
+    const { user, panel, shell } = renderPanel(
+      handlers({ create_vault: () => createdVault, create_key: () => createdKey }),
+    );
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    const vaultDialog = screen.getByRole('dialog', { name: 'Create a key vault' });
+    // Defaults to the registry's resource group and location.
+    expect(within(vaultDialog).getByRole('textbox', { name: /Resource group/ })).toHaveValue(cmkView.resourceGroup);
+    expect(within(vaultDialog).getByRole('textbox', { name: /Location/ })).toHaveValue(cmkView.location);
+    await user.click(within(vaultDialog).getByRole('textbox', { name: /^Name/ }));
+    await user.paste('kv-images-01');
+    await user.click(within(vaultDialog).getByRole('button', { name: 'Create' }));
+
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Create a key vault' })).toBeNull();
+    }, slow);
+    expect(vault).toHaveValue(createdVault.id);
+    expect((vault as HTMLSelectElement).selectedOptions[0]).toHaveTextContent('kv-images-01');
+    expect(shell.calls.find((c) => c.command === 'create_vault')?.args.request).toMatchObject({
+      subscriptionId: cmkView.subscriptionId,
+      resourceGroup: cmkView.resourceGroup,
+      location: cmkView.location,
+      name: 'kv-images-01',
+    });
+
+    // The new vault has no keys yet: create one.
+    const key = await within(panel).findByRole('combobox', { name: /^Key(?! vault)/ }, slow);
+    await waitFor(() => {
+      expect(key).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key' }));
+    const keyDialog = screen.getByRole('dialog', { name: 'Create a key in kv-images-01' });
+    await user.click(within(keyDialog).getByRole('textbox', { name: /^Name/ }));
+    await user.paste('cmk-new');
+    await user.click(within(keyDialog).getByRole('button', { name: 'Create' }));
+
+    await waitFor(() => {
+      expect(key).toHaveValue(createdKey.kid);
+    }, slow);
+    expect(shell.calls.find((c) => c.command === 'create_key')?.args.request).toEqual({
+      vaultUri: createdVault.vaultUri,
+      name: 'cmk-new',
+      size: 3072,
+    });
+    // The choice is complete: preflight runs on the new key.
+    await waitFor(() => {
+      expect(shell.calls.filter((c) => c.command === 'preflight').at(-1)?.args.desired).toMatchObject({
+        keyUri: createdKey.kid,
+      });
+    }, slow);
+  });
+
+  it('keeps the previous choice when creating is cancelled', async () => {
+    const { user, panel, shell } = renderPanel(handlers({}));
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.selectOptions(vault, vaults[0]?.id ?? '');
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    await user.click(within(screen.getByRole('dialog', { name: 'Create a key vault' })).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Create a key vault' })).toBeNull();
+    }, slow);
+    expect(vault).toHaveValue(vaults[0]?.id);
+    expect(shell.calls.map((c) => c.command)).not.toContain('create_vault');
+  });
+});
+
+describe('Change key panel, Attach identity', () => {
+  function attachControls(panel: HTMLElement) {
+    return {
+      picker: within(panel).getByRole('combobox', { name: 'Attach an identity from the subscription' }),
+      attach: within(panel).getByRole('button', { name: 'Attach' }),
+    };
+  }
+
+  it('attaches a user-assigned identity from the subscription and selects it', async () => {
+    let attached = false;
+    let answer: (outcome: IdentityChangeOutcome) => void = () => undefined;
+    const { user, panel, shell, onRegistryChanged } = renderPanel(
+      handlers({
+        list_identities: () => (attached ? spareAttached : withSpare),
+        attach_identity: () =>
+          new Promise<IdentityChangeOutcome>((resolve) => {
+            answer = (outcome) => {
+              attached = true;
+              resolve(outcome);
+            };
+          }),
+      }),
+    );
+    await within(panel).findByRole('combobox', { name: 'Attach an identity from the subscription' }, slow);
+    const { picker, attach } = attachControls(panel);
+    expect(within(picker).getByRole('option', { name: 'id-spare (rg-security)' })).toBeInTheDocument();
+    expect(attach).toBeDisabled();
+    await user.selectOptions(picker, spareIdentity.resourceId);
+    expect(attach).toBeEnabled();
+    await user.click(attach);
+
+    expect(await within(panel).findByText('Attaching the identity to the registry…')).toBeInTheDocument();
+    expect(attach).toBeDisabled();
+    expect(shell.calls.find((c) => c.command === 'attach_identity')?.args).toEqual({
+      registryId: cmkView.registryId,
+      identityId: spareIdentity.resourceId,
+      etag: withSpare.etag,
+      operationId: expect.stringMatching(/^attach-/) as unknown,
+    });
+
+    answer({ status: 'changed', identities: spareAttached });
+    // The panel reads the registry's identities again, so the list is a new element: look it up each time.
+    const identity = () => within(panel).getByRole<HTMLSelectElement>('combobox', { name: /User-assigned identity/ });
+    await waitFor(() => {
+      expect(identity()).toHaveValue(spareIdentity.resourceId);
+    }, slow);
+    expect(identity().selectedOptions[0]).toHaveTextContent('id-spare (client ID aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee)');
+    expect(within(panel).queryByText('Attaching the identity to the registry…')).toBeNull();
+    // The registry changed: the blade reads it again, and so does the panel's identity list.
+    expect(onRegistryChanged).toHaveBeenCalledTimes(1);
+    expect(shell.calls.filter((c) => c.command === 'list_identities')).toHaveLength(2);
+  });
+
+  it.each<{ name: string; attach: CommandHandler; message: string; code: string }>([
+    {
+      name: 'the command fails',
+      attach: () =>
+        rejectWith({
+          code: 'azure.forbidden',
+          message: 'You may not change registry contosoimages: you need Microsoft.ContainerRegistry/registries/write.',
+          details: 'HTTP 403 AuthorizationFailed',
+        } satisfies CommandError),
+      message: 'You may not change registry contosoimages: you need Microsoft.ContainerRegistry/registries/write.',
+      code: 'azure.forbidden',
+    },
+    {
+      name: 'the registry changed elsewhere',
+      attach: () => ({ status: 'changedElsewhere', message: 'Registry contosoimages changed since keyblade read it.' }),
+      message: 'Registry contosoimages changed since keyblade read it.',
+      code: 'registry.changedElsewhere',
+    },
+  ])('says why attaching failed when $name, and keeps the selection', async ({ attach, message, code }) => {
+    const { user, panel, onRegistryChanged } = renderPanel(handlers({ list_identities: () => withSpare, attach_identity: attach }));
+    await within(panel).findByRole('combobox', { name: 'Attach an identity from the subscription' }, slow);
+    const controls = attachControls(panel);
+    await user.selectOptions(controls.picker, spareIdentity.resourceId);
+    await user.click(controls.attach);
+
+    const bar = (await within(panel).findByText('Could not attach the identity', {}, slow)).closest('.fui-MessageBar');
+    expect(bar).toHaveTextContent(message);
+    expect(bar).toHaveTextContent(`Error code: ${code}`);
+    expect(within(panel).getByRole('combobox', { name: /User-assigned identity/ })).toHaveValue(identityId);
+    expect(controls.attach).toBeEnabled();
+    expect(onRegistryChanged).not.toHaveBeenCalled();
+  });
+});
