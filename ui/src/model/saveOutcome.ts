@@ -43,11 +43,19 @@ export function saveErrorNotice(error: CommandError): NotificationPatch {
   return { status: 'failed', message: `Nothing was changed: ${error.message}` };
 }
 
-/** The notification while a step runs: its message, and the share of the plan done. */
+/**
+ * The notification while a save runs: the step running and its message, and the share of the plan
+ * done. Until a step has finished nothing is known about how far the save is, so the bar stays
+ * indeterminate rather than sitting at 0.
+ */
 export function saveProgressPatch(progress: OperationProgress, stepCount: number): NotificationPatch {
+  const done = Math.min(progress.completedSteps, stepCount);
+  // A succeeded event is already counted in `completedSteps`; any other stage is about the next step.
+  const stepNumber = Math.min(progress.stage === 'succeeded' ? done : done + 1, stepCount);
   return {
     message: progress.message,
-    progress: stepCount > 0 ? progress.completedSteps / stepCount : null,
+    step: stepCount > 0 && stepNumber > 0 ? `Step ${stepNumber} of ${stepCount}: ${progress.step}` : progress.step,
+    progress: stepCount > 0 && done > 0 ? done / stepCount : null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppNotification } from '../../state/notifications';
@@ -8,7 +9,7 @@ import { formatNotificationTime } from './notificationText';
 const today = new Date(2025, 5, 14, 15, 30).getTime();
 
 function notification(patch: Partial<AppNotification> & Pick<AppNotification, 'id' | 'title' | 'status'>) {
-  return { message: '', progress: null, createdAt: today, updatedAt: today, read: false, ...patch };
+  return { message: '', progress: null, step: null, createdAt: today, updatedAt: today, read: false, ...patch };
 }
 
 const saving = notification({
@@ -19,6 +20,13 @@ const saving = notification({
   message: 'Waiting for Azure Resource Manager',
 });
 const refreshing = notification({ id: 'refresh', title: 'Reading vaults', status: 'inProgress' });
+const checking = notification({
+  id: 'checking',
+  title: 'Changing the key of contosodev',
+  status: 'inProgress',
+  step: "Step 1 of 3: Turn on the registry's system-assigned identity",
+  message: 'Azure reports InProgress (checked 2 times).',
+});
 const saved = notification({ id: 'saved', title: 'Key changed on contosodev', status: 'succeeded', read: true });
 const failed = notification({
   id: 'failed',
@@ -56,6 +64,32 @@ describe('NotificationsPanel', () => {
     expect(fourth).toHaveTextContent('Failed');
     expect(fourth).toHaveTextContent('The identity lacks wrapKey on the vault.');
     expect(within(fourth).getByRole('time')).toHaveAttribute('datetime', new Date(today).toISOString());
+  });
+
+  it('shows the step running: an indeterminate bar until a fraction is known, then how far along it is', () => {
+    const { panel, rerender } = renderPanel([checking]);
+    const item = within(panel).getByRole('listitem');
+    expect(item).toHaveTextContent("Step 1 of 3: Turn on the registry's system-assigned identity");
+    const bar = within(item).getByRole('progressbar', { name: `${checking.title}: progress` });
+    expect(bar).not.toHaveAttribute('aria-valuenow');
+    expect(bar).toHaveAttribute('aria-valuetext', "Working. Step 1 of 3: Turn on the registry's system-assigned identity");
+
+    rerender(
+      <FluentProvider theme={webLightTheme}>
+        <NotificationsPanel
+          open
+          notifications={[{ ...checking, progress: 1 / 3, step: "Step 2 of 3: Set the registry's encryption key" }]}
+          now={() => today}
+          onClose={vi.fn()}
+          onDismiss={vi.fn()}
+          onDismissFinished={vi.fn()}
+        />
+      </FluentProvider>,
+    );
+    const after = within(panel).getByRole('progressbar');
+    expect(after).toHaveAttribute('aria-valuenow', String(1 / 3));
+    expect(after).toHaveAttribute('aria-valuetext', "33% done. Step 2 of 3: Set the registry's encryption key");
+    expect(within(panel).getByRole('listitem')).toHaveTextContent("Step 2 of 3: Set the registry's encryption key");
   });
 
   it('dismisses finished notifications, but running ones cannot be dismissed', async () => {

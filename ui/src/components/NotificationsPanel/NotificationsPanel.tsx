@@ -125,6 +125,7 @@ function NotificationItem({
         <p id={titleId} className={styles.title}>
           {notification.title}
         </p>
+        {notification.step !== null && <p className={styles.step}>{notification.step}</p>}
         {notification.message !== '' && <p className={styles.message}>{notification.message}</p>}
         <span className={styles.meta}>
           {statusLabels[status]} · <time dateTime={new Date(notification.updatedAt).toISOString()}>{time}</time>
@@ -146,13 +147,21 @@ function NotificationItem({
       {status === 'inProgress' && (
         <ProgressBar
           className={styles.progress}
+          // Without a value the bar is indeterminate: it says "working", not "0 % done".
           {...(notification.progress === null ? {} : { value: notification.progress })}
           aria-label={`${notification.title}: progress`}
+          aria-valuetext={progressText(notification)}
           thickness="large"
         />
       )}
     </li>
   );
+}
+
+/** What a screen reader says for the bar: the share done when known, and the step running. */
+function progressText({ progress, step }: AppNotification): string {
+  const share = progress === null ? 'Working' : `${String(Math.round(progress * 100))}% done`;
+  return step === null ? share : `${share}. ${step}`;
 }
 
 function StatusIcon({ status }: { status: AppNotification['status'] }) {

@@ -45,6 +45,12 @@ export const useNotificationsPanelStyles = makeStyles({
     margin: 0,
     overflowWrap: 'anywhere',
   },
+  step: {
+    ...typographyStyles.body1,
+    color: tokens.colorNeutralForeground2,
+    margin: 0,
+    overflowWrap: 'anywhere',
+  },
   message: {
     ...typographyStyles.body1,
     margin: 0,

@@ -16,7 +16,8 @@ export async function followOperation<T>(
   const operationId = newOperationId(commandName);
   const id = notifications.post({ id: operationId, title, status: 'inProgress', progress: null });
   const listening = onOperationProgress(operationId, (progress) => {
-    notifications.update(id, { message: progress.message });
+    // One command, one step: Azure reports no fraction for it, so the bar stays indeterminate.
+    notifications.update(id, { message: progress.message, step: progress.step });
   });
   try {
     await listening.ready;

@@ -68,6 +68,52 @@ describe('runSave', () => {
     expect(save?.args).toMatchObject({ registryId: request.registryId, desired: request.desired, etag: '"etag-2"' });
   });
 
+  it('shows an indeterminate bar and the step running until a step finishes, then the share done', async () => {
+    let operationId = '';
+    let release: (outcome: SaveOutcome) => void = () => undefined;
+    const { result } = notificationsHook();
+    mockShell({
+      save_encryption: (args) => {
+        operationId = String(args.operationId);
+        return new Promise<SaveOutcome>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const current = () => result.current.notifications[0];
+    const report = async (patch: Partial<OperationProgress>) => {
+      await act(async () => {
+        await emit('operation-progress', progress(operationId, patch));
+      });
+    };
+
+    let done: Promise<void> = Promise.resolve();
+    act(() => {
+      done = runSave(request, result.current);
+    });
+    // Nothing has run yet: how far along the save is, is unknown, not 0.
+    expect(current()).toMatchObject({ status: 'inProgress', progress: null, step: null });
+    await waitFor(() => {
+      expect(operationId).not.toBe('');
+    });
+
+    await report({ stage: 'submitted', step: 'Turn on the identity', message: 'Turn on the identity…' });
+    expect(current()).toMatchObject({ progress: null, step: 'Step 1 of 3: Turn on the identity', message: 'Turn on the identity…' });
+    await report({ stage: 'running', step: 'Turn on the identity', message: 'Turn on the identity: Azure reports InProgress (checked 1 time).' });
+    expect(current()).toMatchObject({ progress: null, step: 'Step 1 of 3: Turn on the identity' });
+
+    await report({ stage: 'succeeded', step: 'Turn on the identity', message: 'Done: Turn on the identity.', completedSteps: 1 });
+    expect(current()).toMatchObject({ progress: 1 / 3, step: 'Step 1 of 3: Turn on the identity' });
+    await report({ stage: 'submitted', step: 'Set the encryption key', message: 'Set the encryption key…', completedSteps: 1 });
+    expect(current()).toMatchObject({ progress: 1 / 3, step: 'Step 2 of 3: Set the encryption key' });
+
+    await act(async () => {
+      release({ status: 'saved', steps: cleanReport.steps, verified: true, mismatches: [], view: cmkView });
+      await done;
+    });
+    expect(current()).toMatchObject({ status: 'succeeded', progress: null, step: null });
+  });
+
   it.each<{ name: string; outcome: SaveOutcome; status: string; message: RegExp }>([
     {
       name: 'a registry changed elsewhere (412)',

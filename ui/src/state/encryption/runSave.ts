@@ -25,7 +25,8 @@ export async function runSave(request: SaveRequest, notifications: Pick<Notifica
     title: `Changing the key of ${request.registryName}`,
     message: 'Checking the plan against the registry as it is now…',
     status: 'inProgress',
-    progress: 0,
+    // How long the check takes is unknown: an indeterminate bar until the first step finishes.
+    progress: null,
   });
   const listening = onOperationProgress(operationId, (progress) => {
     notifications.update(id, saveProgressPatch(progress, stepCount));

@@ -34,6 +34,7 @@ describe('notificationsReducer', () => {
       message: '',
       status: 'inProgress',
       progress: 0,
+      step: null,
       createdAt: 1000,
       updatedAt: 1000,
       read: false,
@@ -61,6 +62,26 @@ describe('notificationsReducer', () => {
       createdAt: 1000,
       updatedAt: 1500,
     });
+  });
+
+  it('keeps the step running while in progress, and drops it once finished', () => {
+    const running = run(postSave, {
+      type: 'update',
+      id: 'save',
+      patch: { step: "Step 1 of 2: Set the registry's encryption key" },
+      now: 1500,
+    });
+    expect(running[0]?.step).toBe("Step 1 of 2: Set the registry's encryption key");
+    // A patch without a step leaves it alone.
+    const polled = notificationsReducer(running, {
+      type: 'update',
+      id: 'save',
+      patch: { message: 'Azure reports InProgress' },
+      now: 1600,
+    });
+    expect(polled[0]?.step).toBe("Step 1 of 2: Set the registry's encryption key");
+    const finished = notificationsReducer(running, { type: 'update', id: 'save', patch: { status: 'succeeded' }, now: 2000 });
+    expect(finished[0]?.step).toBeNull();
   });
 
   it.each([

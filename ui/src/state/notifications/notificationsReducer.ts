@@ -8,6 +8,8 @@ export interface AppNotification {
   status: NotificationStatus;
   /** Fraction done (0 to 1) when the operation knows it; null shows an indeterminate bar. */
   progress: number | null;
+  /** While in progress, what runs now, e.g. "Step 2 of 3: Set the registry's encryption key"; else null. */
+  step: string | null;
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;
@@ -19,9 +21,10 @@ export interface NotificationDraft {
   message?: string;
   status: NotificationStatus;
   progress?: number | null;
+  step?: string | null;
 }
 
-export type NotificationPatch = Partial<Pick<AppNotification, 'title' | 'message' | 'status' | 'progress'>>;
+export type NotificationPatch = Partial<Pick<AppNotification, 'title' | 'message' | 'status' | 'progress' | 'step'>>;
 
 export type NotificationsAction =
   | { type: 'post'; id: string; draft: NotificationDraft; now: number }
@@ -48,6 +51,11 @@ function normaliseProgress(status: NotificationStatus, progress: number | null |
   return Math.min(1, Math.max(0, progress));
 }
 
+function normaliseStep(status: NotificationStatus, step: string | null | undefined): string | null {
+  // The step running means nothing once the operation is over: the message says how it ended.
+  return isFinished(status) || step === undefined ? null : step;
+}
+
 export function notificationsReducer(state: NotificationsState, action: NotificationsAction): NotificationsState {
   switch (action.type) {
     case 'post': {
@@ -58,6 +66,7 @@ export function notificationsReducer(state: NotificationsState, action: Notifica
         message: draft.message ?? '',
         status: draft.status,
         progress: normaliseProgress(draft.status, draft.progress),
+        step: normaliseStep(draft.status, draft.step),
         createdAt: action.now,
         updatedAt: action.now,
         read: false,
@@ -79,6 +88,7 @@ export function notificationsReducer(state: NotificationsState, action: Notifica
         message: action.patch.message ?? target.message,
         status,
         progress: normaliseProgress(status, 'progress' in action.patch ? action.patch.progress : target.progress),
+        step: normaliseStep(status, 'step' in action.patch ? action.patch.step : target.step),
         updatedAt: action.now,
         // Finishing is news: the bell counts it again even if the start had been seen.
         read: finishedNow ? false : target.read,
