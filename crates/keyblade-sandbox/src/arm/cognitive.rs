@@ -7,17 +7,18 @@
 //! Services' own spec example creates an account with a new system identity
 //! and a key in one request, which no access check could pass).
 
-use http::{Method, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::error::{ArmError, ArmResult};
-use super::id::{ResourceId, Scope, key};
+use super::id::ResourceId;
 use super::identity::{
     IdentityUpdate, ResolvedIdentity, commit_identity, principal_by_client_id, resolve_identity,
 };
 use super::resources::{normalise_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci};
-use super::{Ctx, ProviderRoute, list_of_type, resource_response};
+use super::tracked::{TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource};
+use super::{Ctx, ProviderRoute, resource_response};
 use crate::http::Response;
 use crate::world::World;
 
@@ -26,38 +27,10 @@ pub const TYPE_NAME: &str = "accounts";
 pub const FULL_TYPE: &str = "Microsoft.CognitiveServices/accounts";
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
-    match &route.scope {
-        Scope::Subscription { subscription } if route.rest_is(&[TYPE_NAME]) => {
-            let subscription = ctx.subscription(subscription)?;
-            list_of_type(
-                ctx,
-                &format!("/subscriptions/{}", subscription.subscription_id),
-                FULL_TYPE,
-            )
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[TYPE_NAME]) => {
-            ctx.subscription(subscription)?;
-            let group_id = ctx.world.arm.group(subscription, group)?.id.clone();
-            list_of_type(ctx, &group_id, FULL_TYPE)
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[TYPE_NAME, "*"]) => {
-            ctx.subscription(subscription)?;
-            let id = ResourceId {
-                subscription: subscription.clone(),
-                group: group.clone(),
-                namespace: NAMESPACE.to_owned(),
-                resource_type: TYPE_NAME.to_owned(),
-                name: route.rest[1].clone(),
-            };
-            account(ctx, &id)
-        }
-        _ => Err(ArmError::invalid_resource_type(
+    match Accounts::TYPE.route(ctx, route)? {
+        Some(TrackedRoute::Listed(list)) => Ok(list),
+        Some(TrackedRoute::Resource(id)) => handle_resource::<Accounts>(ctx, &id),
+        None => Err(ArmError::invalid_resource_type(
             &route.namespace,
             &route.rest.join("/"),
             &ctx.api_version,
@@ -65,57 +38,28 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     }
 }
 
-fn account(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
-    let scope = ctx
-        .world
-        .arm
-        .resource(&id.to_id())
-        .map_or_else(|| id.to_id(), |r| r.id().to_owned());
-    match ctx.req.method.clone() {
-        Method::GET => {
-            ctx.authorize(&format!("{FULL_TYPE}/read"), &scope)?;
-            Ok(resource_response(
-                StatusCode::OK,
-                ctx.world.arm.existing(id)?,
-            ))
-        }
-        Method::PUT => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            let body = ctx.object_body()?;
-            let (resource, created) = put_account(ctx.world, id, &body, &ctx.timestamp())?;
-            Ok(resource_response(
-                if created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                &resource,
-            ))
-        }
-        Method::PATCH => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            let existing = ctx.world.arm.existing(id)?.clone();
-            ctx.check_preconditions(Some(&existing))?;
-            let body = ctx.object_body()?;
-            let resource = patch_account(ctx.world, &existing, &body)?;
-            Ok(resource_response(StatusCode::OK, &resource))
-        }
-        Method::DELETE => {
-            ctx.authorize(&format!("{FULL_TYPE}/delete"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            if existing.is_none() {
-                return Ok(Response::empty(StatusCode::NO_CONTENT));
-            }
-            super::identity::forget_resource(ctx.world, &scope);
-            ctx.world.arm.resources.remove(&key(&scope));
-            Ok(Response::empty(StatusCode::OK))
-        }
-        other => Err(ArmError::method_not_allowed(other.as_str(), &ctx.req.path)),
+struct Accounts;
+
+impl TrackedResource for Accounts {
+    const TYPE: TrackedType = TrackedType {
+        namespace: NAMESPACE,
+        type_name: TYPE_NAME,
+        full_type: FULL_TYPE,
+    };
+
+    fn put(
+        ctx: &mut Ctx<'_>,
+        id: &ResourceId,
+        _existing: Option<StoredResource>,
+        body: &Value,
+    ) -> ArmResult<Response> {
+        let (resource, created) = put_account(ctx.world, id, body, &ctx.timestamp())?;
+        Ok(resource_response(created_or_ok(created), &resource))
+    }
+
+    fn patch(ctx: &mut Ctx<'_>, existing: StoredResource, body: &Value) -> ArmResult<Response> {
+        let resource = patch_account(ctx.world, &existing, body)?;
+        Ok(resource_response(StatusCode::OK, &resource))
     }
 }
 

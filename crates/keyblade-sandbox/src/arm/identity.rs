@@ -13,6 +13,7 @@ use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
 use super::resources::{normalise_location, tags_of};
 use super::store::{ManagedIdentityRecord, StoredResource, get_ci, str_ci};
+use super::tracked::{TrackedRoute, TrackedType};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::http::Response;
 use crate::world::World;
@@ -21,40 +22,22 @@ pub const NAMESPACE: &str = "Microsoft.ManagedIdentity";
 pub const UAI_TYPE_NAME: &str = "userAssignedIdentities";
 pub const UAI_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
+const USER_ASSIGNED: TrackedType = TrackedType {
+    namespace: NAMESPACE,
+    type_name: UAI_TYPE_NAME,
+    full_type: UAI_TYPE,
+};
+
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
-    match &route.scope {
-        Scope::Resource { .. } if route.rest_is(&["identities", "default"]) => {
-            system_identity(ctx, &route.scope)
-        }
-        Scope::Subscription { subscription } if route.rest_is(&[UAI_TYPE_NAME]) => {
-            let subscription = ctx.subscription(subscription)?;
-            list(
-                ctx,
-                &format!("/subscriptions/{}", subscription.subscription_id),
-            )
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[UAI_TYPE_NAME]) => {
-            ctx.subscription(subscription)?;
-            let group_id = ctx.world.arm.group(subscription, group)?.id.clone();
-            list(ctx, &group_id)
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[UAI_TYPE_NAME, "*"]) => {
-            let id = ResourceId {
-                subscription: subscription.clone(),
-                group: group.clone(),
-                namespace: NAMESPACE.to_owned(),
-                resource_type: UAI_TYPE_NAME.to_owned(),
-                name: route.rest[1].clone(),
-            };
-            user_assigned(ctx, &id)
-        }
-        _ => Err(ArmError::invalid_resource_type(
+    if let Scope::Resource { .. } = &route.scope
+        && route.rest_is(&["identities", "default"])
+    {
+        return system_identity(ctx, &route.scope);
+    }
+    match USER_ASSIGNED.route(ctx, route)? {
+        Some(TrackedRoute::Listed(list)) => Ok(list),
+        Some(TrackedRoute::Resource(id)) => user_assigned(ctx, &id),
+        None => Err(ArmError::invalid_resource_type(
             &route.namespace,
             route.rest.first().map_or("", String::as_str),
             &ctx.api_version,
@@ -62,20 +45,9 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     }
 }
 
-fn list(ctx: &mut Ctx<'_>, prefix_id: &str) -> ArmResult<Response> {
-    super::resources::require_access_within(ctx, prefix_id, &format!("{UAI_TYPE}/read"))?;
-    let items = ctx
-        .world
-        .arm
-        .resources_under(prefix_id, Some(UAI_TYPE))
-        .filter(|r| ctx.can(&format!("{UAI_TYPE}/read"), r.id()))
-        .map(StoredResource::to_json)
-        .collect();
-    ctx.page(items)
-}
-
+/// Not [`super::tracked::handle_resource`]: an identity authorises on the ID as
+/// requested, and its delete removes its service principal.
 fn user_assigned(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
-    ctx.subscription(&id.subscription)?;
     let scope = id.to_id();
     match ctx.req.method.clone() {
         Method::GET => {

@@ -19,6 +19,7 @@ pub mod registry;
 pub mod resources;
 pub mod storage;
 pub mod store;
+pub mod tracked;
 pub mod vault;
 
 use http::{Method, StatusCode};

@@ -25,6 +25,7 @@ use super::identity::{
 };
 use super::resources::{normalise_location, tags_of};
 use super::store::{Operation, StoredResource, get_ci, str_ci};
+use super::tracked::{TrackedResource, TrackedRoute, TrackedType, handle_resource};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::cmk::{check_key_access, newest_enabled_version, parse_key_identifier};
 use crate::faults::{RouteInfo, Service};
@@ -39,14 +40,13 @@ const CMK_HELP: &str =
     "For more information on customer-managed keys, please visit 'https://aka.ms/acr/cmk'.";
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
+    if let Some(tracked) = Registries::TYPE.route(ctx, route)? {
+        return match tracked {
+            TrackedRoute::Listed(list) => Ok(list),
+            TrackedRoute::Resource(id) => handle_resource::<Registries>(ctx, &id),
+        };
+    }
     match &route.scope {
-        Scope::Subscription { subscription } if route.rest_is(&[TYPE_NAME]) => {
-            let subscription = ctx.subscription(subscription)?;
-            list(
-                ctx,
-                &format!("/subscriptions/{}", subscription.subscription_id),
-            )
-        }
         Scope::Subscription { subscription } if route.rest_is(&["checkNameAvailability"]) => {
             ctx.subscription(subscription)?;
             check_name(ctx)
@@ -54,26 +54,10 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
         Scope::ResourceGroup {
             subscription,
             group,
-        } if route.rest_is(&[TYPE_NAME]) => {
+        } if route.rest.len() > 2 && route.rest[0].eq_ignore_ascii_case(TYPE_NAME) => {
+            let id = Registries::TYPE.resource_id(subscription, group, &route.rest[1]);
             ctx.subscription(subscription)?;
-            let group_id = ctx.world.arm.group(subscription, group)?.id.clone();
-            list(ctx, &group_id)
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest.len() >= 2 && route.rest[0].eq_ignore_ascii_case(TYPE_NAME) => {
-            let id = ResourceId {
-                subscription: subscription.clone(),
-                group: group.clone(),
-                namespace: NAMESPACE.to_owned(),
-                resource_type: TYPE_NAME.to_owned(),
-                name: route.rest[1].clone(),
-            };
-            ctx.subscription(subscription)?;
-            if route.rest.len() == 2 {
-                registry(ctx, &id)
-            } else if route.rest_is(&[TYPE_NAME, "*", "operationStatuses", "*"]) {
+            if route.rest_is(&[TYPE_NAME, "*", "operationStatuses", "*"]) {
                 operation_status(ctx, &id, &route.rest[3])
             } else {
                 Err(ArmError::invalid_resource_type(
@@ -91,17 +75,53 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     }
 }
 
-fn list(ctx: &mut Ctx<'_>, prefix_id: &str) -> ArmResult<Response> {
-    let read = format!("{FULL_TYPE}/read");
-    super::resources::require_access_within(ctx, prefix_id, &read)?;
-    let items = ctx
-        .world
-        .arm
-        .resources_under(prefix_id, Some(FULL_TYPE))
-        .filter(|r| ctx.can(&read, r.id()))
-        .map(StoredResource::to_json)
-        .collect();
-    ctx.page(items)
+struct Registries;
+
+impl TrackedResource for Registries {
+    const TYPE: TrackedType = TrackedType {
+        namespace: NAMESPACE,
+        type_name: TYPE_NAME,
+        full_type: FULL_TYPE,
+    };
+
+    fn put(
+        ctx: &mut Ctx<'_>,
+        id: &ResourceId,
+        existing: Option<StoredResource>,
+        body: &Value,
+    ) -> ArmResult<Response> {
+        let write = prepare_put(
+            ctx.world,
+            id,
+            existing.as_ref(),
+            body,
+            &ctx.timestamp(),
+            &ctx.caller.object_id,
+        )?;
+        start_operation(ctx, write, existing)
+    }
+
+    fn patch(ctx: &mut Ctx<'_>, existing: StoredResource, body: &Value) -> ArmResult<Response> {
+        let write = prepare_patch(
+            ctx.world,
+            &existing,
+            body,
+            &ctx.timestamp(),
+            &ctx.caller.object_id,
+        )?;
+        start_operation(ctx, write, Some(existing))
+    }
+
+    /// The registry's operations go with it.
+    fn delete(ctx: &mut Ctx<'_>, scope: &str, _existing: StoredResource) -> ArmResult<Response> {
+        super::identity::forget_resource(ctx.world, scope);
+        ctx.world.arm.resources.remove(&key(scope));
+        ctx.world
+            .arm
+            .operations
+            .retain(|_, op| !op.resource_id.eq_ignore_ascii_case(scope));
+        Ok(Response::empty(StatusCode::OK))
+    }
 }
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
@@ -147,70 +167,6 @@ fn validate_name(name: &str) -> ArmResult<()> {
                 "The registry name '{name}' is invalid: a registry name has 5 to 50 characters, letters and digits only."
             ),
         ))
-    }
-}
-
-fn registry(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
-    let scope = ctx
-        .world
-        .arm
-        .resource(&id.to_id())
-        .map_or_else(|| id.to_id(), |r| r.id().to_owned());
-    match ctx.req.method.clone() {
-        Method::GET => {
-            ctx.authorize(&format!("{FULL_TYPE}/read"), &scope)?;
-            Ok(resource_response(
-                StatusCode::OK,
-                ctx.world.arm.existing(id)?,
-            ))
-        }
-        Method::PUT => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            let body = ctx.object_body()?;
-            let write = prepare_put(
-                ctx.world,
-                id,
-                existing.as_ref(),
-                &body,
-                &ctx.timestamp(),
-                &ctx.caller.object_id,
-            )?;
-            start_operation(ctx, write, existing)
-        }
-        Method::PATCH => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            let existing = ctx.world.arm.existing(id)?.clone();
-            ctx.check_preconditions(Some(&existing))?;
-            let body = ctx.object_body()?;
-            let write = prepare_patch(
-                ctx.world,
-                &existing,
-                &body,
-                &ctx.timestamp(),
-                &ctx.caller.object_id,
-            )?;
-            start_operation(ctx, write, Some(existing))
-        }
-        Method::DELETE => {
-            ctx.authorize(&format!("{FULL_TYPE}/delete"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            if existing.is_none() {
-                return Ok(Response::empty(StatusCode::NO_CONTENT));
-            }
-            super::identity::forget_resource(ctx.world, &scope);
-            ctx.world.arm.resources.remove(&key(&scope));
-            ctx.world
-                .arm
-                .operations
-                .retain(|_, op| !op.resource_id.eq_ignore_ascii_case(&scope));
-            Ok(Response::empty(StatusCode::OK))
-        }
-        other => Err(ArmError::method_not_allowed(other.as_str(), &ctx.req.path)),
     }
 }
 

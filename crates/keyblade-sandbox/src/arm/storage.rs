@@ -8,7 +8,7 @@
 //! is set, and (unlike Container Registry) lets an account go back to
 //! Microsoft-managed keys.
 
-use http::{Method, StatusCode};
+use http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::error::{ArmError, ArmResult};
@@ -18,7 +18,8 @@ use super::identity::{
 };
 use super::resources::{normalise_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci, timestamp};
-use super::{Ctx, ProviderRoute, list_of_type, resource_response};
+use super::tracked::{TrackedResource, TrackedRoute, TrackedType, handle_resource};
+use super::{Ctx, ProviderRoute, resource_response};
 use crate::cmk::{KeyRef, check_key_access, newest_enabled_version, parse_vault_uri};
 use crate::http::Response;
 use crate::world::World;
@@ -46,15 +47,13 @@ const KINDS: &[&str] = &[
 ];
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
+    if let Some(tracked) = Accounts::TYPE.route(ctx, route)? {
+        return match tracked {
+            TrackedRoute::Listed(list) => Ok(list),
+            TrackedRoute::Resource(id) => handle_resource::<Accounts>(ctx, &id),
+        };
+    }
     match &route.scope {
-        Scope::Subscription { subscription } if route.rest_is(&[TYPE_NAME]) => {
-            let subscription = ctx.subscription(subscription)?;
-            list_of_type(
-                ctx,
-                &format!("/subscriptions/{}", subscription.subscription_id),
-                FULL_TYPE,
-            )
-        }
         Scope::Subscription { subscription } if route.rest_is(&["checkNameAvailability"]) => {
             ctx.subscription(subscription)?;
             let body = ctx.object_body()?;
@@ -68,33 +67,37 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
             };
             Ok(Response::json(StatusCode::OK, &result))
         }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[TYPE_NAME]) => {
-            ctx.subscription(subscription)?;
-            let group_id = ctx.world.arm.group(subscription, group)?.id.clone();
-            list_of_type(ctx, &group_id, FULL_TYPE)
-        }
-        Scope::ResourceGroup {
-            subscription,
-            group,
-        } if route.rest_is(&[TYPE_NAME, "*"]) => {
-            ctx.subscription(subscription)?;
-            let id = ResourceId {
-                subscription: subscription.clone(),
-                group: group.clone(),
-                namespace: NAMESPACE.to_owned(),
-                resource_type: TYPE_NAME.to_owned(),
-                name: route.rest[1].clone(),
-            };
-            account(ctx, &id)
-        }
         _ => Err(ArmError::invalid_resource_type(
             &route.namespace,
             &route.rest.join("/"),
             &ctx.api_version,
         )),
+    }
+}
+
+struct Accounts;
+
+impl TrackedResource for Accounts {
+    const TYPE: TrackedType = TrackedType {
+        namespace: NAMESPACE,
+        type_name: TYPE_NAME,
+        full_type: FULL_TYPE,
+    };
+
+    fn put(
+        ctx: &mut Ctx<'_>,
+        id: &ResourceId,
+        _existing: Option<StoredResource>,
+        body: &Value,
+    ) -> ArmResult<Response> {
+        // Storage answers a completed create with 200, not 201 (StorageAccounts_Create: 200 or 202).
+        let (resource, _created) = put_account(ctx.world, id, body, &ctx.timestamp())?;
+        Ok(resource_response(StatusCode::OK, &resource))
+    }
+
+    fn patch(ctx: &mut Ctx<'_>, existing: StoredResource, body: &Value) -> ArmResult<Response> {
+        let resource = patch_account(ctx.world, &existing, body, &ctx.timestamp())?;
+        Ok(resource_response(StatusCode::OK, &resource))
     }
 }
 
@@ -126,54 +129,6 @@ fn validate_name(name: &str) -> ArmResult<()> {
                  in length and use numbers and lower-case letters only."
             ),
         ))
-    }
-}
-
-fn account(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
-    let scope = ctx
-        .world
-        .arm
-        .resource(&id.to_id())
-        .map_or_else(|| id.to_id(), |r| r.id().to_owned());
-    match ctx.req.method.clone() {
-        Method::GET => {
-            ctx.authorize(&format!("{FULL_TYPE}/read"), &scope)?;
-            Ok(resource_response(
-                StatusCode::OK,
-                ctx.world.arm.existing(id)?,
-            ))
-        }
-        Method::PUT => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            let body = ctx.object_body()?;
-            // Storage answers a completed create with 200, not 201 (StorageAccounts_Create: 200 or 202).
-            let (resource, _created) = put_account(ctx.world, id, &body, &ctx.timestamp())?;
-            Ok(resource_response(StatusCode::OK, &resource))
-        }
-        Method::PATCH => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            let existing = ctx.world.arm.existing(id)?.clone();
-            ctx.check_preconditions(Some(&existing))?;
-            let body = ctx.object_body()?;
-            let resource = patch_account(ctx.world, &existing, &body, &ctx.timestamp())?;
-            Ok(resource_response(StatusCode::OK, &resource))
-        }
-        Method::DELETE => {
-            ctx.authorize(&format!("{FULL_TYPE}/delete"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            if existing.is_none() {
-                return Ok(Response::empty(StatusCode::NO_CONTENT));
-            }
-            super::identity::forget_resource(ctx.world, &scope);
-            ctx.world.arm.resources.remove(&key(&scope));
-            Ok(Response::empty(StatusCode::OK))
-        }
-        other => Err(ArmError::method_not_allowed(other.as_str(), &ctx.req.path)),
     }
 }
 

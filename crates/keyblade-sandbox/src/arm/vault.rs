@@ -10,6 +10,7 @@ use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
 use super::resources::{normalise_location, tags_of};
 use super::store::{DeletedVault, StoredResource, get_ci, str_ci, timestamp_ms};
+use super::tracked::{TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::http::Response;
 use crate::world::World;
@@ -19,13 +20,17 @@ pub const TYPE_NAME: &str = "vaults";
 pub const FULL_TYPE: &str = "Microsoft.KeyVault/vaults";
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
+    if let Some(tracked) = Vaults::TYPE.route(ctx, route)? {
+        return match tracked {
+            TrackedRoute::Listed(list) => Ok(list),
+            TrackedRoute::Resource(id) => handle_resource::<Vaults>(ctx, &id),
+        };
+    }
     match &route.scope {
         Scope::Subscription { subscription } => {
             let subscription = ctx.subscription(subscription)?;
             let sub_path = format!("/subscriptions/{}", subscription.subscription_id);
-            if route.rest_is(&[TYPE_NAME]) {
-                list(ctx, &sub_path)
-            } else if route.rest_is(&["checkNameAvailability"]) {
+            if route.rest_is(&["checkNameAvailability"]) {
                 check_name(ctx)
             } else if route.rest_is(&["deletedVaults"]) {
                 list_deleted(ctx, &sub_path)
@@ -46,10 +51,6 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
             group,
         } => {
             ctx.subscription(subscription)?;
-            if route.rest_is(&[TYPE_NAME]) {
-                let group_id = ctx.world.arm.group(subscription, group)?.id.clone();
-                return list(ctx, &group_id);
-            }
             if route.rest.len() < 2 || !route.rest[0].eq_ignore_ascii_case(TYPE_NAME) {
                 return Err(ArmError::invalid_resource_type(
                     NAMESPACE,
@@ -57,16 +58,8 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
                     &ctx.api_version,
                 ));
             }
-            let id = ResourceId {
-                subscription: subscription.clone(),
-                group: group.clone(),
-                namespace: NAMESPACE.to_owned(),
-                resource_type: TYPE_NAME.to_owned(),
-                name: route.rest[1].clone(),
-            };
-            if route.rest.len() == 2 {
-                vault(ctx, &id)
-            } else if route.rest_is(&[TYPE_NAME, "*", "accessPolicies", "*"]) {
+            let id = Vaults::TYPE.resource_id(subscription, group, &route.rest[1]);
+            if route.rest_is(&[TYPE_NAME, "*", "accessPolicies", "*"]) {
                 access_policies(ctx, &id, &route.rest[3])
             } else {
                 Err(ArmError::invalid_resource_type(
@@ -84,17 +77,42 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     }
 }
 
-fn list(ctx: &mut Ctx<'_>, prefix_id: &str) -> ArmResult<Response> {
-    let read = format!("{FULL_TYPE}/read");
-    super::resources::require_access_within(ctx, prefix_id, &read)?;
-    let items = ctx
-        .world
-        .arm
-        .resources_under(prefix_id, Some(FULL_TYPE))
-        .filter(|r| ctx.can(&read, r.id()))
-        .map(StoredResource::to_json)
-        .collect();
-    ctx.page(items)
+struct Vaults;
+
+impl TrackedResource for Vaults {
+    const TYPE: TrackedType = TrackedType {
+        namespace: NAMESPACE,
+        type_name: TYPE_NAME,
+        full_type: FULL_TYPE,
+    };
+
+    fn put(
+        ctx: &mut Ctx<'_>,
+        id: &ResourceId,
+        _existing: Option<StoredResource>,
+        body: &Value,
+    ) -> ArmResult<Response> {
+        let (resource, created) =
+            put_vault(ctx.world, id, body, &ctx.timestamp(), &ctx.caller.object_id)?;
+        Ok(resource_response(created_or_ok(created), &resource))
+    }
+
+    fn patch(ctx: &mut Ctx<'_>, existing: StoredResource, body: &Value) -> ArmResult<Response> {
+        let resource = patch_vault(
+            ctx.world,
+            &existing,
+            body,
+            &ctx.timestamp(),
+            &ctx.caller.object_id,
+        )?;
+        Ok(resource_response(StatusCode::OK, &resource))
+    }
+
+    /// Vaults are soft-deleted: `deletedVaults` keeps them for their retention.
+    fn delete(ctx: &mut Ctx<'_>, _scope: &str, existing: StoredResource) -> ArmResult<Response> {
+        soft_delete(ctx.world, &existing, ctx.now_ms(), &ctx.timestamp());
+        Ok(Response::empty(StatusCode::OK))
+    }
 }
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
@@ -141,71 +159,6 @@ fn validate_name(name: &str) -> ArmResult<()> {
                  The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens."
             ),
         ))
-    }
-}
-
-fn vault(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
-    let scope = ctx
-        .world
-        .arm
-        .resource(&id.to_id())
-        .map_or_else(|| id.to_id(), |r| r.id().to_owned());
-    match ctx.req.method.clone() {
-        Method::GET => {
-            ctx.authorize(&format!("{FULL_TYPE}/read"), &scope)?;
-            Ok(resource_response(
-                StatusCode::OK,
-                ctx.world.arm.existing(id)?,
-            ))
-        }
-        Method::PUT => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            let body = ctx.object_body()?;
-            let (resource, created) = put_vault(
-                ctx.world,
-                id,
-                &body,
-                &ctx.timestamp(),
-                &ctx.caller.object_id,
-            )?;
-            Ok(resource_response(
-                if created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                &resource,
-            ))
-        }
-        Method::PATCH => {
-            ctx.authorize(&format!("{FULL_TYPE}/write"), &scope)?;
-            let existing = ctx.world.arm.existing(id)?.clone();
-            ctx.check_preconditions(Some(&existing))?;
-            let body = ctx.object_body()?;
-            let resource = patch_vault(
-                ctx.world,
-                &existing,
-                &body,
-                &ctx.timestamp(),
-                &ctx.caller.object_id,
-            )?;
-            Ok(resource_response(StatusCode::OK, &resource))
-        }
-        Method::DELETE => {
-            ctx.authorize(&format!("{FULL_TYPE}/delete"), &scope)?;
-            ctx.world.arm.group(&id.subscription, &id.group)?;
-            let existing = ctx.world.arm.resource(&scope).cloned();
-            ctx.check_preconditions(existing.as_ref())?;
-            let Some(existing) = existing else {
-                return Ok(Response::empty(StatusCode::NO_CONTENT));
-            };
-            soft_delete(ctx.world, &existing, ctx.now_ms(), &ctx.timestamp());
-            Ok(Response::empty(StatusCode::OK))
-        }
-        other => Err(ArmError::method_not_allowed(other.as_str(), &ctx.req.path)),
     }
 }
 
