@@ -933,7 +933,26 @@ async fn save_creates_the_role_assignment_the_review_named() {
         .to_owned();
 
     log.clear();
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
+    // Each step is announced before its request is sent, so "step i of n has started"
+    // reaches the notification while the step runs, not after it.
+    let started: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+    let sink = {
+        let (started, log) = (started.clone(), log.clone());
+        move |update: ProgressUpdate| {
+            if let ProgressUpdate::Submitted { operation } = update {
+                let writes_sent = log
+                    .requests()
+                    .iter()
+                    .filter(|request| request.method != "GET")
+                    .count();
+                started
+                    .lock()
+                    .expect("no test thread panicked")
+                    .push((operation, writes_sent));
+            }
+        }
+    };
+    let saved = encryption::save(&session, &id, &desired, &etag(&view), &sink)
         .await
         .unwrap();
     let SaveOutcome::Saved {
@@ -946,6 +965,14 @@ async fn save_creates_the_role_assignment_the_review_named() {
     };
     assert!(verified, "{mismatches:?}");
     assert_sent_as_reviewed(&log, &report.steps);
+    let mut announced: Vec<(String, usize)> = report
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| (step.title.clone(), index))
+        .collect();
+    announced.push(("Verify the registry's new key and identity".to_owned(), 3));
+    assert_eq!(*started.lock().unwrap(), announced);
 
     let principal = fixture.stored(&id)["identity"]["principalId"]
         .as_str()

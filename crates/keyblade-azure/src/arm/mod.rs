@@ -329,11 +329,7 @@ impl Arm {
 
     /// Several vaults at once, at most [`CONCURRENCY`] in flight, in the order asked.
     pub async fn get_vaults(&self, ids: &[ResourceId]) -> Vec<Result<Vault, AzureError>> {
-        futures::stream::iter(ids)
-            .map(|id| self.get_vault(id))
-            .buffered(CONCURRENCY)
-            .collect()
-            .await
+        buffered_in_order(ids.iter().map(|id| self.get_vault(id)).collect()).await
     }
 
     /// The vault of a subscription whose URI has this host (e.g. from a key URI).
@@ -637,11 +633,7 @@ impl Arm {
         &self,
         ids: &[ResourceId],
     ) -> Vec<Result<UserAssignedIdentity, AzureError>> {
-        futures::stream::iter(ids)
-            .map(|id| self.get_identity(id))
-            .buffered(CONCURRENCY)
-            .collect()
-            .await
+        buffered_in_order(ids.iter().map(|id| self.get_identity(id)).collect()).await
     }
 
     // -- plumbing ------------------------------------------------------------------------
@@ -751,6 +743,19 @@ impl Arm {
             }
         }
     }
+}
+
+/// Runs the futures at most [`CONCURRENCY`] at a time and returns their outputs in order.
+///
+/// The futures are made before streaming them (they do nothing until polled) rather than
+/// by a closure over `&ResourceId` inside the stream: a future holding such a closure is
+/// not provably `Send` (rust-lang/rust#64552), and the desktop shell awaits these on a
+/// multi-threaded runtime.
+async fn buffered_in_order<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    futures::stream::iter(futures)
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
 }
 
 fn finish(

@@ -263,3 +263,38 @@ mod ts_tests {
         assert!(step.contains("body: JsonValue"), "{step}");
     }
 }
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+    use crate::Session;
+    use crate::arm::lro::NoProgress;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The desktop shell awaits these inside async commands, which run on a multi-threaded
+    /// runtime: each future must be `Send`. This is a compile-time check; the closure is
+    /// type-checked, never called.
+    #[test]
+    fn every_blade_future_is_send() {
+        let check = |session: &Session,
+                     desired: &DesiredChange,
+                     new_vault: &NewVaultRequest,
+                     new_key: &NewKeyRequest| {
+            assert_send(&create_vault(session, new_vault, &NoProgress));
+            assert_send(&create_key(session, new_key));
+            assert_send(&list_identities(session, ""));
+            assert_send(&attach_identity(session, "", "", "", &NoProgress));
+            assert_send(&enable_system_identity(session, "", "", &NoProgress));
+            assert_send(&list_subscriptions(session));
+            assert_send(&list_vaults(session, ""));
+            assert_send(&list_keys(session, ""));
+            assert_send(&list_key_versions(session, "", ""));
+            assert_send(&load_view(session, ""));
+            assert_send(&preflight(session, "", desired));
+            assert_send(&grant_access(session, "", desired));
+            assert_send(&save(session, "", desired, "", &NoProgress));
+        };
+        let _ = check;
+    }
+}

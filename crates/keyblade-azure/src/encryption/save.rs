@@ -79,7 +79,9 @@ pub enum SaveOutcome {
 ///
 /// Re-plans from fresh facts first (the plan shown may be minutes old), and refuses when the
 /// plan has errors. `progress` hears one `submitted` and one `succeeded`/`failed` per step,
-/// `running` updates while a registry operation runs, and a final "Verify" operation.
+/// `running` updates while a registry operation runs, and a final "Verify" operation. A
+/// step's `submitted` comes before its first request is sent: after `i - 1` `succeeded`, a
+/// `submitted` means step `i` of the plan has started.
 /// `Err` means nothing was attempted (the registry or facts could not be read, or the input
 /// is invalid); once a write was attempted the outcome says what happened.
 pub async fn save(
