@@ -21,6 +21,8 @@ import { ResourcePicker } from '../ResourcePicker';
 import { useAppShellStyles } from './useAppShellStyles.styles';
 
 const mainId = 'main-content';
+/** Only until app_info answers; the panel cannot open before then (it needs a signed-in session). */
+const publicKeyVaultSuffix = 'vault.azure.net';
 
 export interface AppShellProps {
   /** The blade shown first. */
@@ -149,6 +151,7 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         view={changeKeyView}
         onSave={startSave}
         onRegistryChanged={refreshEncryption}
+        keyVaultSuffix={appInfo.status === 'loaded' ? appInfo.value.cloud.keyVaultSuffix : publicKeyVaultSuffix}
       />
       <SignInDialog
         open={signInOpen}

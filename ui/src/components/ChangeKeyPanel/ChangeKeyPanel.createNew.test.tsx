@@ -55,7 +55,7 @@ function renderPanel(commands: Record<string, CommandHandler>) {
   const shell = mockShell(commands);
   const onRegistryChanged = vi.fn();
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} keyVaultSuffix="vault.azure.net" />,
   );
   return { shell, onRegistryChanged, panel: screen.getByRole('dialog', { name: 'Change key' }), ...rendered };
 }

@@ -57,7 +57,7 @@ function panelHandlers(preflight: (desired: DesiredChange) => PreflightReport): 
 function renderPanel(handlers: Record<string, CommandHandler>, onSave = vi.fn()) {
   const shell = mockShell(handlers);
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={onSave} onRegistryChanged={vi.fn()} />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={onSave} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
   );
   return { shell, onSave, ...rendered };
 }

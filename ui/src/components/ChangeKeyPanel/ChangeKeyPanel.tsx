@@ -32,6 +32,7 @@ import type {
 import { useCommand, type Loadable } from '../../hooks/useCommand';
 import { useDebounced } from '../../hooks/useDebounced';
 import { uriRotationText } from '../../model/encryptionText';
+import { keyUriHint } from '../../model/keyVaultHosts';
 import type { SaveRequest } from '../../state/encryption/runSave';
 import { IdentitySection, type IdentityChoice } from './IdentitySection';
 import { KeyVaultPicker } from './KeyVaultPicker';
@@ -52,10 +53,12 @@ export interface ChangeKeyPanelProps {
   onSave: (request: SaveRequest) => void;
   /** The registry changed from the panel (an identity was attached): the blade reads it again. */
   onRegistryChanged: () => void;
+  /** The active cloud's Key Vault DNS suffix (app_info's `cloud.keyVaultSuffix`), for hints and prefills. */
+  keyVaultSuffix: string;
 }
 
 /** The portal's Change key side panel: Encryption key, Identity, then Review and Save. */
-export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged }: ChangeKeyPanelProps) {
+export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged, keyVaultSuffix }: ChangeKeyPanelProps) {
   const titleId = useId();
   return (
     <OverlayDrawer
@@ -76,7 +79,13 @@ export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged 
         </DrawerHeaderTitle>
       </DrawerHeader>
       {view !== null && (
-        <ChangeKeyForm view={view} onClose={onClose} onSave={onSave} onRegistryChanged={onRegistryChanged} />
+        <ChangeKeyForm
+          view={view}
+          onClose={onClose}
+          onSave={onSave}
+          onRegistryChanged={onRegistryChanged}
+          keyVaultSuffix={keyVaultSuffix}
+        />
       )}
     </OverlayDrawer>
   );
@@ -99,12 +108,8 @@ function ChangeKeyForm({
   onClose,
   onSave,
   onRegistryChanged,
-}: {
-  view: EncryptionView;
-  onClose: () => void;
-  onSave: (request: SaveRequest) => void;
-  onRegistryChanged: () => void;
-}) {
+  keyVaultSuffix,
+}: Omit<ChangeKeyPanelProps, 'open' | 'view'> & { view: EncryptionView }) {
   const styles = useChangeKeyPanelStyles();
   const blockerId = useId();
   const [mode, setMode] = useState<KeyMode>('vault');
@@ -256,6 +261,7 @@ function ChangeKeyForm({
                 choice={vaultChoice}
                 onChange={setVaultChoice}
                 defaults={{ resourceGroup: view.resourceGroup, location: view.location }}
+                keyVaultSuffix={keyVaultSuffix}
                 onEnterUriInstead={(prefix) => {
                   setUriInput(prefix);
                   setMode('uri');
@@ -267,7 +273,7 @@ function ChangeKeyForm({
                 required
                 validationState={uriField.state}
                 validationMessage={uriField.message}
-                hint="https://{vault}.vault.azure.net/keys/{key}, with /{version} to pin a version."
+                hint={keyUriHint(keyVaultSuffix)}
               >
                 <Input
                   value={uriInput}

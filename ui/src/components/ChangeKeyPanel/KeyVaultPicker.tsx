@@ -14,6 +14,7 @@ import { listKeys, listKeyVersions, listSubscriptions, listVaults } from '../../
 import type { KeyOption, VaultOption } from '../../bindings';
 import { useCommand } from '../../hooks/useCommand';
 import { rotationExplanations, uriRotationText } from '../../model/encryptionText';
+import { vaultKeysPrefix } from '../../model/keyVaultHosts';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
@@ -27,11 +28,13 @@ export interface KeyVaultPickerProps {
   defaults: { resourceGroup: string; location: string };
   /** Switches to Enter key URI, prefilled with this vault's key URI prefix. */
   onEnterUriInstead: (prefix: string) => void;
+  /** The active cloud's Key Vault DNS suffix: the vault's URI when Azure did not give one. */
+  keyVaultSuffix: string;
 }
 
 const unversioned = '';
 
-export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead }: KeyVaultPickerProps) {
+export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, keyVaultSuffix }: KeyVaultPickerProps) {
   const styles = useChangeKeyPanelStyles();
   const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
   const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
@@ -134,7 +137,9 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead }
           <MessageBarActions>
             <Button
               onClick={() => {
-                onEnterUriInstead(`${vault.vaultUri ?? `https://${vault.name}.`}keys/`);
+                onEnterUriInstead(
+                  vault.vaultUri === null ? vaultKeysPrefix(vault.name, keyVaultSuffix) : `${vault.vaultUri}keys/`,
+                );
               }}
             >
               Enter key URI instead
