@@ -23,12 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     } else if route.rest_is(&["roleDefinitions", "*"]) {
         definition(ctx, &scope, &route.rest[1])
     } else if route.rest_is(&["permissions"]) {
-        if ctx.req.method != Method::GET {
-            return Err(ArmError::method_not_allowed(
-                ctx.req.method.as_str(),
-                &ctx.req.path,
-            ));
-        }
+        ctx.require_method(Method::GET)?;
         Ok(Response::json(
             StatusCode::OK,
             &crate::rbac::permissions_json(ctx.world, &ctx.caller.object_id, &scope),
@@ -123,12 +118,7 @@ fn parse_filter(text: &str) -> ArmResult<(bool, AssignmentFilter)> {
 }
 
 fn list_assignments(ctx: &mut Ctx<'_>, scope: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     ctx.authorize("Microsoft.Authorization/roleAssignments/read", scope)?;
     let (at_scope, filter) = match ctx.req.query_param("$filter") {
         Some(text) => parse_filter(text)?,
@@ -361,12 +351,7 @@ pub fn create_assignment(
 }
 
 fn list_definitions(ctx: &mut Ctx<'_>, scope: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let filter = ctx.req.query_param("$filter").map(str::to_owned);
     let wanted_name = filter.as_deref().and_then(|f| {
         let lower = f.to_ascii_lowercase();
@@ -404,12 +389,7 @@ fn list_definitions(ctx: &mut Ctx<'_>, scope: &str) -> ArmResult<Response> {
 }
 
 fn definition(ctx: &mut Ctx<'_>, scope: &str, guid: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let role = built_in_role(guid)
         .filter(|_| parse_guid(guid).is_some())
         .ok_or_else(|| {

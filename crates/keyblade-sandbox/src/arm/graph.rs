@@ -23,12 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
             &ctx.api_version,
         ));
     }
-    if ctx.req.method != Method::POST {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::POST)?;
     let body = ctx.object_body()?;
     let query_text = str_ci(&body, "query")
         .filter(|q| !q.trim().is_empty())

@@ -212,12 +212,7 @@ pub fn system_data(actor: &str, created_at: &str, now: &str) -> Value {
 }
 
 fn system_identity(ctx: &mut Ctx<'_>, scope: &Scope) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let scope_path = scope.path();
     if let Some(subscription) = scope.subscription() {
         ctx.subscription(subscription)?;

@@ -61,6 +61,18 @@ impl Ctx<'_> {
         &self.req.method
     }
 
+    /// ARM's 405 unless the request uses `method`, the one this route serves.
+    pub fn require_method(&self, method: Method) -> ArmResult<()> {
+        if self.req.method == method {
+            Ok(())
+        } else {
+            Err(ArmError::method_not_allowed(
+                self.req.method.as_str(),
+                &self.req.path,
+            ))
+        }
+    }
+
     /// The request body as JSON; ARM's 400 when it is not JSON.
     pub fn body(&self) -> ArmResult<Value> {
         self.req.json().map_err(|e| {

@@ -125,12 +125,7 @@ impl TrackedResource for Registries {
 }
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
-    if ctx.req.method != Method::POST {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::POST)?;
     let body = ctx.object_body()?;
     let name = str_ci(&body, "name").unwrap_or_default();
     let result = if let Err(e) = validate_name(name) {
@@ -745,12 +740,7 @@ fn start_operation(
 }
 
 fn operation_status(ctx: &mut Ctx<'_>, id: &ResourceId, name: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let registry_id = ctx
         .world
         .arm

@@ -135,12 +135,7 @@ pub const LOCATIONS: &[(&str, &str)] = &[
 
 /// `GET /tenants`: the caller's tenant.
 pub fn tenants(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let items: Vec<Value> = ctx
         .world
         .directory
@@ -167,12 +162,7 @@ pub fn tenants(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
 /// `GET /subscriptions`: the subscriptions of the caller's tenant where the
 /// caller holds a role somewhere.
 pub fn subscriptions(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let items: Vec<Value> = ctx
         .world
         .arm
@@ -194,12 +184,7 @@ pub fn subscriptions(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
 }
 
 pub fn subscription(ctx: &mut Ctx<'_>, subscription_id: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let subscription = ctx.subscription(subscription_id)?;
     let scope = format!("/subscriptions/{}", subscription.subscription_id);
     if !crate::rbac::has_any_access_within(ctx.world, &ctx.caller.object_id, &scope) {
@@ -232,12 +217,7 @@ pub fn locations(ctx: &mut Ctx<'_>, subscription_id: &str) -> ArmResult<Response
 
 /// Resource groups of a subscription that the caller can read.
 pub fn list_groups(ctx: &mut Ctx<'_>, subscription_id: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let subscription = ctx.subscription(subscription_id)?;
     let scope = format!("/subscriptions/{}", subscription.subscription_id);
     require_access_within(ctx, &scope, GROUP_READ)?;
@@ -437,12 +417,7 @@ pub fn list_resources(
     subscription_id: &str,
     group: Option<&str>,
 ) -> ArmResult<Response> {
-    if ctx.req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::GET)?;
     let subscription = ctx.subscription(subscription_id)?;
     let prefix_id = match group {
         Some(group) => ctx

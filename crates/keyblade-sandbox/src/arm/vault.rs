@@ -116,12 +116,7 @@ impl TrackedResource for Vaults {
 }
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
-    if ctx.req.method != Method::POST {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::POST)?;
     let body = ctx.object_body()?;
     let name = str_ci(&body, "name").unwrap_or_default();
     let result = if let Err(e) = validate_name(name) {
@@ -589,12 +584,7 @@ fn policy_matches(a: &Value, b: &Value) -> bool {
 
 /// `PUT .../vaults/{name}/accessPolicies/{add|replace|remove}`
 fn access_policies(ctx: &mut Ctx<'_>, id: &ResourceId, operation: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::PUT {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::PUT)?;
     let existing = ctx.world.arm.existing(id)?.clone();
     ctx.authorize(
         "Microsoft.KeyVault/vaults/accessPolicies/write",
@@ -794,12 +784,7 @@ fn get_deleted(ctx: &mut Ctx<'_>, sub_path: &str, name: &str) -> ArmResult<Respo
 }
 
 fn purge_deleted(ctx: &mut Ctx<'_>, sub_path: &str, name: &str) -> ArmResult<Response> {
-    if ctx.req.method != Method::POST {
-        return Err(ArmError::method_not_allowed(
-            ctx.req.method.as_str(),
-            &ctx.req.path,
-        ));
-    }
+    ctx.require_method(Method::POST)?;
     ctx.authorize(
         "Microsoft.KeyVault/locations/deletedVaults/purge/action",
         sub_path,

@@ -500,6 +500,17 @@ fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
 }
 
+/// AADSTS70008: an unknown, expired or spent code or refresh token.
+fn expired_grant() -> Response {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        70_008,
+        "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive \
+         authorization request for this user and resource.",
+    )
+}
+
 fn authorization_code(
     world: &mut World,
     segment: &str,
@@ -519,22 +530,10 @@ fn authorization_code(
         .iter_mut()
         .find(|c| c.code == code)
     else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            70_008,
-            "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive \
-             authorization request for this user and resource.",
-        );
+        return expired_grant();
     };
     if entry.expires_at <= now {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            70_008,
-            "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive \
-             authorization request for this user and resource.",
-        );
+        return expired_grant();
     }
     if entry.redeemed {
         return oauth_error(
@@ -738,13 +737,7 @@ fn refresh_token(
         .find(|t| t.token == refresh && t.expires_at > now)
         .cloned()
     else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            70_008,
-            "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive \
-             authorization request for this user and resource.",
-        );
+        return expired_grant();
     };
     if !entry.client_id.eq_ignore_ascii_case(client_id) {
         return oauth_error(

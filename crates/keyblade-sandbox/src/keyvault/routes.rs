@@ -640,14 +640,20 @@ fn create_key(world: &mut World, ctx: &Context, req: &Request, name: &str) -> Ha
         .vaults
         .create_key(&ctx.vault, name, spec, now)
         .map_err(store_error)?;
-    respond_with_version(world, ctx, name, &version)
+    respond_with_version(world, ctx, name, Some(&version))
 }
 
-fn respond_with_version(world: &mut World, ctx: &Context, name: &str, version: &str) -> Handled {
+/// The key bundle of `version` (`None`: the current version).
+fn respond_with_version(
+    world: &mut World,
+    ctx: &Context,
+    name: &str,
+    version: Option<&str>,
+) -> Handled {
     let display = display_name(world, ctx, name)?;
     let entry = world
         .vaults
-        .version_mut(&ctx.vault, name, Some(version))
+        .version_mut(&ctx.vault, name, version)
         .map_err(store_error)?;
     Ok(Response::json(
         StatusCode::OK,
@@ -662,7 +668,7 @@ fn rotate_key(world: &mut World, ctx: &Context, name: &str) -> Handled {
         .vaults
         .rotate_key(&ctx.vault, name, now)
         .map_err(store_error)?;
-    respond_with_version(world, ctx, name, &version)
+    respond_with_version(world, ctx, name, Some(&version))
 }
 
 fn update_key(
@@ -836,15 +842,7 @@ fn recover_key(world: &mut World, ctx: &Context, name: &str) -> Handled {
         .vaults
         .recover_deleted_key(&ctx.vault, name)
         .map_err(store_error)?;
-    let display = display_name(world, ctx, name)?;
-    let entry = world
-        .vaults
-        .version_mut(&ctx.vault, name, None)
-        .map_err(store_error)?;
-    Ok(Response::json(
-        StatusCode::OK,
-        &key_bundle(entry, ctx, &display)?,
-    ))
+    respond_with_version(world, ctx, name, None)
 }
 
 fn purge_key(world: &mut World, ctx: &Context, name: &str) -> Handled {

@@ -65,7 +65,8 @@ fn vault_id(group: &str, name: &str) -> String {
     )
 }
 
-fn full_key_permissions() -> serde_json::Value {
+/// Every key permission an access policy can grant (the portal's "Select all").
+pub fn full_key_permissions() -> serde_json::Value {
     json!([
         "get",
         "list",

@@ -74,27 +74,7 @@ pub fn client_trusting(ca_pem: &str) -> reqwest::Client {
 /// - `kv-firewall`: access policies for the demo SP, network ACL deny with an IP rule that is not loopback;
 /// - `kv-nopurge`: access policies, no purge protection, 7-day retention.
 pub fn standard_steps() -> Value {
-    let all_keys = json!([
-        "get",
-        "list",
-        "create",
-        "update",
-        "import",
-        "delete",
-        "recover",
-        "backup",
-        "restore",
-        "purge",
-        "encrypt",
-        "decrypt",
-        "wrapKey",
-        "unwrapKey",
-        "sign",
-        "verify",
-        "rotate",
-        "getrotationpolicy",
-        "setrotationpolicy"
-    ]);
+    let all_keys = keyblade_sandbox::scenario::demo::full_key_permissions();
     let policy_vault = |purge_protection: bool, retention: i64, acls: Value| {
         json!({
             "location": "westeurope",
