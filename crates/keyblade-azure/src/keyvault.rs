@@ -179,7 +179,7 @@ impl KeyVault {
             }),
             ..Default::default()
         };
-        let key = self
+        let written = self
             .client(vault_uri)?
             .create_key(
                 key_name,
@@ -189,10 +189,8 @@ impl KeyVault {
                 None,
             )
             .await
-            .and_then(|response| response.into_model())
-            .map_err(|e| AzureError::from_key_vault(e, &vault, "create a key"))?;
-        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
-        key_details(key)
+            .and_then(|response| response.into_model());
+        self.key_written(vault_uri, "create a key", written)
     }
 
     /// Creates a new version of a key (Key Vault's rotate).
@@ -201,15 +199,12 @@ impl KeyVault {
         vault_uri: &Url,
         key_name: &str,
     ) -> Result<KeyDetails, AzureError> {
-        let vault = vault_name(vault_uri);
-        let key = self
+        let written = self
             .client(vault_uri)?
             .rotate_key(key_name, None)
             .await
-            .and_then(|response| response.into_model())
-            .map_err(|e| AzureError::from_key_vault(e, &vault, "create a new key version"))?;
-        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
-        key_details(key)
+            .and_then(|response| response.into_model());
+        self.key_written(vault_uri, "create a new key version", written)
     }
 
     /// Enables or disables a key version (the current one when `version` is `None`).
@@ -237,7 +232,7 @@ impl KeyVault {
             key_version: version.map(str::to_owned),
             ..Default::default()
         };
-        let key = self
+        let written = self
             .client(vault_uri)?
             .update_key_properties(
                 key_name,
@@ -247,9 +242,22 @@ impl KeyVault {
                 Some(options),
             )
             .await
-            .and_then(|response| response.into_model())
-            .map_err(|e| AzureError::from_key_vault(e, &vault, action))?;
+            .and_then(|response| response.into_model());
+        self.key_written(vault_uri, action, written)
+    }
+
+    /// What every key write ends with: Key Vault's answer as keyblade's key, or its refusal
+    /// saying what `action` was refused; and the vault's key lists forgotten, since a write
+    /// that may have happened makes them stale.
+    fn key_written(
+        &self,
+        vault_uri: &Url,
+        action: &str,
+        written: azure_core::Result<Key>,
+    ) -> Result<KeyDetails, AzureError> {
         self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
+        let key =
+            written.map_err(|e| AzureError::from_key_vault(e, &vault_name(vault_uri), action))?;
         key_details(key)
     }
 

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use keyblade_azure::RequestLog;
 use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
@@ -14,92 +15,17 @@ use keyblade_azure::encryption::{
     IdentityChangeOutcome, IdentitySelection, KeyListAccess, KeySource, NewKeyRequest,
     NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
 };
-use keyblade_azure::{
-    CloudSettings, HttpTransport, KeybladeCredential, RequestLog, Session,
-    load_cloud_from_metadata_url,
-};
-use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
+use keyblade_sandbox::faults::FaultEffect;
 use keyblade_sandbox::scenario::demo::{
     DEV_SUBSCRIPTION, PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
-    READER_CLIENT_ID, READER_SECRET,
 };
-use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use serde_json::Value;
-use url::Url;
 
 mod common;
-use common::{http_settings, lro_settings};
+use common::{Fixture, route};
 
-struct Fixture {
-    sandbox: RunningSandbox,
-    cloud: CloudSettings,
-}
-
+/// What only these tests ask of the sandbox.
 impl Fixture {
-    async fn start() -> Fixture {
-        let sandbox = Sandbox::start(SandboxConfig {
-            clock_speed: 50.0,
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("sandbox starts");
-        // Automatic rotation changes a registry's ETag; keep it out of the way of tests
-        // that compare ETags (one sweep per ~2 000 000 sandbox seconds is never).
-        sandbox.with_world(|world| world.arm.settings.rotation_check_interval_secs = 2_000_000);
-        let cloud = load_cloud_from_metadata_url(
-            &Url::parse(&sandbox.metadata_url()).expect("metadata URL is a URL"),
-            vec![sandbox.ca_pem().to_owned()],
-            &http_settings(),
-        )
-        .await
-        .expect("sandbox metadata loads");
-        Fixture { sandbox, cloud }
-    }
-
-    fn session(&self) -> Session {
-        let demo = self.sandbox.demo_credentials();
-        Session::client_secret(
-            self.cloud.clone(),
-            &http_settings(),
-            lro_settings(),
-            demo.tenant_id,
-            demo.client_id,
-            demo.client_secret.to_owned(),
-        )
-        .expect("demo sign-in builds")
-    }
-
-    /// The demo sign-in over a transport that records every Azure call it sends.
-    fn recorded_session(&self) -> (Session, RequestLog) {
-        let demo = self.sandbox.demo_credentials();
-        let cloud = Arc::new(self.cloud.clone());
-        let log = RequestLog::default();
-        let transport = HttpTransport::for_cloud(cloud.clone(), &http_settings())
-            .expect("transport builds")
-            .with_request_log(log.clone());
-        let credential = KeybladeCredential::client_secret(
-            cloud,
-            &transport,
-            demo.tenant_id,
-            demo.client_id,
-            demo.client_secret.to_owned(),
-        )
-        .expect("demo sign-in builds");
-        (Session::new(credential, transport, lro_settings()), log)
-    }
-
-    fn reader(&self) -> Session {
-        Session::client_secret(
-            self.cloud.clone(),
-            &http_settings(),
-            lro_settings(),
-            self.sandbox.demo_credentials().tenant_id,
-            READER_CLIENT_ID,
-            READER_SECRET.to_owned(),
-        )
-        .expect("reader sign-in builds")
-    }
-
     /// The resource as the sandbox stores it.
     fn stored(&self, id: &str) -> Value {
         self.sandbox
@@ -117,22 +43,7 @@ impl Fixture {
     }
 
     fn vault_uri(&self, name: &str) -> String {
-        format!("https://{name}.vault.localhost:{}/", self.sandbox.port())
-    }
-
-    fn fault(&self, matcher: RouteMatcher, effect: FaultEffect, count: Option<u32>) {
-        self.sandbox.with_world(|world| {
-            world
-                .faults
-                .add(FaultRule {
-                    id: 0,
-                    matcher,
-                    effect,
-                    count,
-                    probability: None,
-                })
-                .expect("fault rule is valid")
-        });
+        self.vault_url(name).to_string()
     }
 
     /// The newest version of a key in the sandbox's key store.
@@ -1006,11 +917,7 @@ async fn a_save_that_meets_a_503_still_ends_right() {
     };
     // The PATCH and the first poll of its operation are each answered 503 once.
     fixture.fault(
-        RouteMatcher {
-            method: Some("PATCH".into()),
-            path_regex: Some("(?i)/registries/crcontosoprod$".into()),
-            ..RouteMatcher::default()
-        },
+        route("PATCH", "(?i)/registries/crcontosoprod$"),
         FaultEffect::Status {
             status: 503,
             retry_after: Some(1),
@@ -1018,11 +925,7 @@ async fn a_save_that_meets_a_503_still_ends_right() {
         Some(1),
     );
     fixture.fault(
-        RouteMatcher {
-            method: Some("GET".into()),
-            path_regex: Some("(?i)/registries/crcontosoprod/operationStatuses/".into()),
-            ..RouteMatcher::default()
-        },
+        route("GET", "(?i)/registries/crcontosoprod/operationStatuses/"),
         FaultEffect::Status {
             status: 503,
             retry_after: Some(1),
@@ -1135,11 +1038,7 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
     let before = key_vault_properties(&fixture.stored(&id)).clone();
     let view = encryption::load_view(&session, &id).await.unwrap();
     fixture.fault(
-        RouteMatcher {
-            method: Some("PATCH".into()),
-            path_regex: Some("(?i)/registries/crcontosoprod$".into()),
-            ..RouteMatcher::default()
-        },
+        route("PATCH", "(?i)/registries/crcontosoprod$"),
         FaultEffect::FailOperation {
             code: "InternalServerError".into(),
             message: "injected by the test".into(),

@@ -7,92 +7,21 @@ use std::time::{Duration, Instant};
 use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::arm::model::*;
 use keyblade_azure::{
-    AzureError, CloudSettings, HttpSettings, HttpTransport, KeyVaultDenial, RetryPolicy, Session,
-    load_cloud_from_metadata_url,
+    AzureError, HttpSettings, HttpTransport, KeyVaultDenial, RetryPolicy, Session,
 };
-use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
+use keyblade_sandbox::faults::{FaultEffect, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
-    PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION, READER_CLIENT_ID, READER_SECRET,
+    PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };
-use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use url::Url;
 
 mod common;
-use common::{http_settings, lro_settings};
-
-struct Fixture {
-    sandbox: RunningSandbox,
-    cloud: CloudSettings,
-}
+use common::{Fixture, http_settings, route};
 
 impl Fixture {
-    async fn start() -> Fixture {
-        let sandbox = Sandbox::start(SandboxConfig {
-            clock_speed: 50.0,
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("sandbox starts");
-        let cloud = load_cloud_from_metadata_url(
-            &Url::parse(&sandbox.metadata_url()).expect("metadata URL is a URL"),
-            vec![sandbox.ca_pem().to_owned()],
-            &http_settings(),
-        )
-        .await
-        .expect("sandbox metadata loads");
-        Fixture { sandbox, cloud }
-    }
-
-    fn session(&self) -> Session {
-        self.session_with(http_settings())
-    }
-
-    fn session_with(&self, http: HttpSettings) -> Session {
-        let demo = self.sandbox.demo_credentials();
-        Session::client_secret(
-            self.cloud.clone(),
-            &http,
-            lro_settings(),
-            demo.tenant_id,
-            demo.client_id,
-            demo.client_secret.to_owned(),
-        )
-        .expect("demo sign-in builds")
-    }
-
-    fn reader(&self) -> Session {
-        Session::client_secret(
-            self.cloud.clone(),
-            &http_settings(),
-            lro_settings(),
-            self.sandbox.demo_credentials().tenant_id,
-            READER_CLIENT_ID,
-            READER_SECRET.to_owned(),
-        )
-        .expect("reader sign-in builds")
-    }
-
-    fn fault(&self, matcher: RouteMatcher, effect: FaultEffect, count: Option<u32>) {
-        self.sandbox.with_world(|world| {
-            world
-                .faults
-                .add(FaultRule {
-                    id: 0,
-                    matcher,
-                    effect,
-                    count,
-                    probability: None,
-                })
-                .expect("fault rule is valid")
-        });
-    }
-
+    /// The vault's URI, as these tests hand it to keyblade's Key Vault client.
     fn vault_uri(&self, name: &str) -> Url {
-        Url::parse(&format!(
-            "https://{name}.vault.localhost:{}/",
-            self.sandbox.port()
-        ))
-        .expect("vault URI is a URL")
+        self.vault_url(name)
     }
 }
 
@@ -651,11 +580,7 @@ async fn a_failed_operation_leaves_the_registry_as_it_was() {
         .await
         .unwrap();
     fixture.fault(
-        RouteMatcher {
-            method: Some("PATCH".into()),
-            path_regex: Some("(?i)/registries/crcontosoprod$".into()),
-            ..RouteMatcher::default()
-        },
+        route("PATCH", "(?i)/registries/crcontosoprod$"),
         FaultEffect::FailOperation {
             code: "InternalServerError".into(),
             message: "injected by the test".into(),
@@ -683,11 +608,7 @@ async fn throttling_and_unavailability_are_retried_after_retry_after() {
     let fixture = Fixture::start().await;
     let session = fixture.session();
     fixture.fault(
-        RouteMatcher {
-            method: Some("GET".into()),
-            path_regex: Some("(?i)/registries/crcontosoprod$".into()),
-            ..RouteMatcher::default()
-        },
+        route("GET", "(?i)/registries/crcontosoprod$"),
         FaultEffect::Status {
             status: 429,
             retry_after: Some(1),

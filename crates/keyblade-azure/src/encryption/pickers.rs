@@ -9,7 +9,7 @@ use url::Url;
 use crate::Session;
 use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
-use crate::arm::model::{AccessPolicy, NewRoleAssignment, NewVault, Vault};
+use crate::arm::model::{AccessPolicy, NewRoleAssignment, NewVault, UserAssignedIdentity, Vault};
 use crate::error::AzureError;
 use crate::keyvault::KeyItem;
 
@@ -284,6 +284,21 @@ pub struct IdentityOption {
     pub exists: bool,
 }
 
+impl From<UserAssignedIdentity> for IdentityOption {
+    /// An identity read from its own resource, which therefore exists.
+    fn from(identity: UserAssignedIdentity) -> IdentityOption {
+        IdentityOption {
+            resource_id: identity.id.id,
+            name: identity.id.name,
+            subscription_id: identity.id.subscription_id,
+            resource_group: identity.id.resource_group,
+            client_id: identity.client_id,
+            principal_id: identity.principal_id,
+            exists: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -343,15 +358,7 @@ pub async fn list_identities(
             });
         let parsed = crate::arm::model::ResourceId::parse(&attached_identity.resource_id)?;
         attached.push(match listed {
-            Some(Ok(identity)) => IdentityOption {
-                resource_id: identity.id.id,
-                name: identity.id.name,
-                subscription_id: identity.id.subscription_id,
-                resource_group: identity.id.resource_group,
-                client_id: identity.client_id,
-                principal_id: identity.principal_id,
-                exists: true,
-            },
+            Some(Ok(identity)) => IdentityOption::from(identity),
             other => IdentityOption {
                 resource_id: parsed.id,
                 name: parsed.name,
@@ -372,15 +379,7 @@ pub async fn list_identities(
                 .iter()
                 .any(|a| a.resource_id.eq_ignore_ascii_case(&i.id.id))
         })
-        .map(|identity| IdentityOption {
-            resource_id: identity.id.id,
-            name: identity.id.name,
-            subscription_id: identity.id.subscription_id,
-            resource_group: identity.id.resource_group,
-            client_id: identity.client_id,
-            principal_id: identity.principal_id,
-            exists: true,
-        })
+        .map(IdentityOption::from)
         .collect();
     available.sort_by_key(|i| i.name.to_ascii_lowercase());
     attached.sort_by_key(|i| i.name.to_ascii_lowercase());

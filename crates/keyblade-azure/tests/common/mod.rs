@@ -1,11 +1,22 @@
-//! Settings shared by the tests that run keyblade-azure against the in-process sandbox:
-//! short retry waits and fast polling, so a fault or a long-running operation costs
-//! milliseconds, not the production defaults' seconds.
+//! What the tests that run keyblade-azure against the in-process sandbox share: short retry
+//! waits and fast polling, so a fault or a long-running operation costs milliseconds, not
+//! the production defaults' seconds; and the [`Fixture`], a sandbox with the demo sign-ins.
+//!
+//! Each test crate uses a part of it.
+#![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use keyblade_azure::arm::lro::LroSettings;
-use keyblade_azure::{HttpSettings, RetryPolicy};
+use keyblade_azure::{
+    CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, RequestLog, RetryPolicy,
+    Session, load_cloud_from_metadata_url,
+};
+use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
+use keyblade_sandbox::scenario::demo::{READER_CLIENT_ID, READER_SECRET};
+use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use url::Url;
 
 pub fn http_settings() -> HttpSettings {
     HttpSettings {
@@ -23,5 +34,117 @@ pub fn lro_settings() -> LroSettings {
         default_poll_interval: Duration::from_millis(50),
         max_poll_interval: Duration::from_millis(200),
         timeout: Duration::from_secs(60),
+    }
+}
+
+/// A sandbox of its own (`demo` scenario, port 0) and its cloud, as keyblade loads it.
+pub struct Fixture {
+    pub sandbox: RunningSandbox,
+    pub cloud: CloudSettings,
+}
+
+impl Fixture {
+    pub async fn start() -> Fixture {
+        let sandbox = Sandbox::start(SandboxConfig {
+            clock_speed: 50.0,
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox starts");
+        // Automatic rotation changes a registry's ETag; keep it out of the way of tests
+        // that compare ETags (one sweep per ~2 000 000 sandbox seconds is never).
+        sandbox.with_world(|world| world.arm.settings.rotation_check_interval_secs = 2_000_000);
+        let cloud = load_cloud_from_metadata_url(
+            &Url::parse(&sandbox.metadata_url()).expect("metadata URL is a URL"),
+            vec![sandbox.ca_pem().to_owned()],
+            &http_settings(),
+        )
+        .await
+        .expect("sandbox metadata loads");
+        Fixture { sandbox, cloud }
+    }
+
+    /// The demo sign-in (owner of the demo subscriptions).
+    pub fn session(&self) -> Session {
+        self.session_with(http_settings())
+    }
+
+    pub fn session_with(&self, http: HttpSettings) -> Session {
+        let demo = self.sandbox.demo_credentials();
+        Session::client_secret(
+            self.cloud.clone(),
+            &http,
+            lro_settings(),
+            demo.tenant_id,
+            demo.client_id,
+            demo.client_secret.to_owned(),
+        )
+        .expect("demo sign-in builds")
+    }
+
+    /// The demo sign-in over a transport that records every Azure call it sends.
+    pub fn recorded_session(&self) -> (Session, RequestLog) {
+        let demo = self.sandbox.demo_credentials();
+        let cloud = Arc::new(self.cloud.clone());
+        let log = RequestLog::default();
+        let transport = HttpTransport::for_cloud(cloud.clone(), &http_settings())
+            .expect("transport builds")
+            .with_request_log(log.clone());
+        let credential = KeybladeCredential::client_secret(
+            cloud,
+            &transport,
+            demo.tenant_id,
+            demo.client_id,
+            demo.client_secret.to_owned(),
+        )
+        .expect("demo sign-in builds");
+        (Session::new(credential, transport, lro_settings()), log)
+    }
+
+    /// The demo reader: may read everything, change nothing.
+    pub fn reader(&self) -> Session {
+        Session::client_secret(
+            self.cloud.clone(),
+            &http_settings(),
+            lro_settings(),
+            self.sandbox.demo_credentials().tenant_id,
+            READER_CLIENT_ID,
+            READER_SECRET.to_owned(),
+        )
+        .expect("reader sign-in builds")
+    }
+
+    /// Makes the sandbox answer matching requests with `effect`, `count` times (or always).
+    pub fn fault(&self, matcher: RouteMatcher, effect: FaultEffect, count: Option<u32>) {
+        self.sandbox.with_world(|world| {
+            world
+                .faults
+                .add(FaultRule {
+                    id: 0,
+                    matcher,
+                    effect,
+                    count,
+                    probability: None,
+                })
+                .expect("fault rule is valid")
+        });
+    }
+
+    /// `https://{name}.vault.localhost:{port}/`.
+    pub fn vault_url(&self, name: &str) -> Url {
+        Url::parse(&format!(
+            "https://{name}.vault.localhost:{}/",
+            self.sandbox.port()
+        ))
+        .expect("vault URI is a URL")
+    }
+}
+
+/// Requests with this method whose path matches `path_regex`.
+pub fn route(method: &str, path_regex: &str) -> RouteMatcher {
+    RouteMatcher {
+        method: Some(method.to_owned()),
+        path_regex: Some(path_regex.to_owned()),
+        ..RouteMatcher::default()
     }
 }
