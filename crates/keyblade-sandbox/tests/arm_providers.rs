@@ -1283,3 +1283,108 @@ fn the_large_scenario_builds_in_seconds() {
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     eprintln!("large scenario built in {elapsed:?}");
 }
+
+#[test]
+fn check_name_availability_answers_per_provider() {
+    let mut world = demo_world();
+    let unavailable = |reason: &str, message: &str| json!({"nameAvailable": false, "reason": reason, "message": message});
+    // (provider path, name, expected answer)
+    let cases = [
+        (
+            "Microsoft.ContainerRegistry",
+            "crcontosoprod",
+            unavailable(
+                "AlreadyExists",
+                "The registry crcontosoprod is already in use.",
+            ),
+        ),
+        (
+            "Microsoft.ContainerRegistry",
+            "cr-x",
+            unavailable(
+                "Invalid",
+                "The registry name 'cr-x' is invalid: a registry name has 5 to 50 characters, letters and digits only.",
+            ),
+        ),
+        (
+            "Microsoft.ContainerRegistry",
+            "crbrandnew",
+            json!({"nameAvailable": true}),
+        ),
+        (
+            "Microsoft.KeyVault",
+            "kv-contoso-dev",
+            unavailable(
+                "AlreadyExists",
+                "The vault name 'kv-contoso-dev' is already in use. Vault names are globally unique so it is possible that the name is already taken.",
+            ),
+        ),
+        (
+            "Microsoft.KeyVault",
+            "1kv",
+            unavailable(
+                "AccountNameInvalid",
+                "The vault name '1kv' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens.",
+            ),
+        ),
+        (
+            "Microsoft.KeyVault",
+            "kv-brand-new",
+            json!({"nameAvailable": true}),
+        ),
+        (
+            "Microsoft.Storage",
+            "stcontosocmk",
+            unavailable(
+                "AlreadyExists",
+                "The storage account named stcontosocmk is already taken.",
+            ),
+        ),
+        (
+            "Microsoft.Storage",
+            "stbrandnew",
+            json!({"nameAvailable": true}),
+        ),
+    ];
+    for (provider, name, expected) in cases {
+        let reply = call(
+            &mut world,
+            &owner(),
+            Method::POST,
+            &format!(
+                "/subscriptions/{PROD_SUBSCRIPTION}/providers/{provider}/checkNameAvailability?api-version=2023-07-01"
+            ),
+            Some(&json!({"name": name, "type": "whatever"})),
+        );
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{provider} {name}: {}",
+            reply.body
+        );
+        assert_eq!(reply.body, expected, "{provider} {name}");
+    }
+    let storage_invalid = call(
+        &mut world,
+        &owner(),
+        Method::POST,
+        &format!(
+            "/subscriptions/{PROD_SUBSCRIPTION}/providers/Microsoft.Storage/checkNameAvailability?api-version=2023-05-01"
+        ),
+        Some(&json!({"name": "Not_Valid"})),
+    );
+    assert_eq!(storage_invalid.body["reason"], "AccountNameInvalid");
+    // Registries and vaults answer only POST.
+    for provider in ["Microsoft.ContainerRegistry", "Microsoft.KeyVault"] {
+        let reply = call(
+            &mut world,
+            &owner(),
+            Method::GET,
+            &format!(
+                "/subscriptions/{PROD_SUBSCRIPTION}/providers/{provider}/checkNameAvailability?api-version=2023-07-01"
+            ),
+            None,
+        );
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{provider}");
+    }
+}

@@ -25,7 +25,9 @@ use super::identity::{
 };
 use super::resources::{normalise_location, tags_of};
 use super::store::{Operation, StoredResource, get_ci, str_ci};
-use super::tracked::{TrackedResource, TrackedRoute, TrackedType, handle_resource};
+use super::tracked::{
+    TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
+};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::cmk::{check_key_access, newest_enabled_version, parse_key_identifier};
 use crate::faults::{RouteInfo, Service};
@@ -126,30 +128,11 @@ impl TrackedResource for Registries {
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
     ctx.require_method(Method::POST)?;
-    let body = ctx.object_body()?;
-    let name = str_ci(&body, "name").unwrap_or_default();
-    let result = if let Err(e) = validate_name(name) {
-        json!({"nameAvailable": false, "reason": "Invalid", "message": e.message})
-    } else if find_by_name(ctx.world, name).is_some() {
-        json!({"nameAvailable": false, "reason": "AlreadyExists", "message": format!("The registry {name} is already in use.")})
-    } else {
-        json!({"nameAvailable": true})
-    };
-    Ok(Response::json(StatusCode::OK, &result))
-}
-
-/// Registry names are global (they are DNS names under azurecr.io).
-fn find_by_name<'w>(world: &'w World, name: &str) -> Option<&'w StoredResource> {
-    let suffix = format!(
-        "/providers/microsoft.containerregistry/registries/{}",
-        name.to_ascii_lowercase()
-    );
-    world
-        .arm
-        .resources
-        .iter()
-        .find(|(k, _)| k.ends_with(&suffix))
-        .map(|(_, r)| r)
+    name_availability(ctx, "Invalid", validate_name, |world, name| {
+        Registries::TYPE
+            .find_by_name(world, name)
+            .map(|_| format!("The registry {name} is already in use."))
+    })
 }
 
 fn validate_name(name: &str) -> ArmResult<()> {
@@ -216,7 +199,7 @@ pub fn prepare_put(
                 .to_owned(),
         ),
         None => {
-            if let Some(other) = find_by_name(world, &id.name) {
+            if let Some(other) = Registries::TYPE.find_by_name(world, &id.name) {
                 return Err(ArmError::conflict(
                     "AlreadyInUse",
                     format!(

@@ -18,7 +18,9 @@ use super::identity::{
 };
 use super::resources::{normalise_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci, timestamp};
-use super::tracked::{TrackedResource, TrackedRoute, TrackedType, handle_resource};
+use super::tracked::{
+    TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
+};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::cmk::{KeyRef, check_key_access, newest_enabled_version, parse_vault_uri};
 use crate::http::Response;
@@ -56,16 +58,11 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     match &route.scope {
         Scope::Subscription { subscription } if route.rest_is(&["checkNameAvailability"]) => {
             ctx.subscription(subscription)?;
-            let body = ctx.object_body()?;
-            let name = str_ci(&body, "name").unwrap_or_default();
-            let result = if let Err(e) = validate_name(name) {
-                json!({"nameAvailable": false, "reason": "AccountNameInvalid", "message": e.message})
-            } else if find_by_name(ctx.world, name).is_some() {
-                json!({"nameAvailable": false, "reason": "AlreadyExists", "message": format!("The storage account named {name} is already taken.")})
-            } else {
-                json!({"nameAvailable": true})
-            };
-            Ok(Response::json(StatusCode::OK, &result))
+            name_availability(ctx, "AccountNameInvalid", validate_name, |world, name| {
+                Accounts::TYPE
+                    .find_by_name(world, name)
+                    .map(|_| format!("The storage account named {name} is already taken."))
+            })
         }
         _ => Err(ArmError::invalid_resource_type(
             &route.namespace,
@@ -99,19 +96,6 @@ impl TrackedResource for Accounts {
         let resource = patch_account(ctx.world, &existing, body, &ctx.timestamp())?;
         Ok(resource_response(StatusCode::OK, &resource))
     }
-}
-
-fn find_by_name<'w>(world: &'w World, name: &str) -> Option<&'w StoredResource> {
-    let suffix = format!(
-        "/providers/microsoft.storage/storageaccounts/{}",
-        name.to_ascii_lowercase()
-    );
-    world
-        .arm
-        .resources
-        .iter()
-        .find(|(k, _)| k.ends_with(&suffix))
-        .map(|(_, r)| r)
 }
 
 fn validate_name(name: &str) -> ArmResult<()> {
@@ -167,7 +151,7 @@ pub fn put_account(
     validate_name(&id.name)?;
     let existing = world.arm.resource(&id.to_id()).cloned();
     if existing.is_none()
-        && let Some(other) = find_by_name(world, &id.name)
+        && let Some(other) = Accounts::TYPE.find_by_name(world, &id.name)
     {
         return Err(ArmError::conflict(
             "StorageAccountAlreadyTaken",

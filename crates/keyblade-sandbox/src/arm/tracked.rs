@@ -6,13 +6,14 @@
 //! a write is validated and stored, and what a delete leaves behind.
 
 use http::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
-use super::store::StoredResource;
+use super::store::{StoredResource, str_ci};
 use super::{Ctx, ProviderRoute, list_of_type, resource_response};
 use crate::http::Response;
+use crate::world::World;
 
 /// A resource type below `/providers/{namespace}/`.
 pub struct TrackedType {
@@ -70,6 +71,18 @@ impl TrackedType {
         }
     }
 
+    /// The resource of this type named `name` in any subscription, for types
+    /// whose names are global (they are DNS names).
+    pub fn find_by_name<'w>(&self, world: &'w World, name: &str) -> Option<&'w StoredResource> {
+        let suffix = format!("/providers/{}/{}", self.full_type, name).to_ascii_lowercase();
+        world
+            .arm
+            .resources
+            .iter()
+            .find(|(k, _)| k.ends_with(&suffix))
+            .map(|(_, r)| r)
+    }
+
     pub fn resource_id(&self, subscription: &str, group: &str, name: &str) -> ResourceId {
         ResourceId {
             subscription: subscription.to_owned(),
@@ -106,6 +119,27 @@ pub trait TrackedResource {
         ctx.world.arm.resources.remove(&key(scope));
         Ok(Response::empty(StatusCode::OK))
     }
+}
+
+/// The answer to `checkNameAvailability` for the body's `name`: refused with
+/// `invalid_reason` when `validate` refuses it, `AlreadyExists` with the message
+/// `taken` gives when the name is in use, else available.
+pub fn name_availability(
+    ctx: &Ctx<'_>,
+    invalid_reason: &str,
+    validate: impl Fn(&str) -> ArmResult<()>,
+    taken: impl Fn(&World, &str) -> Option<String>,
+) -> ArmResult<Response> {
+    let body = ctx.object_body()?;
+    let name = str_ci(&body, "name").unwrap_or_default();
+    let result = if let Err(e) = validate(name) {
+        json!({"nameAvailable": false, "reason": invalid_reason, "message": e.message})
+    } else if let Some(message) = taken(ctx.world, name) {
+        json!({"nameAvailable": false, "reason": "AlreadyExists", "message": message})
+    } else {
+        json!({"nameAvailable": true})
+    };
+    Ok(Response::json(StatusCode::OK, &result))
 }
 
 /// 201 for a create, 200 for a replace.

@@ -10,7 +10,9 @@ use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
 use super::resources::{normalise_location, tags_of};
 use super::store::{DeletedVault, StoredResource, get_ci, str_ci, timestamp_ms};
-use super::tracked::{TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource};
+use super::tracked::{
+    TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource, name_availability,
+};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::http::Response;
 use crate::world::World;
@@ -117,22 +119,14 @@ impl TrackedResource for Vaults {
 
 fn check_name(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
     ctx.require_method(Method::POST)?;
-    let body = ctx.object_body()?;
-    let name = str_ci(&body, "name").unwrap_or_default();
-    let result = if let Err(e) = validate_name(name) {
-        json!({"nameAvailable": false, "reason": "AccountNameInvalid", "message": e.message})
-    } else if ctx.world.arm.vault_by_name(name).is_some()
-        || ctx
-            .world
-            .arm
-            .deleted_vaults
-            .contains_key(&name.to_ascii_lowercase())
-    {
-        json!({"nameAvailable": false, "reason": "AlreadyExists", "message": format!("The vault name '{name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.")})
-    } else {
-        json!({"nameAvailable": true})
-    };
-    Ok(Response::json(StatusCode::OK, &result))
+    name_availability(ctx, "AccountNameInvalid", validate_name, |world, name| {
+        let in_use = world.arm.vault_by_name(name).is_some()
+            || world
+                .arm
+                .deleted_vaults
+                .contains_key(&name.to_ascii_lowercase());
+        in_use.then(|| format!("The vault name '{name}' is already in use. Vault names are globally unique so it is possible that the name is already taken."))
+    })
 }
 
 fn validate_name(name: &str) -> ArmResult<()> {
