@@ -100,17 +100,32 @@ impl Recorder {
 }
 
 /// The writes that reached Azure are the reviewed plan's steps, in order, each with the
-/// method, path and API version the review showed (reads and polls aside).
-fn assert_sent_as_reviewed(log: &RequestLog, reviewed: &[encryption::PlanStepView]) {
-    let sent: Vec<(String, String)> = log
+/// method, path, API version and body the review showed (reads and polls aside), the body's
+/// `{systemAssignedPrincipalId}` being the principal the save turned on.
+fn assert_sent_as_reviewed(
+    log: &RequestLog,
+    reviewed: &[encryption::PlanStepView],
+    new_principal: Option<&str>,
+) {
+    let sent: Vec<(String, String, Value)> = log
         .requests()
         .into_iter()
         .filter(|request| request.method != "GET")
-        .map(|request| (request.method.clone(), request.path_and_query()))
+        .map(|request| {
+            let body = serde_json::from_slice(&request.body).expect("a write's body is JSON");
+            (request.method.clone(), request.path_and_query(), body)
+        })
         .collect();
-    let shown: Vec<(String, String)> = reviewed
+    let shown: Vec<(String, String, Value)> = reviewed
         .iter()
-        .map(|step| (step.method.clone(), step.path.clone()))
+        .map(|step| {
+            let mut body = step.body.to_string();
+            if let Some(principal) = new_principal {
+                body = body.replace("{systemAssignedPrincipalId}", principal);
+            }
+            let body = serde_json::from_str(&body).expect("a step's body is JSON");
+            (step.method.clone(), step.path.clone(), body)
+        })
         .collect();
     assert_eq!(sent, shown, "what was sent is not what was reviewed");
 }
@@ -741,7 +756,8 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
     let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
         .await
         .unwrap();
-    assert_sent_as_reviewed(&log, &report.steps);
+    let new_principal = fixture.stored(&id)["identity"]["principalId"].clone();
+    assert_sent_as_reviewed(&log, &report.steps, new_principal.as_str());
     let SaveOutcome::Saved {
         verified,
         view: after,
@@ -875,7 +891,11 @@ async fn save_creates_the_role_assignment_the_review_named() {
         panic!("expected a save, got {saved:?}");
     };
     assert!(verified, "{mismatches:?}");
-    assert_sent_as_reviewed(&log, &report.steps);
+    let principal = fixture.stored(&id)["identity"]["principalId"]
+        .as_str()
+        .expect("the system-assigned identity is on")
+        .to_owned();
+    assert_sent_as_reviewed(&log, &report.steps, Some(&principal));
     let mut announced: Vec<(String, usize)> = report
         .steps
         .iter()
@@ -885,10 +905,6 @@ async fn save_creates_the_role_assignment_the_review_named() {
     announced.push(("Verify the registry's new key and identity".to_owned(), 3));
     assert_eq!(*started.lock().unwrap(), announced);
 
-    let principal = fixture.stored(&id)["identity"]["principalId"]
-        .as_str()
-        .expect("the system-assigned identity is on")
-        .to_owned();
     let names: Vec<String> = fixture.sandbox.with_world(|world| {
         keyblade_sandbox::rbac::assignments_of(world, &principal)
             .iter()

@@ -96,8 +96,28 @@ fn legacy(error: azure_core_legacy::Error) -> AzureError {
     AzureError::from_legacy(error)
 }
 
+/// A write's body as JSON, without null members.
+///
+/// The generated models write read-only properties they do not have as `null` (e.g. a key's
+/// `lastKeyRotationTimestamp`, an assignment's `createdOn`). In a PATCH a null means "remove
+/// this" (JSON merge patch), which keyblade never means; and without them the body sent is
+/// the body the plan showed.
 fn encode(body: &impl serde::Serialize) -> Result<Vec<u8>, AzureError> {
-    serde_json::to_vec(body)
+    fn without_nulls(value: Value) -> Value {
+        match value {
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .filter(|(_, member)| !member.is_null())
+                    .map(|(name, member)| (name, without_nulls(member)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+            other => other,
+        }
+    }
+    serde_json::to_value(body)
+        .and_then(|value| serde_json::to_vec(&without_nulls(value)))
         .map_err(|e| AzureError::Other(format!("could not encode the request: {e}")))
 }
 
