@@ -15,7 +15,7 @@ use super::id::ResourceId;
 use super::identity::{
     IdentityUpdate, ResolvedIdentity, commit_identity, principal_by_client_id, resolve_identity,
 };
-use super::resources::{normalise_location, tags_of};
+use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci};
 use super::tracked::{TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource};
 use super::{Ctx, ProviderRoute, resource_response};
@@ -93,14 +93,7 @@ pub fn put_account(
 ) -> ArmResult<(StoredResource, bool)> {
     validate_name(&id.name)?;
     let existing = world.arm.resource(&id.to_id()).cloned();
-    let location = str_ci(request, "location")
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let location = required_location(request)?;
     let kind = str_ci(request, "kind")
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {

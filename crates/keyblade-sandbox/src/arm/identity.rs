@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
-use super::resources::{normalise_location, tags_of};
+use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{ManagedIdentityRecord, StoredResource, get_ci, str_ci};
 use super::tracked::{TrackedRoute, TrackedType};
 use super::{Ctx, ProviderRoute, resource_response};
@@ -113,14 +113,7 @@ pub fn put_user_assigned(
     now: &str,
     actor: &str,
 ) -> ArmResult<(StoredResource, bool)> {
-    let location = str_ci(body, "location")
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let location = required_location(body)?;
     validate_identity_name(&id.name)?;
     let tenant = world.arm.subscription(&id.subscription)?.tenant_id.clone();
     let canonical = world.arm.canonical_id(id, NAMESPACE, UAI_TYPE_NAME)?;

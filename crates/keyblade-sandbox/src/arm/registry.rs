@@ -23,7 +23,7 @@ use super::id::{ResourceId, Scope, key};
 use super::identity::{
     IdentityUpdate, ResolvedIdentity, commit_identity, principal_by_client_id, resolve_identity,
 };
-use super::resources::{normalise_location, tags_of};
+use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{Operation, StoredResource, get_ci, str_ci};
 use super::tracked::{
     TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
@@ -173,14 +173,7 @@ pub fn prepare_put(
     actor: &str,
 ) -> ArmResult<RegistryWrite> {
     validate_name(&id.name)?;
-    let location = str_ci(request, "location")
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let location = required_location(request)?;
     let location = normalise_location(location);
     let sku = sku_of(request)?.ok_or_else(|| {
         ArmError::bad_request(

@@ -274,14 +274,7 @@ pub fn group(ctx: &mut Ctx<'_>, subscription_id: &str, name: &str) -> ArmResult<
             ctx.authorize(GROUP_WRITE, &scope)?;
             validate_group_name(name)?;
             let body = ctx.object_body()?;
-            let location = str_ci(&body, "location")
-                .filter(|l| !l.is_empty())
-                .ok_or_else(|| {
-                    ArmError::bad_request(
-                        "LocationRequired",
-                        "The location property is required for this definition.",
-                    )
-                })?;
+            let location = required_location(&body)?;
             let tags = tags_of(&body)?;
             let created = existing.is_none();
             let group = ResourceGroup {
@@ -400,6 +393,18 @@ pub fn tags_of(body: &Value) -> ArmResult<Option<Map<String, Value>>> {
             "'tags' must be an object of name/value strings.",
         )),
     }
+}
+
+/// A tracked resource's `location`, which every PUT must carry.
+pub fn required_location(body: &Value) -> ArmResult<&str> {
+    str_ci(body, "location")
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "LocationRequired",
+                "The location property is required for this definition.",
+            )
+        })
 }
 
 /// `West US` and `westus` are the same location; Azure returns the short name.

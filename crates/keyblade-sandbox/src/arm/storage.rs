@@ -16,7 +16,7 @@ use super::id::{ResourceId, Scope, key};
 use super::identity::{
     EncryptionPrincipal, IdentityUpdate, ResolvedIdentity, commit_identity, resolve_identity,
 };
-use super::resources::{normalise_location, tags_of};
+use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci, timestamp};
 use super::tracked::{
     TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
@@ -162,14 +162,7 @@ pub fn put_account(
             ),
         ));
     }
-    let location = str_ci(request, "location")
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let location = required_location(request)?;
     let location = normalise_location(location);
     let sku = sku_of(request)?.ok_or_else(|| {
         ArmError::bad_request(

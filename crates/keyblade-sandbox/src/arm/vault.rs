@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ArmError, ArmResult};
 use super::id::{ResourceId, Scope, key};
-use super::resources::{normalise_location, tags_of};
+use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{DeletedVault, StoredResource, get_ci, str_ci, timestamp_ms};
 use super::tracked::{
     TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource, name_availability,
@@ -169,14 +169,7 @@ pub fn put_vault(
     actor: &str,
 ) -> ArmResult<(StoredResource, bool)> {
     validate_name(&id.name)?;
-    let location = str_ci(request, "location")
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "LocationRequired",
-                "The location property is required for this definition.",
-            )
-        })?;
+    let location = required_location(request)?;
     let props_in = get_ci(request, "properties")
         .filter(|p| p.is_object())
         .ok_or_else(|| {
