@@ -296,5 +296,11 @@ mod send_tests {
             assert_send(&save(session, "", desired, "", &NoProgress));
         };
         let _ = check;
+        // As an async command awaits them: inside another future, on owned state.
+        let command = |session: std::sync::Arc<Session>, registry_id: String| async move {
+            list_identities(&session, &registry_id).await?;
+            enable_system_identity(&session, &registry_id, "", &NoProgress).await
+        };
+        let _ = |session: std::sync::Arc<Session>| assert_send(&command(session, String::new()));
     }
 }
