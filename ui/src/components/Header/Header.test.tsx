@@ -40,6 +40,33 @@ describe('Header', () => {
     expect(crumbs.map((c) => c.textContent)).toEqual(['Contoso Production', 'rg-images', 'contosoimages']);
   });
 
+  it('keeps the full account as the session button name and tooltip when the label is cut short', () => {
+    const account = 'service principal b3c1d2e4-5f60-4a71-8b92-c3d4e5f6a7b8';
+    renderHeader({ session: { kind: 'signedIn', account, tenantId: 'tenant-1', isDemo: false } });
+    const button = screen.getByRole('button', { name: `Session: ${account}` });
+    expect(button).toHaveAttribute('title', account);
+    // The header shows the client ID by its first digits; CSS may cut it shorter still.
+    expect(button).toHaveTextContent(/^service principal b3c1d2e4…$/);
+  });
+
+  it('names every crumb in full, whatever the header has room to show', () => {
+    const longName = 'contosoimagesregistryforproductionworkloads2026';
+    renderHeader({
+      selection: {
+        subscription: { ...contosoProd, displayName: 'Contoso Production Workloads (EMEA) - Pay-As-You-Go' },
+        resource: { ...prodRegistry, name: longName, resourceGroup: 'rg-container-images-production-westeurope-001' },
+      },
+    });
+    const breadcrumb = screen.getByRole('navigation', { name: 'Breadcrumb' });
+    const current = within(breadcrumb).getByText(longName);
+    expect(current).toHaveAttribute('aria-current', 'page');
+    expect(current).toHaveAttribute('title', longName);
+    expect(within(breadcrumb).getByText('rg-container-images-production-westeurope-001')).toHaveAttribute(
+      'title',
+      'rg-container-images-production-westeurope-001',
+    );
+  });
+
   it('describes the session in a popover from the session button', async () => {
     const { user } = renderHeader({
       session: { kind: 'signedIn', account: 'demo-app', tenantId: 'tenant-1', isDemo: true },

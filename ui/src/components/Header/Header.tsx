@@ -52,12 +52,17 @@ export function Header({
         keyblade
       </p>
       <span className={styles.divider} aria-hidden="true" />
-      <Breadcrumb className={styles.breadcrumb} aria-label="Breadcrumb" size="small">
+      <Breadcrumb
+        className={styles.breadcrumb}
+        list={{ className: styles.breadcrumbList }}
+        aria-label="Breadcrumb"
+        size="small"
+      >
         {trail.map((crumb, index) => {
           const isCurrent = index === trail.length - 1;
           return (
             <Fragment key={`${String(index)}-${crumb}`}>
-              <BreadcrumbItem>
+              <BreadcrumbItem className={isCurrent ? styles.currentItem : styles.item}>
                 <span
                   className={mergeClasses(styles.crumb, isCurrent && styles.currentCrumb)}
                   aria-current={isCurrent ? 'page' : undefined}

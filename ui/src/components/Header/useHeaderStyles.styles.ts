@@ -1,5 +1,9 @@
 import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
 
+const ancestorCrumbMinWidth = '48px';
+/** Fluent's small BreadcrumbDivider (a 12 px chevron). */
+const dividerWidth = '12px';
+
 export const useHeaderStyles = makeStyles({
   root: {
     display: 'flex',
@@ -32,6 +36,23 @@ export const useHeaderStyles = makeStyles({
     minWidth: 0,
     overflow: 'hidden',
   },
+  breadcrumbList: {
+    flexWrap: 'nowrap',
+    minWidth: 0,
+  },
+  // When room runs out the subscription and resource group give way first, down to a few letters and
+  // an ellipsis; the resource name, which the blades are about, keeps its room, and loses its end to an
+  // ellipsis only when even that is not enough.
+  item: {
+    flexShrink: 1,
+    minWidth: ancestorCrumbMinWidth,
+  },
+  currentItem: {
+    flexShrink: 0,
+    minWidth: 0,
+    // The two ancestors at their narrowest, with their dividers, stay visible beside it.
+    maxWidth: `calc(100% - 2 * (${ancestorCrumbMinWidth} + ${dividerWidth}))`,
+  },
   crumb: {
     ...typographyStyles.body1,
     color: tokens.colorNeutralForeground2,
@@ -39,13 +60,14 @@ export const useHeaderStyles = makeStyles({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     maxWidth: '24ch',
-    display: 'inline-block',
-    verticalAlign: 'middle',
+    minWidth: 0,
+    display: 'block',
     paddingInline: tokens.spacingHorizontalXS,
   },
   currentCrumb: {
     ...typographyStyles.body1Strong,
     color: tokens.colorNeutralForeground1,
+    maxWidth: 'none',
   },
   actions: {
     display: 'flex',

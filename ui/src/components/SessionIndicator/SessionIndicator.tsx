@@ -30,8 +30,15 @@ export function SessionIndicator({ session, appInfo, onSignIn, onUseDemo }: Sess
       }}
     >
       <PopoverTrigger disableButtonEnhancement>
-        <Button appearance="subtle" icon={presentation.icon} aria-label={`Session: ${presentation.label}`}>
-          {presentation.label}
+        <Button
+          className={styles.trigger}
+          appearance="subtle"
+          icon={presentation.icon}
+          // The visible label may be cut short; the name and the tooltip carry all of it.
+          aria-label={`Session: ${presentation.fullLabel}`}
+          title={presentation.fullLabel}
+        >
+          <span className={styles.triggerLabel}>{presentation.label}</span>
         </Button>
       </PopoverTrigger>
       <PopoverSurface className={styles.surface} aria-label="Session details">

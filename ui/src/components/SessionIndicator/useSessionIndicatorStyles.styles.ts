@@ -1,6 +1,17 @@
 import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
 
 export const useSessionIndicatorStyles = makeStyles({
+  // A long account (a service principal's name) must not take the breadcrumb's room in the header.
+  trigger: {
+    maxWidth: '240px',
+    minWidth: 0,
+  },
+  triggerLabel: {
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    minWidth: 0,
+  },
   surface: {
     maxWidth: '360px',
     display: 'flex',
