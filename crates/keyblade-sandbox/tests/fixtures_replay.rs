@@ -105,21 +105,21 @@ struct Reply {
     headers: HeaderMap,
 }
 
-fn send(
-    world: &mut World,
-    method: Method,
-    path: &str,
-    query: &[(&str, &str)],
-    body: Option<&Value>,
-) -> Reply {
+/// Sends a request to `target`, a path with its query (values taken as they are).
+fn send(world: &mut World, method: Method, target: &str, body: Option<&Value>) -> Reply {
     world.tick();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let request = Request {
         method,
         host: "localhost".to_owned(),
         path: path.to_owned(),
         query: query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (k.to_owned(), v.to_owned())
+            })
             .collect(),
         headers: HeaderMap::new(),
         body: body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())),
@@ -233,126 +233,152 @@ fn p<'a>(example: &'a Value, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("parameter {name}"))
 }
 
+/// `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/{provider_type}/{name}`
+/// from the example's parameters.
+fn resource_path(example: &Value, provider_type: &str, name_parameter: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{provider_type}/{}",
+        p(example, "subscriptionId"),
+        p(example, "resourceGroupName"),
+        p(example, name_parameter)
+    )
+}
+
+/// Sends the example's request to `target` (a path with its query) with the
+/// example's parameter `body_parameter` as the body, and checks the reply
+/// against the example's responses.
+fn replay(
+    world: &mut World,
+    name: &str,
+    example: &Value,
+    method: Method,
+    target: &str,
+    body_parameter: Option<&str>,
+    ignored: &[&str],
+) -> Reply {
+    let body = body_parameter.map(|parameter| &params(example)[parameter]);
+    let reply = send(world, method, target, body);
+    check(name, example, &reply, ignored);
+    reply
+}
 const OLD_HSM_POOL: &str = "/properties/hsmPoolResourceId";
 
 #[test]
 fn container_registry_examples() {
     let mut world = world();
     let create = example("containerregistry/Registries_Create.2025-11-01.json", &[]);
-    let (sub, rg, name) = (
-        p(&create, "subscriptionId"),
-        p(&create, "resourceGroupName"),
-        p(&create, "registryName"),
+    let sub = p(&create, "subscriptionId");
+    subscription(&mut world, sub, &[p(&create, "resourceGroupName")]);
+    let registry = format!(
+        "{}?api-version=2025-11-01",
+        resource_path(
+            &create,
+            "Microsoft.ContainerRegistry/registries",
+            "registryName"
+        )
     );
-    subscription(&mut world, sub, &[rg]);
-    let path = format!(
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}"
-    );
-    let api = [("api-version", "2025-11-01")];
-    let reply = send(
-        &mut world,
-        Method::PUT,
-        &path,
-        &api,
-        Some(&params(&create)["registry"]),
-    );
-    check("Registries_Create (new)", &create, &reply, &[]);
+    let put = |world: &mut World, name: &str| {
+        replay(
+            world,
+            name,
+            &create,
+            Method::PUT,
+            &registry,
+            Some("registry"),
+            &[],
+        );
+    };
+    put(&mut world, "Registries_Create (new)");
     world.clock.advance(std::time::Duration::from_secs(5));
-    let reply = send(
-        &mut world,
-        Method::PUT,
-        &path,
-        &api,
-        Some(&params(&create)["registry"]),
-    );
-    check("Registries_Create (existing)", &create, &reply, &[]);
+    put(&mut world, "Registries_Create (existing)");
 
     let get = example("containerregistry/Registries_Get.2025-11-01.json", &[]);
     world.clock.advance(std::time::Duration::from_secs(5));
-    let reply = send(&mut world, Method::GET, &path, &api, None);
-    check("Registries_Get", &get, &reply, &[]);
+    replay(
+        &mut world,
+        "Registries_Get",
+        &get,
+        Method::GET,
+        &registry,
+        None,
+        &[],
+    );
 
     let update = example("containerregistry/Registries_Update.2025-11-01.json", &[]);
-    let reply = send(
+    let reply = replay(
         &mut world,
+        "Registries_Update (in progress)",
+        &update,
         Method::PATCH,
-        &path,
-        &api,
-        Some(&params(&update)["registryUpdateParameters"]),
+        &registry,
+        Some("registryUpdateParameters"),
+        &[],
     );
-    check("Registries_Update (in progress)", &update, &reply, &[]);
     assert_eq!(
         reply.body["properties"]["roleAssignmentMode"],
         "AbacRepositoryPermissions"
     );
 
     let list = example("containerregistry/Registries_List.2025-11-01.json", &[]);
-    let reply = send(
+    replay(
         &mut world,
+        "Registries_List",
+        &list,
         Method::GET,
-        &format!("/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries"),
-        &api,
+        &format!(
+            "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries?api-version=2025-11-01"
+        ),
         None,
+        &[],
     );
-    check("Registries_List", &list, &reply, &[]);
 }
+
+const ACCOUNTS: &str = "Microsoft.CognitiveServices/accounts";
 
 #[test]
 fn cognitive_services_examples() {
     let mut world = world();
+    let api = "api-version=2025-09-01";
     let create = example(
         "cognitiveservices/Accounts_Create.CreateAccount.2025-09-01.json",
         &[],
     );
-    let (sub, rg, name) = (
-        p(&create, "subscriptionId"),
-        p(&create, "resourceGroupName"),
-        p(&create, "accountName"),
-    );
-    subscription(&mut world, sub, &[rg, "bvttest"]);
-    let api = [("api-version", "2025-09-01")];
-    let path = format!(
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
-    );
-    let reply = send(
+    subscription(
         &mut world,
-        Method::PUT,
-        &path,
-        &api,
-        Some(&params(&create)["account"]),
+        p(&create, "subscriptionId"),
+        &[p(&create, "resourceGroupName"), "bvttest"],
     );
-    check("Accounts_Create", &create, &reply, &[]);
+    let account = resource_path(&create, ACCOUNTS, "accountName");
+    replay(
+        &mut world,
+        "Accounts_Create",
+        &create,
+        Method::PUT,
+        &format!("{account}?{api}"),
+        Some("account"),
+        &[],
+    );
 
     let update = example(
         "cognitiveservices/Accounts_Update.UpdateAccount.2025-09-01.json",
         &[],
     );
-    let update_path = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.CognitiveServices/accounts/{}",
-        p(&update, "subscriptionId"),
-        p(&update, "resourceGroupName"),
-        p(&update, "accountName")
-    );
+    let update_account = format!("{}?{api}", resource_path(&update, ACCOUNTS, "accountName"));
     let setup = send(
         &mut world,
         Method::PUT,
-        &update_path,
-        &api,
+        &update_account,
         Some(&json!({"location": "global", "kind": "Bing.Search", "sku": {"name": "S1"}})),
     );
     assert_eq!(setup.status, StatusCode::CREATED, "{}", setup.body);
-    let reply = send(
-        &mut world,
-        Method::PATCH,
-        &update_path,
-        &api,
-        Some(&params(&update)["account"]),
-    );
     // The example's 200 carries Location and azure-AsyncOperation; the sandbox completes the PATCH synchronously.
-    check(
+    let reply = replay(
+        &mut world,
         "Accounts_Update",
         &update,
-        &reply,
+        Method::PATCH,
+        &update_account,
+        Some("account"),
         &["Location", "azure-AsyncOperation"],
     );
     assert_eq!(reply.body["sku"]["name"], "S2");
@@ -361,28 +387,32 @@ fn cognitive_services_examples() {
         "cognitiveservices/Accounts_Get.GetAccount.2022-10-01.json",
         &[],
     );
-    let (sub, rg, name) = (
-        p(&get, "subscriptionId"),
-        p(&get, "resourceGroupName"),
-        p(&get, "accountName"),
-    );
-    subscription(&mut world, sub, &[rg]);
-    let get_path = format!(
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{name}"
-    );
-    let body = json!({"location": "westus", "kind": "Emotion", "sku": {"name": "F0"}, "tags": get["responses"]["200"]["body"]["tags"]});
-    send(&mut world, Method::PUT, &get_path, &api, Some(&body));
-    let reply = send(
+    subscription(
         &mut world,
-        Method::GET,
-        &get_path,
-        &[("api-version", "2022-10-01")],
-        None,
+        p(&get, "subscriptionId"),
+        &[p(&get, "resourceGroupName")],
     );
-    check("Accounts_Get", &get, &reply, &[]);
+    let get_account = resource_path(&get, ACCOUNTS, "accountName");
+    let body = json!({"location": "westus", "kind": "Emotion", "sku": {"name": "F0"}, "tags": get["responses"]["200"]["body"]["tags"]});
+    send(
+        &mut world,
+        Method::PUT,
+        &format!("{get_account}?{api}"),
+        Some(&body),
+    );
+    replay(
+        &mut world,
+        "Accounts_Get",
+        &get,
+        Method::GET,
+        &format!("{get_account}?api-version=2022-10-01"),
+        None,
+        &[],
+    );
 }
 
 const STORAGE_SUB: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const STORAGE_ACCOUNTS: &str = "Microsoft.Storage/storageAccounts";
 
 fn storage_replacements(vault_uri: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -431,20 +461,16 @@ fn replaced(file: &str, vault_uri: &str) -> Value {
     example(file, &pairs)
 }
 
-/// Creates an account with a system-assigned identity and grants it the key.
-fn system_identity_account(world: &mut World, rg: &str, name: &str, extra: Value) -> String {
-    let path = format!(
-        "/subscriptions/{STORAGE_SUB}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{name}"
+/// Creates the example's account with a system-assigned identity and grants
+/// it the key; the account's path with the query.
+fn system_identity_account(world: &mut World, example: &Value, extra: Value) -> String {
+    let account = format!(
+        "{}?api-version=2025-08-01",
+        resource_path(example, STORAGE_ACCOUNTS, "accountName")
     );
     let mut body = json!({"location": "eastus2", "kind": "Storage", "sku": {"name": "Standard_GRS"}, "identity": {"type": "SystemAssigned"}, "properties": extra});
     body["tags"] = json!({"key1": "value1", "key2": "value2"});
-    let reply = send(
-        world,
-        Method::PUT,
-        &path,
-        &[("api-version", "2025-08-01")],
-        Some(&body),
-    );
+    let reply = send(world, Method::PUT, &account, Some(&body));
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let principal = reply.body["identity"]["principalId"]
         .as_str()
@@ -456,70 +482,65 @@ fn system_identity_account(world: &mut World, rg: &str, name: &str, extra: Value
             json!({"grantKeys": {"vault": "myvault8569", "objectId": principal, "permissions": ["get", "wrapKey", "unwrapKey"]}}),
         ],
     );
-    path
+    account
 }
 
 #[test]
 fn storage_examples() {
     let (mut world, uri) = storage_world();
-    let api = [("api-version", "2025-08-01")];
 
     let create = replaced(
         "storage/StorageAccounts_Create.StorageAccountCreateUserAssignedEncryptionIdentityWithCMK.2025-06-01.json",
         &uri,
     );
-    let path = format!(
-        "/subscriptions/{STORAGE_SUB}/resourceGroups/{}/providers/Microsoft.Storage/storageAccounts/{}",
-        p(&create, "resourceGroupName"),
-        p(&create, "accountName")
-    );
-    let reply = send(
+    replay(
         &mut world,
+        "StorageAccounts_Create (UAI CMK)",
+        &create,
         Method::PUT,
-        &path,
-        &[("api-version", "2025-06-01")],
-        Some(&params(&create)["parameters"]),
+        &format!(
+            "{}?api-version=2025-06-01",
+            resource_path(&create, STORAGE_ACCOUNTS, "accountName")
+        ),
+        Some("parameters"),
+        &[],
     );
-    check("StorageAccounts_Create (UAI CMK)", &create, &reply, &[]);
 
     let enable = replaced(
         "storage/StorageAccounts_Update.StorageAccountEnableCMK.2025-08-01.json",
         &uri,
     );
-    let path = system_identity_account(
+    let account = system_identity_account(&mut world, &enable, json!({}));
+    replay(
         &mut world,
-        p(&enable, "resourceGroupName"),
-        p(&enable, "accountName"),
-        json!({}),
-    );
-    let reply = send(
-        &mut world,
+        "StorageAccounts_Update (enable CMK)",
+        &enable,
         Method::PATCH,
-        &path,
-        &api,
-        Some(&params(&enable)["parameters"]),
+        &account,
+        Some("parameters"),
+        &[],
     );
-    check("StorageAccounts_Update (enable CMK)", &enable, &reply, &[]);
 
     let get = replaced(
         "storage/StorageAccounts_GetProperties.StorageAccountGetPropertiesCMKVersionExpirationTime.2025-08-01.json",
         &uri,
     );
-    let path = system_identity_account(
+    let account = system_identity_account(
         &mut world,
-        p(&get, "resourceGroupName"),
-        p(&get, "accountName"),
+        &get,
         json!({"isHnsEnabled": true, "routingPreference": {"routingChoice": "MicrosoftRouting", "publishMicrosoftEndpoints": true, "publishInternetEndpoints": true}}),
     );
     let key = json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault", "keyvaultproperties": {"keyvaulturi": uri, "keyname": "wrappingKey", "keyversion": ""}}}});
-    let patched = send(&mut world, Method::PATCH, &path, &api, Some(&key));
+    let patched = send(&mut world, Method::PATCH, &account, Some(&key));
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
-    let reply = send(&mut world, Method::GET, &path, &api, None);
     // geoReplicationStats appears only with $expand=geoReplicationStats, which the example does not send.
-    check(
+    replay(
+        &mut world,
         "StorageAccounts_GetProperties (CMK expiration)",
         &get,
-        &reply,
+        Method::GET,
+        &account,
+        None,
         &["/properties/geoReplicationStats"],
     );
 
@@ -527,30 +548,24 @@ fn storage_examples() {
         "storage/StorageAccounts_Update.StorageAccountUpdateUserAssignedIdentityWithFederatedIdentityClientId.2025-08-01.json",
         &uri,
     );
-    let path = format!(
-        "/subscriptions/{STORAGE_SUB}/resourceGroups/{}/providers/Microsoft.Storage/storageAccounts/{}",
-        p(&federated, "resourceGroupName"),
-        p(&federated, "accountName")
+    let account = format!(
+        "{}?api-version=2025-08-01",
+        resource_path(&federated, STORAGE_ACCOUNTS, "accountName")
     );
     let setup = send(
         &mut world,
         Method::PUT,
-        &path,
-        &api,
+        &account,
         Some(&json!({"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})),
     );
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
-    let reply = send(
+    replay(
         &mut world,
-        Method::PATCH,
-        &path,
-        &api,
-        Some(&params(&federated)["parameters"]),
-    );
-    check(
         "StorageAccounts_Update (federated identity)",
         &federated,
-        &reply,
+        Method::PATCH,
+        &account,
+        Some("parameters"),
         &[],
     );
 }
@@ -558,7 +573,7 @@ fn storage_examples() {
 #[test]
 fn key_vault_management_examples() {
     let mut world = world();
-    let api = [("api-version", "2025-05-01")];
+    let api = "api-version=2025-05-01";
     let create = example(
         "keyvault-mgmt/Vaults_CreateOrUpdate.createVaultWithNetworkAcls.2025-05-01.json",
         &[],
@@ -569,23 +584,18 @@ fn key_vault_management_examples() {
         sub,
         &[p(&create, "resourceGroupName"), "sample-group"],
     );
-    let path = format!(
-        "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-        p(&create, "resourceGroupName"),
-        p(&create, "vaultName")
-    );
-    let reply = send(
-        &mut world,
-        Method::PUT,
-        &path,
-        &api,
-        Some(&params(&create)["parameters"]),
+    let vault = format!(
+        "{}?{api}",
+        resource_path(&create, "Microsoft.KeyVault/vaults", "vaultName")
     );
     // hsmPoolResourceId is a retired property (pooled HSMs) that current vaults no longer carry.
-    check(
+    let reply = replay(
+        &mut world,
         "Vaults_CreateOrUpdate (networkAcls)",
         &create,
-        &reply,
+        Method::PUT,
+        &vault,
+        Some("parameters"),
         &[OLD_HSM_POOL],
     );
     assert_eq!(
@@ -597,9 +607,16 @@ fn key_vault_management_examples() {
     let mut body = params(&create)["parameters"].clone();
     body["properties"]["accessPolicies"] =
         get["responses"]["200"]["body"]["properties"]["accessPolicies"].clone();
-    send(&mut world, Method::PUT, &path, &api, Some(&body));
-    let reply = send(&mut world, Method::GET, &path, &api, None);
-    check("Vaults_Get", &get, &reply, &[OLD_HSM_POOL]);
+    send(&mut world, Method::PUT, &vault, Some(&body));
+    replay(
+        &mut world,
+        "Vaults_Get",
+        &get,
+        Method::GET,
+        &vault,
+        None,
+        &[OLD_HSM_POOL],
+    );
 
     // The next examples use the same (global) vault name in another group: a fresh sandbox.
     let mut world = self::world();
@@ -617,33 +634,35 @@ fn key_vault_management_examples() {
         add_vault.clone(),
         add_vault.replace("/sample-vault", "/sample-vault-2"),
     ] {
-        let created = send(&mut world, Method::PUT, &vault, &api, Some(&vault_body));
+        let created = send(
+            &mut world,
+            Method::PUT,
+            &format!("{vault}?{api}"),
+            Some(&vault_body),
+        );
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     }
-    let reply = send(
+    replay(
         &mut world,
+        "Vaults_UpdateAccessPolicy (add)",
+        &add,
         Method::PUT,
-        &format!("{add_vault}/accessPolicies/add"),
-        &api,
-        Some(&params(&add)["parameters"]),
+        &format!("{add_vault}/accessPolicies/add?{api}"),
+        Some("parameters"),
+        &[],
     );
-    check("Vaults_UpdateAccessPolicy (add)", &add, &reply, &[]);
 
     let list = example(
         "keyvault-mgmt/Vaults_ListBySubscription.listVaultBySubscription.2025-05-01.json",
         &[],
     );
-    let reply = send(
+    let reply = replay(
         &mut world,
-        Method::GET,
-        &format!("/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults"),
-        &[("api-version", "2025-05-01"), ("$top", "1")],
-        None,
-    );
-    check(
         "Vaults_ListBySubscription ($top=1)",
         &list,
-        &reply,
+        Method::GET,
+        &format!("/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults?{api}&$top=1"),
+        None,
         &["/value/0/properties/hsmPoolResourceId"],
     );
     assert!(
@@ -656,6 +675,7 @@ fn key_vault_management_examples() {
 #[test]
 fn authorization_examples() {
     let mut world = world();
+    let api = "api-version=2022-04-01";
     let list = example(
         "authorization/RoleAssignments_ListForScope.2022-04-01.json",
         &[],
@@ -664,17 +684,18 @@ fn authorization_examples() {
         .trim_start_matches("subscriptions/")
         .to_owned();
     subscription(&mut world, &sub, &["testrg"]);
-    let reply = send(
+    replay(
         &mut world,
+        "RoleAssignments_ListForScope",
+        &list,
         Method::GET,
         &format!(
-            "/{}/providers/Microsoft.Authorization/roleAssignments",
+            "/{}/providers/Microsoft.Authorization/roleAssignments?{api}",
             p(&list, "scope")
         ),
-        &[("api-version", "2022-04-01")],
         None,
+        &[],
     );
-    check("RoleAssignments_ListForScope", &list, &reply, &[]);
 
     // The sandbox serves no Cosmos DB and ships a subset of built-in roles: the example's
     // database account becomes a registry, and its role the built-in Reader.
@@ -697,19 +718,19 @@ fn authorization_examples() {
             json!({"put": {"id": format!("/subscriptions/{sub}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/testdbaccount"), "body": {"location": "westus", "sku": {"name": "Basic"}}}}),
         ],
     );
-    let path = format!(
-        "/{}/providers/Microsoft.Authorization/roleAssignments/{}",
-        p(&create, "scope"),
-        p(&create, "roleAssignmentName")
-    );
-    let reply = send(
+    replay(
         &mut world,
+        "RoleAssignments_CreateForResource",
+        &create,
         Method::PUT,
-        &path,
-        &[("api-version", "2022-04-01")],
-        Some(&params(&create)["parameters"]),
+        &format!(
+            "/{}/providers/Microsoft.Authorization/roleAssignments/{}?{api}",
+            p(&create, "scope"),
+            p(&create, "roleAssignmentName")
+        ),
+        Some("parameters"),
+        &[],
     );
-    check("RoleAssignments_CreateForResource", &create, &reply, &[]);
 
     // The built-in role as Microsoft documents it (the CLI's flattened shape): same content.
     let documented = example(
@@ -719,8 +740,9 @@ fn authorization_examples() {
     let reply = send(
         &mut world,
         Method::GET,
-        "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6",
-        &[("api-version", "2022-04-01")],
+        &format!(
+            "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6?{api}"
+        ),
         None,
     );
     assert_eq!(reply.status, StatusCode::OK);
@@ -741,42 +763,47 @@ fn authorization_examples() {
 #[test]
 fn managed_identity_examples() {
     let mut world = world();
+    let api = "api-version=2024-11-30";
     let get = example("msi/UserAssignedIdentities_Get.2024-11-30.json", &[]);
-    let (sub, rg, name) = (
-        p(&get, "subscriptionId"),
-        p(&get, "resourceGroupName"),
-        p(&get, "resourceName"),
-    );
+    let (sub, rg) = (p(&get, "subscriptionId"), p(&get, "resourceGroupName"));
     subscription(&mut world, sub, &[rg]);
-    let path = format!(
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    let identity = format!(
+        "{}?{api}",
+        resource_path(
+            &get,
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "resourceName"
+        )
     );
-    let api = [("api-version", "2024-11-30")];
     send(
         &mut world,
         Method::PUT,
-        &path,
-        &api,
+        &identity,
         Some(&json!({"location": "eastus", "tags": get["responses"]["200"]["body"]["tags"]})),
     );
-    let reply = send(&mut world, Method::GET, &path, &api, None);
-    check("UserAssignedIdentities_Get", &get, &reply, &[]);
+    replay(
+        &mut world,
+        "UserAssignedIdentities_Get",
+        &get,
+        Method::GET,
+        &identity,
+        None,
+        &[],
+    );
 
     let list = example(
         "msi/UserAssignedIdentities_ListBySubscription.2024-11-30.json",
         &[],
     );
-    let reply = send(
+    replay(
         &mut world,
-        Method::GET,
-        &format!("/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"),
-        &api,
-        None,
-    );
-    check(
         "UserAssignedIdentities_ListBySubscription",
         &list,
-        &reply,
+        Method::GET,
+        &format!(
+            "/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?{api}"
+        ),
+        None,
         &[],
     );
 
@@ -794,14 +821,15 @@ fn managed_identity_examples() {
             json!({"put": {"id": registry, "body": {"location": "eastus", "sku": {"name": "Basic"}, "identity": {"type": "SystemAssigned"}}}}),
         ],
     );
-    let reply = send(
+    replay(
         &mut world,
+        "SystemAssignedIdentities_GetByScope",
+        &system,
         Method::GET,
-        &format!("{registry}/providers/Microsoft.ManagedIdentity/identities/default"),
-        &api,
+        &format!("{registry}/providers/Microsoft.ManagedIdentity/identities/default?{api}"),
         None,
+        &[],
     );
-    check("SystemAssignedIdentities_GetByScope", &system, &reply, &[]);
 }
 
 #[test]
@@ -818,31 +846,32 @@ fn resource_graph_examples() {
         values.push(json!({"put": {"id": format!("/subscriptions/{sub}/resourceGroups/RG1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-test-{i}"), "body": {"location": "eastus"}}}));
     }
     steps(&mut world, values);
-    let path = "/providers/Microsoft.ResourceGraph/resources";
-    let api = [("api-version", "2024-04-01")];
-    let reply = send(
-        &mut world,
-        Method::POST,
-        path,
-        &api,
-        Some(&params(&filter)["query"]),
-    );
+    let graph = "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01";
     // The sandbox has no virtual machines, so the filter matches nothing.
-    check("Resources (filter query)", &filter, &reply, &["/data"]);
+    let reply = replay(
+        &mut world,
+        "Resources (filter query)",
+        &filter,
+        Method::POST,
+        graph,
+        Some("query"),
+        &["/data"],
+    );
     assert_eq!(reply.body["totalRecords"], 0);
 
     let first = example(
         "resourcegraph/Resources.FirstPageQuery.2024-04-01.json",
         &[],
     );
-    let reply = send(
+    let reply = replay(
         &mut world,
+        "Resources (first page)",
+        &first,
         Method::POST,
-        path,
-        &api,
-        Some(&params(&first)["query"]),
+        graph,
+        Some("query"),
+        &[],
     );
-    check("Resources (first page)", &first, &reply, &[]);
     assert_eq!(reply.body["totalRecords"], 5);
     let token = reply.body["$skipToken"]
         .as_str()
@@ -852,7 +881,7 @@ fn resource_graph_examples() {
     let next = example("resourcegraph/Resources.NextPageQuery.2024-04-01.json", &[]);
     let mut query = params(&next)["query"].clone();
     query["options"]["$skipToken"] = Value::String(token);
-    let reply = send(&mut world, Method::POST, path, &api, Some(&query));
+    let reply = send(&mut world, Method::POST, graph, Some(&query));
     // A last page has no $skipToken.
     check("Resources (next page)", &next, &reply, &["/$skipToken"]);
     assert_eq!(reply.body["count"], 2);
