@@ -131,6 +131,27 @@ fn call(
     call_with(world, caller, method, target, body, &[])
 }
 
+/// Requests as the demo service principal, which is Owner of every demo subscription.
+fn owner_get(world: &mut World, target: &str) -> Reply {
+    call(world, &owner(), Method::GET, target, None)
+}
+
+fn owner_delete(world: &mut World, target: &str) -> Reply {
+    call(world, &owner(), Method::DELETE, target, None)
+}
+
+fn owner_put(world: &mut World, target: &str, body: &Value) -> Reply {
+    call(world, &owner(), Method::PUT, target, Some(body))
+}
+
+fn owner_patch(world: &mut World, target: &str, body: &Value) -> Reply {
+    call(world, &owner(), Method::PATCH, target, Some(body))
+}
+
+fn owner_post(world: &mut World, target: &str, body: &Value) -> Reply {
+    call(world, &owner(), Method::POST, target, Some(body))
+}
+
 fn registry(name: &str) -> String {
     format!(
         "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/{name}?api-version=2023-07-01"
@@ -146,6 +167,34 @@ fn uai(name: &str) -> String {
 fn vault(name: &str) -> String {
     format!(
         "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_SECURITY_GROUP}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2023-07-01"
+    )
+}
+
+/// The client ID of a user-assigned identity.
+fn client_id_of(world: &World, identity_id: &str) -> String {
+    world
+        .arm
+        .user_assigned_identity(identity_id)
+        .and_then(|r| {
+            r.body
+                .pointer("/properties/clientId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .expect("identity")
+}
+
+/// A registry's `encryption` with `key` through `identity` (a client ID, or `system`).
+fn cmk(key: &str, identity: &str) -> Value {
+    json!({"status": "enabled", "keyVaultProperties": {"keyIdentifier": key, "identity": identity}})
+}
+
+/// PATCHes a demo registry's encryption to `key` through `identity`.
+fn set_registry_key(world: &mut World, name: &str, key: &str, identity: &str) -> Reply {
+    owner_patch(
+        world,
+        &registry(name),
+        &json!({"properties": {"encryption": cmk(key, identity)}}),
     )
 }
 
@@ -227,7 +276,7 @@ fn requests_without_api_version_and_missing_scopes_get_arms_errors() {
         ),
     ];
     for (target, status, code, message) in cases {
-        let reply = call(&mut world, &owner(), Method::GET, &target, None);
+        let reply = owner_get(&mut world, &target);
         assert_eq!(reply.status, status, "{target}: {}", reply.body);
         assert_eq!(reply.body["error"]["code"], code, "{target}");
         assert_eq!(reply.body["error"]["message"], message.as_str(), "{target}");
@@ -240,7 +289,7 @@ fn resource_ids_are_case_insensitive_and_keep_their_casing() {
     let shouted = registry("CRCONTOSOPROD")
         .replace("resourceGroups", "RESOURCEGROUPS")
         .replace("Microsoft.ContainerRegistry", "microsoft.containerregistry");
-    let reply = call(&mut world, &owner(), Method::GET, &shouted, None);
+    let reply = owner_get(&mut world, &shouted);
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["name"], "crcontosoprod");
     assert!(reply.body["id"].as_str().unwrap_or_default().contains("/resourceGroups/rg-contoso-prod-registries/providers/Microsoft.ContainerRegistry/registries/crcontosoprod"));
@@ -307,13 +356,7 @@ fn a_reader_can_read_but_its_writes_get_authorization_failed() {
 #[test]
 fn etags_guard_updates() {
     let mut world = demo_world();
-    let get = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosonocmk"),
-        None,
-    );
+    let get = owner_get(&mut world, &registry("crcontosonocmk"));
     let etag = header(&get, "etag").to_owned();
     assert_eq!(get.body["etag"], etag.as_str());
     let stale = call_with(
@@ -350,12 +393,10 @@ fn etags_guard_updates() {
 #[test]
 fn registry_updates_are_long_running_operations() {
     let mut world = demo_world();
-    let patch = call(
+    let patch = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &registry("crcontosonocmk"),
-        Some(&json!({"properties": {"adminUserEnabled": true}})),
+        &json!({"properties": {"adminUserEnabled": true}}),
     );
     assert_eq!(patch.status, StatusCode::CREATED);
     assert_eq!(patch.body["properties"]["provisioningState"], "Updating");
@@ -368,19 +409,13 @@ fn registry_updates_are_long_running_operations() {
         status_url.contains("/operationStatuses/registries-"),
         "{status_url}"
     );
-    let first = call(&mut world, &owner(), Method::GET, &status_url, None);
+    let first = owner_get(&mut world, &status_url);
     assert_eq!(first.body["status"], "InProgress");
     assert!(!header(&first, "retry-after").is_empty());
     world.clock.advance(Duration::from_secs(3));
-    let done = call(&mut world, &owner(), Method::GET, &status_url, None);
+    let done = owner_get(&mut world, &status_url);
     assert_eq!(done.body["status"], "Succeeded");
-    let get = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosonocmk"),
-        None,
-    );
+    let get = owner_get(&mut world, &registry("crcontosonocmk"));
     assert_eq!(get.body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(get.body["properties"]["adminUserEnabled"], true);
 }
@@ -395,25 +430,17 @@ fn a_failing_operation_fault_ends_failed_and_restores_the_registry() {
     }))
     .expect("rule");
     world.faults.add(rule).expect("added");
-    let patch = call(
+    let patch = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &registry("crcontosonocmk"),
-        Some(&json!({"properties": {"adminUserEnabled": true}})),
+        &json!({"properties": {"adminUserEnabled": true}}),
     );
     let status_url = header(&patch, "azure-asyncoperation").to_owned();
     world.clock.advance(Duration::from_secs(3));
-    let done = call(&mut world, &owner(), Method::GET, &status_url, None);
+    let done = owner_get(&mut world, &status_url);
     assert_eq!(done.body["status"], "Failed");
     assert_eq!(done.body["error"]["code"], "InternalServerError");
-    let get = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosonocmk"),
-        None,
-    );
+    let get = owner_get(&mut world, &registry("crcontosonocmk"));
     assert_eq!(get.body["properties"]["provisioningState"], "Failed");
     assert_eq!(get.body["properties"]["adminUserEnabled"], false);
 }
@@ -422,22 +449,12 @@ fn a_failing_operation_fault_ends_failed_and_restores_the_registry() {
 fn container_registry_cmk_rules_hold() {
     let mut world = demo_world();
     let prod_identity = uai("id-acr-prod");
-    let client_id = world
-        .arm
-        .user_assigned_identity(&prod_identity)
-        .and_then(|r| {
-            r.body
-                .pointer("/properties/clientId")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .expect("identity");
-    let cmk = |key: &str| json!({"status": "enabled", "keyVaultProperties": {"keyIdentifier": key, "identity": client_id}});
+    let client_id = client_id_of(&world, &prod_identity);
     let cases: Vec<(&str, Method, Value, &str)> = vec![
         (
             "crcontosonocmk",
             Method::PATCH,
-            json!({"properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"))}}),
+            json!({"properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"), &client_id)}}),
             "EncryptionCanOnlyBeEnabledAtCreation",
         ),
         (
@@ -457,7 +474,7 @@ fn container_registry_cmk_rules_hold() {
             Method::PUT,
             json!({"location": "eastus", "sku": {"name": "Standard"},
             "identity": {"type": "UserAssigned", "userAssignedIdentities": {prod_identity.clone(): {}}},
-            "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"))}}),
+            "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"), &client_id)}}),
             "CmkNotSupportedOnSku",
         ),
         (
@@ -465,7 +482,7 @@ fn container_registry_cmk_rules_hold() {
             Method::PUT,
             json!({"location": "eastus", "sku": {"name": "Premium"},
             "identity": {"type": "UserAssigned", "userAssignedIdentities": {prod_identity.clone(): {}}},
-            "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "signing-ec-key"))}}),
+            "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "signing-ec-key"), &client_id)}}),
             "UnsupportedKeyType",
         ),
         (
@@ -473,7 +490,7 @@ fn container_registry_cmk_rules_hold() {
             Method::PUT,
             json!({"location": "eastus", "sku": {"name": "Premium"},
             "identity": {"type": "UserAssigned", "userAssignedIdentities": {prod_identity.clone(): {}}},
-            "properties": {"encryption": cmk(&key_id("kv-contoso-dev", "acr-revoked-key"))}}),
+            "properties": {"encryption": cmk(&key_id("kv-contoso-dev", "acr-revoked-key"), &client_id)}}),
             "KeyVaultAccessDenied",
         ),
         (
@@ -503,12 +520,10 @@ fn container_registry_cmk_rules_hold() {
             reply.body
         );
     }
-    let detach = call(
+    let detach = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &registry("crcontosoprod"),
-        Some(&json!({"identity": {"type": "None"}})),
+        &json!({"identity": {"type": "None"}}),
     );
     let message = detach.body["error"]["message"].as_str().unwrap_or_default();
     assert!(
@@ -527,7 +542,7 @@ fn container_registry_cmk_rules_hold() {
         &registry("crnewcmk"),
         Some(&json!({"location": "eastus", "sku": {"name": "Premium"},
         "identity": {"type": "UserAssigned", "userAssignedIdentities": {prod_identity.clone(): {}}},
-        "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"))}})),
+        "properties": {"encryption": cmk(&key_id("kv-contoso-prod-cmk", "acr-prod-key"), &client_id)}})),
     );
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let kv = &created.body["properties"]["encryption"]["keyVaultProperties"];
@@ -547,12 +562,10 @@ fn container_registry_cmk_rules_hold() {
 #[test]
 fn identity_system_means_the_system_assigned_identity() {
     let mut world = demo_world();
-    let on = call(
+    let on = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &registry("crcontosoprod"),
-        Some(&json!({"identity": {"type": "SystemAssigned, UserAssigned"}})),
+        &json!({"identity": {"type": "SystemAssigned, UserAssigned"}}),
     );
     assert_eq!(on.status, StatusCode::CREATED, "{}", on.body);
     let principal = on.body["identity"]["principalId"]
@@ -563,14 +576,11 @@ fn identity_system_means_the_system_assigned_identity() {
     let id = format!(
         "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/crcontosoprod"
     );
-    let system = call(
+    let system = owner_get(
         &mut world,
-        &owner(),
-        Method::GET,
         &format!(
             "{id}/providers/Microsoft.ManagedIdentity/identities/default?api-version=2023-01-31"
         ),
-        None,
     );
     assert_eq!(system.status, StatusCode::OK, "{}", system.body);
     assert_eq!(system.body["properties"]["principalId"], principal.as_str());
@@ -578,24 +588,17 @@ fn identity_system_means_the_system_assigned_identity() {
         .as_str()
         .expect("client id")
         .to_owned();
-    let policy = call(
+    let policy = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &vault("kv-contoso-prod-cmk").replace("?api", "/accessPolicies/add?api"),
-        Some(
-            &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": principal, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
-        ),
+        &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": principal, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
     );
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
-    let rotate = call(
+    let rotate = set_registry_key(
         &mut world,
-        &owner(),
-        Method::PATCH,
-        &registry("crcontosoprod"),
-        Some(
-            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": key_id("kv-contoso-prod-cmk", "acr-prod-key"), "identity": "system"}}}}),
-        ),
+        "crcontosoprod",
+        &key_id("kv-contoso-prod-cmk", "acr-prod-key"),
+        "system",
     );
     assert_eq!(rotate.status, StatusCode::CREATED, "{}", rotate.body);
     assert_eq!(
@@ -625,14 +628,10 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
                 .map(str::to_owned)
         })
         .expect("versioned key");
-    let locked = call(
+    let locked = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &vault("kv-contoso-prod-cmk"),
-        Some(
-            &json!({"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}}}),
-        ),
+        &json!({"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}}}),
     );
     assert_eq!(locked.status, StatusCode::OK, "{}", locked.body);
 
@@ -653,25 +652,12 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
         !rotated.iter().any(|id| id.eq_ignore_ascii_case(&prod_id)),
         "{rotated:?}"
     );
-    let prod_client = world
-        .arm
-        .user_assigned_identity(&uai("id-acr-prod"))
-        .and_then(|r| {
-            r.body
-                .pointer("/properties/clientId")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .expect("identity");
-    let to_other_key = call(
+    let prod_client = client_id_of(&world, &uai("id-acr-prod"));
+    let to_other_key = set_registry_key(
         &mut world,
-        &owner(),
-        Method::PATCH,
-        &registry("crcontosoprod"),
-        Some(
-            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
-            "keyIdentifier": key_id("kv-contoso-prod-cmk", "acr-pinned-key"), "identity": prod_client}}}}),
-        ),
+        "crcontosoprod",
+        &key_id("kv-contoso-prod-cmk", "acr-pinned-key"),
+        &prod_client,
     );
     assert_eq!(
         to_other_key.status,
@@ -686,38 +672,28 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
     assert!(message.contains("(ForbiddenByFirewall)"), "{message}");
 
     // The same registry through its system-assigned identity passes the bypass.
-    let system_on = call(
+    let system_on = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &registry("crcontosoprod"),
-        Some(&json!({"identity": {"type": "SystemAssigned, UserAssigned"}})),
+        &json!({"identity": {"type": "SystemAssigned, UserAssigned"}}),
     );
     assert_eq!(system_on.status, StatusCode::CREATED, "{}", system_on.body);
     let system_principal = system_on.body["identity"]["principalId"]
         .as_str()
         .expect("system principal")
         .to_owned();
-    let granted = call(
+    let granted = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &vault("kv-contoso-prod-cmk").replace("?api", "/accessPolicies/add?api"),
-        Some(
-            &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": system_principal,
+        &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": system_principal,
             "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
-        ),
     );
     assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
-    let to_system = call(
+    let to_system = set_registry_key(
         &mut world,
-        &owner(),
-        Method::PATCH,
-        &registry("crcontosoprod"),
-        Some(
-            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
-            "keyIdentifier": key_id("kv-contoso-prod-cmk", "acr-prod-key"), "identity": "system"}}}}),
-        ),
+        "crcontosoprod",
+        &key_id("kv-contoso-prod-cmk", "acr-prod-key"),
+        "system",
     );
     assert_eq!(to_system.status, StatusCode::CREATED, "{}", to_system.body);
     assert_eq!(health(&world, &prod_id), "accessible");
@@ -733,25 +709,12 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
         "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/crcontosofw"
     );
     assert_eq!(health(&world, &firewalled_id), "accessible");
-    let firewall_client = world
-        .arm
-        .user_assigned_identity(&uai("id-acr-firewall"))
-        .and_then(|r| {
-            r.body
-                .pointer("/properties/clientId")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .expect("identity");
-    let to_user_assigned = call(
+    let firewall_client = client_id_of(&world, &uai("id-acr-firewall"));
+    let to_user_assigned = set_registry_key(
         &mut world,
-        &owner(),
-        Method::PATCH,
-        &registry("crcontosofw"),
-        Some(
-            &json!({"properties": {"encryption": {"status": "enabled", "keyVaultProperties": {
-            "keyIdentifier": key_id("kv-contoso-firewall", "acr-firewall-key"), "identity": firewall_client}}}}),
-        ),
+        "crcontosofw",
+        &key_id("kv-contoso-firewall", "acr-firewall-key"),
+        &firewall_client,
     );
     assert_eq!(
         to_user_assigned.status,
@@ -769,13 +732,7 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
 #[test]
 fn unversioned_keys_rotate_within_the_interval_and_pinned_ones_do_not() {
     let mut world = demo_world();
-    let before = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosoprod"),
-        None,
-    );
+    let before = owner_get(&mut world, &registry("crcontosoprod"));
     let newest = world
         .vaults
         .key("kv-contoso-prod-cmk", "acr-prod-key")
@@ -791,35 +748,17 @@ fn unversioned_keys_rotate_within_the_interval_and_pinned_ones_do_not() {
         !old.ends_with(&newest),
         "the demo leaves a newer version to pick up"
     );
-    let pinned_before = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosopinned"),
-        None,
-    )
-    .body["properties"]["encryption"]
-        .clone();
+    let pinned_before =
+        owner_get(&mut world, &registry("crcontosopinned")).body["properties"]["encryption"]
+            .clone();
     world.clock.advance(Duration::from_secs(30 * 60));
-    let half = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosoprod"),
-        None,
-    );
+    let half = owner_get(&mut world, &registry("crcontosoprod"));
     assert_eq!(
         half.body["properties"]["encryption"]["keyVaultProperties"]["versionedKeyIdentifier"],
         old.as_str()
     );
     world.clock.advance(Duration::from_secs(31 * 60));
-    let after = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosoprod"),
-        None,
-    );
+    let after = owner_get(&mut world, &registry("crcontosoprod"));
     let kv = &after.body["properties"]["encryption"]["keyVaultProperties"];
     assert!(
         kv["versionedKeyIdentifier"]
@@ -832,15 +771,9 @@ fn unversioned_keys_rotate_within_the_interval_and_pinned_ones_do_not() {
         kv["lastKeyRotationTimestamp"],
         before.body["properties"]["encryption"]["keyVaultProperties"]["lastKeyRotationTimestamp"]
     );
-    let pinned_after = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &registry("crcontosopinned"),
-        None,
-    )
-    .body["properties"]["encryption"]
-        .clone();
+    let pinned_after =
+        owner_get(&mut world, &registry("crcontosopinned")).body["properties"]["encryption"]
+            .clone();
     assert_eq!(pinned_before, pinned_after);
 }
 
@@ -853,7 +786,7 @@ fn lists_page_with_top_and_next_links() {
     let mut names = Vec::new();
     let mut pages = 0;
     loop {
-        let reply = call(&mut world, &owner(), Method::GET, &target, None);
+        let reply = owner_get(&mut world, &target);
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         pages += 1;
         for item in reply.body["value"].as_array().expect("value") {
@@ -866,14 +799,11 @@ fn lists_page_with_top_and_next_links() {
     }
     assert_eq!(names.len(), 9, "{names:?}");
     assert_eq!(pages, 5);
-    let filtered = call(
+    let filtered = owner_get(
         &mut world,
-        &owner(),
-        Method::GET,
         &format!(
             "/subscriptions/{PROD_SUBSCRIPTION}/resources?$filter=resourceType eq 'Microsoft.KeyVault/vaults' and name eq 'KV-CONTOSO-DEV'&$top=1&api-version=2015-11-01"
         ),
-        None,
     );
     assert_eq!(
         filtered.body["value"].as_array().map(Vec::len),
@@ -891,33 +821,23 @@ fn lists_page_with_top_and_next_links() {
 #[test]
 fn key_vault_keeps_soft_delete_and_purge_protection_on() {
     let mut world = demo_world();
-    let purge_off = call(
+    let purge_off = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &vault("kv-contoso-prod-cmk"),
-        Some(&json!({"properties": {"enablePurgeProtection": false}})),
+        &json!({"properties": {"enablePurgeProtection": false}}),
     );
     assert_eq!(purge_off.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         purge_off.body["error"]["message"],
         "The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge protection for a vault is an irreversible action."
     );
-    let soft_off = call(
+    let soft_off = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &vault("kv-contoso-dev"),
-        Some(&json!({"properties": {"enableSoftDelete": false}})),
+        &json!({"properties": {"enableSoftDelete": false}}),
     );
     assert_eq!(soft_off.status, StatusCode::BAD_REQUEST);
-    let get = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        &vault("kv-contoso-firewall"),
-        None,
-    );
+    let get = owner_get(&mut world, &vault("kv-contoso-firewall"));
     assert_eq!(
         get.body["properties"]["vaultUri"],
         format!("https://kv-contoso-firewall.vault.localhost:{PORT}/")
@@ -926,32 +846,19 @@ fn key_vault_keeps_soft_delete_and_purge_protection_on() {
         get.body["properties"]["networkAcls"]["bypass"],
         "AzureServices"
     );
-    let deleted = call(
-        &mut world,
-        &owner(),
-        Method::DELETE,
-        &vault("kv-contoso-dev"),
-        None,
-    );
+    let deleted = owner_delete(&mut world, &vault("kv-contoso-dev"));
     assert_eq!(deleted.status, StatusCode::OK);
-    let listed = call(
+    let listed = owner_get(
         &mut world,
-        &owner(),
-        Method::GET,
         &format!(
             "/subscriptions/{PROD_SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedVaults?api-version=2023-07-01"
         ),
-        None,
     );
     assert_eq!(listed.body["value"][0]["name"], "kv-contoso-dev");
-    let again = call(
+    let again = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &vault("kv-contoso-dev"),
-        Some(
-            &json!({"location": "eastus", "properties": {"tenantId": DEMO_TENANT_ID, "sku": {"family": "A", "name": "standard"}}}),
-        ),
+        &json!({"location": "eastus", "properties": {"tenantId": DEMO_TENANT_ID, "sku": {"family": "A", "name": "standard"}}}),
     );
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.body["error"]["code"], "ConflictError");
@@ -968,35 +875,28 @@ fn role_assignments_list_filter_and_refuse_duplicates() {
             "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
         )
     };
-    let created = call(
+    let created = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &target("3f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"),
-        Some(&body),
+        &body,
     );
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(
         created.body["properties"]["principalType"],
         "ServicePrincipal"
     );
-    let duplicate = call(
+    let duplicate = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &target("4f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"),
-        Some(&body),
+        &body,
     );
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(duplicate.body["error"]["code"], "RoleAssignmentExists");
-    let listed = call(
+    let listed = owner_get(
         &mut world,
-        &owner(),
-        Method::GET,
         &format!(
             "{scope}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=principalId eq '{READER_OBJECT_ID}'"
         ),
-        None,
     );
     assert_eq!(
         listed.body["value"].as_array().map(Vec::len),
@@ -1012,24 +912,17 @@ fn role_assignments_list_filter_and_refuse_duplicates() {
         Some(&body),
     );
     assert_eq!(by_reader.status, StatusCode::FORBIDDEN);
-    let unknown = call(
+    let unknown = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &target("6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"),
-        Some(
-            &json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6", "principalId": "aaaaaaaa-0000-4000-8000-000000000001"}}),
-        ),
+        &json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6", "principalId": "aaaaaaaa-0000-4000-8000-000000000001"}}),
     );
     assert_eq!(unknown.body["error"]["code"], "PrincipalNotFound");
-    let definitions = call(
+    let definitions = owner_get(
         &mut world,
-        &owner(),
-        Method::GET,
         &format!(
             "{scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&$filter=roleName eq 'Key Vault Crypto Service Encryption User'"
         ),
-        None,
     );
     assert_eq!(
         definitions.body["value"][0]["name"],
@@ -1042,12 +935,10 @@ fn resource_graph_answers_the_fleet_queries_and_refuses_the_rest() {
     let mut world = demo_world();
     let graph = "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01";
     let query = "Resources | where type =~ 'Microsoft.ContainerRegistry/registries' | where properties.encryption.status =~ 'enabled' | project id, name, kid = properties.encryption.keyVaultProperties.keyIdentifier | order by name asc";
-    let first = call(
+    let first = owner_post(
         &mut world,
-        &owner(),
-        Method::POST,
         graph,
-        Some(&json!({"query": query, "options": {"$top": 4}})),
+        &json!({"query": query, "options": {"$top": 4}}),
     );
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!(first.body["totalRecords"], 7);
@@ -1057,32 +948,24 @@ fn resource_graph_answers_the_fleet_queries_and_refuses_the_rest() {
         .as_str()
         .expect("more pages")
         .to_owned();
-    let second = call(
+    let second = owner_post(
         &mut world,
-        &owner(),
-        Method::POST,
         graph,
-        Some(&json!({"query": query, "options": {"$skipToken": token}})),
+        &json!({"query": query, "options": {"$skipToken": token}}),
     );
     assert_eq!(second.body["count"], 3);
     assert!(second.body.get("$skipToken").is_none());
-    let bad = call(
+    let bad = owner_post(
         &mut world,
-        &owner(),
-        Method::POST,
         graph,
-        Some(&json!({"query": "Resources | mv-expand x = properties"})),
+        &json!({"query": "Resources | mv-expand x = properties"}),
     );
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["error"]["details"][0]["code"], "InvalidQuery");
-    let only_dev = call(
+    let only_dev = owner_post(
         &mut world,
-        &owner(),
-        Method::POST,
         graph,
-        Some(
-            &json!({"subscriptions": [DEV_SUBSCRIPTION], "query": "Resources | summarize count() by type"}),
-        ),
+        &json!({"subscriptions": [DEV_SUBSCRIPTION], "query": "Resources | summarize count() by type"}),
     );
     assert_eq!(
         only_dev.body["data"],
@@ -1093,22 +976,10 @@ fn resource_graph_answers_the_fleet_queries_and_refuses_the_rest() {
 #[test]
 fn subscriptions_tenants_and_the_wrong_tenant() {
     let mut world = demo_world();
-    let subs = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        "/subscriptions?api-version=2022-12-01",
-        None,
-    );
+    let subs = owner_get(&mut world, "/subscriptions?api-version=2022-12-01");
     assert_eq!(subs.body["value"].as_array().map(Vec::len), Some(3));
     assert_eq!(subs.body["count"]["value"], 3);
-    let tenants = call(
-        &mut world,
-        &owner(),
-        Method::GET,
-        "/tenants?api-version=2022-12-01",
-        None,
-    );
+    let tenants = owner_get(&mut world, "/tenants?api-version=2022-12-01");
     assert_eq!(tenants.body["value"][0]["tenantId"], DEMO_TENANT_ID);
     let stranger = Caller {
         tenant_id: OTHER_TENANT_ID.to_owned(),
@@ -1179,39 +1050,29 @@ fn storage_patch_is_synchronous_and_keeps_lower_case_keyvaultproperties() {
     let target = format!(
         "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/rg-contoso-prod-data/providers/Microsoft.Storage/storageAccounts/stcontosoplain?api-version=2023-05-01"
     );
-    let on = call(
+    let on = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &target,
-        Some(&json!({"identity": {"type": "SystemAssigned"}})),
+        &json!({"identity": {"type": "SystemAssigned"}}),
     );
     assert_eq!(on.status, StatusCode::OK, "{}", on.body);
     let principal = on.body["identity"]["principalId"]
         .as_str()
         .expect("principal")
         .to_owned();
-    let no_access = call(
+    let no_access = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &target,
-        Some(
-            &json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault",
+        &json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault",
         "keyvaultproperties": {"keyvaulturi": format!("https://kv-contoso-prod-cmk.vault.localhost:{PORT}"), "keyname": "storage-cmk-key", "keyversion": ""}}}}),
-        ),
     );
     assert_eq!(no_access.status, StatusCode::BAD_REQUEST);
     keyblade_sandbox::scenario::apply_step(&mut world, &serde_json::from_value(json!({"grantKeys": {"vault": "kv-contoso-prod-cmk", "objectId": principal, "permissions": ["get", "wrapKey", "unwrapKey"]}})).expect("step")).expect("grant");
-    let enabled = call(
+    let enabled = owner_patch(
         &mut world,
-        &owner(),
-        Method::PATCH,
         &target,
-        Some(
-            &json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault",
+        &json!({"properties": {"encryption": {"keySource": "Microsoft.Keyvault",
         "keyvaultproperties": {"keyvaulturi": format!("https://kv-contoso-prod-cmk.vault.localhost:{PORT}"), "keyname": "storage-cmk-key", "keyversion": ""}}}}),
-        ),
     );
     assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.body);
     let encryption = &enabled.body["properties"]["encryption"];
@@ -1229,25 +1090,17 @@ fn storage_patch_is_synchronous_and_keeps_lower_case_keyvaultproperties() {
 fn user_assigned_identities_get_generated_ids_and_join_the_directory() {
     let mut world = demo_world();
     let target = format!("{}?api-version=2023-01-31", uai("id-new"));
-    let created = call(
-        &mut world,
-        &owner(),
-        Method::PUT,
-        &target,
-        Some(&json!({"location": "eastus"})),
-    );
+    let created = owner_put(&mut world, &target, &json!({"location": "eastus"}));
     assert_eq!(created.status, StatusCode::CREATED);
     let principal = created.body["properties"]["principalId"]
         .as_str()
         .expect("principal");
     assert!(world.directory.service_principal(principal).is_some());
     assert_eq!(created.body["properties"]["tenantId"], DEMO_TENANT_ID);
-    let again = call(
+    let again = owner_put(
         &mut world,
-        &owner(),
-        Method::PUT,
         &target,
-        Some(&json!({"location": "eastus", "tags": {"a": "b"}})),
+        &json!({"location": "eastus", "tags": {"a": "b"}}),
     );
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(
@@ -1347,14 +1200,12 @@ fn check_name_availability_answers_per_provider() {
         ),
     ];
     for (provider, name, expected) in cases {
-        let reply = call(
+        let reply = owner_post(
             &mut world,
-            &owner(),
-            Method::POST,
             &format!(
                 "/subscriptions/{PROD_SUBSCRIPTION}/providers/{provider}/checkNameAvailability?api-version=2023-07-01"
             ),
-            Some(&json!({"name": name, "type": "whatever"})),
+            &json!({"name": name, "type": "whatever"}),
         );
         assert_eq!(
             reply.status,
@@ -1364,26 +1215,21 @@ fn check_name_availability_answers_per_provider() {
         );
         assert_eq!(reply.body, expected, "{provider} {name}");
     }
-    let storage_invalid = call(
+    let storage_invalid = owner_post(
         &mut world,
-        &owner(),
-        Method::POST,
         &format!(
             "/subscriptions/{PROD_SUBSCRIPTION}/providers/Microsoft.Storage/checkNameAvailability?api-version=2023-05-01"
         ),
-        Some(&json!({"name": "Not_Valid"})),
+        &json!({"name": "Not_Valid"}),
     );
     assert_eq!(storage_invalid.body["reason"], "AccountNameInvalid");
     // Registries and vaults answer only POST.
     for provider in ["Microsoft.ContainerRegistry", "Microsoft.KeyVault"] {
-        let reply = call(
+        let reply = owner_get(
             &mut world,
-            &owner(),
-            Method::GET,
             &format!(
                 "/subscriptions/{PROD_SUBSCRIPTION}/providers/{provider}/checkNameAvailability?api-version=2023-07-01"
             ),
-            None,
         );
         assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{provider}");
     }
