@@ -1,4 +1,4 @@
-import { MessageBar, MessageBarBody, MessageBarTitle, mergeClasses } from '@fluentui/react-components';
+import { MessageBar, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
 import type { EncryptionView, FindingView } from '../../bindings';
 import {
   formatTimestamp,
@@ -9,6 +9,8 @@ import {
   rotationLabels,
   severityIntents,
 } from '../../model/encryptionText';
+import { BladeSection } from '../BladeSection';
+import { FactList } from '../FactList';
 import { useEncryptionBladeStyles } from './useEncryptionBladeStyles.styles';
 
 type Row = [term: string, value: string, monospace?: boolean];
@@ -55,19 +57,9 @@ export function EncryptionDetails({ view }: { view: EncryptionView }) {
           </MessageBarBody>
         </MessageBar>
       )}
-      <section aria-labelledby="encryption-settings">
-        <h2 id="encryption-settings" className={styles.heading}>
-          Encryption settings
-        </h2>
-        <dl className={styles.facts}>
-          {rows.map(([term, value, monospace]) => (
-            <div key={term} className={styles.row}>
-              <dt className={styles.term}>{term}</dt>
-              <dd className={mergeClasses(styles.value, monospace === true && styles.mono)}>{value}</dd>
-            </div>
-          ))}
-        </dl>
-      </section>
+      <BladeSection title="Encryption settings">
+        <FactList facts={rows.map(([term, value, monospace]) => ({ term, value, monospace: monospace === true }))} />
+      </BladeSection>
     </div>
   );
 }

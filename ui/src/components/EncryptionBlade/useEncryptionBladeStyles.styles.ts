@@ -1,4 +1,4 @@
-import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
+import { makeStyles, tokens } from '@fluentui/react-components';
 
 export const useEncryptionBladeStyles = makeStyles({
   stack: {
@@ -6,35 +6,6 @@ export const useEncryptionBladeStyles = makeStyles({
     flexDirection: 'column',
     gap: tokens.spacingVerticalL,
     maxWidth: '960px',
-  },
-  heading: {
-    ...typographyStyles.subtitle2,
-    margin: 0,
-    marginBlockEnd: tokens.spacingVerticalM,
-  },
-  facts: {
-    display: 'grid',
-    gridTemplateColumns: 'minmax(160px, max-content) 1fr',
-    columnGap: tokens.spacingHorizontalXXL,
-    rowGap: tokens.spacingVerticalS,
-    margin: 0,
-  },
-  row: {
-    // dt/dd pairs need a wrapper for keys, but the grid must lay out the dt and dd themselves.
-    display: 'contents',
-  },
-  term: {
-    ...typographyStyles.body1,
-    color: tokens.colorNeutralForeground2,
-  },
-  value: {
-    ...typographyStyles.body1,
-    margin: 0,
-    overflowWrap: 'anywhere',
-  },
-  mono: {
-    fontFamily: tokens.fontFamilyMonospace,
-    fontSize: tokens.fontSizeBase200,
   },
   problems: {
     margin: 0,

@@ -1,4 +1,4 @@
-import { Button, MessageBar, MessageBarBody, Spinner, mergeClasses } from '@fluentui/react-components';
+import { Button, MessageBar, MessageBarBody, Spinner } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, PersonKeyRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { enableSystemIdentity, listIdentities } from '../../api';
@@ -11,8 +11,10 @@ import { resourceKindNames } from '../../model/resources';
 import { followOperation } from '../../state/encryption/followOperation';
 import { useNotifications } from '../../state/notifications';
 import { Blade, BladeCommand } from '../Blade';
+import { BladeSection } from '../BladeSection';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
+import { FactList, type Fact } from '../FactList';
 import { ResourceGate } from '../ResourceGate';
 import { useIdentityBladeStyles } from './useIdentityBladeStyles.styles';
 
@@ -123,24 +125,15 @@ function Identities({
     onChanged();
   };
 
+  const systemFacts: Fact[] = [{ term: 'Status', value: options.systemAssignedEnabled ? 'On' : 'Off' }];
+  if (options.systemAssignedEnabled) {
+    systemFacts.push({ term: 'Object (principal) ID', value: options.systemAssignedPrincipalId ?? 'Unknown', monospace: true });
+  }
+
   return (
     <div className={styles.stack}>
-      <section aria-labelledby="identity-system">
-        <h2 id="identity-system" className={styles.heading}>
-          System assigned
-        </h2>
-        <dl className={styles.facts}>
-          <div className={styles.row}>
-            <dt className={styles.term}>Status</dt>
-            <dd className={styles.value}>{options.systemAssignedEnabled ? 'On' : 'Off'}</dd>
-          </div>
-          {options.systemAssignedEnabled && (
-            <div className={styles.row}>
-              <dt className={styles.term}>Object (principal) ID</dt>
-              <dd className={mergeClasses(styles.value, styles.mono)}>{options.systemAssignedPrincipalId ?? 'Unknown'}</dd>
-            </div>
-          )}
-        </dl>
+      <BladeSection title="System assigned">
+        <FactList facts={systemFacts} />
         {!options.systemAssignedEnabled && (
           <div className={styles.actions}>
             <Button
@@ -155,11 +148,8 @@ function Identities({
             {turningOn && <Spinner size="tiny" label="Turning on…" />}
           </div>
         )}
-      </section>
-      <section aria-labelledby="identity-user">
-        <h2 id="identity-user" className={styles.heading}>
-          User assigned
-        </h2>
+      </BladeSection>
+      <BladeSection title="User assigned">
         {options.attached.length === 0 ? (
           <MessageBar intent="info">
             <MessageBarBody>No user-assigned identity is attached to this registry.</MessageBarBody>
@@ -189,7 +179,7 @@ function Identities({
             </tbody>
           </table>
         )}
-      </section>
+      </BladeSection>
     </div>
   );
 }

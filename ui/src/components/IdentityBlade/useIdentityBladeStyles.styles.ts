@@ -7,29 +7,6 @@ export const useIdentityBladeStyles = makeStyles({
     gap: tokens.spacingVerticalXXL,
     maxWidth: '960px',
   },
-  heading: {
-    ...typographyStyles.subtitle2,
-    margin: 0,
-    marginBlockEnd: tokens.spacingVerticalM,
-  },
-  facts: {
-    display: 'grid',
-    gridTemplateColumns: 'minmax(160px, max-content) 1fr',
-    columnGap: tokens.spacingHorizontalXXL,
-    rowGap: tokens.spacingVerticalS,
-    margin: 0,
-  },
-  row: {
-    display: 'contents',
-  },
-  term: {
-    ...typographyStyles.body1,
-    color: tokens.colorNeutralForeground2,
-  },
-  value: {
-    ...typographyStyles.body1,
-    margin: 0,
-  },
   mono: {
     fontFamily: tokens.fontFamilyMonospace,
     fontSize: tokens.fontSizeBase200,

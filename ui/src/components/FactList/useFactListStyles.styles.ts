@@ -1,14 +1,9 @@
 import { makeStyles, tokens, typographyStyles } from '@fluentui/react-components';
 
-export const useOverviewBladeStyles = makeStyles({
-  heading: {
-    ...typographyStyles.subtitle2,
-    margin: 0,
-    marginBlockEnd: tokens.spacingVerticalM,
-  },
-  essentials: {
+export const useFactListStyles = makeStyles({
+  list: {
     display: 'grid',
-    gridTemplateColumns: 'minmax(140px, max-content) 1fr',
+    gridTemplateColumns: 'minmax(160px, max-content) 1fr',
     columnGap: tokens.spacingHorizontalXXL,
     rowGap: tokens.spacingVerticalS,
     margin: 0,
@@ -28,5 +23,6 @@ export const useOverviewBladeStyles = makeStyles({
   },
   mono: {
     fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
   },
 });
