@@ -283,6 +283,21 @@ impl Harness {
         self.send(method, &url, Some(token), body).await
     }
 
+    /// Key Vault `GET` with `api-version=7.5` appended.
+    pub async fn kv_get(&self, vault: &str, path: &str, token: &str) -> Reply {
+        self.kv(Method::GET, vault, path, token, None).await
+    }
+
+    /// Moves the sandbox clock: `{"seconds": N}` or `{"duration": "P30D"}`.
+    pub async fn advance_clock(&self, by: Value) -> Reply {
+        self.admin(Method::POST, "/clock/advance", Some(by)).await
+    }
+
+    /// Adds a fault rule through the admin API.
+    pub async fn add_fault(&self, rule: Value) -> Reply {
+        self.admin(Method::POST, "/faults", Some(rule)).await
+    }
+
     pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         self.send(method, &self.url(&format!("/_sandbox{path}")), None, body)
             .await

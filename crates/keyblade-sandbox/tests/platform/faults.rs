@@ -12,30 +12,21 @@ async fn a_counted_429_rule_throttles_then_lets_requests_through() {
     let harness = Harness::start().await;
     let token = harness.demo_vault_token().await;
     let added = harness
-        .admin(
-            Method::POST,
-            "/faults",
-            Some(json!({
-                "match": {"service": "keyVault", "method": "GET", "pathPrefix": "/keys"},
-                "effect": {"kind": "status", "status": 429, "retryAfter": 2},
-                "count": 1
-            })),
-        )
+        .add_fault(json!({
+            "match": {"service": "keyVault", "method": "GET", "pathPrefix": "/keys"},
+            "effect": {"kind": "status", "status": 429, "retryAfter": 2},
+            "count": 1
+        }))
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
 
-    let throttled = harness
-        .kv(Method::GET, "kv-policy", "/keys", &token, None)
-        .await;
+    let throttled = harness.kv_get("kv-policy", "/keys", &token).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(throttled.headers["retry-after"], "2");
     assert_eq!(throttled.body["error"]["code"], "Throttled");
 
     assert_eq!(
-        harness
-            .kv(Method::GET, "kv-policy", "/keys", &token, None)
-            .await
-            .status,
+        harness.kv_get("kv-policy", "/keys", &token).await.status,
         StatusCode::OK
     );
     let rules = harness.admin(Method::GET, "/faults", None).await;
@@ -47,12 +38,8 @@ async fn resource_manager_faults_use_its_error_envelope() {
     let harness = Harness::start().await;
     let token = harness.demo_arm_token().await;
     harness
-        .admin(
-            Method::POST,
-            "/faults",
-            Some(json!({"match": {"service": "arm", "pathRegex": "^/subscriptions/[^/]+/resourcegroups$"},
-                        "effect": {"kind": "status", "status": 503, "retryAfter": 1}})),
-        )
+        .add_fault(json!({"match": {"service": "arm", "pathRegex": "^/subscriptions/[^/]+/resourcegroups$"},
+                        "effect": {"kind": "status", "status": 503, "retryAfter": 1}}))
         .await;
     let url = harness.url(&format!(
         "/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version=2022-09-01"
@@ -79,11 +66,7 @@ async fn a_reset_rule_drops_the_connection_without_an_answer() {
     let harness = Harness::start().await;
     let token = harness.demo_vault_token().await;
     harness
-        .admin(
-            Method::POST,
-            "/faults",
-            Some(json!({"match": {"host": "kv-policy.vault.localhost"}, "effect": {"kind": "connectionReset"}, "count": 1})),
-        )
+        .add_fault(json!({"match": {"host": "kv-policy.vault.localhost"}, "effect": {"kind": "connectionReset"}, "count": 1}))
         .await;
     let result = harness
         .client
@@ -94,10 +77,7 @@ async fn a_reset_rule_drops_the_connection_without_an_answer() {
     let error = result.expect_err("the connection is reset");
     assert!(!error.is_timeout(), "{error:?}");
     assert_eq!(
-        harness
-            .kv(Method::GET, "kv-policy", "/keys", &token, None)
-            .await
-            .status,
+        harness.kv_get("kv-policy", "/keys", &token).await.status,
         StatusCode::OK
     );
 }
@@ -107,20 +87,13 @@ async fn latency_rules_and_the_global_latency_delay_answers() {
     let harness = Harness::start().await;
     let token = harness.demo_vault_token().await;
     harness
-        .admin(
-            Method::POST,
-            "/faults",
-            Some(
-                json!({"match": {"service": "keyVault"}, "effect": {"kind": "latency", "ms": 300}}),
-            ),
+        .add_fault(
+            json!({"match": {"service": "keyVault"}, "effect": {"kind": "latency", "ms": 300}}),
         )
         .await;
     let started = Instant::now();
     assert_eq!(
-        harness
-            .kv(Method::GET, "kv-policy", "/keys", &token, None)
-            .await
-            .status,
+        harness.kv_get("kv-policy", "/keys", &token).await.status,
         StatusCode::OK
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -134,9 +107,7 @@ async fn latency_rules_and_the_global_latency_delay_answers() {
         )
         .await;
     let started = Instant::now();
-    harness
-        .kv(Method::GET, "kv-policy", "/keys", &token, None)
-        .await;
+    harness.kv_get("kv-policy", "/keys", &token).await;
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
@@ -150,10 +121,7 @@ async fn a_random_fault_rate_of_one_fails_every_data_request_but_not_sign_in() {
     .await;
     let token = harness.demo_vault_token().await;
     for _ in 0..5 {
-        let status = harness
-            .kv(Method::GET, "kv-policy", "/keys", &token, None)
-            .await
-            .status;
+        let status = harness.kv_get("kv-policy", "/keys", &token).await.status;
         assert!(
             [
                 StatusCode::TOO_MANY_REQUESTS,
@@ -174,9 +142,7 @@ async fn invalid_fault_rules_are_refused() {
         json!({"match": {"pathRegex": "("}, "effect": {"kind": "connectionReset"}}),
         json!({"effect": {"kind": "explode"}}),
     ] {
-        let reply = harness
-            .admin(Method::POST, "/faults", Some(rule.clone()))
-            .await;
+        let reply = harness.add_fault(rule.clone()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{rule}");
     }
 }

@@ -63,9 +63,7 @@ async fn created_keys_have_key_vault_shapes() {
         "/keys/createsoftkeytest/",
         &format!("/keys/CreateSoftKeyTest/{version}"),
     ] {
-        let got = harness
-            .kv(Method::GET, "kv-policy", path, &token, None)
-            .await;
+        let got = harness.kv_get("kv-policy", path, &token).await;
         assert_eq!(got.status, StatusCode::OK, "{path}: {}", got.text);
         assert_eq!(got.body["key"]["kid"], kid, "{path}");
         assert_eq!(got.body["key"]["n"], reply.body["key"]["n"], "{path}");
@@ -137,15 +135,11 @@ async fn missing_keys_and_versions_are_key_not_found() {
         "/keys/present/00000000000000000000000000000000",
         "/deletedkeys/absent",
     ] {
-        let reply = harness
-            .kv(Method::GET, "kv-policy", path, &token, None)
-            .await;
+        let reply = harness.kv_get("kv-policy", path, &token).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(reply.body["error"]["code"], "KeyNotFound", "{path}");
     }
-    let reply = harness
-        .kv(Method::GET, "no-such-vault", "/keys", &token, None)
-        .await;
+    let reply = harness.kv_get("no-such-vault", "/keys", &token).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
 
@@ -187,13 +181,7 @@ async fn lists_page_with_next_links() {
     );
 
     let bad = harness
-        .kv(
-            Method::GET,
-            "kv-nopurge",
-            "/keys?maxresults=26",
-            &token,
-            None,
-        )
+        .kv_get("kv-nopurge", "/keys?maxresults=26", &token)
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
@@ -249,13 +237,7 @@ async fn rotate_adds_versions_and_update_changes_attributes() {
     );
 
     let versions = harness
-        .kv(
-            Method::GET,
-            "kv-policy",
-            "/keys/rotating/versions",
-            &token,
-            None,
-        )
+        .kv_get("kv-policy", "/keys/rotating/versions", &token)
         .await;
     let kids: Vec<&str> = versions.body["value"]
         .as_array()
@@ -271,9 +253,7 @@ async fn rotate_adds_versions_and_update_changes_attributes() {
         ]
     );
 
-    let latest = harness
-        .kv(Method::GET, "kv-policy", "/keys/rotating", &token, None)
-        .await;
+    let latest = harness.kv_get("kv-policy", "/keys/rotating", &token).await;
     assert_eq!(latest.body["key"]["kid"], rotated.body["key"]["kid"]);
 
     let old_version = version_of(first["key"]["kid"].as_str().expect("kid"));
@@ -290,9 +270,7 @@ async fn rotate_adds_versions_and_update_changes_attributes() {
     assert_eq!(updated.body["attributes"]["enabled"], false);
     assert_eq!(updated.body["attributes"]["exp"], 4_102_444_800_i64);
     assert_eq!(updated.body["tags"]["state"], "retired");
-    let still_latest = harness
-        .kv(Method::GET, "kv-policy", "/keys/rotating", &token, None)
-        .await;
+    let still_latest = harness.kv_get("kv-policy", "/keys/rotating", &token).await;
     assert_eq!(
         still_latest.body["attributes"]["enabled"], true,
         "only the old version was disabled"
@@ -455,9 +433,7 @@ async fn unusable_keys_refuse_crypto_with_reasons() {
         assert_eq!(body["error"]["innererror"]["code"], inner, "{name}");
     }
     // A disabled key can still be read.
-    let got = harness
-        .kv(Method::GET, "kv-policy", "/keys/disabled", &token, None)
-        .await;
+    let got = harness.kv_get("kv-policy", "/keys/disabled", &token).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["attributes"]["enabled"], false);
 }
@@ -489,26 +465,18 @@ async fn deleted_keys_can_be_recovered_and_purged_unless_protected() {
 
     assert_eq!(
         harness
-            .kv(Method::GET, "kv-policy", "/keys/doomed", &token, None)
+            .kv_get("kv-policy", "/keys/doomed", &token)
             .await
             .status,
         StatusCode::NOT_FOUND
     );
-    let listed = harness
-        .kv(Method::GET, "kv-policy", "/deletedkeys", &token, None)
-        .await;
+    let listed = harness.kv_get("kv-policy", "/deletedkeys", &token).await;
     assert_eq!(
         listed.body["value"][0]["kid"],
         format!("https://kv-policy.vault.localhost:{port}/keys/doomed")
     );
     let got = harness
-        .kv(
-            Method::GET,
-            "kv-policy",
-            "/deletedkeys/doomed",
-            &token,
-            None,
-        )
+        .kv_get("kv-policy", "/deletedkeys/doomed", &token)
         .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["key"]["n"], created["key"]["n"]);
@@ -557,7 +525,7 @@ async fn deleted_keys_can_be_recovered_and_purged_unless_protected() {
     assert_eq!(recovered.body["key"]["kid"], created["key"]["kid"]);
     assert_eq!(
         harness
-            .kv(Method::GET, "kv-policy", "/keys/doomed", &token, None)
+            .kv_get("kv-policy", "/keys/doomed", &token)
             .await
             .status,
         StatusCode::OK
@@ -580,7 +548,7 @@ async fn deleted_keys_can_be_recovered_and_purged_unless_protected() {
     assert_eq!(purge.status, StatusCode::NO_CONTENT, "{}", purge.text);
     assert_eq!(
         harness
-            .kv(Method::GET, "kv-nopurge", "/deletedkeys/gone", &token, None)
+            .kv_get("kv-nopurge", "/deletedkeys/gone", &token)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -606,34 +574,16 @@ async fn deleted_keys_are_purged_when_retention_ends() {
         .await;
     assert_eq!(
         harness
-            .kv(
-                Method::GET,
-                "kv-nopurge",
-                "/deletedkeys/short-lived",
-                &token,
-                None
-            )
+            .kv_get("kv-nopurge", "/deletedkeys/short-lived", &token)
             .await
             .status,
         StatusCode::OK
     );
-    let advanced = harness
-        .admin(
-            Method::POST,
-            "/clock/advance",
-            Some(json!({"duration": "P8D"})),
-        )
-        .await;
+    let advanced = harness.advance_clock(json!({"duration": "P8D"})).await;
     assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
     assert_eq!(
         harness
-            .kv(
-                Method::GET,
-                "kv-nopurge",
-                "/deletedkeys/short-lived",
-                &token,
-                None
-            )
+            .kv_get("kv-nopurge", "/deletedkeys/short-lived", &token)
             .await
             .status,
         StatusCode::NOT_FOUND

@@ -9,13 +9,26 @@ use serde_json::json;
 
 use super::common::{
     Harness, LIMITED_CLIENT_ID, LIMITED_OBJECT_ID, LIMITED_SECRET, NOBODY_CLIENT_ID,
-    NOBODY_OBJECT_ID, NOBODY_SECRET,
+    NOBODY_OBJECT_ID, NOBODY_SECRET, Reply,
 };
 
 fn inner_code(body: &serde_json::Value) -> &str {
     body["error"]["innererror"]["code"]
         .as_str()
         .unwrap_or_default()
+}
+
+/// Asks `vault` to wrap a (meaningless) value with `key`: only the authorization matters.
+async fn wrap_probe(harness: &Harness, vault: &str, key: &str, token: &str) -> Reply {
+    harness
+        .kv(
+            Method::POST,
+            vault,
+            &format!("/keys/{key}/wrapkey"),
+            token,
+            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -27,9 +40,7 @@ async fn access_policies_deny_with_access_denied_or_forbidden_by_policy() {
     let nobody = harness
         .vault_token_for(NOBODY_CLIENT_ID, NOBODY_SECRET)
         .await;
-    let reply = harness
-        .kv(Method::GET, "kv-policy", "/keys/guarded", &nobody, None)
-        .await;
+    let reply = harness.kv_get("kv-policy", "/keys/guarded", &nobody).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body["error"]["code"], "Forbidden");
     assert_eq!(inner_code(&reply.body), "AccessDenied");
@@ -47,20 +58,12 @@ async fn access_policies_deny_with_access_denied_or_forbidden_by_policy() {
         .await;
     assert_eq!(
         harness
-            .kv(Method::GET, "kv-policy", "/keys/guarded", &limited, None)
+            .kv_get("kv-policy", "/keys/guarded", &limited)
             .await
             .status,
         StatusCode::OK
     );
-    let reply = harness
-        .kv(
-            Method::POST,
-            "kv-policy",
-            "/keys/guarded/wrapkey",
-            &limited,
-            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
-        )
-        .await;
+    let reply = wrap_probe(&harness, "kv-policy", "guarded", &limited).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(inner_code(&reply.body), "ForbiddenByPolicy");
     assert!(
@@ -77,15 +80,7 @@ async fn rbac_vaults_follow_role_assignments() {
     let demo = harness.demo_vault_token().await;
     // Key Vault Crypto Officer can create and wrap.
     harness.create_rsa_key("kv-rbac", "rbac-key", &demo).await;
-    let wrapped = harness
-        .kv(
-            Method::POST,
-            "kv-rbac",
-            "/keys/rbac-key/wrapkey",
-            &demo,
-            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
-        )
-        .await;
+    let wrapped = wrap_probe(&harness, "kv-rbac", "rbac-key", &demo).await;
     assert_eq!(wrapped.status, StatusCode::OK, "{}", wrapped.text);
 
     // Key Vault Reader reads metadata but cannot wrap.
@@ -94,20 +89,12 @@ async fn rbac_vaults_follow_role_assignments() {
         .await;
     assert_eq!(
         harness
-            .kv(Method::GET, "kv-rbac", "/keys/rbac-key", &limited, None)
+            .kv_get("kv-rbac", "/keys/rbac-key", &limited)
             .await
             .status,
         StatusCode::OK
     );
-    let reply = harness
-        .kv(
-            Method::POST,
-            "kv-rbac",
-            "/keys/rbac-key/wrapkey",
-            &limited,
-            Some(json!({"alg": "RSA-OAEP", "value": "AAAA"})),
-        )
-        .await;
+    let reply = wrap_probe(&harness, "kv-rbac", "rbac-key", &limited).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
     assert_eq!(inner_code(&reply.body), "ForbiddenByRbac");
     let message = reply.body["error"]["message"].as_str().expect("message");
@@ -127,9 +114,7 @@ async fn rbac_vaults_follow_role_assignments() {
     let nobody = harness
         .vault_token_for(NOBODY_CLIENT_ID, NOBODY_SECRET)
         .await;
-    let reply = harness
-        .kv(Method::GET, "kv-rbac", "/keys", &nobody, None)
-        .await;
+    let reply = harness.kv_get("kv-rbac", "/keys", &nobody).await;
     assert_eq!(inner_code(&reply.body), "ForbiddenByRbac");
 }
 
@@ -137,9 +122,7 @@ async fn rbac_vaults_follow_role_assignments() {
 async fn the_firewall_refuses_loopback_clients_but_admits_trusted_services() {
     let harness = Harness::start().await;
     let demo = harness.demo_vault_token().await;
-    let reply = harness
-        .kv(Method::GET, "kv-firewall", "/keys", &demo, None)
-        .await;
+    let reply = harness.kv_get("kv-firewall", "/keys", &demo).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(inner_code(&reply.body), "ForbiddenByFirewall");
     let message = reply.body["error"]["message"].as_str().expect("message");

@@ -44,18 +44,14 @@ async fn state_survives_a_restart_on_another_port() {
         "clients keep trusting the same CA"
     );
     // Tokens signed before the restart still verify: the signing key persisted.
-    let got = second
-        .kv(Method::GET, "kv-policy", "/keys/durable", &token, None)
-        .await;
+    let got = second.kv_get("kv-policy", "/keys/durable", &token).await;
     assert_eq!(
         got.status,
         StatusCode::UNAUTHORIZED,
         "the old token names the old port's audience"
     );
     let token = second.demo_vault_token().await;
-    let got = second
-        .kv(Method::GET, "kv-policy", "/keys/durable", &token, None)
-        .await;
+    let got = second.kv_get("kv-policy", "/keys/durable", &token).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.text);
     assert_eq!(
         got.body["key"]["n"], created["key"]["n"],

@@ -12,13 +12,7 @@ async fn a_rotation_policy_rotates_when_the_clock_passes_its_trigger() {
     harness.create_rsa_key("kv-policy", "auto", &token).await;
 
     let default_policy = harness
-        .kv(
-            Method::GET,
-            "kv-policy",
-            "/keys/auto/rotationpolicy",
-            &token,
-            None,
-        )
+        .kv_get("kv-policy", "/keys/auto/rotationpolicy", &token)
         .await;
     assert_eq!(default_policy.status, StatusCode::OK);
     assert_eq!(
@@ -50,27 +44,13 @@ async fn a_rotation_policy_rotates_when_the_clock_passes_its_trigger() {
     assert_eq!(set.body["attributes"]["expiryTime"], "P90D");
     assert!(set.body["attributes"]["created"].is_i64());
 
-    harness
-        .admin(
-            Method::POST,
-            "/clock/advance",
-            Some(json!({"duration": "P29D"})),
-        )
-        .await;
+    harness.advance_clock(json!({"duration": "P29D"})).await;
     assert_eq!(versions(&harness, &token).await, 1, "not due yet");
-    let clock = harness
-        .admin(
-            Method::POST,
-            "/clock/advance",
-            Some(json!({"duration": "P2D"})),
-        )
-        .await;
+    let clock = harness.advance_clock(json!({"duration": "P2D"})).await;
     assert_eq!(clock.status, StatusCode::OK);
     assert_eq!(versions(&harness, &token).await, 2, "rotated at day 30");
 
-    let current = harness
-        .kv(Method::GET, "kv-policy", "/keys/auto", &token, None)
-        .await;
+    let current = harness.kv_get("kv-policy", "/keys/auto", &token).await;
     let created = current.body["attributes"]["created"]
         .as_i64()
         .expect("created");
@@ -84,13 +64,7 @@ async fn a_rotation_policy_rotates_when_the_clock_passes_its_trigger() {
     );
 
     // 65 more days: rotations at day 60 and day 90 happened while time jumped.
-    harness
-        .admin(
-            Method::POST,
-            "/clock/advance",
-            Some(json!({"seconds": 65 * 86_400})),
-        )
-        .await;
+    harness.advance_clock(json!({"seconds": 65 * 86_400})).await;
     assert_eq!(versions(&harness, &token).await, 4);
 }
 
@@ -148,7 +122,7 @@ async fn the_clock_speed_scales_sandbox_time() {
 
 async fn versions(harness: &Harness, token: &str) -> usize {
     harness
-        .kv(Method::GET, "kv-policy", "/keys/auto/versions", token, None)
+        .kv_get("kv-policy", "/keys/auto/versions", token)
         .await
         .body["value"]
         .as_array()

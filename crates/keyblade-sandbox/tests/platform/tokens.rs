@@ -114,9 +114,7 @@ async fn key_vault_challenges_with_the_sandbox_authority_and_resource() {
     );
 
     let arm_token = harness.demo_arm_token().await;
-    let reply = harness
-        .kv(Method::GET, "kv-policy", "/keys", &arm_token, None)
-        .await;
+    let reply = harness.kv_get("kv-policy", "/keys", &arm_token).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert!(
         reply.body["error"]["message"]
@@ -129,12 +127,10 @@ async fn key_vault_challenges_with_the_sandbox_authority_and_resource() {
         .admin(Method::POST, "/token", Some(json!({"lifetimeSeconds": -1, "audience": format!("https://vault.localhost:{port}")})))
         .await;
     let reply = harness
-        .kv(
-            Method::GET,
+        .kv_get(
             "kv-policy",
             "/keys",
             expired.body["access_token"].as_str().expect("token"),
-            None,
         )
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -153,9 +149,7 @@ async fn a_token_from_another_tenant_is_refused_by_key_vault() {
         )
         .await
         .unwrap_or_else(|r| panic!("{}", r.text));
-    let reply = harness
-        .kv(Method::GET, "kv-policy", "/keys", &token, None)
-        .await;
+    let reply = harness.kv_get("kv-policy", "/keys", &token).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
     let message = reply.body["error"]["message"].as_str().expect("message");
     assert!(
