@@ -17,7 +17,9 @@ use super::identity::{
 };
 use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci};
-use super::tracked::{TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource};
+use super::tracked::{
+    PutTarget, TrackedResource, TrackedRoute, TrackedType, created_or_ok, handle_resource,
+};
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::http::Response;
 use crate::world::World;
@@ -111,12 +113,11 @@ pub fn put_account(
                 "The sku property is required, e.g. {\"name\": \"S0\"}.",
             )
         })?;
-    let tenant = world.arm.subscription(&id.subscription)?.tenant_id.clone();
-    let canonical = match &existing {
-        Some(r) => r.id().to_owned(),
-        None => world.arm.canonical_id(id, NAMESPACE, TYPE_NAME)?,
-    };
-    let name = canonical.rsplit('/').next().unwrap_or(&id.name).to_owned();
+    let PutTarget {
+        tenant,
+        id: canonical,
+        name,
+    } = Accounts::TYPE.put_target(world, id, existing.as_ref())?;
     let identity = resolve_identity(
         world,
         &canonical,

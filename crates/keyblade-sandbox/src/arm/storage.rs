@@ -19,7 +19,7 @@ use super::identity::{
 use super::resources::{normalise_location, required_location, tags_of};
 use super::store::{StoredResource, get_ci, str_ci, timestamp};
 use super::tracked::{
-    TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
+    PutTarget, TrackedResource, TrackedRoute, TrackedType, handle_resource, name_availability,
 };
 use super::{Ctx, ProviderRoute, resource_response};
 use crate::cmk::{KeyRef, check_key_access, newest_enabled_version, parse_vault_uri};
@@ -183,12 +183,11 @@ pub fn put_account(
                 ),
             )
         })?;
-    let tenant = world.arm.subscription(&id.subscription)?.tenant_id.clone();
-    let canonical = match &existing {
-        Some(r) => r.id().to_owned(),
-        None => world.arm.canonical_id(id, NAMESPACE, TYPE_NAME)?,
-    };
-    let name = canonical.rsplit('/').next().unwrap_or(&id.name).to_owned();
+    let PutTarget {
+        tenant,
+        id: canonical,
+        name,
+    } = Accounts::TYPE.put_target(world, id, existing.as_ref())?;
     let identity = resolve_identity(
         world,
         &canonical,

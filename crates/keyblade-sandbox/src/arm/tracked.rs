@@ -24,6 +24,15 @@ pub struct TrackedType {
     pub full_type: &'static str,
 }
 
+/// See [`TrackedType::put_target`].
+pub struct PutTarget {
+    /// The tenant of the resource's subscription.
+    pub tenant: String,
+    pub id: String,
+    /// The resource's name, spelled as in `id`.
+    pub name: String,
+}
+
 /// A route [`TrackedType::route`] recognised.
 pub enum TrackedRoute {
     /// A list, answered.
@@ -81,6 +90,27 @@ impl TrackedType {
             .iter()
             .find(|(k, _)| k.ends_with(&suffix))
             .map(|(_, r)| r)
+    }
+
+    /// Where a PUT writes: the ID as stored (its letter case) when the resource
+    /// exists, else the canonical ID for a create.
+    pub fn put_target(
+        &self,
+        world: &World,
+        id: &ResourceId,
+        existing: Option<&StoredResource>,
+    ) -> ArmResult<PutTarget> {
+        let tenant = world.arm.subscription(&id.subscription)?.tenant_id.clone();
+        let stored_id = match existing {
+            Some(r) => r.id().to_owned(),
+            None => world.arm.canonical_id(id, self.namespace, self.type_name)?,
+        };
+        let name = stored_id.rsplit('/').next().unwrap_or(&id.name).to_owned();
+        Ok(PutTarget {
+            tenant,
+            id: stored_id,
+            name,
+        })
     }
 
     pub fn resource_id(&self, subscription: &str, group: &str, name: &str) -> ResourceId {
