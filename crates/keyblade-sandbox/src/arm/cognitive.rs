@@ -27,6 +27,14 @@ use crate::world::World;
 pub const NAMESPACE: &str = "Microsoft.CognitiveServices";
 pub const TYPE_NAME: &str = "accounts";
 pub const FULL_TYPE: &str = "Microsoft.CognitiveServices/accounts";
+/// Properties a PUT or PATCH sets as given (when not null).
+const COPIED_PROPERTIES: [&str; 5] = [
+    "publicNetworkAccess",
+    "networkAcls",
+    "userOwnedStorage",
+    "disableLocalAuth",
+    "restrictOutboundNetworkAccess",
+];
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     match Accounts::TYPE.route(ctx, route)? {
@@ -149,13 +157,7 @@ pub fn put_account(
         properties["endpoint"] =
             Value::String(format!("https://{sub_domain}.cognitiveservices.azure.com/"));
     }
-    for field in [
-        "publicNetworkAccess",
-        "networkAcls",
-        "userOwnedStorage",
-        "disableLocalAuth",
-        "restrictOutboundNetworkAccess",
-    ] {
+    for field in COPIED_PROPERTIES {
         if let Some(v) = get_ci(&props_in, field).filter(|v| !v.is_null()) {
             properties[field] = v.clone();
         }
@@ -236,13 +238,7 @@ pub fn patch_account(
         }
     }
     if let Some(properties) = body.get_mut("properties").and_then(Value::as_object_mut) {
-        for field in [
-            "publicNetworkAccess",
-            "networkAcls",
-            "userOwnedStorage",
-            "disableLocalAuth",
-            "restrictOutboundNetworkAccess",
-        ] {
+        for field in COPIED_PROPERTIES {
             if let Some(v) = get_ci(&props_in, field).filter(|v| !v.is_null()) {
                 properties.insert(field.to_owned(), v.clone());
             }

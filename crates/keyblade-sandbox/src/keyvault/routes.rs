@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::authz::{KeyOperation, NetworkOrigin, authorize_caller};
 use super::crypto::WrapAlgorithm;
 use super::store::{
-    DeletedKey, KeyStoreError, KeyType, KeyVersion, LifetimeAction, LifetimeActionType,
-    LifetimeTrigger, NewKey, StoredKey,
+    DeletedKey, JWK_OPERATIONS, KeyStoreError, KeyType, KeyVersion, LifetimeAction,
+    LifetimeActionType, LifetimeTrigger, NewKey, StoredKey,
 };
 use crate::entra::TokenProblem;
 use crate::http::{Caller, Request, Response};
@@ -492,15 +492,7 @@ fn list_versions(world: &World, ctx: &Context, req: &Request, name: &str) -> Han
 
 fn get_key(world: &mut World, ctx: &Context, name: &str, version: Option<&str>) -> Handled {
     authorize(world, ctx, Some(name), KeyOperation::Get)?;
-    let display = display_name(world, ctx, name)?;
-    let entry = world
-        .vaults
-        .version_mut(&ctx.vault, name, version)
-        .map_err(store_error)?;
-    Ok(Response::json(
-        StatusCode::OK,
-        &key_bundle(entry, ctx, &display)?,
-    ))
+    respond_with_version(world, ctx, name, version)
 }
 
 fn display_name(world: &World, ctx: &Context, name: &str) -> Result<String, Response> {
@@ -683,20 +675,10 @@ fn update_key(
     let attributes = parse_attributes(body.get("attributes"))?;
     let key_ops = parse_key_ops(body.get("key_ops"))?;
     let tags = parse_tags(body.get("tags"))?;
-    if let Some(ops) = &key_ops {
-        const VALID: &[&str] = &[
-            "encrypt",
-            "decrypt",
-            "sign",
-            "verify",
-            "wrapKey",
-            "unwrapKey",
-            "import",
-            "export",
-        ];
-        if let Some(bad) = ops.iter().find(|op| !VALID.contains(&op.as_str())) {
-            return Err(bad_parameter(&format!("Invalid key operation '{bad}'.")));
-        }
+    if let Some(ops) = &key_ops
+        && let Some(bad) = ops.iter().find(|op| !JWK_OPERATIONS.contains(&op.as_str()))
+    {
+        return Err(bad_parameter(&format!("Invalid key operation '{bad}'.")));
     }
     let now = world.clock.now_unix();
     let display = display_name(world, ctx, name)?;

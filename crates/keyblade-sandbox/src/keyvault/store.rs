@@ -679,7 +679,8 @@ pub fn validate_key_name(name: &str) -> Result<(), KeyStoreError> {
     }
 }
 
-const JWK_OPERATIONS: &[&str] = &[
+/// The JSON Web Key operations a key's `key_ops` may list.
+pub(crate) const JWK_OPERATIONS: &[&str] = &[
     "encrypt",
     "decrypt",
     "sign",
