@@ -211,17 +211,7 @@ async fn the_sdk_sees_a_failed_operation_and_a_readers_refusal() {
         w.faults.add(rule).expect("added");
     });
     let client = client(&sandbox, DEMO.client_id, DEMO.client_secret);
-    let mut update = RegistryUpdateParameters::new();
-    update.tags = Some(json!({"try": "1"}));
-    let failed = client
-        .registries_client()
-        .update(
-            PROD_SUBSCRIPTION,
-            PROD_REGISTRIES_GROUP,
-            "crcontosonocmk",
-            update,
-        )
-        .await;
+    let failed = tag_registry(&client, "crcontosonocmk", json!({"try": "1"})).await;
     let error = failed.expect_err("the operation ends Failed");
     assert!(
         error.to_string().contains("Long running operation failed"),
@@ -229,16 +219,7 @@ async fn the_sdk_sees_a_failed_operation_and_a_readers_refusal() {
     );
 
     let reader = client_for_reader(&sandbox);
-    let mut update = RegistryUpdateParameters::new();
-    update.tags = Some(json!({"try": "2"}));
-    let refused = reader
-        .registries_client()
-        .update(
-            PROD_SUBSCRIPTION,
-            PROD_REGISTRIES_GROUP,
-            "crcontosonocmk",
-            update,
-        )
+    let refused = tag_registry(&reader, "crcontosonocmk", json!({"try": "2"}))
         .await
         .expect_err("a Reader may not update");
     let text = format!("{refused:?}");
@@ -252,6 +233,20 @@ async fn the_sdk_sees_a_failed_operation_and_a_readers_refusal() {
         .await
         .expect("a Reader may read");
     assert_eq!(read.resource.name.as_deref(), Some("crcontosonocmk"));
+}
+
+/// Sets a demo registry's tags through the SDK (a PATCH, so a long-running operation).
+async fn tag_registry(
+    client: &azure_mgmt_containerregistry::Client,
+    name: &str,
+    tags: Value,
+) -> azure_core_legacy::Result<azure_mgmt_containerregistry::models::Registry> {
+    let mut update = RegistryUpdateParameters::new();
+    update.tags = Some(tags);
+    client
+        .registries_client()
+        .update(PROD_SUBSCRIPTION, PROD_REGISTRIES_GROUP, name, update)
+        .await
 }
 
 fn client_for_reader(sandbox: &RunningSandbox) -> azure_mgmt_containerregistry::Client {

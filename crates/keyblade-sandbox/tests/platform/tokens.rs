@@ -137,18 +137,18 @@ async fn key_vault_challenges_with_the_sandbox_authority_and_resource() {
     assert!(reply.headers.contains_key("www-authenticate"));
 }
 
+/// A token the other built-in tenant's service principal gets for `scope`.
+async fn other_tenant_token(harness: &Harness, scope: &str) -> String {
+    harness
+        .client_token(OTHER_TENANT_ID, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, scope)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.text))
+}
+
 #[tokio::test]
 async fn a_token_from_another_tenant_is_refused_by_key_vault() {
     let harness = Harness::start().await;
-    let token = harness
-        .client_token(
-            OTHER_TENANT_ID,
-            OTHER_CLIENT_ID,
-            OTHER_CLIENT_SECRET,
-            &harness.vault_scope(),
-        )
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.text));
+    let token = other_tenant_token(&harness, &harness.vault_scope()).await;
     let reply = harness.kv_get("kv-policy", "/keys", &token).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
     let message = reply.body["error"]["message"].as_str().expect("message");
@@ -162,15 +162,7 @@ async fn a_token_from_another_tenant_is_refused_by_key_vault() {
 #[tokio::test]
 async fn a_token_from_another_tenant_is_refused_by_resource_manager() {
     let harness = Harness::start().await;
-    let token = harness
-        .client_token(
-            OTHER_TENANT_ID,
-            OTHER_CLIENT_ID,
-            OTHER_CLIENT_SECRET,
-            "https://management.core.windows.net//.default",
-        )
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.text));
+    let token = other_tenant_token(&harness, "https://management.core.windows.net//.default").await;
     let reply = harness
         .send(Method::GET, &harness.url(&arm_path()), Some(&token), None)
         .await;
