@@ -1234,3 +1234,53 @@ fn check_name_availability_answers_per_provider() {
         assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{provider}");
     }
 }
+
+#[test]
+fn access_policy_add_merges_and_remove_drops_emptied_policies() {
+    let mut world = demo_world();
+    let object_id = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+    let policy = |keys: Value| json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": object_id, "permissions": {"keys": keys}}]}});
+    let operation = |name: &str| {
+        vault("kv-contoso-prod-cmk").replace("?api", &format!("/accessPolicies/{name}?api"))
+    };
+    let keys_of = |world: &mut World| -> Option<Value> {
+        let vault = owner_get(world, &vault("kv-contoso-prod-cmk"));
+        vault.body["properties"]["accessPolicies"]
+            .as_array()
+            .expect("policies")
+            .iter()
+            .find(|p| p["objectId"] == object_id)
+            .map(|p| p["permissions"]["keys"].clone())
+    };
+
+    let added = owner_put(
+        &mut world,
+        &operation("add"),
+        &policy(json!(["get", "wrapKey"])),
+    );
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    // A second add merges, ignoring letter case: `WRAPKEY` is `wrapKey`.
+    owner_put(
+        &mut world,
+        &operation("add"),
+        &policy(json!(["WRAPKEY", "unwrapKey"])),
+    );
+    assert_eq!(
+        keys_of(&mut world),
+        Some(json!(["get", "wrapKey", "unwrapKey"]))
+    );
+
+    owner_put(
+        &mut world,
+        &operation("remove"),
+        &policy(json!(["wrapkey"])),
+    );
+    assert_eq!(keys_of(&mut world), Some(json!(["get", "unwrapKey"])));
+    // Removing the last permissions removes the policy.
+    owner_put(
+        &mut world,
+        &operation("remove"),
+        &policy(json!(["get", "unwrapKey"])),
+    );
+    assert_eq!(keys_of(&mut world), None);
+}

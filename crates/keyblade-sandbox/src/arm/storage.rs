@@ -116,23 +116,34 @@ fn validate_name(name: &str) -> ArmResult<()> {
     }
 }
 
+/// `given` spelled as Storage spells it, if it is one of `choices` (in any letter case).
+fn one_of(
+    choices: &[&'static str],
+    given: &str,
+    what: &str,
+    what_plural: &str,
+) -> ArmResult<&'static str> {
+    choices
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(given))
+        .copied()
+        .ok_or_else(|| {
+            ArmError::bad_request(
+                "InvalidValuesForRequestParameters",
+                format!(
+                    "The {what} '{given}' is not valid. Valid {what_plural}: {}.",
+                    choices.join(", ")
+                ),
+            )
+        })
+}
+
 fn sku_of(request: &Value) -> ArmResult<Option<Value>> {
     let Some(sku) = get_ci(request, "sku").filter(|v| !v.is_null()) else {
         return Ok(None);
     };
     let name = str_ci(sku, "name").unwrap_or_default();
-    let canonical = SKUS
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "InvalidValuesForRequestParameters",
-                format!(
-                    "The SKU '{name}' is not valid. Valid SKUs: {}.",
-                    SKUS.join(", ")
-                ),
-            )
-        })?;
+    let canonical = one_of(SKUS, name, "SKU", "SKUs")?;
     let tier = if canonical.starts_with("Premium") {
         "Premium"
     } else {
@@ -171,18 +182,7 @@ pub fn put_account(
         )
     })?;
     let kind_in = str_ci(request, "kind").unwrap_or_default();
-    let kind = KINDS
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(kind_in))
-        .ok_or_else(|| {
-            ArmError::bad_request(
-                "InvalidValuesForRequestParameters",
-                format!(
-                    "The kind '{kind_in}' is not valid. Valid kinds: {}.",
-                    KINDS.join(", ")
-                ),
-            )
-        })?;
+    let kind = one_of(KINDS, kind_in, "kind", "kinds")?;
     let PutTarget {
         tenant,
         id: canonical,

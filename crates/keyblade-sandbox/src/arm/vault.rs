@@ -604,22 +604,11 @@ fn access_policies(ctx: &mut Ctx<'_>, id: &ResourceId, operation: &str) -> ArmRe
         let position = policies.iter().position(|p| policy_matches(p, policy));
         match (operation.as_str(), position) {
             ("add", Some(i)) => {
-                for kind in ["keys", "secrets", "certificates", "storage"] {
-                    let Some(new) = policy
-                        .pointer(&format!("/permissions/{kind}"))
-                        .and_then(Value::as_array)
-                    else {
-                        continue;
-                    };
+                for (kind, new) in permission_lists(policy) {
                     let current = &mut policies[i]["permissions"][kind];
                     let mut merged: Vec<Value> = current.as_array().cloned().unwrap_or_default();
                     for perm in new {
-                        let exists = merged.iter().any(|m| {
-                            m.as_str()
-                                .unwrap_or_default()
-                                .eq_ignore_ascii_case(perm.as_str().unwrap_or_default())
-                        });
-                        if !exists {
+                        if !merged.iter().any(|m| same_permission(m, perm)) {
                             merged.push(perm.clone());
                         }
                     }
@@ -629,30 +618,16 @@ fn access_policies(ctx: &mut Ctx<'_>, id: &ResourceId, operation: &str) -> ArmRe
             ("add", None) | ("replace", None) => policies.push(policy.clone()),
             ("replace", Some(i)) => policies[i] = policy.clone(),
             ("remove", Some(i)) => {
-                for kind in ["keys", "secrets", "certificates", "storage"] {
-                    let Some(removed) = policy
-                        .pointer(&format!("/permissions/{kind}"))
-                        .and_then(Value::as_array)
-                    else {
-                        continue;
-                    };
+                for (kind, removed) in permission_lists(policy) {
                     if let Some(current) = policies[i]["permissions"][kind].as_array_mut() {
-                        current.retain(|perm| {
-                            !removed.iter().any(|r| {
-                                r.as_str()
-                                    .unwrap_or_default()
-                                    .eq_ignore_ascii_case(perm.as_str().unwrap_or_default())
-                            })
-                        });
+                        current.retain(|perm| !removed.iter().any(|r| same_permission(r, perm)));
                     }
                 }
-                let empty = ["keys", "secrets", "certificates", "storage"]
-                    .iter()
-                    .all(|kind| {
-                        policies[i]["permissions"][*kind]
-                            .as_array()
-                            .is_none_or(Vec::is_empty)
-                    });
+                let empty = PERMISSION_KINDS.iter().all(|kind| {
+                    policies[i]["permissions"][*kind]
+                        .as_array()
+                        .is_none_or(Vec::is_empty)
+                });
                 if empty {
                     policies.remove(i);
                 }
@@ -671,6 +646,26 @@ fn access_policies(ctx: &mut Ctx<'_>, id: &ResourceId, operation: &str) -> ArmRe
             "properties": {"accessPolicies": requested}
         }),
     ))
+}
+
+/// The permission lists of an access policy.
+const PERMISSION_KINDS: [&str; 4] = ["keys", "secrets", "certificates", "storage"];
+
+/// The permission lists `policy` names, by kind.
+fn permission_lists(policy: &Value) -> impl Iterator<Item = (&'static str, &Vec<Value>)> {
+    PERMISSION_KINDS.into_iter().filter_map(|kind| {
+        policy
+            .pointer(&format!("/permissions/{kind}"))
+            .and_then(Value::as_array)
+            .map(|list| (kind, list))
+    })
+}
+
+/// Permission names compare without regard to letter case (`wrapKey`, `wrapkey`).
+fn same_permission(a: &Value, b: &Value) -> bool {
+    a.as_str()
+        .unwrap_or_default()
+        .eq_ignore_ascii_case(b.as_str().unwrap_or_default())
 }
 
 /// Moves a vault to `deletedVaults` (soft delete is always on).
