@@ -226,3 +226,29 @@ export const missingAccessReport: PreflightReport = {
     azCommand: 'az keyvault set-policy --name kv-contoso --key-permissions get wrapKey unwrapKey',
   },
 };
+
+/** What create_vault returns for "kv-images-01" in the registry's resource group: a new vault, no keys yet. */
+export const newVault: VaultOption = {
+  id: `/subscriptions/${sub}/resourceGroups/rg-images/providers/Microsoft.KeyVault/vaults/kv-images-01`,
+  name: 'kv-images-01',
+  subscriptionId: sub,
+  resourceGroup: 'rg-images',
+  location: 'westeurope',
+  vaultUri: 'https://kv-images-01.vault.azure.net/',
+  permissionModel: 'rbac',
+  softDelete: true,
+  purgeProtection: true,
+  networkRestricted: false,
+  keys: { status: 'allowed', keyCount: 0 },
+};
+
+/** What create_key returns for "cmk-new" in the new vault. */
+export const newKey: KeyOption = {
+  name: 'cmk-new',
+  kid: 'https://kv-images-01.vault.azure.net/keys/cmk-new',
+  enabled: true,
+  expires: null,
+  created: '2026-11-23T10:00:00Z',
+  updated: '2026-11-23T10:00:00Z',
+  managed: false,
+};

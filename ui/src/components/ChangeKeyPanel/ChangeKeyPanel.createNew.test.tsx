@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions, KeyOption, VaultOption } from '../../bindings';
-import { cleanReport, cmkView, identities, identityId, keys, vaults, versions } from '../../test/encryption';
+import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions } from '../../bindings';
+import { cleanReport, cmkView, identities, identityId, keys, newKey, newVault, vaults, versions } from '../../test/encryption';
 import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
@@ -9,22 +9,6 @@ import { ChangeKeyPanel } from './ChangeKeyPanel';
 // "Create new" and "Attach" inside the Change key panel: what the panel does with what they return.
 
 const slow = { timeout: 5000 };
-
-const createdVault: VaultOption = {
-  ...(vaults[0] ?? (undefined as never)),
-  id: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.KeyVault/vaults/kv-images-01`,
-  name: 'kv-images-01',
-  resourceGroup: 'rg-images',
-  vaultUri: 'https://kv-images-01.vault.azure.net/',
-  permissionModel: 'rbac',
-  keys: { status: 'allowed', keyCount: 0 },
-};
-
-const createdKey: KeyOption = {
-  ...(keys[0] ?? (undefined as never)),
-  name: 'cmk-new',
-  kid: 'https://kv-images-01.vault.azure.net/keys/cmk-new',
-};
 
 const spareIdentity: IdentityOption = {
   resourceId: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-security/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-spare`,
@@ -43,7 +27,7 @@ function handlers(extra: Record<string, CommandHandler>): Record<string, Command
   return {
     list_subscriptions: () => [contosoProd],
     list_vaults: () => vaults,
-    list_keys: (args) => (args.vaultUri === createdVault.vaultUri ? [] : keys),
+    list_keys: (args) => (args.vaultUri === newVault.vaultUri ? [] : keys),
     list_key_versions: () => versions,
     list_identities: () => identities,
     preflight: () => cleanReport,
@@ -63,7 +47,7 @@ function renderPanel(commands: Record<string, CommandHandler>) {
 describe('Change key panel, Create new', () => {
   it('selects the key vault it created, then the key it created in it', async () => {
     const { user, panel, shell } = renderPanel(
-      handlers({ create_vault: () => createdVault, create_key: () => createdKey }),
+      handlers({ create_vault: () => newVault, create_key: () => newKey }),
     );
     const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
     await waitFor(() => {
@@ -82,7 +66,7 @@ describe('Change key panel, Create new', () => {
     await waitFor(() => {
       expect(screen.queryByRole('dialog', { name: 'Create a key vault' })).toBeNull();
     }, slow);
-    expect(vault).toHaveValue(createdVault.id);
+    expect(vault).toHaveValue(newVault.id);
     expect((vault as HTMLSelectElement).selectedOptions[0]).toHaveTextContent('kv-images-01');
     expect(shell.calls.find((c) => c.command === 'create_vault')?.args.request).toMatchObject({
       subscriptionId: cmkView.subscriptionId,
@@ -103,17 +87,17 @@ describe('Change key panel, Create new', () => {
     await user.click(within(keyDialog).getByRole('button', { name: 'Create' }));
 
     await waitFor(() => {
-      expect(key).toHaveValue(createdKey.kid);
+      expect(key).toHaveValue(newKey.kid);
     }, slow);
     expect(shell.calls.find((c) => c.command === 'create_key')?.args.request).toEqual({
-      vaultUri: createdVault.vaultUri,
+      vaultUri: newVault.vaultUri,
       name: 'cmk-new',
       size: 3072,
     });
     // The choice is complete: preflight runs on the new key.
     await waitFor(() => {
       expect(shell.calls.filter((c) => c.command === 'preflight').at(-1)?.args.desired).toMatchObject({
-        keyUri: createdKey.kid,
+        keyUri: newKey.kid,
       });
     }, slow);
   });

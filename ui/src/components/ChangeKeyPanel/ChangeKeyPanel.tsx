@@ -1,16 +1,4 @@
-import {
-  Button,
-  DrawerBody,
-  DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
-  Field,
-  Input,
-  OverlayDrawer,
-  Radio,
-  RadioGroup,
-} from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, DrawerBody, DrawerFooter, Field, Input, Radio, RadioGroup } from '@fluentui/react-components';
 import { useId, useState } from 'react';
 import {
   attachIdentity,
@@ -34,6 +22,7 @@ import { useDebounced } from '../../hooks/useDebounced';
 import { uriRotationText } from '../../model/encryptionText';
 import { keyUriHint } from '../../model/keyVaultHosts';
 import type { SaveRequest } from '../../state/encryption/runSave';
+import { SidePanel } from '../SidePanel';
 import { IdentitySection, type IdentityChoice } from './IdentitySection';
 import { KeyVaultPicker } from './KeyVaultPicker';
 import { choiceKeyUri, type VaultChoice } from './vaultChoice';
@@ -59,25 +48,8 @@ export interface ChangeKeyPanelProps {
 
 /** The portal's Change key side panel: Encryption key, Identity, then Review and Save. */
 export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged, keyVaultSuffix }: ChangeKeyPanelProps) {
-  const titleId = useId();
   return (
-    <OverlayDrawer
-      position="end"
-      size="medium"
-      open={open}
-      onOpenChange={(_event, data) => {
-        if (!data.open) onClose();
-      }}
-      aria-labelledby={titleId}
-    >
-      <DrawerHeader>
-        <DrawerHeaderTitle
-          heading={{ id: titleId }}
-          action={<Button appearance="subtle" aria-label="Close Change key" icon={<DismissRegular />} onClick={onClose} />}
-        >
-          Change key
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} onClose={onClose} title="Change key" closeLabel="Close Change key" size="medium">
       {view !== null && (
         <ChangeKeyForm
           view={view}
@@ -87,7 +59,7 @@ export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged,
           keyVaultSuffix={keyVaultSuffix}
         />
       )}
-    </OverlayDrawer>
+    </SidePanel>
   );
 }
 

@@ -1,28 +1,12 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { CommandError, KeyOption, VaultOption } from '../../bindings';
-import { keys, vaults } from '../../test/encryption';
+import { newKey, newVault } from '../../test/encryption';
 import { contosoProd, mockShell, rejectWith } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
 
 const slow = { timeout: 5000 };
-
-const newVault: VaultOption = {
-  ...(vaults[0] ?? (undefined as never)),
-  id: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.KeyVault/vaults/kv-images-01`,
-  name: 'kv-images-01',
-  resourceGroup: 'rg-images',
-  vaultUri: 'https://kv-images-01.vault.azure.net/',
-  permissionModel: 'rbac',
-  keys: { status: 'allowed', keyCount: 0 },
-};
-
-const newKey: KeyOption = {
-  ...(keys[0] ?? (undefined as never)),
-  name: 'cmk-new',
-  kid: 'https://kv-contoso.vault.azure.net/keys/cmk-new',
-};
 
 const conflict: CommandError = {
   code: 'azure.conflict',
@@ -39,6 +23,16 @@ function held<T>() {
   return { handler: () => answered, answer };
 }
 
+/** The controls both Create new dialogs have. */
+function controls(dialog: HTMLElement) {
+  return {
+    dialog,
+    name: within(dialog).getByRole('textbox', { name: /^Name/ }),
+    create: within(dialog).getByRole('button', { name: 'Create' }),
+    cancel: within(dialog).getByRole('button', { name: 'Cancel' }),
+  };
+}
+
 function renderVaultDialog() {
   const onClose = vi.fn();
   const onCreated = vi.fn();
@@ -50,33 +44,16 @@ function renderVaultDialog() {
       onCreated={onCreated}
     />,
   );
-  const dialog = screen.getByRole('dialog', { name: 'Create a key vault' });
-  return {
-    ...rendered,
-    onClose,
-    onCreated,
-    dialog,
-    name: within(dialog).getByRole('textbox', { name: /^Name/ }),
-    create: within(dialog).getByRole('button', { name: 'Create' }),
-    cancel: within(dialog).getByRole('button', { name: 'Cancel' }),
-  };
+  return { ...rendered, onClose, onCreated, ...controls(screen.getByRole('dialog', { name: 'Create a key vault' })) };
 }
 
 function renderKeyDialog() {
   const onClose = vi.fn();
   const onCreated = vi.fn();
   const rendered = renderInFluent(
-    <CreateKeyDialog vaultName="kv-contoso" vaultUri="https://kv-contoso.vault.azure.net/" onClose={onClose} onCreated={onCreated} />,
+    <CreateKeyDialog vaultName={newVault.name} vaultUri={newVault.vaultUri ?? ''} onClose={onClose} onCreated={onCreated} />,
   );
-  const dialog = screen.getByRole('dialog', { name: 'Create a key in kv-contoso' });
-  return {
-    ...rendered,
-    onClose,
-    onCreated,
-    dialog,
-    name: within(dialog).getByRole('textbox', { name: /^Name/ }),
-    create: within(dialog).getByRole('button', { name: 'Create' }),
-  };
+  return { ...rendered, onClose, onCreated, ...controls(screen.getByRole('dialog', { name: 'Create a key in kv-images-01' })) };
 }
 
 describe('Create a key vault', () => {
@@ -215,7 +192,7 @@ describe('Create a key', () => {
     expect(create).toBeDisabled();
     expect(size).toBeDisabled();
     expect(shell.calls).toEqual([
-      { command: 'create_key', args: { request: { vaultUri: 'https://kv-contoso.vault.azure.net/', name: 'cmk-new', size: 4096 } } },
+      { command: 'create_key', args: { request: { vaultUri: newVault.vaultUri, name: 'cmk-new', size: 4096 } } },
     ]);
 
     creation.answer(newKey);
@@ -227,7 +204,8 @@ describe('Create a key', () => {
   it('shows the error when the vault refuses', async () => {
     const forbidden: CommandError = {
       code: 'keyVault.forbidden',
-      message: 'You may not create keys in kv-contoso: the vault lets you list keys but not create them. Ask for the Key Vault Crypto Officer role.',
+      message:
+        'You may not create keys in kv-images-01: the vault lets you list keys but not create them. Ask for the Key Vault Crypto Officer role.',
       details: null,
     };
     mockShell({ create_key: () => rejectWith(forbidden) });

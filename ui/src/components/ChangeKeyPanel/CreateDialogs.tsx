@@ -6,10 +6,38 @@ import { keyNameProblem, resourceGroupNameProblem, vaultNameProblem } from '../.
 import { FormDialog } from '../FormDialog';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 
-/** A field's validation props: an untouched (empty) field shows its hint, not an error. */
-function nameValidation(value: string, problem: (name: string) => string | null) {
-  const message = value === '' ? null : problem(value);
-  return message === null ? {} : { validationState: 'error' as const, validationMessage: message };
+/** The problem to show under a field: none while it is empty, so an untouched field shows its hint. */
+function typedProblem(value: string, problem: (value: string) => string | null): string | null {
+  return value === '' ? null : problem(value);
+}
+
+interface TextFieldProps {
+  label: string;
+  hint?: string | null;
+  value: string;
+  onChange: (value: string) => void;
+  /** Why the value cannot be used, shown under the field; null when it can. */
+  problem: string | null;
+}
+
+/** A required text field of a Create new dialog: names and places, never prose, so no spelling check. */
+function TextField({ label, hint, value, onChange, problem }: TextFieldProps) {
+  return (
+    <Field
+      label={label}
+      required
+      hint={hint ?? null}
+      {...(problem === null ? {} : { validationState: 'error', validationMessage: problem })}
+    >
+      <Input
+        value={value}
+        onChange={(_event, data) => {
+          onChange(data.value);
+        }}
+        spellCheck={false}
+      />
+    </Field>
+  );
 }
 
 interface CreateVaultDialogProps {
@@ -46,42 +74,25 @@ export function CreateVaultDialog({ subscriptionId, defaults, onClose, onCreated
       onClose={onClose}
     >
       <p className={styles.hint}>Soft delete and purge protection are turned on: a customer-managed key needs both.</p>
-      <Field
+      <TextField
         label="Name"
-        required
         hint="3 to 24 letters, digits and single hyphens, starting with a letter. It must be unique across Azure."
-        {...nameValidation(trimmed.name, vaultNameProblem)}
-      >
-        <Input
-          value={name}
-          onChange={(_event, data) => {
-            setName(data.value);
-          }}
-          spellCheck={false}
-        />
-      </Field>
-      <Field label="Resource group" required {...nameValidation(trimmed.resourceGroup, resourceGroupNameProblem)}>
-        <Input
-          value={resourceGroup}
-          onChange={(_event, data) => {
-            setResourceGroup(data.value);
-          }}
-          spellCheck={false}
-        />
-      </Field>
-      <Field
+        value={name}
+        onChange={setName}
+        problem={typedProblem(trimmed.name, vaultNameProblem)}
+      />
+      <TextField
+        label="Resource group"
+        value={resourceGroup}
+        onChange={setResourceGroup}
+        problem={typedProblem(trimmed.resourceGroup, resourceGroupNameProblem)}
+      />
+      <TextField
         label="Location"
-        required
-        {...(trimmed.location === '' ? { validationState: 'error', validationMessage: 'Enter a location, e.g. westeurope.' } : {})}
-      >
-        <Input
-          value={location}
-          onChange={(_event, data) => {
-            setLocation(data.value);
-          }}
-          spellCheck={false}
-        />
-      </Field>
+        value={location}
+        onChange={setLocation}
+        problem={trimmed.location === '' ? 'Enter a location, e.g. westeurope.' : null}
+      />
       <Field label="Permission model">
         <RadioGroup
           value={permissionModel}
@@ -125,15 +136,13 @@ export function CreateKeyDialog({ vaultName, vaultUri, onClose, onCreated }: Cre
       }}
       onClose={onClose}
     >
-      <Field label="Name" required hint="1 to 127 letters, digits and hyphens." {...nameValidation(trimmedName, keyNameProblem)}>
-        <Input
-          value={name}
-          onChange={(_event, data) => {
-            setName(data.value);
-          }}
-          spellCheck={false}
-        />
-      </Field>
+      <TextField
+        label="Name"
+        hint="1 to 127 letters, digits and hyphens."
+        value={name}
+        onChange={setName}
+        problem={typedProblem(trimmedName, keyNameProblem)}
+      />
       <Field label="RSA key size">
         <Select
           value={String(size)}

@@ -35,7 +35,6 @@ export interface KeyVaultPickerProps {
 const unversioned = '';
 
 export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, keyVaultSuffix }: KeyVaultPickerProps) {
-  const styles = useChangeKeyPanelStyles();
   const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
   const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
   const [createdVaults, setCreatedVaults] = useState<VaultOption[]>([]);
@@ -94,39 +93,21 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
       {vaults.state.status === 'failed' && (
         <CommandErrorBar title="Could not list key vaults" error={vaults.state.error} onRetry={vaults.reload} />
       )}
-      <div className={styles.row}>
-        <Field
-          className={styles.grow}
-          label="Key vault"
-          required
-          hint={vaultList.length === 0 && vaults.state.status === 'loaded' ? 'This subscription has no key vaults. Create one.' : null}
-        >
-          <Select
-            value={vault?.id ?? ''}
-            disabled={vaults.state.status !== 'loaded'}
-            onChange={(_event, data) => {
-              onChange({ ...choice, vault: vaultList.find((v) => v.id === data.value) ?? null, key: null, version: null });
-            }}
-          >
-            <option value="">Select a key vault</option>
-            {vaultList.map((v) => (
-              <option key={v.id} value={v.id}>
-                {vaultOptionLabel(v)}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Button
-          className={styles.noShrink}
-          icon={<AddRegular />}
-          aria-label="Create new key vault"
-          onClick={() => {
-            setCreating('vault');
-          }}
-        >
-          Create new
-        </Button>
-      </div>
+      <PickOrCreate
+        label="Key vault"
+        hint={vaultList.length === 0 && vaults.state.status === 'loaded' ? 'This subscription has no key vaults. Create one.' : null}
+        value={vault?.id ?? ''}
+        disabled={vaults.state.status !== 'loaded'}
+        placeholder="Select a key vault"
+        options={vaultList.map((v) => ({ value: v.id, label: vaultOptionLabel(v) }))}
+        onPick={(id) => {
+          onChange({ ...choice, vault: vaultList.find((v) => v.id === id) ?? null, key: null, version: null });
+        }}
+        createLabel="Create new key vault"
+        onCreate={() => {
+          setCreating('vault');
+        }}
+      />
 
       {vault !== null && vault.keys.status !== 'allowed' && (
         <MessageBar intent="warning" layout="multiline">
@@ -164,34 +145,21 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
           {keys.state.status === 'failed' && (
             <CommandErrorBar title="Could not list keys" error={keys.state.error} onRetry={keys.reload} />
           )}
-          <div className={styles.row}>
-            <Field className={styles.grow} label="Key" required>
-              <Select
-                value={choice.key?.kid ?? ''}
-                disabled={keys.state.status !== 'loaded'}
-                onChange={(_event, data) => {
-                  onChange({ ...choice, key: keyList.find((k) => k.kid === data.value) ?? null, version: null });
-                }}
-              >
-                <option value="">Select a key</option>
-                {keyList.map((k) => (
-                  <option key={k.kid} value={k.kid}>
-                    {keyOptionLabel(k)}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-            <Button
-              className={styles.noShrink}
-              icon={<AddRegular />}
-              aria-label="Create new key"
-              onClick={() => {
-                setCreating('key');
-              }}
-            >
-              Create new
-            </Button>
-          </div>
+          <PickOrCreate
+            label="Key"
+            hint={null}
+            value={choice.key?.kid ?? ''}
+            disabled={keys.state.status !== 'loaded'}
+            placeholder="Select a key"
+            options={keyList.map((k) => ({ value: k.kid, label: keyOptionLabel(k) }))}
+            onPick={(kid) => {
+              onChange({ ...choice, key: keyList.find((k) => k.kid === kid) ?? null, version: null });
+            }}
+            createLabel="Create new key"
+            onCreate={() => {
+              setCreating('key');
+            }}
+          />
         </>
       )}
 
@@ -252,6 +220,48 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
         />
       )}
     </>
+  );
+}
+
+interface PickOrCreateProps {
+  label: string;
+  hint: string | null;
+  value: string;
+  disabled: boolean;
+  /** The empty choice's text, e.g. "Select a key". */
+  placeholder: string;
+  options: readonly { value: string; label: string }[];
+  onPick: (value: string) => void;
+  /** The Create new button's accessible name, e.g. "Create new key". */
+  createLabel: string;
+  onCreate: () => void;
+}
+
+/** The portal's picker row: a required list, and "Create new" beside it. */
+function PickOrCreate({ label, hint, value, disabled, placeholder, options, onPick, createLabel, onCreate }: PickOrCreateProps) {
+  const styles = useChangeKeyPanelStyles();
+  return (
+    <div className={styles.row}>
+      <Field className={styles.grow} label={label} required hint={hint}>
+        <Select
+          value={value}
+          disabled={disabled}
+          onChange={(_event, data) => {
+            onPick(data.value);
+          }}
+        >
+          <option value="">{placeholder}</option>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Button className={styles.noShrink} icon={<AddRegular />} aria-label={createLabel} onClick={onCreate}>
+        Create new
+      </Button>
+    </div>
   );
 }
 

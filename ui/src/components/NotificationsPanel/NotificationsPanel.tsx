@@ -1,13 +1,4 @@
-import {
-  Button,
-  DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
-  mergeClasses,
-  OverlayDrawer,
-  ProgressBar,
-  Spinner,
-} from '@fluentui/react-components';
+import { Button, DrawerBody, mergeClasses, ProgressBar, Spinner } from '@fluentui/react-components';
 import {
   AlertRegular,
   CheckmarkCircleRegular,
@@ -18,6 +9,7 @@ import {
 import { useId } from 'react';
 import { isFinished, type AppNotification } from '../../state/notifications';
 import { EmptyState } from '../EmptyState';
+import { SidePanel } from '../SidePanel';
 import { formatNotificationTime, statusLabels } from './notificationText';
 import { useNotificationsPanelStyles } from './useNotificationsPanelStyles.styles';
 
@@ -41,30 +33,11 @@ export function NotificationsPanel({
   now = Date.now,
 }: NotificationsPanelProps) {
   const styles = useNotificationsPanelStyles();
-  const titleId = useId();
   const anyFinished = notifications.some((n) => isFinished(n.status));
   const currentTime = now();
 
   return (
-    <OverlayDrawer
-      position="end"
-      size="small"
-      open={open}
-      onOpenChange={(_event, data) => {
-        if (!data.open) onClose();
-      }}
-      aria-labelledby={titleId}
-    >
-      <DrawerHeader>
-        <DrawerHeaderTitle
-          heading={{ id: titleId }}
-          action={
-            <Button appearance="subtle" aria-label="Close notifications" icon={<DismissRegular />} onClick={onClose} />
-          }
-        >
-          Notifications
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} onClose={onClose} title="Notifications" closeLabel="Close notifications" size="small">
       <DrawerBody>
         {notifications.length === 0 ? (
           <EmptyState
@@ -97,7 +70,7 @@ export function NotificationsPanel({
           </>
         )}
       </DrawerBody>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }
 

@@ -1,8 +1,6 @@
-import { Button, DrawerHeader, DrawerHeaderTitle, OverlayDrawer } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
-import { useId } from 'react';
 import type { Selection } from '../../model/selection';
 import type { SessionView } from '../../state/session';
+import { SidePanel } from '../SidePanel';
 import { PickerBody } from './PickerBody';
 
 export interface ResourcePickerProps {
@@ -20,27 +18,8 @@ export interface ResourcePickerProps {
  * closed, so every opening starts fresh and lists subscriptions again.
  */
 export function ResourcePicker({ open, onClose, session, onRetrySession, current, onSelect }: ResourcePickerProps) {
-  const titleId = useId();
   return (
-    <OverlayDrawer
-      position="end"
-      size="medium"
-      open={open}
-      onOpenChange={(_event, data) => {
-        if (!data.open) onClose();
-      }}
-      aria-labelledby={titleId}
-    >
-      <DrawerHeader>
-        <DrawerHeaderTitle
-          heading={{ id: titleId }}
-          action={
-            <Button appearance="subtle" aria-label="Close resource picker" icon={<DismissRegular />} onClick={onClose} />
-          }
-        >
-          Select a resource
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} onClose={onClose} title="Select a resource" closeLabel="Close resource picker" size="medium">
       <PickerBody
         session={session}
         onRetrySession={onRetrySession}
@@ -52,6 +31,6 @@ export function ResourcePicker({ open, onClose, session, onRetrySession, current
         }}
         onCancel={onClose}
       />
-    </OverlayDrawer>
+    </SidePanel>
   );
 }
