@@ -1284,3 +1284,60 @@ fn access_policy_add_merges_and_remove_drops_emptied_policies() {
     );
     assert_eq!(keys_of(&mut world), None);
 }
+
+#[test]
+fn deleted_vaults_are_read_and_purged_by_name_unless_purge_protected() {
+    let mut world = demo_world();
+    let deleted_vault = |name: &str, action: &str| {
+        format!(
+            "/subscriptions/{PROD_SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/{name}{action}?api-version=2023-07-01"
+        )
+    };
+    for name in ["kv-contoso-dev", "kv-contoso-prod-cmk"] {
+        let deleted = owner_delete(&mut world, &vault(name));
+        assert_eq!(deleted.status, StatusCode::OK, "{name}: {}", deleted.body);
+    }
+
+    let got = owner_get(&mut world, &deleted_vault("KV-CONTOSO-DEV", ""));
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["name"], "kv-contoso-dev");
+    assert_eq!(got.body["properties"]["purgeProtectionEnabled"], false);
+
+    let protected = owner_post(
+        &mut world,
+        &deleted_vault("kv-contoso-prod-cmk", "/purge"),
+        &json!({}),
+    );
+    assert_eq!(protected.status, StatusCode::CONFLICT, "{}", protected.body);
+    assert_eq!(protected.body["error"]["code"], "VaultPurgeProtected");
+
+    let purged = owner_post(
+        &mut world,
+        &deleted_vault("kv-contoso-dev", "/purge"),
+        &json!({}),
+    );
+    assert_eq!(purged.status, StatusCode::ACCEPTED, "{}", purged.body);
+    for action in ["", "/purge"] {
+        let gone = call(
+            &mut world,
+            &owner(),
+            if action.is_empty() {
+                Method::GET
+            } else {
+                Method::POST
+            },
+            &deleted_vault("kv-contoso-dev", action),
+            None,
+        );
+        assert_eq!(
+            gone.status,
+            StatusCode::NOT_FOUND,
+            "{action}: {}",
+            gone.body
+        );
+        assert_eq!(
+            gone.body["error"]["message"],
+            "The deleted vault 'kv-contoso-dev' was not found."
+        );
+    }
+}

@@ -718,6 +718,25 @@ fn deleted_json(sub_path: &str, deleted: &DeletedVault) -> Value {
     })
 }
 
+/// The soft-deleted vault `name` of the subscription at `sub_path`.
+fn find_deleted<'w>(world: &'w World, sub_path: &str, name: &str) -> ArmResult<&'w DeletedVault> {
+    deleted_in_subscription(world, sub_path)
+        .into_iter()
+        .find(|d| {
+            d.vault
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .ok_or_else(|| {
+            ArmError::new(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFound",
+                format!("The deleted vault '{name}' was not found."),
+            )
+        })
+}
+
 fn deleted_in_subscription<'w>(world: &'w World, sub_path: &str) -> Vec<&'w DeletedVault> {
     let prefix = format!("{}/", key(sub_path));
     world
@@ -744,21 +763,7 @@ fn list_deleted(ctx: &mut Ctx<'_>, sub_path: &str) -> ArmResult<Response> {
 
 fn get_deleted(ctx: &mut Ctx<'_>, sub_path: &str, name: &str) -> ArmResult<Response> {
     ctx.authorize("Microsoft.KeyVault/deletedVaults/read", sub_path)?;
-    let deleted = deleted_in_subscription(ctx.world, sub_path)
-        .into_iter()
-        .find(|d| {
-            d.vault
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .ok_or_else(|| {
-            ArmError::new(
-                StatusCode::NOT_FOUND,
-                "ResourceNotFound",
-                format!("The deleted vault '{name}' was not found."),
-            )
-        })?;
+    let deleted = find_deleted(ctx.world, sub_path, name)?;
     Ok(Response::json(
         StatusCode::OK,
         &deleted_json(sub_path, deleted),
@@ -771,22 +776,7 @@ fn purge_deleted(ctx: &mut Ctx<'_>, sub_path: &str, name: &str) -> ArmResult<Res
         "Microsoft.KeyVault/locations/deletedVaults/purge/action",
         sub_path,
     )?;
-    let deleted = deleted_in_subscription(ctx.world, sub_path)
-        .into_iter()
-        .find(|d| {
-            d.vault
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .cloned()
-        .ok_or_else(|| {
-            ArmError::new(
-                StatusCode::NOT_FOUND,
-                "ResourceNotFound",
-                format!("The deleted vault '{name}' was not found."),
-            )
-        })?;
+    let deleted = find_deleted(ctx.world, sub_path, name)?.clone();
     if deleted
         .vault
         .pointer("/properties/enablePurgeProtection")
