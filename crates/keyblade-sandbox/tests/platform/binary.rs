@@ -2,11 +2,22 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
 use super::common::client_trusting;
+
+/// Kills the sandbox process when the test ends, also when it fails: a failed
+/// assertion must not leave a server running on the CI machine.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 #[tokio::test]
 async fn the_binary_prints_ready_and_serves_openid_configuration() {
@@ -17,16 +28,29 @@ async fn the_binary_prints_ready_and_serves_openid_configuration() {
     std::fs::create_dir_all(&dir).expect("dir");
     let ca_path = dir.join("ca.pem");
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyblade-sandbox"))
-        .args(["--port", "0", "--scenario", "empty", "--ca-out"])
-        .arg(&ca_path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let mut child = ChildGuard(
+        Command::new(env!("CARGO_BIN_EXE_keyblade-sandbox"))
+            .args(["--port", "0", "--scenario", "empty", "--ca-out"])
+            .arg(&ca_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    // Read the ready line on a thread so that a binary that never prints one
+    // fails the test after a deadline (generous for a loaded CI machine)
+    // instead of hanging it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+        let _ = sender.send(read);
+    });
+    let line = receiver
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the binary prints a line within 120 s")
+        .expect("a line");
     let ready_after = started.elapsed();
     let url = line
         .trim()
@@ -47,8 +71,7 @@ async fn the_binary_prints_ready_and_serves_openid_configuration() {
         .await
         .expect("served");
     assert_eq!(response.status(), StatusCode::OK);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
