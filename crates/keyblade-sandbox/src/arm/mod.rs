@@ -6,6 +6,9 @@
 //! `/resources`, providers, locations), `Microsoft.ContainerRegistry`,
 //! `Microsoft.KeyVault`, `Microsoft.ManagedIdentity`, `Microsoft.Authorization`,
 //! `Microsoft.Storage`, `Microsoft.CognitiveServices` and `Microsoft.ResourceGraph`.
+//! What every tracked resource type shares (lists by subscription and group,
+//! GET/PUT/PATCH/DELETE with RBAC and ETags) is in `tracked`; a provider file
+//! holds only what its type does differently.
 
 pub mod authorization;
 pub mod cognitive;
