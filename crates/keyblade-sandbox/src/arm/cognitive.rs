@@ -51,11 +51,7 @@ pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
 struct Accounts;
 
 impl TrackedResource for Accounts {
-    const TYPE: TrackedType = TrackedType {
-        namespace: NAMESPACE,
-        type_name: TYPE_NAME,
-        full_type: FULL_TYPE,
-    };
+    const TYPE: TrackedType = TrackedType::new(NAMESPACE, TYPE_NAME, FULL_TYPE);
 
     fn put(
         ctx: &mut Ctx<'_>,

@@ -22,11 +22,7 @@ pub const NAMESPACE: &str = "Microsoft.ManagedIdentity";
 pub const UAI_TYPE_NAME: &str = "userAssignedIdentities";
 pub const UAI_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
-const USER_ASSIGNED: TrackedType = TrackedType {
-    namespace: NAMESPACE,
-    type_name: UAI_TYPE_NAME,
-    full_type: UAI_TYPE,
-};
+const USER_ASSIGNED: TrackedType = TrackedType::new(NAMESPACE, UAI_TYPE_NAME, UAI_TYPE);
 
 pub fn handle(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response> {
     if let Scope::Resource { .. } = &route.scope

@@ -42,6 +42,18 @@ pub enum TrackedRoute {
 }
 
 impl TrackedType {
+    pub const fn new(
+        namespace: &'static str,
+        type_name: &'static str,
+        full_type: &'static str,
+    ) -> Self {
+        TrackedType {
+            namespace,
+            type_name,
+            full_type,
+        }
+    }
+
     /// Answers the two lists and names the resource of `{type}/{name}`; `None`
     /// for every other route (the provider's own, or its error), untouched.
     pub fn route(
