@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom/vitest';
 import { clearMocks } from '@tauri-apps/api/mocks';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach } from 'vitest';
 import { fakeMediaQueries } from './matchMedia';
 
@@ -29,6 +29,11 @@ Object.defineProperty(HTMLElement.prototype, 'offsetParent', {
 HTMLBodyElement.prototype.getBoundingClientRect = () => new DOMRect(0, 0, 1280, 800);
 
 fakeMediaQueries.install();
+
+// findBy* and waitFor give up after 1 s by default. On a loaded 2-core machine (CI, or several builds at
+// once) the first render of the whole app with Fluent can take longer than that, which made tests fail
+// for no fault of the app. A passing test never waits this long.
+configure({ asyncUtilTimeout: 10_000 });
 
 beforeEach(() => {
   fakeMediaQueries.reset();

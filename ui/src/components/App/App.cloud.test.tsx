@@ -5,7 +5,8 @@ import { cleanReport, cmkView, identities, vaults } from '../../test/encryption'
 import { contosoProd, demoInfo, mockShell, prodRegistry, signedInHandlers } from '../../test/ipc';
 import { renderApp } from '../../test/render';
 
-const slow = { timeout: 5000 };
+// Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
+const slow = { timeout: 10_000 };
 
 /** The demo tenant as the embedded sandbox reports it: Key Vault answers on vault.localhost. */
 const sandboxInfo: AppInfo = {

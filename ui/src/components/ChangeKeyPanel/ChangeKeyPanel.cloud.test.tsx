@@ -8,7 +8,8 @@ import { ChangeKeyPanel } from './ChangeKeyPanel';
 
 // Key URIs depend on the cloud: the panel's hints and prefills use the active cloud's Key Vault suffix.
 
-const slow = { timeout: 5000 };
+// Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
+const slow = { timeout: 10_000 };
 
 /** A vault whose keys cannot be listed and whose URI Resource Manager did not give. */
 const lockedWithoutUri: VaultOption = {

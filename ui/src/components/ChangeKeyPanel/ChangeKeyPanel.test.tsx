@@ -17,7 +17,7 @@ import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../t
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
 
-const slow = { timeout: 5000 };
+const slow = { timeout: 10_000 };
 
 function uriInfo(uri: string): KeyUriInfo {
   const version = /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(uri)?.[1] ?? null;

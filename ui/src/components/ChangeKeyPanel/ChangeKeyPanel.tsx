@@ -14,6 +14,7 @@ import type {
   DesiredChange,
   EncryptionView,
   GrantOutcome,
+  IdentityOptions,
   IdentitySelection,
   KeyUriInfo,
 } from '../../bindings';
@@ -107,7 +108,15 @@ function ChangeKeyForm({
   const typedKeyUri = uriSettled && uriCheck.state.status === 'loaded' ? uriCheck.state.value.canonical : null;
 
   const identities = useCommand(`identities:${view.registryId}`, () => listIdentities(view.registryId), 'list_identities');
-  const identityOptions = identities.state.status === 'loaded' ? identities.state.value : null;
+  // Reading the identities again after an attach must not blank the Identity section: keep the last list
+  // on screen until the new one arrives.
+  const [lastIdentities, setLastIdentities] = useState<Loadable<IdentityOptions> | null>(null);
+  if (identities.state.status !== 'loading' && identities.state.status !== 'idle' && identities.state !== lastIdentities) {
+    setLastIdentities(identities.state);
+  }
+  const shownIdentities =
+    identities.state.status === 'loading' && lastIdentities?.status === 'loaded' ? lastIdentities : identities.state;
+  const identityOptions = shownIdentities.status === 'loaded' ? shownIdentities.value : null;
 
   const keyUri = mode === 'vault' ? choiceKeyUri(vaultChoice) : typedKeyUri;
   const identity = identitySelection(identityChoice);
@@ -258,7 +267,7 @@ function ChangeKeyForm({
             )}
           </fieldset>
           <IdentitySection
-            identities={identities.state}
+            identities={shownIdentities}
             onRetry={identities.reload}
             choice={identityChoice}
             onChoice={setIdentityChoice}

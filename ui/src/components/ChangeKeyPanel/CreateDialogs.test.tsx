@@ -6,7 +6,8 @@ import { contosoProd, mockShell, rejectWith } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
 
-const slow = { timeout: 5000 };
+// Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
+const slow = { timeout: 10_000 };
 
 const conflict: CommandError = {
   code: 'azure.conflict',
