@@ -186,7 +186,7 @@ export const setKeyStep: PlanStepView = {
   kind: 'setEncryptionKey',
   title: 'Encrypt registry contosoimages with key cmk-images',
   method: 'PATCH',
-  path: `${prodRegistry.id}?api-version=2025-11-01`,
+  path: `${prodRegistry.id}?api-version=2023-07-01`,
   body: {},
   bodySummary: 'encryption.keyVaultProperties = {keyIdentifier: …}',
   azCommand: 'az acr encryption rotate-key --name contosoimages --key-encryption-key https://kv-contoso.vault.azure.net/keys/cmk-images',
