@@ -441,3 +441,81 @@ fn a_save_that_meets_an_injected_503_still_ends_right() {
     );
     assert_accessible(&sandbox, &id);
 }
+
+/// "Create new" beside Key vault and Key: a new RBAC vault (soft delete and purge
+/// protection on), a new RSA key in it, access granted to the registry's identity, saved.
+#[test]
+fn a_new_key_vault_and_key_created_from_the_panel_are_saved() {
+    const VAULT: &str = "kv-e2e-created";
+    const KEY: &str = "cmk-e2e-created";
+    let env = E2eEnv::from_env();
+    let registry = "crcontosoprod";
+    let (sandbox, session) = open_registry(&env, "create-new", registry);
+    let id = demo::registry_id(registry);
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::click(
+        &session,
+        &portal::button(&panel, "Create new key vault"),
+        "Create new key vault",
+    )
+    .unwrap();
+    let vault_dialog = portal::dialog("Create a key vault");
+    session
+        .wait_for(&vault_dialog, "the Create a key vault dialog", UI_TIMEOUT)
+        .unwrap();
+    portal::type_into(
+        &session,
+        &portal::field(&vault_dialog, "Name"),
+        VAULT,
+        "Name",
+    )
+    .unwrap();
+    env.save_screenshot(&session, "create-new-vault-dialog")
+        .unwrap();
+    portal::click(&session, &portal::button(&vault_dialog, "Create"), "Create").unwrap();
+    portal::wait_gone(&session, &vault_dialog, "the vault dialog", SAVE_TIMEOUT).unwrap();
+
+    // The new vault is the one chosen: the key dialog is titled with it.
+    portal::click(
+        &session,
+        &portal::button(&panel, "Create new key"),
+        "Create new key",
+    )
+    .unwrap();
+    let key_dialog = portal::dialog(&format!("Create a key in {VAULT}"));
+    session
+        .wait_for(&key_dialog, "the Create a key dialog", UI_TIMEOUT)
+        .unwrap();
+    portal::type_into(&session, &portal::field(&key_dialog, "Name"), KEY, "Name").unwrap();
+    portal::click(&session, &portal::button(&key_dialog, "Create"), "Create").unwrap();
+    portal::wait_gone(&session, &key_dialog, "the key dialog", SAVE_TIMEOUT).unwrap();
+
+    // The registry's identity has no role on a vault made a moment ago.
+    let grant = portal::button(&panel, "Grant access");
+    session
+        .wait_for(&grant, "Grant access", SAVE_TIMEOUT)
+        .unwrap();
+    portal::click(&session, &grant, "Grant access").unwrap();
+    let save = portal::button(&panel, "Save");
+    portal::wait_enabled(&session, &save, "Save after the grant", SAVE_TIMEOUT).unwrap();
+    save_and_verify(&env, &session, &panel, registry, "create-new");
+    portal::wait_exact_fact(&session, "Key vault", VAULT).unwrap();
+    portal::wait_exact_fact(&session, "Key", KEY).unwrap();
+    portal::wait_exact_fact(&session, "Data health", "Accessible").unwrap();
+    env.save_screenshot(&session, "create-new-saved").unwrap();
+
+    // "Create new" puts the vault in the registry's resource group.
+    let group = id.split("/providers/").next().unwrap();
+    let vault = sandbox
+        .resource(&format!(
+            "{group}/providers/Microsoft.KeyVault/vaults/{VAULT}"
+        ))
+        .unwrap();
+    let properties = &vault["properties"];
+    assert_eq!(properties["enableSoftDelete"], true, "{vault}");
+    assert_eq!(properties["enablePurgeProtection"], true, "{vault}");
+    assert_eq!(properties["enableRbacAuthorization"], true, "{vault}");
+    assert_stored_key(&sandbox, &id, VAULT, KEY);
+    assert_accessible(&sandbox, &id);
+}
