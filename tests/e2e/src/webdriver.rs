@@ -62,11 +62,13 @@ impl Session {
 
     /// Every element matching `xpath`, in document order.
     pub fn find_all(&self, xpath: &str) -> Result<Vec<Element>, String> {
-        let found = self.call(
-            Method::Post,
-            "/elements",
-            Some(json!({ "using": "xpath", "value": xpath })),
-        )?;
+        let found = retry_stale_query(|| {
+            self.call(
+                Method::Post,
+                "/elements",
+                Some(json!({ "using": "xpath", "value": xpath })),
+            )
+        })?;
         let elements = found
             .as_array()
             .ok_or_else(|| format!("find elements returned {found}"))?;
@@ -311,5 +313,65 @@ fn request(
             value["error"].as_str().unwrap_or("unknown error"),
             value["message"].as_str().unwrap_or_default()
         ))
+    }
+}
+
+/// How often a query that raced a DOM change is sent again before its error counts.
+const STALE_QUERY_ATTEMPTS: usize = 20;
+
+/// Runs a find-elements `query`, again while WebKitWebDriver answers "stale element".
+///
+/// A query has no element reference of its own to go stale: WebKitWebDriver says so when
+/// React removed a matching node while the driver was making handles for the matches (seen
+/// in CI, as Save closed the Change key panel). Asking again reads the DOM as it is now.
+fn retry_stale_query<T>(mut query: impl FnMut() -> Result<T, String>) -> Result<T, String> {
+    let mut attempt = 1;
+    loop {
+        match query() {
+            Err(error) if error.contains("stale element") && attempt < STALE_QUERY_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STALE: &str = "WebDriver error (404 Not Found): stale element reference — Stale element \
+                         found when trying to create the node handle";
+
+    #[test]
+    fn a_query_that_raced_a_dom_change_is_asked_again() {
+        let mut answers = vec![Err(STALE.to_owned()), Err(STALE.to_owned()), Ok(3)].into_iter();
+        let mut calls = 0;
+        let found = retry_stale_query(|| {
+            calls += 1;
+            answers.next().unwrap()
+        });
+        assert_eq!(found, Ok(3));
+        assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn other_errors_and_endless_staleness_are_reported() {
+        let mut calls = 0;
+        let refused = retry_stale_query::<()>(|| {
+            calls += 1;
+            Err("invalid selector".to_owned())
+        });
+        assert_eq!(refused, Err("invalid selector".to_owned()));
+        assert_eq!(calls, 1);
+
+        let mut calls = 0;
+        let stale = retry_stale_query::<()>(|| {
+            calls += 1;
+            Err(STALE.to_owned())
+        });
+        assert_eq!(stale, Err(STALE.to_owned()));
+        assert_eq!(calls, STALE_QUERY_ATTEMPTS);
     }
 }
