@@ -211,6 +211,16 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
         "Enter key URI",
     )
     .unwrap();
+    // The hint shows this cloud's key URIs: the sandbox's host and port, not vault.azure.net.
+    let hint = format!("{}keys/{{key}}", sandbox.vault_uri("{vault}").unwrap());
+    session
+        .wait_for(
+            &portal::text_containing(&panel, &hint),
+            "the Key URI hint for the sandbox cloud",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    env.save_screenshot(&session, "enter-key-uri-hint").unwrap();
     portal::type_into(
         &session,
         &portal::field(&panel, "Key URI"),
