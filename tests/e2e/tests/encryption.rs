@@ -174,4 +174,14 @@ fn encryption_blade_on_a_sandbox_from_the_environment() {
         .save_screenshot(&session, "encryption-sandbox")
         .expect("the screenshot is saved");
     println!("screenshot: {}", screenshot.display());
+
+    // The other blades of the same registry, from the resource menu.
+    portal::open_blade(&session, "Overview").unwrap();
+    portal::wait_exact_fact(&session, "Resource group", "rg-contoso-prod-registries").unwrap();
+    portal::wait_exact_fact(&session, "Subscription", demo::PRODUCTION).unwrap();
+    env.save_screenshot(&session, "overview-sandbox").unwrap();
+    portal::open_blade(&session, "Identity").unwrap();
+    // The pinned registry has no system-assigned identity in the demo scenario.
+    portal::wait_exact_fact(&session, "Status", "Off").unwrap();
+    env.save_screenshot(&session, "identity-sandbox").unwrap();
 }
