@@ -151,19 +151,14 @@ pub fn ensure_npm_packages() -> Result<(), String> {
             println!("UI npm packages: up to date.");
             Ok(())
         }
-        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"])
-            .run()
-            .or_else(|error| {
-                // `npm ci` also refuses a lock file that lacks other platforms' optional packages
-                // (which a registry mirror without them cannot record); `npm install` installs
-                // the locked versions all the same.
-                println!(
-                    "{error}: ui/package-lock.json does not match ui/package.json exactly (see \
-                 npm's message above). Falling back to `npm install`; regenerate the lock file \
-                 with `npm install` in ui/ and commit it to make `npm ci` work."
-                );
-                Cmd::npm(&["install", "--no-audit", "--no-fund"]).run()
-            }),
+        // `npm ci` only: the lock holds every platform's optional packages, so an install is
+        // exactly the locked tree. A lock that npm refuses is a bug to fix, not to paper over.
+        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"]).run().map_err(|error| {
+            format!(
+                "{error}: `npm ci` refused ui/package-lock.json (see npm's message above). \
+                 Regenerate it with `npm install` in ui/ and commit it."
+            )
+        }),
     }
 }
 

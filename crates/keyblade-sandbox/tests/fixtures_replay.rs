@@ -1,4 +1,4 @@
-//! Replays the Azure REST examples in `shared/fixtures/azure-rest-examples/`
+//! Replays the Azure REST examples in `tests/data/azure-rest-examples/`
 //! that Resource Manager serves: each example's request is sent, and the
 //! response must have one of the example's statuses and its shape (every key of
 //! the example's body present, with the same JSON type; arrays compared by their
@@ -26,18 +26,10 @@ use serde_json::{Value, json};
 
 const PORT: u16 = 47444;
 
+/// The examples are the project's own test data (copied from the REST specs, see
+/// the folder's README), so a clone anywhere replays them.
 fn fixtures_dir() -> PathBuf {
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    loop {
-        let candidate = dir.join("shared/fixtures/azure-rest-examples");
-        if candidate.is_dir() {
-            return candidate;
-        }
-        assert!(
-            dir.pop(),
-            "shared/fixtures/azure-rest-examples not found above the crate"
-        );
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/azure-rest-examples")
 }
 
 /// An example with placeholders replaced.
