@@ -1,8 +1,12 @@
 //! The sandbox-only admin API under `https://localhost:P/_sandbox/`.
 //!
-//! It is unauthenticated: the sandbox listens on loopback only, and everything
-//! here (reading state, minting tokens) is what a local tester needs. Nothing
-//! like it exists in Azure, so it lives under a prefix no Azure API uses.
+//! By default it is unauthenticated ([`AdminApi::Open`]): the sandbox listens on
+//! loopback only, and everything here (reading state, minting tokens) is what a
+//! local tester needs. Loopback is not a boundary against other local users or
+//! a web page's scripts, though, and the admin API can mint tokens and rewrite
+//! the whole state; so an embedding (the desktop app's demo) turns it off or
+//! locks it with a secret ([`AdminApi`]). Nothing like it exists in Azure, so it
+//! lives under a prefix no Azure API uses.
 
 use std::time::Duration;
 
@@ -12,12 +16,69 @@ use serde_json::{Value, json};
 
 use crate::entra::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
 use crate::entra::{ACCESS_TOKEN_LIFETIME, TokenRequest, issue_access_token, wall_clock_unix};
-use crate::faults::FaultRule;
+use crate::faults::{FaultRule, RandomFaultKind};
 use crate::http::{Request, Response};
 use crate::server::Shared;
 use crate::world::World;
 
 pub const PREFIX: &str = "/_sandbox";
+
+/// The header that carries the secret of an [`AdminApi::Secret`] admin API.
+pub const ADMIN_KEY_HEADER: &str = "x-sandbox-admin-key";
+
+/// Who may use the admin API.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum AdminApi {
+    /// Anyone who can reach the port (the standalone binary, tests).
+    #[default]
+    Open,
+    /// Every `/_sandbox/` route answers 404, as if there were none.
+    Off,
+    /// Requests must carry [`ADMIN_KEY_HEADER`] with this secret, else 401.
+    Secret(String),
+}
+
+/// Never prints the secret: configurations end up in logs and panic messages.
+impl std::fmt::Debug for AdminApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminApi::Open => f.write_str("Open"),
+            AdminApi::Off => f.write_str("Off"),
+            AdminApi::Secret(_) => f.write_str("Secret(<redacted>)"),
+        }
+    }
+}
+
+/// The answer to an admin request that `admin` does not admit; `None` lets it through.
+pub(crate) fn refusal(admin: &AdminApi, request: &Request) -> Option<Response> {
+    match admin {
+        AdminApi::Open => None,
+        // Resource Manager's own answer for a path it does not serve, so the
+        // admin API cannot be told apart from an absent route.
+        AdminApi::Off => Some(crate::arm::not_found(&request.path).into_response()),
+        AdminApi::Secret(secret) => {
+            let given = request.header(ADMIN_KEY_HEADER).unwrap_or_default();
+            if secrets_match(given, secret) {
+                None
+            } else {
+                Some(Response::json(
+                    StatusCode::UNAUTHORIZED,
+                    &json!({"error": {
+                        "code": "Unauthorized",
+                        "message": format!("The sandbox admin API is locked: send the header '{ADMIN_KEY_HEADER}' with the admin secret."),
+                    }}),
+                ))
+            }
+        }
+    }
+}
+
+/// Compares digests, not the strings, so the comparison's timing says nothing
+/// about how much of the secret a guess got right.
+fn secrets_match(given: &str, secret: &str) -> bool {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(given.as_bytes()) == Sha256::digest(secret.as_bytes())
+}
 
 fn ok(body: &Value) -> Response {
     Response::json(StatusCode::OK, body)
@@ -80,6 +141,9 @@ pub(crate) fn handle(world: &mut World, shared: &Shared, request: &Request) -> R
             Ok(ok(&json!(world.faults)))
         }
         (&Method::PUT, ["faults", "settings"]) => fault_settings(world, request),
+        (&Method::POST, ["faults", "random"]) => random_faults(world, request),
+        (&Method::GET, ["propagation"]) => Ok(ok(&crate::propagation::status_json(world))),
+        (&Method::POST, ["propagation"]) => set_propagation(world, request),
         (&Method::DELETE, ["faults", id]) => remove_fault(world, id),
         (&Method::GET, ["state"]) => Ok(ok(&json!(world))),
         (&Method::PUT, ["state"]) => replace_state(world, request),
@@ -109,11 +173,14 @@ fn index() -> Response {
             "POST   /_sandbox/clock/speed               {\"speed\": X}",
             "GET    /_sandbox/faults                    fault rules and settings",
             "POST   /_sandbox/faults                    add a rule: {\"match\": {...}, \"effect\": {...}, \"count\": N, \"probability\": P}",
-            "PUT    /_sandbox/faults/settings           {\"latencyMs\": N, \"randomFaultRate\": R}",
+            "PUT    /_sandbox/faults/settings           {\"latencyMs\": N, \"randomFaultRate\": R, \"randomFaultKinds\": [...]}",
+            "POST   /_sandbox/faults/random             {\"rate\": R, \"kinds\": [\"throttle\", \"applyThen500\", ...]} sets the random fault mix",
             "DELETE /_sandbox/faults[/ID]               remove all rules, or one",
             "GET    /_sandbox/state                     the whole state",
             "PUT    /_sandbox/state                     replace the whole state",
             "POST   /_sandbox/state/reset               {\"scenario\": \"demo\"} rebuilds a scenario",
+            "GET    /_sandbox/propagation               access propagation delay and grants not yet effective",
+            "POST   /_sandbox/propagation               {\"seconds\": N} delays new grants N sandbox seconds (0: at once)",
             "POST   /_sandbox/token                     mint an access token (tests: expired, other audience, other tenant)",
             "POST   /_sandbox/devicecode/approve        {\"userCode\": \"...\"} approves a device-code sign-in",
         ]
@@ -245,23 +312,68 @@ fn add_fault(world: &mut World, request: &Request) -> Result<Response, Response>
 struct FaultSettings {
     latency_ms: Option<u64>,
     random_fault_rate: Option<f64>,
+    random_fault_kinds: Option<Vec<RandomFaultKind>>,
+}
+
+fn checked_rate(rate: f64, name: &str) -> Result<f64, Response> {
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("{name} must be between 0 and 1."),
+        ))
+    }
 }
 
 fn fault_settings(world: &mut World, request: &Request) -> Result<Response, Response> {
     let settings: FaultSettings = body(request)?;
+    // Checked before anything changes: a refused request changes nothing.
+    let rate = settings
+        .random_fault_rate
+        .map(|rate| checked_rate(rate, "randomFaultRate"))
+        .transpose()?;
     if let Some(latency) = settings.latency_ms {
         world.faults.latency_ms = latency;
     }
-    if let Some(rate) = settings.random_fault_rate {
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "randomFaultRate must be between 0 and 1.",
-            ));
-        }
+    if let Some(rate) = rate {
         world.faults.random_fault_rate = rate;
     }
+    if let Some(kinds) = settings.random_fault_kinds {
+        world.faults.random_fault_kinds = kinds;
+    }
     Ok(ok(&json!(world.faults)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RandomFaults {
+    rate: f64,
+    /// Absent or empty: the original mix (429, 500, 503, none applied).
+    #[serde(default)]
+    kinds: Vec<RandomFaultKind>,
+}
+
+/// `POST /_sandbox/faults/random`: the whole random mix at once.
+fn random_faults(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let random: RandomFaults = body(request)?;
+    world.faults.random_fault_rate = checked_rate(random.rate, "rate")?;
+    world.faults.random_fault_kinds = random.kinds;
+    Ok(ok(&json!(world.faults)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PropagationSetting {
+    seconds: u64,
+}
+
+/// `POST /_sandbox/propagation`: applies to grants made from now on; grants
+/// already waiting keep the time they were given.
+fn set_propagation(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let setting: PropagationSetting = body(request)?;
+    world.propagation.delay_secs = setting.seconds;
+    Ok(ok(&crate::propagation::status_json(world)))
 }
 
 fn remove_fault(world: &mut World, id: &str) -> Result<Response, Response> {

@@ -6,7 +6,7 @@
 //!
 //! Module ownership while the crate is being built (two authors work in parallel):
 //! - platform: `server`, `tls`, `http`, `world`, `clock`, `entra`, `keyvault`, `faults`,
-//!   `admin`, `persist`, `main.rs`;
+//!   `admin`, `persist`, `propagation`, `main.rs`;
 //! - resource manager: `arm` (and everything below it), `rbac`, `cmk`, `scenario`.
 //!
 //! The contract between them is Azure's own JSON: ARM resources are stored as the
@@ -26,10 +26,13 @@ pub mod faults;
 pub mod http;
 pub mod keyvault;
 pub mod persist;
+pub mod propagation;
 pub mod rbac;
 pub mod scenario;
 pub mod server;
 pub mod tls;
 pub mod world;
 
+pub use admin::{ADMIN_KEY_HEADER, AdminApi};
+pub use faults::RandomFaultKind;
 pub use server::{DEMO, DemoCredentials, RunningSandbox, Sandbox, SandboxConfig};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use keyblade_sandbox::{Sandbox, SandboxConfig};
+use keyblade_sandbox::{RandomFaultKind, Sandbox, SandboxConfig};
 
 /// A local Azure for keyblade: Entra ID, Resource Manager and Key Vault over HTTPS
 /// on loopback. Prints `ready https://localhost:PORT` on stdout once it serves.
@@ -35,9 +35,26 @@ struct Args {
     latency_ms: u64,
 
     /// Probability (0 to 1) that a Resource Manager or Key Vault request fails
-    /// with 429, 500 or 503.
+    /// with a random fault, one of --fault-kinds (by default 429, 500 or 503,
+    /// the request not handled). Sign-in and the admin API never fail.
     #[arg(long, value_name = "R", default_value_t = 0.0)]
     fault_rate: f64,
+
+    /// What a random fault (--fault-rate) may be, comma-separated, chosen
+    /// evenly. Not handled: throttle (429, Retry-After 1), unavailable (503,
+    /// Retry-After 1), serverError (500), reset (connection reset). Handled,
+    /// so a write takes effect, and then the answer is lost: applyThen500,
+    /// applyThen504, applyThenReset. Default: throttle,serverError,unavailable.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    fault_kinds: Vec<RandomFaultKind>,
+
+    /// Sandbox seconds before a new grant takes effect: a Key Vault access
+    /// policy entry or permission, a role assignment, a newly enabled
+    /// system-assigned identity. Until then Key Vault refuses as if it were
+    /// absent, and CMK updates with that key fail with KeyVaultAccessDenied.
+    /// 0: at once.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    propagation_delay_secs: u64,
 
     /// How fast sandbox time runs: sandbox seconds per real second (e.g. 3600
     /// makes an hour pass every second). The admin API can also jump the clock.
@@ -81,7 +98,12 @@ async fn run(args: Args) -> ExitCode {
         state_file: args.state,
         latency_ms: args.latency_ms,
         fault_rate: args.fault_rate,
+        fault_kinds: args.fault_kinds,
+        propagation_delay_secs: args.propagation_delay_secs,
         clock_speed: args.clock_speed,
+        // The standalone binary is for local testers, who drive it through the
+        // admin API.
+        admin: keyblade_sandbox::AdminApi::Open,
     };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,

@@ -1,5 +1,12 @@
 //! `--state FILE`: the world and the CA as JSON, written atomically (a temporary
 //! file, then a rename) shortly after each mutating request.
+//!
+//! The file holds the CA's private key (and the token signing key, and client
+//! secrets): whoever reads it can impersonate the sandbox to every client that
+//! trusts its CA, the desktop app's demo included. So on Unix it is written
+//! owner-only (0600), and folders the sandbox creates for it are 0700. A folder
+//! that already exists is left as it is: it may be shared (`/tmp`, a project
+//! folder), and changing its mode would be changing someone else's folder.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -95,11 +102,64 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     static WRITES: AtomicU64 = AtomicU64::new(0);
     let write = WRITES.fetch_add(1, Ordering::Relaxed);
     let temp = path.with_file_name(format!(".{file_name}.tmp-{}-{write}", std::process::id()));
-    std::fs::write(&temp, bytes).map_err(|e| format!("could not write {}: {e}", temp.display()))?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir(parent)?;
+    }
+    write_private(&temp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("could not write {}: {e}", temp.display())
+    })?;
+    // The rename replaces the file, mode included: a state file an older
+    // sandbox left readable becomes owner-only on the next write.
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         format!("could not replace {}: {e}", path.display())
     })
+}
+
+/// Creates `dir` and any missing parents, owner-only on Unix; existing folders
+/// are not touched (see the module docs).
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| format!("could not create the folder {}: {e}", dir.display()))
+}
+
+/// Writes a new file that only its owner can read, on Unix: the mode is set
+/// when the file is created, so its content is never readable by others, even
+/// for a moment.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    // `create_new`, so the mode below is the one the file is born with; a
+    // temporary file a crashed process left under this name goes first.
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // The umask can only take bits away from 0600; set it exactly anyway,
+        // so the owner can always read back what it wrote.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(bytes)
+    }
 }
 
 /// Writes the state in the background after mutations, debounced.
@@ -167,4 +227,53 @@ pub fn serialise(world: &World, ca: &CertificateAuthority) -> Result<Vec<u8>, St
         world,
     })
     .map_err(|e| format!("could not serialise the state: {e}"))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[test]
+    fn state_files_and_the_folders_made_for_them_are_owner_only() {
+        let shared = std::env::temp_dir().join(format!(
+            "keyblade-sandbox-modes-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir(&shared).expect("folder");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let path = shared.join("made/for-it/state.json");
+
+        write_atomically(&path, b"{}").expect("written");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&shared.join("made")), 0o700);
+        assert_eq!(mode(&shared.join("made/for-it")), 0o700);
+        assert_eq!(mode(&shared), 0o755, "a folder that existed is left alone");
+
+        // A state file an older sandbox left readable is replaced by an owner-only one.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_atomically(&path, b"{\"again\":1}").expect("written again");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "{\"again\":1}"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(shared.join("made/for-it"))
+            .expect("list")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .filter(|n| n != "state.json")
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        let _ = std::fs::remove_dir_all(&shared);
+    }
 }

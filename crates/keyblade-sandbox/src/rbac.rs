@@ -321,6 +321,10 @@ pub struct RoleAssignment {
     pub updated_on: String,
     #[serde(default)]
     pub created_by: Option<String>,
+    /// Sandbox Unix seconds from which Key Vault honours the assignment (see
+    /// `propagation`); `None`: at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<i64>,
 }
 
 impl RoleAssignment {
@@ -405,15 +409,21 @@ pub fn action_allowed(world: &World, principal: &str, scope: &str, action: &str)
 /// `scope` or any ancestor scope whose role grants `data_action` (for example
 /// `Microsoft.KeyVault/vaults/keys/wrap/action` at a key's
 /// `/subscriptions/…/vaults/{v}/keys/{k}`).
+///
+/// An assignment still propagating (see `propagation`) does not count yet.
 pub fn data_action_allowed(
     world: &World,
     principal_object_id: &str,
     scope: &str,
     data_action: &str,
 ) -> bool {
+    let now = world.clock.now_unix();
     effective_assignments(world, principal_object_id, scope)
         .iter()
-        .any(|(_, role)| role.grants(data_action, OperationKind::DataAction))
+        .any(|(assignment, role)| {
+            crate::propagation::is_effective(assignment.effective_at, now)
+                && role.grants(data_action, OperationKind::DataAction)
+        })
 }
 
 /// Whether `principal` holds any role assignment at, above or below `scope`

@@ -18,12 +18,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admin::AdminApi;
 use crate::clock::Clock;
 use crate::entra::TokenProblem;
 use crate::entra::directory::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, DEMO_USER_NAME, DEMO_USER_OBJECT_ID,
 };
-use crate::faults::{FaultAction, FaultRules, RouteInfo, Service};
+use crate::faults::{FaultAction, FaultRules, RandomFaultKind, RouteInfo, Service};
 use crate::http::{Request, Response};
 use crate::persist::Persister;
 use crate::tls::CertificateAuthority;
@@ -43,10 +44,19 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Latency added to every request.
     pub latency_ms: u64,
-    /// Probability that a Resource Manager or Key Vault request fails with 429/500/503.
+    /// Probability that a Resource Manager or Key Vault request fails with a
+    /// random fault, one of `fault_kinds`.
     pub fault_rate: f64,
+    /// What a random fault may be (`--fault-kinds`); empty: 429, 500 or 503,
+    /// none of which applies the request.
+    pub fault_kinds: Vec<RandomFaultKind>,
+    /// Sandbox seconds between a new grant (access policy entry, role
+    /// assignment, system-assigned identity) and its effect; 0: at once.
+    pub propagation_delay_secs: u64,
     /// Sandbox seconds per wall-clock second.
     pub clock_speed: f64,
+    /// Who may use the admin API under `/_sandbox/`.
+    pub admin: AdminApi,
 }
 
 impl Default for SandboxConfig {
@@ -57,7 +67,10 @@ impl Default for SandboxConfig {
             state_file: None,
             latency_ms: 0,
             fault_rate: 0.0,
+            fault_kinds: Vec::new(),
+            propagation_delay_secs: 0,
             clock_speed: 1.0,
+            admin: AdminApi::Open,
         }
     }
 }
@@ -115,6 +128,16 @@ impl Sandbox {
     /// Binds the port, loads the state file or builds the scenario, and serves.
     pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, String> {
         let started = Instant::now();
+        if let AdminApi::Secret(secret) = &config.admin
+            && secret.is_empty()
+        {
+            // An empty secret would admit a request with an empty header: refuse
+            // the configuration rather than run an admin API that looks locked.
+            return Err(
+                "the admin API secret is empty; give a non-empty secret, or AdminApi::Off"
+                    .to_owned(),
+            );
+        }
         let v4 = TcpListener::bind(SocketAddr::new(
             IpAddr::V4(Ipv4Addr::LOCALHOST),
             config.port,
@@ -145,6 +168,8 @@ impl Sandbox {
             Some((mut world, ca)) => {
                 world.faults.latency_ms = config.latency_ms;
                 world.faults.random_fault_rate = config.fault_rate.clamp(0.0, 1.0);
+                world.faults.random_fault_kinds = config.fault_kinds.clone();
+                world.propagation.delay_secs = config.propagation_delay_secs;
                 world.clock.set_speed(config.clock_speed);
                 (world, ca)
             }
@@ -215,6 +240,10 @@ pub(crate) fn build_world(
         Clock::starting_now(config.clock_speed),
         FaultRules::new(config.latency_ms, config.fault_rate),
     )?;
+    world.faults.random_fault_kinds = config.fault_kinds.clone();
+    world.propagation.delay_secs = config.propagation_delay_secs;
+    // The scenario's own grants are effective from the start anyway (a
+    // scenario describes a settled tenant); the delay applies to later ones.
     crate::scenario::build(scenario, &mut world)
         .map_err(|e| format!("could not build the scenario '{scenario}': {e}"))?;
     Ok(world)
@@ -245,9 +274,22 @@ impl RunningSandbox {
     pub fn vault_suffix(&self) -> String {
         self.endpoints.vault_suffix()
     }
-    /// The admin API base: `https://localhost:P/_sandbox`.
+    /// The admin API base: `https://localhost:P/_sandbox` (see [`Self::admin_api`]
+    /// for whether it answers).
     pub fn admin_url(&self) -> String {
         format!("{}{}", self.endpoints.arm(), crate::admin::PREFIX)
+    }
+    /// How the admin API is locked, as configured.
+    pub fn admin_api(&self) -> &AdminApi {
+        &self.shared.config.admin
+    }
+    /// The header an admin request must carry (name, value): `Some` only
+    /// when the admin API is locked with a secret.
+    pub fn admin_key_header(&self) -> Option<(&'static str, &str)> {
+        match &self.shared.config.admin {
+            AdminApi::Secret(secret) => Some((crate::admin::ADMIN_KEY_HEADER, secret.as_str())),
+            AdminApi::Open | AdminApi::Off => None,
+        }
     }
     /// The CA certificate (PEM) that clients must trust.
     pub fn ca_pem(&self) -> &str {
@@ -442,14 +484,22 @@ async fn handle_request(
             )));
         }
     };
+    let request_url = request_url(&parts);
     let request = to_request(&parts, body);
     let route = classify(&request);
+    if route == Route::Admin
+        && let Some(refused) = crate::admin::refusal(&shared.config.admin, &request)
+    {
+        return Some(into_hyper(decorate(refused, &request)));
+    }
 
-    if let Some(service) = match &route {
+    let mut after_handling = None;
+    let service = match &route {
         Route::Service(service) => Some(*service),
         Route::Vault(_) => Some(Service::KeyVault),
         Route::Admin | Route::UnknownHost(_) => None,
-    } {
+    };
+    if let Some(service) = service {
         let faults = shared.lock().faults.on_request(&RouteInfo {
             service,
             method: request.method.as_str(),
@@ -468,7 +518,7 @@ async fn handle_request(
                 let response = crate::faults::fault_response(service, status, retry_after);
                 return Some(into_hyper(decorate(response, &request)));
             }
-            None => {}
+            other => after_handling = other,
         }
     }
 
@@ -485,10 +535,44 @@ async fn handle_request(
         request.method,
         http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
     );
+    // Marked before a write-then-fail fault drops the answer: the change was
+    // made, so it must be persisted like any other.
     if mutating && let Some(persister) = &shared.persister {
         persister.mark_dirty();
     }
+    let response = match (after_handling, service) {
+        (Some(FaultAction::ApplyThenReset), _) => return None,
+        (
+            Some(FaultAction::ApplyThenRespond {
+                status,
+                retry_after,
+            }),
+            Some(service),
+        ) => crate::faults::fault_response(service, status, retry_after),
+        (Some(FaultAction::LoopNextLink), _) => {
+            crate::faults::loop_next_link(response, &request_url)
+        }
+        (Some(FaultAction::OversizedBody { bytes }), _) => crate::faults::pad_body(response, bytes),
+        _ => response,
+    };
     Some(into_hyper(decorate(response, &request)))
+}
+
+/// The URL the client asked for, as it spelled it (host and port from `Host`,
+/// path and query untouched): what a looping `nextLink` points back at.
+fn request_url(parts: &http::request::Parts) -> String {
+    let authority = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    format!("https://{authority}{path_and_query}")
 }
 
 fn dispatch(

@@ -1,8 +1,9 @@
 //! All sandbox state. One `World` sits behind one lock; handlers take `&mut World`.
 //! Everything here is serde-serialisable so `--state FILE` can persist it.
 //!
-//! Ownership: `endpoints`, `clock`, `directory`, `vaults` and `faults` belong to
-//! the platform modules; `arm` belongs to the resource-manager modules.
+//! Ownership: `endpoints`, `clock`, `directory`, `vaults`, `faults` and
+//! `propagation` belong to the platform modules; `arm` belongs to the
+//! resource-manager modules.
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,10 @@ pub struct World {
     pub vaults: VaultData,
     pub faults: FaultRules,
     pub arm: crate::arm::ArmState,
+    /// The access propagation delay and the grants still waiting for it
+    /// (absent from older state files: no delay, nothing waiting).
+    #[serde(default)]
+    pub propagation: crate::propagation::Propagation,
 }
 
 impl World {
@@ -65,12 +70,14 @@ impl World {
             vaults: VaultData::default(),
             faults,
             arm: crate::arm::ArmState::default(),
+            propagation: crate::propagation::Propagation::default(),
         })
     }
 
     /// Applies every time-driven change up to the clock's now (key rotation
     /// policies, purge of expired deleted keys, then Resource Manager's own).
     pub fn tick(&mut self) {
+        crate::propagation::on_tick(self);
         crate::keyvault::on_tick(self);
         crate::arm::on_tick(self);
     }

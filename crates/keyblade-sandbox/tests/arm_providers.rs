@@ -608,6 +608,82 @@ fn identity_system_means_the_system_assigned_identity() {
     assert_eq!(health(&world, &id), "accessible");
 }
 
+/// With a propagation delay, a newly enabled system-assigned identity holds no
+/// grant until it has propagated, even a grant made at once: its registry
+/// cannot move encryption to it, and its CMK health says why.
+#[test]
+fn a_new_system_assigned_identity_works_only_after_the_propagation_delay() {
+    let mut world = demo_world();
+    world.propagation.delay_secs = 60;
+    let on = owner_patch(
+        &mut world,
+        &registry("crcontosoprod"),
+        &json!({"identity": {"type": "SystemAssigned, UserAssigned"}}),
+    );
+    assert_eq!(on.status, StatusCode::CREATED, "{}", on.body);
+    let principal = on.body["identity"]["principalId"]
+        .as_str()
+        .expect("system principal")
+        .to_owned();
+    world.clock.advance(Duration::from_secs(3));
+    // The grant itself takes effect at once; only the identity waits.
+    world.propagation.delay_secs = 0;
+    let policy = owner_put(
+        &mut world,
+        &vault("kv-contoso-prod-cmk").replace("?api", "/accessPolicies/add?api"),
+        &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": principal, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
+    );
+    assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
+    let status = keyblade_sandbox::propagation::status_json(&world);
+    assert_eq!(
+        status["pending"][0]["kind"], "systemAssignedIdentity",
+        "{status}"
+    );
+    assert_eq!(status["pending"][0]["principalId"], principal.as_str());
+
+    let key = key_id("kv-contoso-prod-cmk", "acr-prod-key");
+    let early = set_registry_key(&mut world, "crcontosoprod", &key, "system");
+    assert_eq!(early.status, StatusCode::BAD_REQUEST, "{}", early.body);
+    assert_eq!(early.body["error"]["code"], "KeyVaultAccessDenied");
+
+    world.clock.advance(Duration::from_secs(58));
+    let later = set_registry_key(&mut world, "crcontosoprod", &key, "system");
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+    assert_eq!(
+        keyblade_sandbox::propagation::status_json(&world)["pending"],
+        json!([])
+    );
+}
+
+/// Access policies written while the delay is 0, and everything a scenario
+/// builds, work at once: the default changes nothing.
+#[test]
+fn without_a_delay_grants_work_at_once() {
+    let mut world = demo_world();
+    assert_eq!(world.propagation.delay_secs, 0);
+    let principal = world
+        .arm
+        .user_assigned_identity(&uai("id-acr-prod"))
+        .and_then(|r| r.body.pointer("/properties/principalId"))
+        .and_then(Value::as_str)
+        .expect("principal")
+        .to_owned();
+    let client = client_id_of(&world, &uai("id-acr-prod"));
+    let policy = owner_put(
+        &mut world,
+        &vault("kv-contoso-dev").replace("?api", "/accessPolicies/add?api"),
+        &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": principal, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
+    );
+    assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
+    let moved = set_registry_key(
+        &mut world,
+        "crcontosoprod",
+        &key_id("kv-contoso-dev", "acr-revoked-key"),
+        &client,
+    );
+    assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.body);
+}
+
 /// Key Vault admits a service through `bypass: AzureServices` only when it calls
 /// with its system-assigned identity; with a user-assigned identity it is
 /// ordinary public traffic, which `defaultAction: Deny` refuses.

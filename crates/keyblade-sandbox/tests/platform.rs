@@ -3,6 +3,7 @@
 //! HTTPS against an in-process sandbox. One test binary (link time is costly).
 
 mod platform {
+    mod admin;
     mod binary;
     pub mod common;
     mod entra;
@@ -10,6 +11,7 @@ mod platform {
     mod keyvault;
     mod permissions;
     mod persistence;
+    mod propagation;
     mod rotation;
     mod tls;
     mod tokens;

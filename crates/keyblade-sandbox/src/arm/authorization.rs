@@ -342,6 +342,7 @@ pub fn create_assignment(
         created_on: now.to_owned(),
         updated_on: now.to_owned(),
         created_by: created_by.map(str::to_owned),
+        effective_at: crate::propagation::new_grant_effective_at(world),
     };
     world
         .arm

@@ -431,6 +431,7 @@ pub fn resolve_identity(
                 principal_id: uuid::Uuid::new_v4().to_string(),
                 client_id: uuid::Uuid::new_v4().to_string(),
                 tenant_id: tenant_id.to_owned(),
+                effective_at: None,
             };
             (SystemIdentityChange::Create(record.clone()), Some(record))
         }
@@ -480,10 +481,12 @@ pub fn commit_identity(world: &mut World, resource_id: &str, resolved: &Resolved
                 &record.tenant_id,
                 &name,
             );
-            world
-                .arm
-                .system_identities
-                .insert(key(resource_id), record.clone());
+            // The principal exists from now, and works once it has propagated.
+            let record = ManagedIdentityRecord {
+                effective_at: crate::propagation::new_grant_effective_at(world),
+                ..record.clone()
+            };
+            world.arm.system_identities.insert(key(resource_id), record);
         }
         SystemIdentityChange::Remove => forget_resource(world, resource_id),
     }

@@ -117,6 +117,10 @@ pub struct ManagedIdentityRecord {
     pub principal_id: String,
     pub client_id: String,
     pub tenant_id: String,
+    /// Sandbox Unix seconds from which the principal can use its grants (see
+    /// `propagation`); `None`: at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<i64>,
 }
 
 /// A long-running operation (`Azure-AsyncOperation`).

@@ -278,6 +278,7 @@ pub fn put_vault(
         "systemData": super::identity::system_data(actor, &created_at, now),
         "properties": properties,
     });
+    crate::propagation::record_vault_grants(world, existing.as_ref().map(|r| &r.body), &body);
     world.arm.replace_body(&canonical, body);
     let stored = world
         .arm
@@ -329,6 +330,7 @@ pub fn patch_vault(
         system.insert("lastModifiedAt".to_owned(), Value::String(now.to_owned()));
     }
     let id = existing.id().to_owned();
+    crate::propagation::record_vault_grants(world, Some(&existing.body), &body);
     world.arm.replace_body(&id, body);
     world
         .arm
@@ -633,6 +635,7 @@ fn access_policies(ctx: &mut Ctx<'_>, id: &ResourceId, operation: &str) -> ArmRe
     }
     let mut updated = existing.body.clone();
     updated["properties"]["accessPolicies"] = Value::Array(policies);
+    crate::propagation::record_vault_grants(ctx.world, Some(&existing.body), &updated);
     ctx.world.arm.replace_body(existing.id(), updated);
     Ok(Response::json(
         StatusCode::OK,

@@ -287,6 +287,12 @@ pub fn authorize_caller(
         ),
     })?;
 
+    // A system-assigned identity that has not propagated yet (see
+    // `propagation`) holds no grant: every refusal below is the one for a
+    // principal without access.
+    let now = world.clock.now_unix();
+    let principal_pending = crate::propagation::principal_pending(world, &caller.object_id, now);
+
     if properties
         .get("enableRbacAuthorization")
         .and_then(Value::as_bool)
@@ -297,7 +303,9 @@ pub fn authorize_caller(
             Some(key) => format!("{vault_id}/keys/{key}"),
             None => vault_id.to_owned(),
         };
-        if crate::rbac::data_action_allowed(world, &caller.object_id, &scope, op.data_action()) {
+        if !principal_pending
+            && crate::rbac::data_action_allowed(world, &caller.object_id, &scope, op.data_action())
+        {
             return Ok(());
         }
         return Err(Denial::ForbiddenByRbac {
@@ -323,9 +331,12 @@ pub fn authorize_caller(
                             || groups.iter().any(|g| g.eq_ignore_ascii_case(object_id)))
                         // A compound identity (applicationId set) only matches that app's calls.
                         && str_at(p, "applicationId").is_none_or(|app| app.eq_ignore_ascii_case(&caller.app_id))
+                        // An entry still propagating is not there yet.
+                        && !crate::propagation::access_policy_entry_pending(world, vault_name, vault_tenant, p, now)
                 })
                 .collect()
         })
+        .filter(|_| !principal_pending)
         .unwrap_or_default();
     if policies.is_empty() {
         return Err(Denial::AccessDenied {
@@ -341,7 +352,15 @@ pub fn authorize_caller(
             .and_then(Value::as_array)
             .is_some_and(|perms| {
                 perms.iter().filter_map(Value::as_str).any(|perm| {
-                    perm.eq_ignore_ascii_case(wanted) || perm.eq_ignore_ascii_case("all")
+                    (perm.eq_ignore_ascii_case(wanted) || perm.eq_ignore_ascii_case("all"))
+                        && !crate::propagation::key_permission_pending(
+                            world,
+                            vault_name,
+                            vault_tenant,
+                            p,
+                            perm,
+                            now,
+                        )
                 })
             })
     });

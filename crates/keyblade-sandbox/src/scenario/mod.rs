@@ -25,7 +25,21 @@ use crate::keyvault::{KeyType, NewKey};
 use crate::world::World;
 
 /// Fills `world` (which already has the built-in tenants and principals) with a scenario.
+/// Its grants work at once, whatever the world's propagation delay (see [`apply`]).
 pub fn build(name: &str, world: &mut World) -> Result<(), String> {
+    settled(world, |world| build_unsettled(name, world))
+}
+
+/// Runs `f` with the propagation delay off: scenarios describe a settled
+/// tenant, not grants just made.
+fn settled<T>(world: &mut World, f: impl FnOnce(&mut World) -> T) -> T {
+    let delay = std::mem::take(&mut world.propagation.delay_secs);
+    let result = f(world);
+    world.propagation.delay_secs = delay;
+    result
+}
+
+fn build_unsettled(name: &str, world: &mut World) -> Result<(), String> {
     match name {
         "empty" => Ok(()),
         "demo" => apply(world, &demo::steps()),
@@ -160,12 +174,16 @@ fn one() -> u32 {
 }
 
 /// Applies steps in order; the first failure stops with the step's number and reason.
+///
+/// A scenario describes a settled tenant, so its grants work at once even when
+/// the world has an access propagation delay (see `propagation`).
 pub fn apply(world: &mut World, steps: &[Step]) -> Result<(), String> {
-    for (index, step) in steps.iter().enumerate() {
-        apply_step(world, step)
-            .map_err(|e| format!("step {} ({}): {e}", index + 1, step_name(step)))?;
-    }
-    Ok(())
+    settled(world, |world| {
+        steps.iter().enumerate().try_for_each(|(index, step)| {
+            apply_step(world, step)
+                .map_err(|e| format!("step {} ({}): {e}", index + 1, step_name(step)))
+        })
+    })
 }
 
 fn step_name(step: &Step) -> String {
@@ -454,6 +472,7 @@ fn edit_policies(
         .unwrap_or_default();
     edit(&mut policies, &tenant);
     body["properties"]["accessPolicies"] = Value::Array(policies);
+    crate::propagation::record_vault_grants(world, Some(&resource.body), &body);
     world.arm.replace_body(resource.id(), body);
     Ok(())
 }

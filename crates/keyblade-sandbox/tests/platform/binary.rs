@@ -89,8 +89,31 @@ fn help_documents_every_flag() {
         "--ca-out",
         "--latency-ms",
         "--fault-rate",
+        "--fault-kinds",
+        "--propagation-delay-secs",
         "--clock-speed",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
+}
+
+#[test]
+fn unknown_random_fault_kinds_are_refused_at_start() {
+    let refused = Command::new(env!("CARGO_BIN_EXE_keyblade-sandbox"))
+        .args([
+            "--port",
+            "0",
+            "--scenario",
+            "empty",
+            "--fault-kinds",
+            "throttle,explode",
+        ])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        error.contains("'explode' is not a random fault kind"),
+        "{error}"
+    );
 }

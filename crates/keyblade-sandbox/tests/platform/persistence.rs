@@ -124,3 +124,32 @@ async fn state_is_written_after_each_change_and_atomically() {
     );
     let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
 }
+
+/// The state file holds the CA's private key: owner-only, in an owner-only
+/// folder when the sandbox makes the folder.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_state_file_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let base = temp_state_file("modes");
+    let folder = base.with_file_name("not-yet-there");
+    let path = folder.join("state.json");
+    let harness = Harness::start_with(SandboxConfig {
+        scenario: "empty".to_owned(),
+        state_file: Some(path.clone()),
+        ..SandboxConfig::default()
+    })
+    .await;
+    harness.sandbox.stop().await.expect("stops and saves");
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&folder), 0o700);
+    let text = std::fs::read_to_string(&path).expect("state");
+    assert!(text.contains("PRIVATE KEY"), "the reason for all this");
+}
