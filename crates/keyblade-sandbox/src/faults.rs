@@ -518,6 +518,10 @@ pub fn fault_response(service: Service, status: u16, retry_after: Option<u64>) -
                     "GatewayTimeout",
                     "The service did not answer in time; the request may or may not have been processed (sandbox fault injection).",
                 ),
+                StatusCode::CONFLICT => (
+                    "Conflict",
+                    "The request conflicts with the current state of the object (sandbox fault injection).",
+                ),
                 _ => (
                     "InternalServerError",
                     "The server encountered an internal error (sandbox fault injection).",
@@ -538,6 +542,15 @@ pub fn fault_response(service: Service, status: u16, retry_after: Option<u64>) -
                 StatusCode::GATEWAY_TIMEOUT => (
                     "GatewayTimeout",
                     "The gateway did not receive a response within the specified time period (sandbox fault injection).",
+                ),
+                // What a write-then-fail 412 or 409 says: the codes clients branch on.
+                StatusCode::PRECONDITION_FAILED => (
+                    "PreconditionFailed",
+                    "The condition specified using HTTP conditional header(s) is not met (sandbox fault injection).",
+                ),
+                StatusCode::CONFLICT => (
+                    "Conflict",
+                    "The request conflicts with the current state of the resource (sandbox fault injection).",
                 ),
                 _ => (
                     "InternalServerError",
@@ -846,5 +859,20 @@ mod tests {
         assert_eq!(body_of(&array), json!([1, 2]));
         let empty = pad_body(Response::empty(StatusCode::NO_CONTENT), 500);
         assert!(empty.body.is_empty());
+    }
+
+    #[test]
+    fn fault_bodies_name_the_status() {
+        let code = |service, status| {
+            let response = fault_response(service, status, None);
+            assert_eq!(response.status.as_u16(), status);
+            body_of(&response)["error"]["code"].clone()
+        };
+        assert_eq!(code(Service::Arm, 412), "PreconditionFailed");
+        assert_eq!(code(Service::Arm, 409), "Conflict");
+        assert_eq!(code(Service::Arm, 504), "GatewayTimeout");
+        assert_eq!(code(Service::Arm, 500), "InternalServerError");
+        assert_eq!(code(Service::KeyVault, 504), "GatewayTimeout");
+        assert_eq!(code(Service::KeyVault, 429), "Throttled");
     }
 }
