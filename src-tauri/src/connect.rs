@@ -5,12 +5,15 @@
 //! 1. `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET` (with
 //!    `KEYBLADE_CLOUD_METADATA` and optionally `KEYBLADE_CA_FILE` for another cloud, e.g. a
 //!    running sandbox): that service principal. Tests point a built app at a sandbox so.
+//!    A custom cloud whose Resource Manager or sign-in is not on its metadata URL's host is
+//!    used only when those hosts are listed in `KEYBLADE_CLOUD_TRUSTED_HOSTS`.
 //! 2. The Azure sign-in remembered from the dialog, if its secret is in the keyring.
 //! 3. Otherwise the embedded sandbox's demo tenant, its state kept in the app's data folder.
 //!
 //! Everything runs in the background: the window shows "Starting the local demo tenant…"
 //! meanwhile, and the UI hears `session-changed` when the session changes.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,7 +22,10 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use url::Url;
 
 use keyblade_azure::arm::lro::LroSettings;
-use keyblade_azure::{CloudSettings, HttpSettings, load_cloud_from_metadata_url};
+use keyblade_azure::{
+    CloudSettings, HttpSettings, load_cloud_from_metadata_url,
+    load_cloud_from_metadata_url_trusting,
+};
 use keyblade_sandbox::{Sandbox, SandboxConfig};
 
 use crate::dto::{CloudChoice, SignInRequest};
@@ -36,13 +42,45 @@ const DEMO_STATE_FILE: &str = "demo-tenant.json";
 /// The remembered Azure sign-in (cloud, tenant and client ID; never the secret).
 const REMEMBERED_FILE: &str = "azure-sign-in.json";
 
-/// A service principal sign-in read from the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A service principal sign-in read from the environment. Its `Debug` leaves the secret
+/// out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EnvSignIn {
     pub cloud: CloudChoice,
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for EnvSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvSignIn")
+            .field("cloud", &self.cloud)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The variable that confirms a custom cloud's endpoints on other hosts than its metadata
+/// URL's: `host1,host2` (`host` or `host:port`).
+pub const TRUSTED_HOSTS_VAR: &str = "KEYBLADE_CLOUD_TRUSTED_HOSTS";
+
+/// The hosts confirmed in [`TRUSTED_HOSTS_VAR`] (`var` looks one up): comma-separated,
+/// blanks ignored.
+pub fn trusted_hosts(var: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    var(TRUSTED_HOSTS_VAR)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|host| !host.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn env_trusted_hosts() -> Vec<String> {
+    trusted_hosts(|name| std::env::var(name).ok())
 }
 
 /// Reads the start-up sign-in from environment variables (`var` looks one up).
@@ -163,6 +201,52 @@ fn forget_remembered(state: &AppState) {
     }
 }
 
+/// Why a CA file's metadata rules it out, if it does: it must be a regular file of at most
+/// [`MAX_CA_FILE_BYTES`].
+fn check_ca_file_metadata(metadata: &std::fs::Metadata) -> Result<(), String> {
+    if !metadata.is_file() {
+        return Err(format!(
+            "it is {}, not a regular file. Give the path of a PEM file with the cloud's CA \
+             certificate(s)",
+            file_kind(&metadata.file_type())
+        ));
+    }
+    if metadata.len() > MAX_CA_FILE_BYTES {
+        return Err(too_large_ca_file());
+    }
+    Ok(())
+}
+
+fn too_large_ca_file() -> String {
+    format!(
+        "it is larger than {} MiB, the most keyblade reads for a CA file. Give a file with only \
+         the cloud's CA certificate(s)",
+        MAX_CA_FILE_BYTES / (1024 * 1024)
+    )
+}
+
+/// What a path that is not a regular file is, in a user's words.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "something else"
+    }
+}
+
 fn cloud_label(cloud: &CloudChoice) -> String {
     match cloud {
         CloudChoice::AzureCloud => "Azure".to_owned(),
@@ -176,8 +260,13 @@ fn http_settings() -> HttpSettings {
     HttpSettings::default()
 }
 
-/// The cloud's settings: built in, or read from its metadata URL (trusting its CA file).
-pub async fn load_cloud(choice: &CloudChoice) -> Result<CloudSettings, CommandError> {
+/// The cloud's settings: built in, or read from its metadata URL (trusting its CA file, and
+/// accepting Resource Manager and sign-in on `trusted_hosts` besides the metadata URL's
+/// host).
+pub async fn load_cloud(
+    choice: &CloudChoice,
+    trusted_hosts: &[String],
+) -> Result<CloudSettings, CommandError> {
     match choice {
         CloudChoice::AzureCloud => Ok(CloudSettings::azure_cloud()),
         CloudChoice::AzureChinaCloud => Ok(CloudSettings::azure_china_cloud()),
@@ -199,15 +288,54 @@ pub async fn load_cloud(choice: &CloudChoice) -> Result<CloudSettings, CommandEr
                 }
                 _ => Vec::new(),
             };
-            Ok(load_cloud_from_metadata_url(&url, ca_pems, &http_settings()).await?)
+            Ok(load_cloud_from_metadata_url_trusting(
+                &url,
+                ca_pems,
+                trusted_hosts,
+                &http_settings(),
+            )
+            .await?)
         }
     }
 }
 
+/// The largest CA file keyblade reads: a bundle of every public root CA is about 200 KiB,
+/// and a cloud's own CA chain a few KiB, so anything larger is the wrong file.
+const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
+
 fn read_ca_file(path: &Path) -> Result<String, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CommandError::InvalidSignIn {
+    let invalid = |reason: String| CommandError::InvalidSignIn {
         what: format!("The CA file {}", path.display()),
-        reason: format!("keyblade cannot read it ({e}). Check the path and its permissions"),
+        reason,
+    };
+    let unreadable = |e: std::io::Error| {
+        invalid(format!(
+            "keyblade cannot read it ({e}). Check the path and its permissions"
+        ))
+    };
+    // Looked at before it is opened: opening a FIFO waits for a writer, and a device such as
+    // /dev/zero never ends, either of which would hang sign-in.
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    check_ca_file_metadata(&metadata).map_err(invalid)?;
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    // And again once open, in case the path was replaced in between.
+    check_ca_file_metadata(&file.metadata().map_err(unreadable)?).map_err(invalid)?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file that grew since from one that fits.
+    (&mut file)
+        .take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if u64::try_from(bytes.len()).map_or(true, |len| len > MAX_CA_FILE_BYTES) {
+        return Err(invalid(too_large_ca_file()));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        invalid(
+            "it is not text, and a PEM file is (-----BEGIN CERTIFICATE-----). A binary DER \
+             certificate can be converted with `openssl x509 -inform der -in cert.cer -out \
+             ca.pem`"
+                .to_owned(),
+        )
     })?;
     if !text.contains("-----BEGIN CERTIFICATE-----") {
         return Err(CommandError::InvalidSignIn {
@@ -271,7 +399,7 @@ pub async fn sign_in<R: Runtime>(
     check_field("The client secret", &request.client_secret)?;
     let tenant_id = request.tenant_id.trim().to_owned();
     let client_id = request.client_id.trim().to_owned();
-    let cloud = load_cloud(&request.cloud).await?;
+    let cloud = load_cloud(&request.cloud, &env_trusted_hosts()).await?;
     let connected = sign_in_service_principal(
         cloud,
         &tenant_id,
@@ -383,7 +511,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
 async fn connect_env(env: EnvSignIn) -> Result<Connected, String> {
     let label = cloud_label(&env.cloud);
     let attempt = async {
-        let cloud = load_cloud(&env.cloud).await?;
+        let cloud = load_cloud(&env.cloud, &env_trusted_hosts()).await?;
         sign_in_service_principal(
             cloud,
             &env.tenant_id,
@@ -431,7 +559,7 @@ async fn connect_remembered<R: Runtime>(
         }
     };
     let attempt = async {
-        let cloud = load_cloud(&remembered.cloud).await?;
+        let cloud = load_cloud(&remembered.cloud, &env_trusted_hosts()).await?;
         sign_in_service_principal(
             cloud,
             &remembered.tenant_id,
@@ -679,6 +807,99 @@ mod tests {
         let fresh = start_sandbox(Some(state_file.clone())).await.unwrap();
         assert!(dir.join("demo-tenant.json.unreadable").exists());
         fresh.stop().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sign_ins_do_not_print_their_secret() {
+        let env = env_sign_in(vars(&[
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_CLIENT_SECRET", "s3cr3t-value"),
+        ]))
+        .unwrap()
+        .unwrap();
+        let request = SignInRequest {
+            cloud: CloudChoice::AzureCloud,
+            tenant_id: "t".to_owned(),
+            client_id: "client-1".to_owned(),
+            client_secret: "s3cr3t-value".to_owned(),
+        };
+        for text in [
+            format!("{env:?}"),
+            format!("{request:?}"),
+            format!("{request:#?}"),
+        ] {
+            assert!(!text.contains("s3cr3t-value"), "{text}");
+            assert!(text.contains("<redacted>"), "{text}");
+        }
+        assert!(format!("{request:?}").contains("client-1"), "says who");
+    }
+
+    #[test]
+    fn trusted_hosts_are_a_comma_separated_list() {
+        assert!(trusted_hosts(vars(&[])).is_empty());
+        assert_eq!(
+            trusted_hosts(vars(&[(
+                "KEYBLADE_CLOUD_TRUSTED_HOSTS",
+                " login.microsoftonline.com, ,adfs.local:8443,"
+            )])),
+            vec!["login.microsoftonline.com", "adfs.local:8443"]
+        );
+    }
+
+    /// A CA file must be a regular file of at most 1 MiB: a device, a FIFO or a folder is
+    /// refused without reading (or blocking on) it. Run on a thread so that a regression
+    /// fails the test instead of hanging it.
+    #[test]
+    fn a_ca_file_must_be_a_small_regular_file() {
+        let dir = std::env::temp_dir().join(format!("keyblade-ca-kind-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let large = dir.join("large.pem");
+        std::fs::write(&large, pem.repeat(1 + (1 << 20) / pem.len())).unwrap();
+        let exact = dir.join("exact.pem");
+        let mut text = pem.to_owned();
+        text.push_str(&"#".repeat((1 << 20) - pem.len()));
+        std::fs::write(&exact, text).unwrap();
+        let mut cases: Vec<(PathBuf, &str)> = vec![
+            (dir.clone(), "it is a folder, not a regular file"),
+            (large, "larger than 1 MiB"),
+        ];
+        if cfg!(unix) {
+            cases.push((
+                PathBuf::from("/dev/zero"),
+                "it is a device, not a regular file",
+            ));
+            let fifo = dir.join("fifo.pem");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|status| status.success()) {
+                cases.push((fifo, "it is a named pipe (FIFO), not a regular file"));
+            }
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let exact_path = exact.clone();
+        std::thread::spawn(move || {
+            let outcomes: Vec<_> = cases
+                .into_iter()
+                .map(|(path, says)| (path.clone(), says, read_ca_file(&path)))
+                .collect();
+            let _ = sender.send((outcomes, read_ca_file(&exact_path)));
+        });
+        let (outcomes, exact) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("checking the CA files does not hang");
+        for (path, says, outcome) in outcomes {
+            let error = outcome.unwrap_err();
+            assert_eq!(error.code(), "session.invalidSignIn", "{}", path.display());
+            assert!(
+                error.to_string().contains(says),
+                "{}: {error}",
+                path.display()
+            );
+        }
+        assert!(exact.is_ok(), "exactly 1 MiB is accepted: {exact:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

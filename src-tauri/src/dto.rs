@@ -176,13 +176,25 @@ pub enum CloudChoice {
 }
 
 /// The "Sign in to Azure" dialog: a service principal with a client secret.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub cloud: CloudChoice,
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+// By hand, so that the client secret never reaches a log or a panic message.
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("cloud", &self.cloud)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// A sign-in that succeeded, and where its secret is kept.

@@ -12,6 +12,8 @@ use keyblade_core::{PortRule, VaultKind, VaultSuffix, VaultSuffixes};
 use serde_json::Value;
 use url::Url;
 
+use crate::error::AzureError;
+
 /// The endpoints and trust settings of one Azure cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloudSettings {
@@ -82,6 +84,25 @@ pub enum CloudMetadataError {
         field: &'static str,
         source: keyblade_core::InvalidVaultSuffix,
     },
+
+    #[error(
+        "The cloud metadata read from {metadata_host} puts its Resource Manager or sign-in \
+         endpoint on {} ({}). keyblade would send your client secret and tokens there, so it \
+         does not use this cloud unless you confirm {}. If you trust {}, set \
+         KEYBLADE_CLOUD_TRUSTED_HOSTS={} and start keyblade again; otherwise check the \
+         metadata URL.",
+        if hosts.len() == 1 { "another host" } else { "other hosts" },
+        hosts.join(", "),
+        if hosts.len() == 1 { "it" } else { "them" },
+        if hosts.len() == 1 { "it" } else { "them" },
+        hosts.join(",")
+    )]
+    ForeignEndpoints {
+        /// The metadata URL's `host[:port]`.
+        metadata_host: String,
+        /// The endpoints' hosts that are neither it nor confirmed, as `host[:port]`.
+        hosts: Vec<String>,
+    },
 }
 
 impl CloudMetadataError {
@@ -96,6 +117,7 @@ impl CloudMetadataError {
             CloudMetadataError::MissingField { .. } => "cloud.missingField",
             CloudMetadataError::InvalidEndpoint { .. } => "cloud.invalidEndpoint",
             CloudMetadataError::InvalidSuffix { .. } => "cloud.invalidSuffix",
+            CloudMetadataError::ForeignEndpoints { .. } => "cloud.foreignEndpoints",
         }
     }
 }
@@ -329,6 +351,112 @@ impl CloudSettings {
         .any(|suffix| is_vault_host(&host, port, suffix, arm_port))
     }
 
+    /// A key vault's (or Managed HSM's) URI as the user gave it, checked to be a vault of
+    /// this cloud before anything is sent to it, and returned as keyblade sends it
+    /// (`https://{vault-name}.{suffix}[:port]/`, lower-case).
+    ///
+    /// Key Vault's client first sends an unauthenticated request to learn where to get a
+    /// token, so a vault URI from the UI is checked here, not only by the token-host guard:
+    /// a foreign host must not even learn that keyblade exists.
+    pub fn vault_url(&self, input: &str) -> Result<Url, AzureError> {
+        let input = input.trim();
+        let invalid = |reason: String| AzureError::InvalidInput {
+            what: format!("The vault URI `{input}`"),
+            reason,
+        };
+        let shape = format!("https://{{vault-name}}.{}/", self.key_vault_suffix);
+        let url = Url::parse(input).map_err(|e| {
+            invalid(format!(
+                "it is not a URL ({e}); a vault URI looks like {shape}"
+            ))
+        })?;
+        if url.scheme() != "https" {
+            return Err(invalid(format!(
+                "it starts with `{}:`, and Key Vault is reached only over https://, as in {shape}",
+                url.scheme()
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "it contains a user name or password (text before `@`); remove it".to_owned(),
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !matches!(url.path(), "" | "/") {
+            return Err(invalid(format!(
+                "a vault URI ends after the host, as in {shape}; remove what follows it"
+            )));
+        }
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return Err(invalid(format!(
+                "it has no host; a vault URI looks like {shape}"
+            )));
+        };
+        let arm_port = self.arm_endpoint.port_or_known_default();
+        let is_vault = [
+            Some(&self.key_vault_suffix),
+            self.managed_hsm_suffix.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|suffix| is_vault_host(host, port, suffix, arm_port));
+        if !is_vault {
+            return Err(AzureError::UntrustedVaultHost {
+                host: display_authority(host, port),
+                cloud: self.name.clone(),
+                suffixes: self
+                    .vault_suffixes()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            });
+        }
+        let mut vault = url;
+        vault.set_path("/");
+        Ok(vault)
+    }
+
+    /// Checks that this cloud's Resource Manager and sign-in endpoints are on the host (and
+    /// port) of `metadata_url`, the document they were read from, or on a host in
+    /// `confirmed` (`host` or `host:port`; a missing port means 443).
+    ///
+    /// Whoever serves the metadata decides where keyblade sends the client secret and every
+    /// token. A document that names its own host for both keeps them with whoever the user
+    /// chose to trust by typing the URL; any other host the user must name explicitly.
+    pub fn check_endpoints_on_host(
+        &self,
+        metadata_url: &Url,
+        confirmed: &[String],
+    ) -> Result<(), CloudMetadataError> {
+        let own = url_authority(metadata_url);
+        let confirmed: Vec<(String, u16)> = confirmed
+            .iter()
+            .filter_map(|entry| confirmed_authority(entry))
+            .collect();
+        let mut foreign: Vec<String> = Vec::new();
+        for endpoint in [&self.arm_endpoint, &self.authority_host] {
+            let Some(authority) = url_authority(endpoint) else {
+                continue;
+            };
+            if Some(&authority) == own.as_ref() || confirmed.contains(&authority) {
+                continue;
+            }
+            let shown = display_authority(&authority.0, authority.1);
+            if !foreign.contains(&shown) {
+                foreign.push(shown);
+            }
+        }
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        Err(CloudMetadataError::ForeignEndpoints {
+            metadata_host: own.map_or_else(
+                || metadata_url.to_string(),
+                |(host, port)| display_authority(&host, port),
+            ),
+            hosts: foreign,
+        })
+    }
+
     /// [`is_trusted_host`](Self::is_trusted_host) for a whole URL, which must also be https.
     pub fn is_trusted_url(&self, url: &Url) -> bool {
         if url.scheme() != "https" || !url.username().is_empty() || url.password().is_some() {
@@ -351,6 +479,32 @@ fn parse_document(json: &str) -> Result<Value, CloudMetadataError> {
 
 fn entry_name(entry: &Value) -> String {
     entry["name"].as_str().unwrap_or("(unnamed)").to_owned()
+}
+
+/// `(host, port)` of a URL, the host lower-cased.
+fn url_authority(url: &Url) -> Option<(String, u16)> {
+    Some((
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
+/// `host`, or `host:port` when the port is not 443: how a user writes it.
+fn display_authority(host: &str, port: u16) -> String {
+    if port == 443 {
+        host.to_owned()
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// A confirmed host as the user wrote it: `host`, `host:port`, or a URL.
+fn confirmed_authority(entry: &str) -> Option<(String, u16)> {
+    let entry = entry.trim();
+    if entry.contains("://") {
+        return Url::parse(entry).ok().as_ref().and_then(url_authority);
+    }
+    split_authority(entry.trim_end_matches('/'))
 }
 
 fn authority_of(url: &Url) -> (Option<String>, Option<u16>) {
@@ -507,6 +661,185 @@ mod tests {
             "https://management.usgovcloudapi.net/"
         );
         assert!(CloudSettings::built_in_named("AzureGermanCloud").is_none());
+    }
+
+    fn sandbox_cloud(port: u16) -> CloudSettings {
+        let json =
+            include_str!("../tests/data/metadata/sandbox.json").replace("8443", &port.to_string());
+        CloudSettings::from_metadata(&json, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn vault_urls_of_the_cloud_are_accepted_and_normalized() {
+        let public = CloudSettings::azure_cloud();
+        let cases = [
+            (
+                "https://MyVault.vault.azure.net",
+                "https://myvault.vault.azure.net/",
+            ),
+            (
+                " https://myvault.vault.azure.net/ ",
+                "https://myvault.vault.azure.net/",
+            ),
+            (
+                "https://myvault.vault.azure.net:443/",
+                "https://myvault.vault.azure.net/",
+            ),
+            (
+                "https://contoso.managedhsm.azure.net/",
+                "https://contoso.managedhsm.azure.net/",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                public.vault_url(input).unwrap().as_str(),
+                expected,
+                "{input}"
+            );
+        }
+        assert_eq!(
+            sandbox_cloud(8443)
+                .vault_url("https://kb-demo.vault.localhost:8443/")
+                .unwrap()
+                .as_str(),
+            "https://kb-demo.vault.localhost:8443/"
+        );
+    }
+
+    #[test]
+    fn vault_urls_elsewhere_are_refused_before_anything_is_sent() {
+        let public = CloudSettings::azure_cloud();
+        for input in [
+            "https://evil.example/",
+            "https://cn-vault.vault.azure.cn/",
+            "https://a.b.vault.azure.net/",
+            "https://vault.azure.net/",
+            "https://myvault.vault.azure.net:8443/",
+            "https://management.azure.com/",
+            "https://127.0.0.1/",
+            "https://[::1]/",
+        ] {
+            let error = public.vault_url(input).unwrap_err();
+            assert_eq!(error.code(), "azure.untrustedVaultHost", "{input}");
+            let message = error.to_string();
+            assert!(
+                message
+                    .contains("{vault-name}.vault.azure.net or {vault-name}.managedhsm.azure.net"),
+                "{input}: {message}"
+            );
+            assert!(message.contains("AzureCloud"), "{message}");
+        }
+        let error = sandbox_cloud(8443)
+            .vault_url("https://kb-demo.vault.localhost:9443/")
+            .unwrap_err();
+        assert_eq!(error.code(), "azure.untrustedVaultHost");
+        assert!(
+            error.to_string().contains("kb-demo.vault.localhost:9443"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn vault_urls_that_are_not_a_vault_root_say_why() {
+        let public = CloudSettings::azure_cloud();
+        for (input, says) in [
+            ("myvault.vault.azure.net", "not a URL"),
+            ("http://myvault.vault.azure.net/", "https://"),
+            ("https://user@myvault.vault.azure.net/", "user name"),
+            (
+                "https://myvault.vault.azure.net/keys/k",
+                "ends after the host",
+            ),
+            (
+                "https://myvault.vault.azure.net/?x=1",
+                "ends after the host",
+            ),
+        ] {
+            let error = public.vault_url(input).unwrap_err();
+            assert_eq!(error.code(), "azure.invalidInput", "{input}");
+            assert!(error.to_string().contains(says), "{input}: {error}");
+        }
+    }
+
+    /// An Azure Stack Hub whose sign-in is Entra ID's public authority.
+    const STACK_WITH_ENTRA: &str = r#"{
+        "name": "AzureStack",
+        "resourceManager": "https://management.local.azurestack.external/",
+        "authentication": {
+            "loginEndpoint": "https://login.microsoftonline.com/",
+            "audiences": ["https://management.azurestackci.onmicrosoft.com/x"]
+        },
+        "suffixes": { "keyVaultDns": "vault.local.azurestack.external" }
+    }"#;
+
+    #[test]
+    fn endpoints_on_the_metadata_host_need_no_confirmation() {
+        let sandbox = sandbox_cloud(8443);
+        let url = Url::parse("https://LOCALHOST:8443/metadata/endpoints?api-version=1").unwrap();
+        assert_eq!(sandbox.check_endpoints_on_host(&url, &[]), Ok(()));
+    }
+
+    #[test]
+    fn endpoints_on_other_hosts_are_refused_unless_confirmed() {
+        let stack = CloudSettings::from_metadata(STACK_WITH_ENTRA, Vec::new()).unwrap();
+        let url =
+            Url::parse("https://management.local.azurestack.external/metadata/endpoints").unwrap();
+        let error = stack.check_endpoints_on_host(&url, &[]).unwrap_err();
+        assert_eq!(error.code(), "cloud.foreignEndpoints");
+        assert_eq!(
+            error,
+            CloudMetadataError::ForeignEndpoints {
+                metadata_host: "management.local.azurestack.external".to_owned(),
+                hosts: vec!["login.microsoftonline.com".to_owned()],
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("KEYBLADE_CLOUD_TRUSTED_HOSTS=login.microsoftonline.com"),
+            "{error}"
+        );
+        for confirmed in [
+            "login.microsoftonline.com",
+            " LOGIN.microsoftonline.com:443 ",
+            "https://login.microsoftonline.com/",
+        ] {
+            assert_eq!(
+                stack.check_endpoints_on_host(
+                    &url,
+                    &["other.example".to_owned(), confirmed.to_owned()]
+                ),
+                Ok(()),
+                "{confirmed}"
+            );
+        }
+        // Another port is another program: confirming the host on one port is not the other.
+        assert!(
+            stack
+                .check_endpoints_on_host(&url, &["login.microsoftonline.com:8443".to_owned()])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_metadata_url_on_another_port_or_host_lists_every_foreign_endpoint_once() {
+        let sandbox = sandbox_cloud(8443);
+        let url = Url::parse("https://127.0.0.1:8443/metadata/endpoints").unwrap();
+        let Err(CloudMetadataError::ForeignEndpoints {
+            hosts,
+            metadata_host,
+        }) = sandbox.check_endpoints_on_host(&url, &[])
+        else {
+            panic!("expected a refusal");
+        };
+        assert_eq!(metadata_host, "127.0.0.1:8443");
+        assert_eq!(hosts, vec!["localhost:8443".to_owned()]);
+        let other_port = Url::parse("https://localhost:9443/metadata/endpoints").unwrap();
+        assert!(sandbox.check_endpoints_on_host(&other_port, &[]).is_err());
+        assert_eq!(
+            sandbox.check_endpoints_on_host(&other_port, &["localhost:8443".to_owned()]),
+            Ok(())
+        );
     }
 
     #[test]

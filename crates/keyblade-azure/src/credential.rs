@@ -118,6 +118,8 @@ impl KeybladeCredential {
                 own @ (AzureError::UntrustedTokenHost { .. }
                 | AzureError::Unreachable { .. }
                 | AzureError::ConnectionLost { .. }
+                | AzureError::TimedOut { .. }
+                | AzureError::ResponseTooLarge { .. }
                 | AzureError::Throttled { .. }
                 | AzureError::SignInFailed { .. }) => own,
                 other => AzureError::SignInFailed {
@@ -174,10 +176,25 @@ pub const METADATA_API_VERSION: &str = "2022-09-01";
 /// the sandbox publish them), trusting `ca_pems` for that request and for the cloud.
 ///
 /// `url` may be the Resource Manager root or its `/metadata/endpoints`; `api-version` is
-/// added when missing.
+/// added when missing. The cloud's Resource Manager and sign-in endpoints must be on `url`'s
+/// host and port, else [`CloudMetadataError::ForeignEndpoints`](crate::CloudMetadataError)
+/// (see [`load_cloud_from_metadata_url_trusting`] for hosts the user confirmed).
 pub async fn load_cloud_from_metadata_url(
     url: &Url,
     ca_pems: Vec<String>,
+    settings: &HttpSettings,
+) -> Result<CloudSettings, AzureError> {
+    load_cloud_from_metadata_url_trusting(url, ca_pems, &[], settings).await
+}
+
+/// [`load_cloud_from_metadata_url`], also accepting Resource Manager and sign-in endpoints
+/// on the hosts in `trusted_hosts` (`host` or `host:port`, a missing port meaning 443), which
+/// the user confirmed (`KEYBLADE_CLOUD_TRUSTED_HOSTS`), e.g. an Azure Stack Hub whose
+/// sign-in is Entra ID's `login.microsoftonline.com`.
+pub async fn load_cloud_from_metadata_url_trusting(
+    url: &Url,
+    ca_pems: Vec<String>,
+    trusted_hosts: &[String],
     settings: &HttpSettings,
 ) -> Result<CloudSettings, AzureError> {
     if url.scheme() != "https" {
@@ -222,9 +239,29 @@ pub async fn load_cloud_from_metadata_url(
     let mut arm_endpoint = metadata_url.clone();
     arm_endpoint.set_path("/");
     arm_endpoint.set_query(None);
-    Ok(CloudSettings::from_metadata_for(
-        &text,
-        &arm_endpoint,
-        ca_pems,
-    )?)
+    let cloud = CloudSettings::from_metadata_for(&text, &arm_endpoint, ca_pems)?;
+    cloud.check_endpoints_on_host(&metadata_url, trusted_hosts)?;
+    Ok(cloud)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_does_not_print_its_secret() {
+        let cloud = Arc::new(CloudSettings::azure_cloud());
+        let transport = HttpTransport::for_cloud(cloud.clone(), &HttpSettings::default()).unwrap();
+        let credential = KeybladeCredential::client_secret(
+            cloud,
+            &transport,
+            "00000000-0000-0000-0000-000000000001",
+            "client-1",
+            "s3cr3t-value".to_owned(),
+        )
+        .unwrap();
+        let text = format!("{credential:?} {:?}", credential.legacy());
+        assert!(!text.contains("s3cr3t-value"), "{text}");
+        assert!(text.contains("client-1"), "says who: {text}");
+    }
 }

@@ -106,6 +106,41 @@ pub enum AzureError {
     ConnectionLost { host: String, reason: String },
 
     #[error(
+        "{host} did not answer within {seconds} s, so keyblade stopped waiting. {}",
+        if *may_have_applied {
+            "The change was sent and may or may not have been applied: reload to check before \
+             trying again."
+        } else {
+            "Check the network connection and try again."
+        }
+    )]
+    TimedOut {
+        host: String,
+        seconds: u64,
+        /// The request was a write (not idempotent) that the service may have acted on.
+        may_have_applied: bool,
+    },
+
+    #[error(
+        "{host} sent a response larger than {}, the most keyblade reads, so keyblade \
+         stopped reading it. Azure's Resource Manager, sign-in and Key Vault answers are far \
+         smaller: check that the cloud's endpoints lead to Azure and not to a proxy or a \
+         download, and report it if they do.{}",
+        size_text(*limit_bytes),
+        if *may_have_applied {
+            " The change reached the service: reload to see whether it was applied."
+        } else {
+            ""
+        }
+    )]
+    ResponseTooLarge {
+        host: String,
+        limit_bytes: u64,
+        /// The request was a write (not idempotent) that the service may have acted on.
+        may_have_applied: bool,
+    },
+
+    #[error(
         "Signing in failed: {reason}. Check the tenant, the client ID and the secret, or sign in \
          again."
     )]
@@ -195,6 +230,33 @@ pub enum AzureError {
     #[error("{what} is not valid: {reason}")]
     InvalidInput { what: String, reason: String },
 
+    #[error(
+        "keyblade did not contact {host}: it is not a key vault of the cloud \"{cloud}\", whose \
+         vaults are at {{vault-name}}.{}. Pick a vault from the list, or connect to the cloud \
+         the vault belongs to.",
+        suffixes.join(" or {vault-name}.")
+    )]
+    UntrustedVaultHost {
+        host: String,
+        cloud: String,
+        suffixes: Vec<String>,
+    },
+
+    #[error(
+        "keyblade stopped reading {list}: the service's link to the next page ({link}) leads \
+         back to a page it already sent, so the list would never end. This is a fault in the \
+         service; try again later, and report it if it persists."
+    )]
+    PagingLoop { list: String, link: String },
+
+    #[error(
+        "keyblade stopped reading {list} after {pages} pages, the most it follows for one list, \
+         rather than show part of it as if it were all. If the list is really this long, \
+         choose a narrower scope (another subscription or resource group); otherwise the \
+         service keeps sending pages without end: try again later, and report it."
+    )]
+    TooManyPages { list: String, pages: usize },
+
     #[error(transparent)]
     Cloud(#[from] CloudMetadataError),
 
@@ -209,6 +271,8 @@ impl AzureError {
             AzureError::UntrustedTokenHost { .. } => "azure.untrustedTokenHost",
             AzureError::Unreachable { .. } => "azure.unreachable",
             AzureError::ConnectionLost { .. } => "azure.connectionLost",
+            AzureError::TimedOut { .. } => "azure.timedOut",
+            AzureError::ResponseTooLarge { .. } => "azure.responseTooLarge",
             AzureError::SignInFailed { .. } => "azure.signInFailed",
             AzureError::AuthorizationFailed { .. } => "azure.authorizationFailed",
             AzureError::NotFound { .. } => "azure.notFound",
@@ -224,6 +288,9 @@ impl AzureError {
             AzureError::Service { .. } => "azure.service",
             AzureError::InvalidResponse { .. } => "azure.invalidResponse",
             AzureError::InvalidInput { .. } => "azure.invalidInput",
+            AzureError::UntrustedVaultHost { .. } => "azure.untrustedVaultHost",
+            AzureError::PagingLoop { .. } => "azure.pagingLoop",
+            AzureError::TooManyPages { .. } => "azure.tooManyPages",
             AzureError::Cloud(inner) => inner.code(),
             AzureError::Other(_) => "azure.other",
         }
@@ -383,6 +450,18 @@ impl AzureError {
     }
 }
 
+/// A size for a message: whole MiB or KiB where it is one, else bytes.
+fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// Azure's error envelope: `{"error": {"code", "message", "innererror": {"code"}}}`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct ErrorEnvelope {
@@ -513,6 +592,34 @@ mod tests {
         ] {
             assert_eq!(KeyVaultDenial::from_inner_code(Some(code)), expected);
         }
+    }
+
+    #[test]
+    fn bounded_attempts_say_whether_a_write_may_have_been_applied() {
+        let timed_out = |may_have_applied| AzureError::TimedOut {
+            host: "management.azure.com".to_owned(),
+            seconds: 90,
+            may_have_applied,
+        };
+        let write = timed_out(true).to_string();
+        assert!(
+            write.starts_with("management.azure.com did not answer within 90 s")
+                && write.contains("may or may not have been applied"),
+            "{write}"
+        );
+        assert!(!timed_out(false).to_string().contains("applied"));
+        let too_large = |limit_bytes, may_have_applied| {
+            AzureError::ResponseTooLarge {
+                host: "h".to_owned(),
+                limit_bytes,
+                may_have_applied,
+            }
+            .to_string()
+        };
+        assert!(too_large(16 << 20, false).contains("larger than 16 MiB"));
+        assert!(too_large(64 << 10, false).contains("larger than 64 KiB"));
+        assert!(too_large(1000, false).contains("larger than 1000 bytes"));
+        assert!(too_large(1000, true).contains("reload to see whether it was applied"));
     }
 
     #[test]

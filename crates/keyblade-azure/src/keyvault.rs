@@ -23,6 +23,7 @@ use crate::arm::CONCURRENCY;
 use crate::cache::Cache;
 use crate::credential::KeybladeCredential;
 use crate::error::AzureError;
+use crate::paging::PageGuard;
 use crate::transport::HttpTransport;
 
 /// A key or one of its versions, as listed (no key material).
@@ -99,7 +100,13 @@ impl KeyVault {
         let pager = client
             .list_key_properties(None)
             .map_err(|e| AzureError::from_key_vault(e, &vault, "list keys"))?;
-        let found = collect_items(pager, &vault, "list keys").await?;
+        let found = collect_items(
+            pager,
+            &vault,
+            "list keys",
+            format!("the keys of the key vault \"{vault}\""),
+        )
+        .await?;
         self.list_cache.put(&key, found.clone());
         Ok(found)
     }
@@ -132,7 +139,13 @@ impl KeyVault {
         let pager = client
             .list_key_properties_versions(key_name, None)
             .map_err(|e| AzureError::from_key_vault(e, &vault, "list key versions"))?;
-        let mut found = collect_items(pager, &vault, "list key versions").await?;
+        let mut found = collect_items(
+            pager,
+            &vault,
+            "list key versions",
+            format!("the versions of the key \"{key_name}\" in the key vault \"{vault}\""),
+        )
+        .await?;
         found.sort_by_key(|item| std::cmp::Reverse(item.created));
         self.list_cache.put(&key, found.clone());
         Ok(found)
@@ -314,16 +327,30 @@ fn vault_name(vault_uri: &Url) -> String {
         .to_owned()
 }
 
+/// Every page of a key list, bounded by a [`PageGuard`] (`list` names the list for its
+/// messages): the SDK's pager requests the page its continuation names when polled, so the
+/// guard sees each continuation before the pager is polled again.
 async fn collect_items(
     pager: azure_core::http::Pager<azure_security_keyvault_keys::models::ListKeyPropertiesResult>,
     vault: &str,
     action: &str,
+    list: String,
 ) -> Result<Vec<KeyItem>, AzureError> {
-    let properties: Vec<KeyProperties> = pager
-        .try_collect()
-        .await
-        .map_err(|e| AzureError::from_key_vault(e, vault, action))?;
-    properties.into_iter().map(key_item).collect()
+    let denied = |e| AzureError::from_key_vault(e, vault, action);
+    let mut pages = pager.into_pages();
+    let mut guard = PageGuard::new(list);
+    let mut items = Vec::new();
+    while let Some(page) = pages.try_next().await.map_err(denied)? {
+        let page = page.into_model().map_err(denied)?;
+        for properties in page.value {
+            items.push(key_item(properties)?);
+        }
+        let next = pages.continuation().map(|next| next.as_ref().to_owned());
+        if !guard.after_page(next.as_deref())? {
+            break;
+        }
+    }
+    Ok(items)
 }
 
 /// `(name, version)` from `https://vault/keys/{name}[/{version}]`.

@@ -4,11 +4,15 @@
 //!
 //! - [`cloud`]: [`CloudSettings`] (ARM endpoint, authority, Key Vault suffix, extra CAs) and
 //!   [`CloudSettings::is_trusted_host`], the rule for where a bearer token may go.
-//! - [`retry`]: the one retry rule (429/503 honour `Retry-After`, capped; limited retries).
+//! - [`retry`]: the one retry rule (429/503 honour `Retry-After`, capped; limited retries;
+//!   408/5xx, timeouts and lost connections retried only for idempotent methods).
 //! - [`transport`]: [`HttpTransport`], the only HTTP client (reqwest 0.13 + rustls/ring,
 //!   platform roots plus the cloud's CAs, `*.localhost` → loopback, [`retry`] applied), and
 //!   the token-host guard as a per-try policy for azure_core 1.x and 0.21. Both SDK
 //!   generations get it: [`HttpTransport::core_options`] / [`HttpTransport::legacy_options`].
+//!   Every attempt is bounded in time and body size ([`HttpSettings`]).
+//! - [`paging`]: [`paging::PageGuard`], which every list that follows `nextLink` uses: a link
+//!   already followed, or more than [`paging::MAX_PAGES`] pages, stops the list with an error.
 //! - [`credential`]: [`KeybladeCredential`], the sign-in seam (client secret today; browser
 //!   and device code slot in as [`SignInMethod`] variants), its adapter to azure_core 0.21,
 //!   and [`load_cloud_from_metadata_url`].
@@ -24,7 +28,8 @@
 //!
 //! Reads are cached per session (invalidated by keyblade's own writes and by
 //! [`Session::invalidate_all`]); independent reads run concurrently, at most
-//! [`arm::CONCURRENCY`] at a time; every list follows `nextLink` to the end.
+//! [`arm::CONCURRENCY`] at a time; every list follows `nextLink` to the end (bounded by
+//! [`paging`]).
 
 pub mod arm;
 mod cache;
@@ -33,13 +38,17 @@ pub mod credential;
 pub mod encryption;
 pub mod error;
 pub mod keyvault;
+pub mod paging;
 pub mod retry;
 pub mod session;
 pub mod transport;
 
 pub use cloud::{CloudMetadataError, CloudSettings};
-pub use credential::{KeybladeCredential, SignInMethod, load_cloud_from_metadata_url};
+pub use credential::{
+    KeybladeCredential, SignInMethod, load_cloud_from_metadata_url,
+    load_cloud_from_metadata_url_trusting,
+};
 pub use error::{AzureError, KeyVaultDenial};
-pub use retry::RetryPolicy;
+pub use retry::{Idempotency, RetryPolicy};
 pub use session::Session;
 pub use transport::{HttpSettings, HttpTransport, RequestLog, SentRequest, TokenHostGuard};

@@ -6,6 +6,11 @@
 //! resolver here does not), and applies [`RetryPolicy`] below both SDK generations, whose
 //! own retries are switched off.
 //!
+//! Every attempt is bounded ([`HttpSettings`]): in time, from connecting to the last byte of
+//! the body (`attempt_timeout`), and in size (`max_body_bytes`), so a stalled or endless
+//! answer cannot hang a blade or fill memory. What is retried depends on whether the request
+//! is safe to repeat ([`Idempotency`]).
+//!
 //! It is handed to azure_core 1.x as a `Transport` ([`HttpTransport::core_options`]) and to
 //! azure_core 0.21 as `TransportOptions` ([`HttpTransport::legacy_options`]).
 //!
@@ -30,7 +35,7 @@ use url::Url;
 
 use crate::cloud::CloudSettings;
 use crate::error::{AzureError, Carried, ErrorEnvelope};
-use crate::retry::{AttemptOutcome, RetryAfter, RetryDecision, RetryPolicy};
+use crate::retry::{AttemptOutcome, Idempotency, RetryAfter, RetryDecision, RetryPolicy};
 
 /// Settings of the HTTP client besides the cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +44,21 @@ pub struct HttpSettings {
     pub connect_timeout: Duration,
     /// Longest wait for response bytes.
     pub read_timeout: Duration,
+    /// Longest one attempt may take, from connecting to the last byte of the body.
+    /// `read_timeout` alone does not bound it: a server that sends a byte a minute never
+    /// trips it. A timed-out write is not sent again (it may have been applied).
+    pub attempt_timeout: Duration,
+    /// The largest response body read, in bytes; a larger one is an error, not a truncation.
+    pub max_body_bytes: usize,
 }
+
+/// The default [`HttpSettings::attempt_timeout`]: Resource Manager gives up on a backend
+/// after 60 s (and answers 504), so 90 s leaves room for connecting and for the body.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The default [`HttpSettings::max_body_bytes`], 16 MiB: a full page of 1000 Resource
+/// Manager resources is a few MiB; anything much larger is not an Azure API answer.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for HttpSettings {
     fn default() -> Self {
@@ -47,6 +66,8 @@ impl Default for HttpSettings {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(20),
             read_timeout: Duration::from_secs(60),
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -89,6 +110,8 @@ impl TokenHostGuard {
 pub struct HttpTransport {
     client: reqwest::Client,
     retry: RetryPolicy,
+    attempt_timeout: Duration,
+    max_body_bytes: usize,
     guard: TokenHostGuard,
     log: Option<RequestLog>,
 }
@@ -150,13 +173,18 @@ impl std::fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpTransport")
             .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("guard", &self.guard)
             .finish_non_exhaustive()
     }
 }
 
 /// One request, as keyblade's transport sends it.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` redacts credentials: the `Authorization` header carries a bearer token, and
+/// the body of a sign-in request carries the client secret.
+#[derive(Clone)]
 pub struct WireRequest {
     pub method: reqwest::Method,
     pub url: Url,
@@ -164,12 +192,73 @@ pub struct WireRequest {
     pub body: Bytes,
 }
 
-/// One response, body read whole (Azure's management and Key Vault bodies are small).
-#[derive(Debug, Clone)]
+/// One response, body read whole (Azure's management and Key Vault bodies are small, and
+/// [`HttpSettings::max_body_bytes`] bounds them).
+///
+/// Its `Debug` leaves the body out: a sign-in response carries an access token.
+#[derive(Clone)]
 pub struct WireResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+}
+
+/// What a redacted value prints as.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// Headers whose values are credentials.
+fn is_credential_header(name: &str) -> bool {
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-ms-authorization-auxiliary",
+    ]
+    .iter()
+    .any(|secret| name.eq_ignore_ascii_case(secret))
+}
+
+/// Headers for `Debug`, credential values redacted.
+fn redacted_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_credential_header(name) {
+                REDACTED
+            } else {
+                value.as_str()
+            };
+            (name.as_str(), value)
+        })
+        .collect()
+}
+
+impl std::fmt::Debug for WireRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &redacted_headers(&self.headers))
+            .field(
+                "body",
+                &format_args!("<{} bytes, redacted>", self.body.len()),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WireResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireResponse")
+            .field("status", &self.status)
+            .field("headers", &redacted_headers(&self.headers))
+            .field(
+                "body",
+                &format_args!("<{} bytes, redacted>", self.body.len()),
+            )
+            .finish()
+    }
 }
 
 impl WireResponse {
@@ -188,15 +277,10 @@ impl WireRequest {
             .any(|(key, _)| key.eq_ignore_ascii_case("authorization"))
     }
 
-    fn is_idempotent(&self) -> bool {
-        matches!(
-            self.method,
-            reqwest::Method::GET
-                | reqwest::Method::HEAD
-                | reqwest::Method::PUT
-                | reqwest::Method::DELETE
-                | reqwest::Method::OPTIONS
-        )
+    /// Whether the request is safe to send again after a failure that may have come after
+    /// the service acted on it.
+    pub fn idempotency(&self) -> Idempotency {
+        Idempotency::of_method(self.method.as_str())
     }
 }
 
@@ -210,6 +294,8 @@ impl HttpTransport {
         Ok(HttpTransport {
             client,
             retry: settings.retry.clone(),
+            attempt_timeout: settings.attempt_timeout,
+            max_body_bytes: settings.max_body_bytes,
             guard: TokenHostGuard::for_cloud(cloud),
             log: None,
         })
@@ -224,6 +310,8 @@ impl HttpTransport {
         Ok(HttpTransport {
             client: build_reqwest(extra_ca_pems, settings)?,
             retry: settings.retry.clone(),
+            attempt_timeout: settings.attempt_timeout,
+            max_body_bytes: settings.max_body_bytes,
             guard: TokenHostGuard::nowhere(),
             log: None,
         })
@@ -241,7 +329,9 @@ impl HttpTransport {
         }
     }
 
-    /// Sends a request, retrying as [`RetryPolicy`] says. Never logs headers or bodies.
+    /// Sends a request, retrying as [`RetryPolicy`] says, each attempt bounded by
+    /// [`HttpSettings::attempt_timeout`] and [`HttpSettings::max_body_bytes`]. Never logs
+    /// headers or bodies.
     pub async fn send(&self, request: WireRequest) -> Result<WireResponse, AzureError> {
         if request.carries_token() {
             self.guard.check(&request.url)?;
@@ -249,34 +339,27 @@ impl HttpTransport {
                 log.record(&request);
             }
         }
+        let idempotency = request.idempotency();
         let mut retries = 0u32;
         loop {
-            let attempt = self.send_once(&request).await;
+            let attempt = self.send_bounded(&request, idempotency).await;
             let now = OffsetDateTime::now_utc();
-            let decision = match &attempt {
-                Ok(response) => {
-                    let retry_after = response
+            let outcome = match &attempt {
+                Ok(response) => Some(AttemptOutcome::Response {
+                    status: response.status,
+                    retry_after: response
                         .header("retry-after-ms")
                         .or_else(|| response.header("x-ms-retry-after-ms"))
                         .map(RetryAfter::Milliseconds)
-                        .or_else(|| response.header("retry-after").map(RetryAfter::Standard));
-                    self.retry.decide(
-                        retries,
-                        AttemptOutcome::Response {
-                            status: response.status,
-                            retry_after,
-                        },
-                        now,
-                    )
-                }
-                Err(AzureError::ConnectionLost { .. }) => self.retry.decide(
-                    retries,
-                    AttemptOutcome::ConnectionLost {
-                        idempotent: request.is_idempotent(),
-                    },
-                    now,
-                ),
-                Err(_) => RetryDecision::Stop,
+                        .or_else(|| response.header("retry-after").map(RetryAfter::Standard)),
+                }),
+                Err(AzureError::ConnectionLost { .. }) => Some(AttemptOutcome::ConnectionLost),
+                Err(AzureError::TimedOut { .. }) => Some(AttemptOutcome::TimedOut),
+                Err(_) => None,
+            };
+            let decision = match outcome {
+                Some(outcome) => self.retry.decide(retries, idempotency, outcome, now),
+                None => RetryDecision::Stop,
             };
             match decision {
                 RetryDecision::Stop => return attempt,
@@ -311,7 +394,40 @@ impl HttpTransport {
         }
     }
 
-    async fn send_once(&self, request: &WireRequest) -> Result<WireResponse, AzureError> {
+    /// One attempt within [`HttpSettings::attempt_timeout`]. Dropping the attempt's future
+    /// on timeout closes its connection, so nothing more of that answer is read.
+    async fn send_bounded(
+        &self,
+        request: &WireRequest,
+        idempotency: Idempotency,
+    ) -> Result<WireResponse, AzureError> {
+        match tokio::time::timeout(self.attempt_timeout, self.send_once(request, idempotency)).await
+        {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                tracing::info!(
+                    method = %request.method,
+                    host = %authority(&request.url),
+                    path = request.url.path(),
+                    timeout_ms = self.attempt_timeout.as_millis() as u64,
+                    "Azure request timed out"
+                );
+                Err(AzureError::TimedOut {
+                    host: authority(&request.url),
+                    // Whole seconds, rounded up: a limit under a second still reads "1 s".
+                    seconds: u64::try_from(self.attempt_timeout.as_millis().div_ceil(1000))
+                        .unwrap_or(u64::MAX),
+                    may_have_applied: !idempotency.is_idempotent(),
+                })
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        request: &WireRequest,
+        idempotency: Idempotency,
+    ) -> Result<WireResponse, AzureError> {
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone());
@@ -319,7 +435,7 @@ impl HttpTransport {
             builder = builder.header(name.as_str(), value.as_str());
         }
         let host = authority(&request.url);
-        let response = builder
+        let mut response = builder
             .body(request.body.clone())
             .send()
             .await
@@ -335,10 +451,39 @@ impl HttpTransport {
                     .map(|value| (name.as_str().to_owned(), value.to_owned()))
             })
             .collect();
-        let body = response
-            .bytes()
+        let too_large = || AzureError::ResponseTooLarge {
+            host: host.clone(),
+            limit_bytes: u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX),
+            may_have_applied: !idempotency.is_idempotent(),
+        };
+        // A declared length over the limit is refused before reading any of it. (A HEAD
+        // answer's Content-Length describes a body that is not sent.)
+        let declared = response.content_length();
+        if request.method != reqwest::Method::HEAD
+            && declared.is_some_and(|length| {
+                usize::try_from(length).map_or(true, |length| length > self.max_body_bytes)
+            })
+        {
+            return Err(too_large());
+        }
+        // Read in chunks, so an undeclared (chunked) or understated body stops at the limit
+        // instead of being buffered whole first.
+        let mut body = Vec::with_capacity(
+            declared
+                .and_then(|length| usize::try_from(length).ok())
+                .unwrap_or(0)
+                .min(self.max_body_bytes),
+        );
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|error| classify_reqwest_error(&host, &error))?;
+            .map_err(|error| classify_reqwest_error(&host, &error))?
+        {
+            if body.len().saturating_add(chunk.len()) > self.max_body_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         tracing::debug!(
             method = %request.method,
             host = %host,
@@ -349,7 +494,7 @@ impl HttpTransport {
         Ok(WireResponse {
             status,
             headers,
-            body,
+            body: Bytes::from(body),
         })
     }
 
@@ -579,7 +724,9 @@ impl azure_core::http::policies::Policy for CoreTokenHostGuard {
 pub(crate) fn core_error(error: AzureError) -> azure_core::Error {
     let kind = match &error {
         AzureError::Unreachable { .. } => azure_core::error::ErrorKind::Connection,
-        AzureError::ConnectionLost { .. } => azure_core::error::ErrorKind::Io,
+        AzureError::ConnectionLost { .. } | AzureError::TimedOut { .. } => {
+            azure_core::error::ErrorKind::Io
+        }
         _ => azure_core::error::ErrorKind::Other,
     };
     azure_core::Error::new(kind, Carried(error))
@@ -746,9 +893,9 @@ async fn legacy_next(
 
 pub(crate) fn legacy_error(error: AzureError) -> azure_core_legacy::Error {
     let kind = match &error {
-        AzureError::ConnectionLost { .. } | AzureError::Unreachable { .. } => {
-            azure_core_legacy::error::ErrorKind::Io
-        }
+        AzureError::ConnectionLost { .. }
+        | AzureError::Unreachable { .. }
+        | AzureError::TimedOut { .. } => azure_core_legacy::error::ErrorKind::Io,
         _ => azure_core_legacy::error::ErrorKind::Other,
     };
     azure_core_legacy::Error::new(kind, Carried(error))
@@ -779,6 +926,62 @@ mod tests {
         ] {
             assert!(loopback_addresses(host).is_none(), "{host}");
         }
+    }
+
+    #[test]
+    fn wire_messages_do_not_print_credentials() {
+        let request = WireRequest {
+            method: reqwest::Method::POST,
+            url: Url::parse("https://login.microsoftonline.com/t/oauth2/v2.0/token").unwrap(),
+            headers: vec![
+                (
+                    "Authorization".to_owned(),
+                    "Bearer eyJ-access-token".to_owned(),
+                ),
+                ("accept".to_owned(), "application/json".to_owned()),
+            ],
+            body: Bytes::from_static(b"grant_type=client_credentials&client_secret=s3cr3t-value"),
+        };
+        let text = format!("{request:?}");
+        assert!(!text.contains("eyJ-access-token"), "{text}");
+        assert!(!text.contains("s3cr3t-value"), "{text}");
+        assert!(
+            text.contains(REDACTED) && text.contains("application/json"),
+            "{text}"
+        );
+        assert!(text.contains("/oauth2/v2.0/token"), "{text}");
+
+        let response = WireResponse {
+            status: 200,
+            headers: vec![("Set-Cookie".to_owned(), "fpc=cookie-value".to_owned())],
+            body: Bytes::from_static(br#"{"access_token":"eyJ-issued-token"}"#),
+        };
+        let text = format!("{response:?}");
+        assert!(!text.contains("eyJ-issued-token"), "{text}");
+        assert!(!text.contains("cookie-value"), "{text}");
+        assert!(text.contains("200"), "{text}");
+    }
+
+    #[test]
+    fn requests_know_whether_they_may_be_repeated() {
+        let request = |method: reqwest::Method| WireRequest {
+            method,
+            url: Url::parse("https://management.azure.com/").unwrap(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        };
+        assert_eq!(
+            request(reqwest::Method::PUT).idempotency(),
+            Idempotency::Idempotent
+        );
+        assert_eq!(
+            request(reqwest::Method::PATCH).idempotency(),
+            Idempotency::NotIdempotent
+        );
+        assert_eq!(
+            request(reqwest::Method::POST).idempotency(),
+            Idempotency::NotIdempotent
+        );
     }
 
     #[test]

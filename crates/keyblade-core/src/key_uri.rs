@@ -896,6 +896,16 @@ fn check_vault_name(name: &str, kind: VaultKind) -> Result<(), NameProblem> {
     Ok(())
 }
 
+/// Checks a key name given on its own (typed for a new key, or sent back by the UI to
+/// list a key's versions) by the same rule as a key URI's: Key Vault object names are
+/// 1-127 letters, digits and hyphens (`^[0-9a-zA-Z-]+$`).
+pub fn validate_key_name(name: &str) -> Result<(), KeyUriError> {
+    check_key_name(name).map_err(|problem| KeyUriError::InvalidKeyName {
+        name: name.to_owned(),
+        problem,
+    })
+}
+
 /// Key Vault object names: 1-127 letters, digits and hyphens.
 fn check_key_name(name: &str) -> Result<(), NameProblem> {
     if let Some(c) = name
@@ -903,6 +913,9 @@ fn check_key_name(name: &str) -> Result<(), NameProblem> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
         return Err(NameProblem::InvalidCharacter(c));
+    }
+    if name.is_empty() {
+        return Err(NameProblem::TooShort { min: 1, actual: 0 });
     }
     if name.len() > 127 {
         return Err(NameProblem::TooLong {
@@ -965,6 +978,40 @@ fn parse_path(path: &str, vault_url: &str) -> Result<(String, Option<KeyVersion>
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn key_names_on_their_own_follow_key_vault_rules() {
+        let longest = "k".repeat(127);
+        for name in ["k", "cmk-key-1", "A0-", &longest] {
+            assert_eq!(validate_key_name(name), Ok(()), "{name}");
+        }
+        let too_long = "k".repeat(128);
+        let cases: [(&str, NameProblem); 6] = [
+            ("", NameProblem::TooShort { min: 1, actual: 0 }),
+            (
+                &too_long,
+                NameProblem::TooLong {
+                    max: 127,
+                    actual: 128,
+                },
+            ),
+            ("cmk_key", NameProblem::InvalidCharacter('_')),
+            ("cmk key", NameProblem::InvalidCharacter(' ')),
+            ("../keys", NameProblem::InvalidCharacter('.')),
+            ("clé", NameProblem::InvalidCharacter('é')),
+        ];
+        for (name, problem) in cases {
+            let error = validate_key_name(name).unwrap_err();
+            assert_eq!(error.code(), "keyUri.invalidKeyName", "{name}");
+            assert_eq!(
+                error,
+                KeyUriError::InvalidKeyName {
+                    name: name.to_owned(),
+                    problem
+                }
+            );
+        }
+    }
 
     #[test]
     fn key_names_compare_case_insensitively_but_display_as_typed() {

@@ -8,5 +8,5 @@ pub mod preflight;
 pub use arm_id::{ResourceId, ResourceIdError};
 pub use key_uri::{
     InvalidVaultSuffix, KeyUri, KeyUriError, KeyUriKind, KeyVersion, NameProblem, PortRule,
-    Rotation, VaultKind, VaultSuffix, VaultSuffixes, VersionProblem,
+    Rotation, VaultKind, VaultSuffix, VaultSuffixes, VersionProblem, validate_key_name,
 };

@@ -41,6 +41,7 @@ use crate::cache::Cache;
 use crate::cloud::CloudSettings;
 use crate::credential::KeybladeCredential;
 use crate::error::AzureError;
+use crate::paging::PageGuard;
 use crate::transport::HttpTransport;
 
 use lro::{LroSettings, PollState, PollTarget, Progress, ProgressUpdate};
@@ -198,14 +199,15 @@ impl Arm {
         if let Some(cached) = self.subscription_cache.get("") {
             return Ok(cached);
         }
-        let mut pages = self
+        let pages = self
             .subscriptions
             .subscriptions_client()
             .list()
             .into_stream();
+        let mut pages = GuardedPages::new(pages, "the subscriptions");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 found.push(model::subscription_from(item)?);
             }
         }
@@ -221,14 +223,15 @@ impl Arm {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<Registry>, AzureError> {
-        let mut pages = self
+        let pages = self
             .registries
             .registries_client()
             .list(subscription_id)
             .into_stream();
+        let mut pages = GuardedPages::new(pages, "the subscription's container registries");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 found.push(model::registry_from(item, None)?);
             }
         }
@@ -308,14 +311,15 @@ impl Arm {
         if let Some(cached) = self.vault_list_cache.get(&key) {
             return Ok(cached);
         }
-        let mut pages = self
+        let pages = self
             .vaults
             .vaults_client()
             .list_by_subscription(subscription_id)
             .into_stream();
+        let mut pages = GuardedPages::new(pages, "the subscription's key vaults");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 let vault = model::vault_from(item)?;
                 self.vault_cache.put(&vault.id.id, vault.clone());
                 found.push(vault);
@@ -467,10 +471,10 @@ impl Arm {
         if let Some(filter_text) = filter_text {
             builder = builder.filter(filter_text);
         }
-        let mut pages = builder.into_stream();
+        let mut pages = GuardedPages::new(builder.into_stream(), "the role assignments");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 found.push(model::role_assignment_from(item)?);
             }
         }
@@ -555,10 +559,10 @@ impl Arm {
         if let Some(filter) = filter {
             builder = builder.filter(filter);
         }
-        let mut pages = builder.into_stream();
+        let mut pages = GuardedPages::new(builder.into_stream(), "the role definitions");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 found.push(model::role_definition_from(item)?);
             }
         }
@@ -576,6 +580,7 @@ impl Arm {
             scope.trim_end_matches('/')
         );
         let mut url = self.resource_url(&path, AUTHORIZATION_API_VERSION)?;
+        let mut guard = PageGuard::starting_at("your permissions", &url);
         let mut found = Vec::new();
         loop {
             let page = self
@@ -583,13 +588,14 @@ impl Arm {
                 .await?;
             let result: authz::models::PermissionGetResult = serde_json::from_slice(&page.body)
                 .map_err(|e| json_error("a permissions list", e))?;
+            let more = guard.after_page(result.next_link.as_deref())?;
             found.extend(result.value.into_iter().map(|p| RolePermission {
                 actions: p.actions,
                 not_actions: p.not_actions,
                 data_actions: p.data_actions,
                 not_data_actions: p.not_data_actions,
             }));
-            match result.next_link.filter(|link| !link.is_empty()) {
+            match result.next_link.filter(|_| more) {
                 Some(next) => {
                     url = Url::parse(&next).map_err(|e| AzureError::InvalidResponse {
                         what: "a permissions list".to_owned(),
@@ -612,14 +618,15 @@ impl Arm {
         if let Some(cached) = self.identity_list_cache.get(&key) {
             return Ok(cached);
         }
-        let mut pages = self
+        let pages = self
             .identities
             .user_assigned_identities_client()
             .list_by_subscription(subscription_id)
             .into_stream();
+        let mut pages = GuardedPages::new(pages, "the subscription's managed identities");
         let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            for item in page.map_err(legacy)?.value {
+        while let Some(page) = pages.next().await? {
+            for item in page.value {
                 let identity = model::identity_from(item)?;
                 self.identity_cache.put(&identity.id.id, identity.clone());
                 found.push(identity);
@@ -760,6 +767,54 @@ impl Arm {
             match state {
                 PollState::Running(now) => status = now,
                 terminal => return finish(operation, Some(terminal), progress),
+            }
+        }
+    }
+}
+
+/// The pages of a generated client's list (an azure_core 0.21 `Pageable` stream), bounded by
+/// a [`PageGuard`]: each page's `nextLink` is checked before the stream is asked for the page
+/// it names, so a list whose links repeat, or never end, stops without requesting more.
+struct GuardedPages<S> {
+    pages: S,
+    guard: PageGuard,
+    done: bool,
+}
+
+impl<S> GuardedPages<S> {
+    fn new(pages: S, list: &str) -> GuardedPages<S> {
+        GuardedPages {
+            pages,
+            guard: PageGuard::new(list),
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    async fn next<P>(&mut self) -> Result<Option<P>, AzureError>
+    where
+        S: futures::Stream<Item = azure_core_legacy::Result<P>> + Unpin,
+        P: azure_core_legacy::Continuable<Continuation = String>,
+    {
+        if self.done {
+            return Ok(None);
+        }
+        let Some(page) = self.pages.next().await else {
+            self.done = true;
+            return Ok(None);
+        };
+        // After an error no further page is requested, whoever calls again.
+        let checked = page
+            .map_err(legacy)
+            .and_then(|page| Ok((self.guard.after_page(page.continuation().as_deref())?, page)));
+        match checked {
+            Ok((more, page)) => {
+                self.done = !more;
+                Ok(Some(page))
+            }
+            Err(error) => {
+                self.done = true;
+                Err(error)
             }
         }
     }
