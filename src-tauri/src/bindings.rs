@@ -11,13 +11,14 @@ use keyblade_azure::encryption::{
     IdentityChangeOutcome, IdentityOption, IdentityOptions, IdentitySelection, KeyInUse,
     KeyListAccess, KeyOption, KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest,
     PermissionModel, PlanStepKind, PlanStepView, PreflightReport, ProblemView, RotationMode,
-    SaveOutcome, VaultOption,
+    SaveOutcome, SaveWatch, VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
 };
 
 use crate::dto::{
     AppInfo, CloudChoice, CloudSummary, KeyUriInfo, OperationProgress, ProgressStage, ResourceKind,
-    ResourceSummary, Rotation, SessionStatus, SignInOutcome, SignInRequest, SubscriptionSummary,
+    ResourceSummary, Rotation, SaveSettled, SessionStatus, SignInOutcome, SignInRequest,
+    SubscriptionSummary,
 };
 use crate::error::WireError;
 use crate::secrets::SecretPlacement;
@@ -50,6 +51,7 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<ResourceSummary>(),
         IpcType::of::<OperationProgress>(),
         IpcType::of::<ProgressStage>(),
+        IpcType::of::<SaveSettled>(),
         // The Encryption blade (keyblade-azure's `encryption`).
         IpcType::of::<EncryptionView>(),
         IpcType::of::<KeySource>(),
@@ -73,8 +75,10 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<GrantAvailability>(),
         IpcType::of::<GrantOutcome>(),
         IpcType::of::<SaveOutcome>(),
+        IpcType::of::<SaveWatch>(),
         IpcType::of::<ProblemView>(),
         IpcType::of::<VaultOption>(),
+        IpcType::of::<VaultNameCheck>(),
         IpcType::of::<PermissionModel>(),
         IpcType::of::<KeyListAccess>(),
         IpcType::of::<KeyOption>(),

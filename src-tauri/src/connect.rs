@@ -26,7 +26,7 @@ use keyblade_azure::{
     CloudSettings, HttpSettings, load_cloud_from_metadata_url,
     load_cloud_from_metadata_url_trusting,
 };
-use keyblade_sandbox::{Sandbox, SandboxConfig};
+use keyblade_sandbox::{AdminApi, Sandbox, SandboxConfig};
 
 use crate::dto::{CloudChoice, SignInRequest};
 use crate::error::CommandError;
@@ -425,6 +425,14 @@ pub async fn sign_in<R: Runtime>(
     }
     state.set_session(Session::SignedIn(Arc::new(connected)));
     notify(app);
+    // Signed in to Azure, the demo tenant has no use: stop it (its state is kept, so Sign
+    // out brings it back as it was) rather than keep a local Azure listening.
+    let demo = state.demo.lock().await.take();
+    if let Some(sandbox) = demo
+        && let Err(error) = sandbox.stop().await
+    {
+        eprintln!("keyblade: could not save the demo tenant's state: {error}");
+    }
     Ok(placement)
 }
 
@@ -633,11 +641,13 @@ pub(crate) async fn start_sandbox(
         port: 0,
         scenario: "demo".to_owned(),
         state_file,
+        // The admin API mints tokens and rewrites the world without authentication: fine
+        // for a tester's sandbox, not for one any local process could reach in a user's app.
+        admin: AdminApi::Off,
         ..SandboxConfig::default()
     };
-    if let Some(dir) = state_file.as_deref().and_then(Path::parent) {
-        let _ = std::fs::create_dir_all(dir);
-    }
+    // The sandbox creates a missing state folder itself, owner-only (0700): the file holds
+    // the demo CA's private key.
     match Sandbox::start(config(state_file.clone())).await {
         Ok(sandbox) => Ok(sandbox),
         Err(first) => {
@@ -790,11 +800,40 @@ mod tests {
         let first = &subscriptions[0].subscription_id;
         let registries = connected.azure.arm.list_registries(first).await.unwrap();
         let count_before = registries.len();
+
+        // No local process may drive the embedded demo through the admin API.
+        let client = keyblade_azure::HttpTransport::without_tokens(
+            &[sandbox.ca_pem().to_owned()],
+            &http_settings(),
+        )
+        .unwrap();
+        let admin = client
+            .send(keyblade_azure::transport::WireRequest {
+                method: http::Method::GET,
+                url: Url::parse(&format!("{}/info", sandbox.admin_url())).unwrap(),
+                headers: Vec::new(),
+                body: Default::default(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(admin.status, 404, "the embedded demo has no admin API");
+
         sandbox.stop().await.unwrap();
         assert!(
             state_file.exists(),
             "the demo state is written to the data folder"
         );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(
+                mode(&state_file),
+                0o600,
+                "it holds the demo CA's private key"
+            );
+            assert_eq!(mode(&dir), 0o700);
+        }
 
         let restarted = start_sandbox(Some(state_file.clone())).await.unwrap();
         let again = demo_session(&restarted).await.unwrap();

@@ -7,6 +7,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use keyblade_azure::encryption::SaveOutcome;
+
+use crate::error::WireError;
+
 /// What the header and the About box show: version, the cloud in use, and who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -218,6 +222,15 @@ pub struct OperationProgress {
     pub message: String,
     /// Steps finished so far (the UI knows how many the plan has).
     pub completed_steps: u32,
+}
+
+/// How a save that returned "in progress" ended, as the `save-settled` event: its outcome as
+/// read back when its operation finished, or why keyblade could not tell.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveSettled {
+    pub operation_id: String,
+    pub outcome: Result<SaveOutcome, WireError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -3,12 +3,19 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use keyblade_azure::arm::lro::{Progress, ProgressUpdate};
-use tauri::{AppHandle, Emitter, Runtime};
+use std::sync::Arc;
 
-use crate::dto::{OperationProgress, ProgressStage};
+use keyblade_azure::arm::lro::{Progress, ProgressUpdate};
+use keyblade_azure::encryption::SaveWatch;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::dto::{OperationProgress, ProgressStage, SaveSettled};
+use crate::error::CommandError;
+use crate::state::{AppState, Connected};
 
 pub const OPERATION_PROGRESS: &str = "operation-progress";
+/// The end of a save that returned "in progress", watched in the background.
+pub const SAVE_SETTLED: &str = "save-settled";
 
 /// Turns keyblade-azure's progress updates into events for one operation.
 pub struct EventProgress<R: Runtime> {
@@ -52,6 +59,19 @@ pub fn progress_event(
                 if polls == 1 { "" } else { "s" }
             ),
         ),
+        ProgressUpdate::Waiting {
+            operation,
+            reason,
+            next_check_ms,
+            ..
+        } => (
+            ProgressStage::Running,
+            operation.clone(),
+            format!(
+                "{operation}: {reason}. Next check in {} s.",
+                next_check_ms.div_ceil(1000)
+            ),
+        ),
         ProgressUpdate::Succeeded { operation } => {
             completed.fetch_add(1, Ordering::SeqCst);
             (
@@ -87,6 +107,32 @@ impl<R: Runtime> Progress for EventProgress<R> {
     }
 }
 
+/// Watches an unfinished save until it ends (see
+/// [`keyblade_azure::encryption::watch_until_settled`]) and tells the window with a
+/// `save-settled` event; `cancel_save` with the same operation id stops the watch.
+pub fn watch_in_background<R: Runtime>(
+    app: AppHandle<R>,
+    connected: Arc<Connected>,
+    operation_id: String,
+    watch: SaveWatch,
+) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let cancel = state.saves.start(&operation_id);
+        let outcome =
+            keyblade_azure::encryption::watch_until_settled(&connected.azure, &watch, &cancel)
+                .await;
+        state.saves.finish(&operation_id);
+        let settled = SaveSettled {
+            operation_id,
+            outcome: outcome.map_err(|error| CommandError::from(error).to_wire()),
+        };
+        if let Err(error) = app.emit(SAVE_SETTLED, settled) {
+            eprintln!("keyblade: could not report a save's end to the window: {error}");
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +159,18 @@ mod tests {
                 },
                 ProgressStage::Running,
                 "Set the registry's encryption key: Azure reports Updating (checked 2 times).",
+                0,
+            ),
+            (
+                ProgressUpdate::Waiting {
+                    operation: step.to_owned(),
+                    reason: "Waiting for the new access to take effect".to_owned(),
+                    attempts: 1,
+                    next_check_ms: 4500,
+                },
+                ProgressStage::Running,
+                "Set the registry's encryption key: Waiting for the new access to take effect. \
+                 Next check in 5 s.",
                 0,
             ),
             (

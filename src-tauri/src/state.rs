@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use std::collections::HashMap;
+
 use keyblade_azure::CloudSettings;
+use keyblade_azure::encryption::CancelSave;
 use keyblade_sandbox::RunningSandbox;
 
 use crate::dto::{CloudSummary, SessionStatus};
@@ -78,9 +81,11 @@ pub struct AppState {
     /// Bumped by every session change, so a background sign-in that finishes after the user
     /// chose something else does not overwrite it.
     generation: AtomicU64,
-    /// The embedded sandbox, once started; kept running so returning to the demo is instant.
+    /// The embedded sandbox while the demo tenant is in use; stopped on a sign-in to Azure.
     pub demo: tokio::sync::Mutex<Option<RunningSandbox>>,
     pub secrets: SecretStore,
+    /// Saves (and watches of unfinished saves) running now, by operation id.
+    pub saves: RunningSaves,
     /// Known once the app is set up (the platform's folders come from the app handle).
     paths: std::sync::OnceLock<AppPaths>,
 }
@@ -92,6 +97,7 @@ impl AppState {
             generation: AtomicU64::new(0),
             demo: tokio::sync::Mutex::new(None),
             secrets,
+            saves: RunningSaves::default(),
             paths: std::sync::OnceLock::from(paths),
         }
     }
@@ -103,6 +109,7 @@ impl AppState {
             generation: AtomicU64::new(0),
             demo: tokio::sync::Mutex::new(None),
             secrets,
+            saves: RunningSaves::default(),
             paths: std::sync::OnceLock::new(),
         }
     }
@@ -156,6 +163,41 @@ impl AppState {
             }
             Session::SignedOut { reason, .. } => Err(CommandError::SignedOut { action, reason }),
         }
+    }
+}
+
+/// The cancel switches of running saves, so Cancel in the window reaches the save it names.
+#[derive(Default)]
+pub struct RunningSaves(Mutex<HashMap<String, CancelSave>>);
+
+impl RunningSaves {
+    /// A cancel switch for `operation_id`, registered until [`RunningSaves::finish`].
+    pub fn start(&self, operation_id: &str) -> CancelSave {
+        let cancel = CancelSave::new();
+        self.lock().insert(operation_id.to_owned(), cancel.clone());
+        cancel
+    }
+
+    pub fn finish(&self, operation_id: &str) {
+        self.lock().remove(operation_id);
+    }
+
+    /// `false` when nothing runs under `operation_id`.
+    pub fn cancel(&self, operation_id: &str) -> bool {
+        match self.lock().get(operation_id) {
+            Some(cancel) => {
+                cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, CancelSave>> {
+        // Entries are inserted and removed whole: a panic elsewhere leaves a valid map.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -138,6 +138,12 @@ completedSteps: number, };
 export type ProgressStage = "submitted" | "running" | "succeeded" | "failed";
 
 /**
+ * How a save that returned "in progress" ended, as the `save-settled` event: its outcome as
+ * read back when its operation finished, or why keyblade could not tell.
+ */
+export type SaveSettled = { operationId: string, outcome: { Ok : SaveOutcome } | { Err : CommandError }, };
+
+/**
  * Everything the Encryption blade shows for one registry.
  */
 export type EncryptionView = { registryId: string, registryName: string, resourceGroup: string, subscriptionId: string, location: string, 
@@ -355,21 +361,31 @@ export type GrantAvailability = { "status": "notNeeded" } | { "status": "allowed
 export type GrantOutcome = { "status": "granted", step: PlanStepView, message: string, } | { "status": "nothingToGrant", reason: string, } | { "status": "atSave", reason: string, } | { "status": "notAllowed", reason: string, azCommand: string, };
 
 /**
- * How a save ended. Every outcome says whether anything was written.
+ * How a save ended: what keyblade read back, never what it hoped. Every outcome says
+ * whether anything was written.
  */
-export type SaveOutcome = { "status": "saved", steps: Array<PlanStepView>, 
+export type SaveOutcome = { "status": "applied", steps: Array<PlanStepView>, 
 /**
- * The new key and identity were read back in place.
+ * The blade after the save, health included; `None` if it could not be built.
  */
-verified: boolean, 
+view: EncryptionView | null, 
 /**
- * What the read-back showed that was not asked for (empty when verified).
+ * An error on the way that did not stop the change (an answer lost after Azure
+ * had applied the write), said so the user is not surprised by a notification.
  */
-mismatches: Array<string>, 
+note: string | null, } | { "status": "unchanged", view: EncryptionView, } | { "status": "inProgress", completedSteps: Array<PlanStepView>, 
 /**
- * The blade after the save, health included; `None` if it could not be read.
+ * What keyblade knows and why it cannot say more yet.
  */
-view: EncryptionView | null, } | { "status": "unchanged", view: EncryptionView, } | { "status": "refused", findings: Array<FindingView>, } | { "status": "changedElsewhere", message: string, 
+reason: string, 
+/**
+ * The registry's `provisioningState` as last read, if it was read.
+ */
+provisioningState: string | null, 
+/**
+ * What a watcher needs to settle this save later.
+ */
+watch: SaveWatch, } | { "status": "refused", findings: Array<FindingView>, } | { "status": "changedElsewhere", message: string, 
 /**
  * Steps of this save that took effect before the conflict (grants, identity).
  */
@@ -379,10 +395,10 @@ completedSteps: Array<PlanStepView>, } | { "status": "failed", failedStep: PlanS
  */
 stepNumber: number, stepCount: number, completedSteps: Array<PlanStepView>, error: ProblemView, 
 /**
- * Read back after the failure: the registry's key and identity are as before the
- * save. `None` when it could not be read back.
+ * Read back: the registry's key and identity are as before the save. When `false`,
+ * `mismatches` says how they differ from both before and what was asked.
  */
-encryptionUnchanged: boolean | null, 
+encryptionUnchanged: boolean, mismatches: Array<string>, 
 /**
  * What happened, in a sentence or two.
  */
@@ -391,6 +407,20 @@ summary: string, whatToDo: string,
  * The blade as read back after the failure.
  */
 view: EncryptionView | null, };
+
+/**
+ * What a save wanted and what it started from: enough to settle an unfinished save later.
+ */
+export type SaveWatch = { registryId: string, desired: DesiredChange, 
+/**
+ * The key identifier and stored identity value before the save (`None`: Microsoft-
+ * managed key).
+ */
+beforeKey: string | null, beforeIdentity: string | null, 
+/**
+ * The step that did not finish, its position, and how many steps the plan had.
+ */
+step: PlanStepView, stepNumber: number, stepCount: number, };
 
 /**
  * An error as data, for outcomes that report one without failing the call.
@@ -410,6 +440,15 @@ export type VaultOption = { id: string, name: string, subscriptionId: string, re
  * Public network access is off, or the firewall denies by default.
  */
 networkRestricted: boolean, keys: KeyListAccess, };
+
+/**
+ * Whether "Create new" key vault may use a name, and if not, what the user can do instead.
+ */
+export type VaultNameCheck = { "status": "available" } | { "status": "invalid", reason: string, } | { "status": "inSubscription", vault: VaultOption, } | { "status": "softDeleted", location: string, originalResourceGroup: string | null, deletionDate: string | null, scheduledPurgeDate: string | null, 
+/**
+ * You may recover it (you have `Microsoft.KeyVault/vaults/write` where it was).
+ */
+canRecover: boolean, } | { "status": "taken", message: string, };
 
 export type PermissionModel = "accessPolicies" | "rbac";
 

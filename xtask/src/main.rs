@@ -34,6 +34,10 @@ Tasks:
   bench    The performance benchmark: the Encryption blade, vault and key lists, and
            Save to verified, against the sandbox's `large` scenario with 30 ms latency
            per request (release build; prints median and p95 of each).
+  soak     100 saves through keyblade-azure against the sandbox with 20% random faults
+           (write-then-fail kinds included) and slow access propagation; each reported
+           outcome is compared with the sandbox's state. Fails on any mismatched report,
+           half-applied save or hang.
   help     This text.
 ";
 
@@ -48,6 +52,9 @@ fn main() -> ExitCode {
         "icons" => no_options("icons", &options).and_then(|()| icons::regenerate()),
         "bench" => no_options("bench", &options).and_then(|()| {
             process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "encryption"]).run()
+        }),
+        "soak" => no_options("soak", &options).and_then(|()| {
+            process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "soak"]).run()
         }),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

@@ -153,12 +153,14 @@ pub fn ensure_npm_packages() -> Result<(), String> {
         }
         // `npm ci` only: the lock holds every platform's optional packages, so an install is
         // exactly the locked tree. A lock that npm refuses is a bug to fix, not to paper over.
-        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"]).run().map_err(|error| {
-            format!(
-                "{error}: `npm ci` refused ui/package-lock.json (see npm's message above). \
+        _ => Cmd::npm(&["ci", "--no-audit", "--no-fund"])
+            .run()
+            .map_err(|error| {
+                format!(
+                    "{error}: `npm ci` refused ui/package-lock.json (see npm's message above). \
                  Regenerate it with `npm install` in ui/ and commit it."
-            )
-        }),
+                )
+            }),
     }
 }
 

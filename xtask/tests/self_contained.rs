@@ -39,7 +39,11 @@ fn no_tracked_file_refers_to_a_folder_beside_the_clone() {
     }
     let needles = outside_references();
     let mut offenders = Vec::new();
-    for file in listed.stdout.split(|byte| *byte == 0).filter(|f| !f.is_empty()) {
+    for file in listed
+        .stdout
+        .split(|byte| *byte == 0)
+        .filter(|f| !f.is_empty())
+    {
         let relative = String::from_utf8_lossy(file).into_owned();
         let Ok(text) = std::fs::read_to_string(root.join(&relative)) else {
             continue; // binary or deleted in the work tree

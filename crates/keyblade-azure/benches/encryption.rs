@@ -335,10 +335,11 @@ async fn run() -> Result<(), String> {
                     &desired,
                     &etag,
                     &NoProgress,
+                    &encryption::CancelSave::new(),
                 ))
                 .await?;
                 match outcome {
-                    SaveOutcome::Saved { verified: true, .. } => Ok(elapsed),
+                    SaveOutcome::Applied { .. } => Ok(elapsed),
                     other => Err(format!("{label}: the save ended {other:?}")),
                 }
             }

@@ -6,6 +6,7 @@ use crate::arm::Arm;
 use crate::arm::lro::LroSettings;
 use crate::cloud::CloudSettings;
 use crate::credential::KeybladeCredential;
+use crate::encryption::SaveSettings;
 use crate::error::AzureError;
 use crate::keyvault::KeyVault;
 use crate::transport::{HttpSettings, HttpTransport};
@@ -16,6 +17,7 @@ pub struct Session {
     pub keyvault: KeyVault,
     credential: KeybladeCredential,
     transport: HttpTransport,
+    save: SaveSettings,
 }
 
 impl Session {
@@ -30,7 +32,17 @@ impl Session {
             keyvault: KeyVault::new(credential.clone(), &transport),
             credential,
             transport,
+            save: SaveSettings::default(),
         }
+    }
+
+    /// This session, waiting for Azure during saves as `save` says (tests shorten it).
+    pub fn with_save_settings(self, save: SaveSettings) -> Session {
+        Session { save, ..self }
+    }
+
+    pub fn save_settings(&self) -> &SaveSettings {
+        &self.save
     }
 
     /// Signs in as a service principal with a client secret.

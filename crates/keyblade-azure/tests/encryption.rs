@@ -11,92 +11,19 @@ use keyblade_azure::RequestLog;
 use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
-    self, DesiredChange, EncryptionView, GrantAvailability, GrantOutcome, HealthStatus,
-    IdentityChangeOutcome, IdentitySelection, KeyListAccess, KeySource, NewKeyRequest,
-    NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
+    self, DesiredChange, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
+    IdentitySelection, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
+    PlanStepKind, RotationMode, SaveOutcome,
 };
 use keyblade_sandbox::faults::FaultEffect;
-use keyblade_sandbox::scenario::demo::{
-    DEV_SUBSCRIPTION, PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
-};
+use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 use serde_json::Value;
 
 mod common;
-use common::{Fixture, route};
-
-/// What only these tests ask of the sandbox.
-impl Fixture {
-    /// The resource as the sandbox stores it.
-    fn stored(&self, id: &str) -> Value {
-        self.sandbox
-            .with_world(|world| keyblade_sandbox::arm::raw_resource(world, id))
-            .unwrap_or_else(|| panic!("the sandbox has {id}"))
-    }
-
-    /// The sandbox's own verdict on the registry's CMK health (`accessible` or
-    /// `inaccessible: why`).
-    fn oracle_health(&self, id: &str) -> String {
-        self.sandbox
-            .with_world(|world| keyblade_sandbox::cmk::health(world, id))
-            .and_then(|health| health["health"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| panic!("the sandbox has {id}"))
-    }
-
-    fn vault_uri(&self, name: &str) -> String {
-        self.vault_url(name).to_string()
-    }
-
-    /// The newest version of a key in the sandbox's key store.
-    fn latest_version(&self, vault: &str, key: &str) -> String {
-        self.sandbox.with_world(|world| {
-            world
-                .vaults
-                .key(vault, key)
-                .and_then(|k| k.current())
-                .map(|v| v.version.clone())
-                .unwrap_or_else(|| panic!("{vault}/{key} exists"))
-        })
-    }
-}
-
-fn registry(name: &str) -> String {
-    format!(
-        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/{name}"
-    )
-}
-
-fn identity(name: &str) -> String {
-    format!(
-        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_SECURITY_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
-    )
-}
-
-fn key_vault_properties(stored: &Value) -> &Value {
-    &stored["properties"]["encryption"]["keyVaultProperties"]
-}
+use common::{Fixture, Recorder, etag, identity, key_vault_properties, registry, route};
 
 fn codes(findings: &[encryption::FindingView]) -> Vec<&str> {
     findings.iter().map(|f| f.code.as_str()).collect()
-}
-
-/// Collects progress updates.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<ProgressUpdate>>>);
-
-impl Recorder {
-    fn sink(&self) -> impl Fn(ProgressUpdate) + Send + Sync + use<> {
-        let updates = self.0.clone();
-        move |update| {
-            updates
-                .lock()
-                .expect("no test thread panicked")
-                .push(update)
-        }
-    }
-
-    fn updates(&self) -> Vec<ProgressUpdate> {
-        self.0.lock().expect("no test thread panicked").clone()
-    }
 }
 
 /// The writes that reached Azure are the reviewed plan's steps, in order, each with the
@@ -128,12 +55,6 @@ fn assert_sent_as_reviewed(
         })
         .collect();
     assert_eq!(sent, shown, "what was sent is not what was reviewed");
-}
-
-fn etag(view: &EncryptionView) -> String {
-    view.etag
-        .clone()
-        .expect("the registry was read with an ETag")
 }
 
 /// One row per demo registry state the blade must show.
@@ -392,7 +313,7 @@ async fn pickers_list_what_the_change_key_panel_offers() {
     assert_eq!(reason_of("kv-contoso-prod-cmk"), "accessDenied");
     assert_eq!(reason_of("kv-contoso-prod-rbac"), "forbiddenByRbac");
 
-    let cmk_vault = fixture.vault_uri("kv-contoso-prod-cmk");
+    let cmk_vault = fixture.vault_uri_string("kv-contoso-prod-cmk");
     let keys = encryption::list_keys(&session, &cmk_vault).await.unwrap();
     let pinned_key = keys
         .iter()
@@ -499,7 +420,7 @@ async fn create_new_vault_and_key() {
     let refused = encryption::create_key(
         &session,
         &NewKeyRequest {
-            vault_uri: fixture.vault_uri("kv-kb-new-rbac"),
+            vault_uri: fixture.vault_uri_string("kv-kb-new-rbac"),
             name: "small".to_owned(),
             size: 1024,
         },
@@ -519,7 +440,7 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
     let desired = DesiredChange {
         key_uri: format!(
             "{}keys/acr-rbac-key",
-            fixture.vault_uri("kv-contoso-prod-rbac")
+            fixture.vault_uri_string("kv-contoso-prod-rbac")
         ),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity("id-acr-prod"),
@@ -558,9 +479,16 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
     ));
 
     let view = encryption::load_view(&session, &id).await.unwrap();
-    let refused = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
-        .await
-        .unwrap();
+    let refused = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     match refused {
         SaveOutcome::Refused { findings } => {
             assert!(codes(&findings).contains(&"access.missingPermissions"))
@@ -590,13 +518,20 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
     let kinds: Vec<PlanStepKind> = report.steps.iter().map(|s| s.kind).collect();
     assert_eq!(kinds, [PlanStepKind::SetEncryptionKey]);
 
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
-        .await
-        .unwrap();
-    let SaveOutcome::Saved { verified, view, .. } = saved else {
+    let saved = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
+    let SaveOutcome::Applied { view, note, .. } = saved else {
         panic!("expected a save, got {saved:?}");
     };
-    assert!(verified);
+    assert_eq!(note, None);
     assert_eq!(view.unwrap().health.status, HealthStatus::Healthy);
     let stored = fixture.stored(&id);
     assert_eq!(
@@ -644,19 +579,20 @@ async fn save_an_unversioned_key_selected_from_key_vault() {
     );
 
     let recorder = Recorder::default();
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &recorder.sink())
-        .await
-        .unwrap();
-    let SaveOutcome::Saved {
-        verified,
-        view,
-        mismatches,
-        ..
-    } = saved
-    else {
+    let saved = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &recorder.sink(),
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
+    let SaveOutcome::Applied { view, note, .. } = saved else {
         panic!("expected a save, got {saved:?}");
     };
-    assert!(verified, "{mismatches:?}");
+    assert_eq!(note, None);
     let after = view.unwrap();
     assert_eq!(
         after.key.as_ref().unwrap().rotation,
@@ -707,7 +643,7 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
     let id = registry("crcontosopinned");
     let view = encryption::load_view(&session, &id).await.unwrap();
     assert!(view.system_assigned_identity.is_none());
-    let vault_uri = fixture.vault_uri("kv-contoso-prod-cmk");
+    let vault_uri = fixture.vault_uri_string("kv-contoso-prod-cmk");
     let versions = encryption::list_key_versions(&session, &vault_uri, "acr-prod-key")
         .await
         .unwrap();
@@ -753,21 +689,25 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
     );
 
     log.clear();
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
-        .await
-        .unwrap();
+    let saved = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     let new_principal = fixture.stored(&id)["identity"]["principalId"].clone();
     assert_sent_as_reviewed(&log, &report.steps, new_principal.as_str());
-    let SaveOutcome::Saved {
-        verified,
-        view: after,
-        mismatches,
-        ..
+    let SaveOutcome::Applied {
+        view: after, note, ..
     } = saved
     else {
         panic!("expected a save, got {saved:?}");
     };
-    assert!(verified, "{mismatches:?}");
+    assert_eq!(note, None);
     let after = after.unwrap();
     assert_eq!(
         after.health.status,
@@ -833,7 +773,7 @@ async fn save_creates_the_role_assignment_the_review_named() {
     let desired = DesiredChange {
         key_uri: format!(
             "{}keys/acr-rbac-key",
-            fixture.vault_uri("kv-contoso-prod-rbac")
+            fixture.vault_uri_string("kv-contoso-prod-rbac")
         ),
         identity: IdentitySelection::SystemAssigned,
         grant_access: true,
@@ -879,18 +819,20 @@ async fn save_creates_the_role_assignment_the_review_named() {
             }
         }
     };
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &sink)
-        .await
-        .unwrap();
-    let SaveOutcome::Saved {
-        verified,
-        mismatches,
-        ..
-    } = saved
-    else {
+    let saved = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &sink,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
+    let SaveOutcome::Applied { note, .. } = saved else {
         panic!("expected a save, got {saved:?}");
     };
-    assert!(verified, "{mismatches:?}");
+    assert_eq!(note, None);
     let principal = fixture.stored(&id)["identity"]["principalId"]
         .as_str()
         .expect("the system-assigned identity is on")
@@ -924,7 +866,7 @@ async fn a_save_that_meets_a_503_still_ends_right() {
     let desired = DesiredChange {
         key_uri: format!(
             "{}keys/acr-pinned-key",
-            fixture.vault_uri("kv-contoso-prod-cmk")
+            fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity("id-acr-prod"),
@@ -949,17 +891,24 @@ async fn a_save_that_meets_a_503_still_ends_right() {
         Some(1),
     );
     let started = std::time::Instant::now();
-    let saved = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
-        .await
-        .unwrap();
+    let saved = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "both Retry-After waits were honoured"
     );
-    let SaveOutcome::Saved { verified, .. } = saved else {
+    let SaveOutcome::Applied { note, .. } = saved else {
         panic!("expected a save, got {saved:?}");
     };
-    assert!(verified);
+    assert_eq!(note, None);
     let stored = fixture.stored(&id);
     assert_eq!(
         key_vault_properties(&stored)["keyIdentifier"],
@@ -1005,16 +954,23 @@ async fn a_registry_changed_elsewhere_is_not_overwritten() {
     let desired = DesiredChange {
         key_uri: format!(
             "{}keys/acr-pinned-key",
-            fixture.vault_uri("kv-contoso-prod-cmk")
+            fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity("id-acr-prod"),
         },
         grant_access: false,
     };
-    let outcome = encryption::save(&session, &id, &desired, &etag(&stale), &NoProgress)
-        .await
-        .unwrap();
+    let outcome = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&stale),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     match outcome {
         SaveOutcome::ChangedElsewhere {
             message,
@@ -1064,7 +1020,7 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
     let desired = DesiredChange {
         key_uri: format!(
             "{}keys/acr-pinned-key",
-            fixture.vault_uri("kv-contoso-prod-cmk")
+            fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity("id-acr-prod"),
@@ -1072,9 +1028,16 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
         grant_access: false,
     };
     let recorder = Recorder::default();
-    let outcome = encryption::save(&session, &id, &desired, &etag(&view), &recorder.sink())
-        .await
-        .unwrap();
+    let outcome = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &recorder.sink(),
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     let SaveOutcome::Failed {
         failed_step,
         step_number,
@@ -1096,7 +1059,7 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
         "{}",
         error.message
     );
-    assert_eq!(encryption_unchanged, Some(true));
+    assert!(encryption_unchanged);
     assert!(summary.contains("unchanged"), "{summary}");
     assert_eq!(after.unwrap().health.status, HealthStatus::Healthy);
     assert!(matches!(
@@ -1126,9 +1089,16 @@ async fn saving_what_is_already_there_writes_nothing() {
         .unwrap();
     assert!(report.steps.is_empty());
     assert!(codes(&report.findings).contains(&"plan.noChange"));
-    let outcome = encryption::save(&session, &id, &desired, &etag(&view), &NoProgress)
-        .await
-        .unwrap();
+    let outcome = encryption::save(
+        &session,
+        &id,
+        &desired,
+        &etag(&view),
+        &NoProgress,
+        &encryption::CancelSave::new(),
+    )
+    .await
+    .unwrap();
     let SaveOutcome::Unchanged { view: after } = outcome else {
         panic!("expected no change, got {outcome:?}");
     };

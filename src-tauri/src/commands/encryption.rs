@@ -48,7 +48,9 @@ pub async fn grant_access(
 }
 
 /// Saves `desired` if the registry is still the one read with `etag`, reporting progress as
-/// `operation-progress` events under `operation_id`, and returns the verified outcome.
+/// `operation-progress` events under `operation_id`, and returns the outcome as read back.
+/// [`cancel_save`] with the same `operation_id` stops it waiting. An outcome still in
+/// progress is watched in the background, and its end arrives as a `save-settled` event.
 #[tauri::command]
 pub async fn save_encryption(
     app: AppHandle,
@@ -59,6 +61,28 @@ pub async fn save_encryption(
     operation_id: String,
 ) -> Result<SaveOutcome, CommandError> {
     let connected = state.connected("save the encryption key")?;
-    let progress = EventProgress::new(app, operation_id);
-    Ok(encryption::save(&connected.azure, &registry_id, &desired, &etag, &progress).await?)
+    let progress = EventProgress::new(app.clone(), operation_id.clone());
+    let cancel = state.saves.start(&operation_id);
+    let outcome = encryption::save(
+        &connected.azure,
+        &registry_id,
+        &desired,
+        &etag,
+        &progress,
+        &cancel,
+    )
+    .await;
+    state.saves.finish(&operation_id);
+    let outcome = outcome?;
+    if let SaveOutcome::InProgress { watch, .. } = &outcome {
+        crate::progress::watch_in_background(app, connected, operation_id, watch.clone());
+    }
+    Ok(outcome)
+}
+
+/// Stops a running save (or the watch of an unfinished one) from waiting. `false` when no
+/// such operation runs (it already ended).
+#[tauri::command]
+pub fn cancel_save(state: State<'_, AppState>, operation_id: String) -> bool {
+    state.saves.cancel(&operation_id)
 }

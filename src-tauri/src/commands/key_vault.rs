@@ -3,7 +3,7 @@
 use tauri::{AppHandle, State};
 
 use keyblade_azure::encryption::{
-    self, KeyOption, KeyVersionOption, NewKeyRequest, NewVaultRequest, VaultOption,
+    self, KeyOption, KeyVersionOption, NewKeyRequest, NewVaultRequest, VaultNameCheck, VaultOption,
 };
 
 use keyblade_core::validate_key_name;
@@ -95,6 +95,32 @@ async fn new_key(connected: &Connected, request: NewKeyRequest) -> Result<KeyOpt
         ..request
     };
     Ok(encryption::create_key(&connected.azure, &request).await?)
+}
+
+/// Whether "Create new" key vault may use `name` (vault names are global), and if not, which
+/// vault holds it: one of the subscription, a soft-deleted one, or one you cannot see.
+#[tauri::command]
+pub async fn check_vault_name(
+    state: State<'_, AppState>,
+    subscription_id: String,
+    name: String,
+) -> Result<VaultNameCheck, CommandError> {
+    let connected = state.connected("check a key vault name")?;
+    Ok(encryption::check_vault_name(&connected.azure, &subscription_id, &name).await?)
+}
+
+/// Recovers the subscription's soft-deleted vault `name`; progress under `operation_id`.
+#[tauri::command]
+pub async fn recover_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    subscription_id: String,
+    name: String,
+    operation_id: String,
+) -> Result<VaultOption, CommandError> {
+    let connected = state.connected("recover a key vault")?;
+    let progress = EventProgress::new(app, operation_id);
+    Ok(encryption::recover_vault(&connected.azure, &subscription_id, &name, &progress).await?)
 }
 
 #[cfg(test)]

@@ -529,3 +529,66 @@ fn a_new_key_vault_and_key_created_from_the_panel_are_saved() {
     assert_stored_key(&sandbox, &id, VAULT, KEY);
     assert_accessible(&sandbox, &id);
 }
+
+/// Create new key vault with the name of an existing vault is refused as the user types,
+/// Create stays disabled, and nothing is written: the sandbox's vault is byte-for-byte the
+/// same. ("Select it" then picks the existing vault instead.)
+#[test]
+fn create_new_key_vault_with_an_existing_name_is_refused_and_writes_nothing() {
+    const EXISTING: &str = "kv-contoso-prod-cmk";
+    let env = E2eEnv::from_env();
+    let registry = "crcontosoprod";
+    let (sandbox, session) = open_registry(&env, "create-existing-vault", registry);
+    let vault_id = demo::vault_id(EXISTING);
+    let before = sandbox.resource(&vault_id).unwrap().to_string();
+
+    let panel = portal::open_change_key(&session).unwrap();
+    portal::click(
+        &session,
+        &portal::button(&panel, "Create new key vault"),
+        "Create new key vault",
+    )
+    .unwrap();
+    let vault_dialog = portal::dialog("Create a key vault");
+    session
+        .wait_for(&vault_dialog, "the Create a key vault dialog", UI_TIMEOUT)
+        .unwrap();
+    portal::type_into(
+        &session,
+        &portal::field(&vault_dialog, "Name"),
+        EXISTING,
+        "Name",
+    )
+    .unwrap();
+    let warning = portal::text_containing(&vault_dialog, "already exists");
+    session
+        .wait_for(&warning, "the existing-name warning", SAVE_TIMEOUT)
+        .unwrap();
+    env.save_screenshot(&session, "create-existing-vault-refused")
+        .unwrap();
+    assert!(
+        !portal::is_enabled(&session, &portal::button(&vault_dialog, "Create"), "Create")
+            .unwrap(),
+        "Create is disabled for a taken name"
+    );
+    assert_eq!(
+        sandbox.resource(&vault_id).unwrap().to_string(),
+        before,
+        "the existing vault is unchanged"
+    );
+
+    portal::click(
+        &session,
+        &portal::button(&vault_dialog, "Select it"),
+        "Select it",
+    )
+    .unwrap();
+    portal::wait_gone(&session, &vault_dialog, "the vault dialog", UI_TIMEOUT).unwrap();
+    let picked = portal::text_of(&session, &portal::field(&panel, "Key vault"), "Key vault")
+        .unwrap();
+    assert!(picked.contains(EXISTING), "the existing vault is picked: {picked}");
+    env.save_screenshot(&session, "create-existing-vault-selected")
+        .unwrap();
+    assert_eq!(sandbox.resource(&vault_id).unwrap().to_string(), before);
+    assert_accessible(&sandbox, &demo::registry_id(registry));
+}

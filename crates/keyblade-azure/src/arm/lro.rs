@@ -29,6 +29,15 @@ pub enum ProgressUpdate {
         polls: u32,
         next_check_ms: u64,
     },
+    /// Not sent again yet: waiting for Azure (a new grant to take effect, an unfinished
+    /// operation to end). `reason` is a sentence for the user.
+    #[serde(rename_all = "camelCase")]
+    Waiting {
+        operation: String,
+        reason: String,
+        attempts: u32,
+        next_check_ms: u64,
+    },
     Succeeded {
         operation: String,
     },

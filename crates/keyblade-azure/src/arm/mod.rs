@@ -376,13 +376,137 @@ impl Arm {
             }))
     }
 
+    /// Whether a vault may be created with this name (`checkNameAvailability`). Not cached:
+    /// it is asked right before a create.
+    pub async fn check_vault_name(
+        &self,
+        subscription_id: &str,
+        name: &str,
+    ) -> Result<NameAvailability, AzureError> {
+        let url = self.resource_url(
+            &format!("/subscriptions/{subscription_id}/providers/Microsoft.KeyVault/checkNameAvailability"),
+            VAULT_API_VERSION,
+        )?;
+        let body = serde_json::json!({"name": name, "type": "Microsoft.KeyVault/vaults"});
+        let answer = self
+            .send_raw(
+                azure_core_legacy::Method::Post,
+                url,
+                Some(encode(&body)?),
+                &[],
+            )
+            .await?;
+        let json = answer.json();
+        let name_available =
+            json["nameAvailable"]
+                .as_bool()
+                .ok_or_else(|| AzureError::InvalidResponse {
+                    what: "a vault name check".to_owned(),
+                    reason: "it has no nameAvailable".to_owned(),
+                })?;
+        Ok(NameAvailability {
+            name_available,
+            reason: json["reason"].as_str().map(str::to_owned),
+            message: json["message"].as_str().map(str::to_owned),
+        })
+    }
+
+    /// The soft-deleted vaults of a subscription, all pages. Not cached.
+    pub async fn list_deleted_vaults(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<DeletedVault>, AzureError> {
+        let mut url = self.resource_url(
+            &format!("/subscriptions/{subscription_id}/providers/Microsoft.KeyVault/deletedVaults"),
+            VAULT_API_VERSION,
+        )?;
+        let mut found = Vec::new();
+        let mut pages = crate::paging::PageGuard::starting_at("the deleted key vaults", &url);
+        loop {
+            let page = self
+                .send_raw(azure_core_legacy::Method::Get, url.clone(), None, &[])
+                .await?;
+            let json = page.json();
+            for item in json["value"].as_array().into_iter().flatten() {
+                let properties = &item["properties"];
+                let text = |value: &Value| value.as_str().map(str::to_owned);
+                found.push(DeletedVault {
+                    name: text(&item["name"]).unwrap_or_default(),
+                    location: text(&properties["location"]).unwrap_or_default(),
+                    vault_id: text(&properties["vaultId"]),
+                    deletion_date: text(&properties["deletionDate"]),
+                    scheduled_purge_date: text(&properties["scheduledPurgeDate"]),
+                    purge_protection_enabled: properties["purgeProtectionEnabled"]
+                        .as_bool()
+                        .unwrap_or(false),
+                });
+            }
+            let next = json["nextLink"].as_str();
+            if !pages.after_page(next)? {
+                return Ok(found);
+            }
+            url =
+                Url::parse(next.unwrap_or_default()).map_err(|e| AzureError::InvalidResponse {
+                    what: "a deleted-vault list".to_owned(),
+                    reason: format!("its nextLink is not a URL: {e}"),
+                })?;
+        }
+    }
+
+    /// Proves that creating `name` at `id` would make a new vault and replace nothing: the
+    /// name is free everywhere (live or soft-deleted, any subscription), and nothing answers
+    /// at the exact ID. A PUT to an existing vault would replace its access policies and
+    /// permission model, cutting off every resource whose key is in it.
+    async fn prove_vault_absent(&self, new: &NewVault, id: &str) -> Result<(), AzureError> {
+        let availability = self
+            .check_vault_name(&new.subscription_id, &new.name)
+            .await?;
+        if !availability.name_available {
+            return Err(AzureError::Conflict {
+                code: availability
+                    .reason
+                    .unwrap_or_else(|| "AlreadyExists".to_owned()),
+                message: format!(
+                    "No vault was created: the name {} is taken ({}). Pick the existing vault \
+                     from the list, or choose another name.",
+                    new.name,
+                    availability
+                        .message
+                        .unwrap_or_else(|| "vault names are global".to_owned())
+                ),
+            });
+        }
+        let url = self.resource_url(id, VAULT_API_VERSION)?;
+        match self
+            .send_raw(azure_core_legacy::Method::Get, url, None, &[])
+            .await
+        {
+            Err(AzureError::NotFound { .. }) => Ok(()),
+            Err(other) => Err(other),
+            Ok(_) => Err(AzureError::Conflict {
+                code: "AlreadyExists".to_owned(),
+                message: format!(
+                    "No vault was created: {} already exists in resource group {}. Pick it \
+                     from the list instead.",
+                    new.name, new.resource_group
+                ),
+            }),
+        }
+    }
+
     /// Creates a key vault with soft delete and purge protection on, and waits until it is
-    /// provisioned.
+    /// provisioned. Refuses, without writing, when the name is taken: see
+    /// [`Arm::prove_vault_absent`].
     pub async fn create_vault(
         &self,
         new: &NewVault,
         progress: &dyn Progress,
     ) -> Result<Vault, AzureError> {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+            new.subscription_id, new.resource_group, new.name
+        );
+        self.prove_vault_absent(new, &id).await?;
         let operation = format!("Create key vault {}", new.name);
         let response = self
             .vaults
@@ -400,10 +524,6 @@ impl Arm {
         progress.report(ProgressUpdate::Submitted {
             operation: operation.clone(),
         });
-        let id = format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-            new.subscription_id, new.resource_group, new.name
-        );
         let url = self.resource_url(&id, VAULT_API_VERSION)?;
         self.await_operation(&operation, &first, &url, progress)
             .await?;
@@ -411,6 +531,50 @@ impl Arm {
             .invalidate(&format!("/subscriptions/{}/", new.subscription_id));
         self.vault_cache.invalidate(&id);
         self.get_vault(&ResourceId::parse(&id)?).await
+    }
+
+    /// Recovers a soft-deleted vault at the ID it had (`createMode: recover`), with its
+    /// settings, access policies and keys as they were, and waits until it is provisioned.
+    pub async fn recover_vault(
+        &self,
+        deleted: &DeletedVault,
+        tenant_id: &str,
+        progress: &dyn Progress,
+    ) -> Result<Vault, AzureError> {
+        let id = deleted
+            .vault_id
+            .as_deref()
+            .ok_or_else(|| AzureError::InvalidResponse {
+                what: format!("deleted vault {}", deleted.name),
+                reason: "it does not say which resource ID it had".to_owned(),
+            })
+            .and_then(ResourceId::parse)?
+            .expect_type("Microsoft.KeyVault", "vaults")?;
+        let url = self.resource_url(&id.id, VAULT_API_VERSION)?;
+        let body = serde_json::json!({
+            "location": deleted.location,
+            "properties": {
+                "tenantId": tenant_id,
+                "sku": {"family": "A", "name": "standard"},
+                "createMode": "recover"
+            }
+        });
+        let operation = format!("Recover key vault {}", deleted.name);
+        let first = self
+            .send_raw(
+                azure_core_legacy::Method::Put,
+                url.clone(),
+                Some(encode(&body)?),
+                &[],
+            )
+            .await?;
+        progress.report(ProgressUpdate::Submitted {
+            operation: operation.clone(),
+        });
+        self.await_operation(&operation, &first, &url, progress)
+            .await?;
+        self.forget_vault(&id);
+        self.get_vault(&id).await
     }
 
     /// Adds (merges) an access policy entry, returning the vault as it is afterwards.

@@ -255,6 +255,30 @@ pub struct NewVault {
     pub access_policies: Vec<AccessPolicy>,
 }
 
+/// Resource Manager's answer to "may a vault have this name?" (vault names are global, and a
+/// soft-deleted vault keeps its name until it is purged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NameAvailability {
+    pub name_available: bool,
+    /// `AccountNameInvalid` or `AlreadyExists` when it is not available.
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A soft-deleted key vault (`Microsoft.KeyVault/deletedVaults`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedVault {
+    pub name: String,
+    pub location: String,
+    /// The resource ID the vault had, which a recovery restores.
+    pub vault_id: Option<String>,
+    pub deletion_date: Option<String>,
+    pub scheduled_purge_date: Option<String>,
+    pub purge_protection_enabled: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
@@ -568,6 +592,9 @@ pub(crate) fn new_vault_parameters(new: &NewVault) -> kv::VaultCreateOrUpdatePar
     properties.soft_delete_retention_in_days = Some(90);
     properties.enable_purge_protection = Some(true);
     properties.enable_rbac_authorization = Some(new.enable_rbac_authorization);
+    // Said explicitly: in `default` mode Azure refuses a name held by a soft-deleted vault
+    // instead of recovering it.
+    properties.create_mode = Some(kv::vault_properties::CreateMode::Default);
     kv::VaultCreateOrUpdateParameters::new(new.location.clone(), properties)
 }
 

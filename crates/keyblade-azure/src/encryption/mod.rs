@@ -35,11 +35,15 @@ use keyblade_core::preflight::{Finding, HttpMethod, PlanStep, Severity, StepKind
 
 pub use pickers::{
     IdentityOption, IdentityOptions, KeyListAccess, KeyOption, KeyVersionOption, NewKeyRequest,
-    NewVaultRequest, PermissionModel, SubscriptionOption, VaultOption, create_key, create_vault,
-    list_identities, list_key_versions, list_keys, list_subscriptions, list_vaults,
+    NewVaultRequest, PermissionModel, SubscriptionOption, VaultNameCheck, VaultOption,
+    check_vault_name, create_key, create_vault, list_identities, list_key_versions, list_keys,
+    list_subscriptions, list_vaults, recover_vault,
 };
 pub use preflight::{GrantAvailability, GrantOutcome, PreflightReport, grant_access, preflight};
-pub use save::{IdentityChangeOutcome, SaveOutcome, attach_identity, enable_system_identity, save};
+pub use save::{
+    CancelSave, IdentityChangeOutcome, SaveOutcome, SaveSettings, SaveWatch, attach_identity,
+    enable_system_identity, save, watch_until_settled,
+};
 pub use view::{
     ChangeAvailability, DataHealth, EncryptionIdentityView, EncryptionView, HealthStatus, KeyInUse,
     KeySource, load_view,
@@ -280,7 +284,8 @@ mod send_tests {
         let check = |session: &Session,
                      desired: &DesiredChange,
                      new_vault: &NewVaultRequest,
-                     new_key: &NewKeyRequest| {
+                     new_key: &NewKeyRequest,
+                     watch: &SaveWatch| {
             assert_send(&create_vault(session, new_vault, &NoProgress));
             assert_send(&create_key(session, new_key));
             assert_send(&list_identities(session, ""));
@@ -293,7 +298,17 @@ mod send_tests {
             assert_send(&load_view(session, ""));
             assert_send(&preflight(session, "", desired));
             assert_send(&grant_access(session, "", desired));
-            assert_send(&save(session, "", desired, "", &NoProgress));
+            assert_send(&save(
+                session,
+                "",
+                desired,
+                "",
+                &NoProgress,
+                &CancelSave::new(),
+            ));
+            assert_send(&watch_until_settled(session, watch, &CancelSave::new()));
+            assert_send(&check_vault_name(session, "", ""));
+            assert_send(&recover_vault(session, "", "", &NoProgress));
         };
         let _ = check;
         // As an async command awaits them: inside another future, on owned state.

@@ -9,7 +9,9 @@ use url::Url;
 use crate::Session;
 use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
-use crate::arm::model::{AccessPolicy, NewRoleAssignment, NewVault, UserAssignedIdentity, Vault};
+use crate::arm::model::{
+    AccessPolicy, NewRoleAssignment, NewVault, ResourceId, UserAssignedIdentity, Vault,
+};
 use crate::error::AzureError;
 use crate::keyvault::KeyItem;
 
@@ -193,10 +195,17 @@ pub struct KeyOption {
     pub managed: bool,
 }
 
-fn vault_url(vault_uri: &str) -> Result<Url, AzureError> {
-    Url::parse(vault_uri).map_err(|e| AzureError::InvalidInput {
-        what: format!("The vault URI `{vault_uri}`"),
-        reason: format!("it is not a URL ({e})"),
+/// A vault URI from the UI, checked against the active cloud's vault hosts before anything
+/// (a bearer token above all) is sent to it.
+fn vault_url(session: &Session, vault_uri: &str) -> Result<Url, AzureError> {
+    session.arm.cloud().vault_url(vault_uri)
+}
+
+/// Key Vault's key-name rule (keyblade-core's, the one key URIs follow).
+fn check_key_name(name: &str) -> Result<(), AzureError> {
+    keyblade_core::validate_key_name(name).map_err(|error| AzureError::InvalidInput {
+        what: format!("The key name `{name}`"),
+        reason: error.to_string(),
     })
 }
 
@@ -205,7 +214,7 @@ fn vault_url(vault_uri: &str) -> Result<Url, AzureError> {
 pub async fn list_keys(session: &Session, vault_uri: &str) -> Result<Vec<KeyOption>, AzureError> {
     let mut keys: Vec<KeyOption> = session
         .keyvault
-        .list_keys(&vault_url(vault_uri)?)
+        .list_keys(&vault_url(session, vault_uri)?)
         .await?
         .into_iter()
         .map(|item| KeyOption {
@@ -249,9 +258,10 @@ pub async fn list_key_versions(
     vault_uri: &str,
     key_name: &str,
 ) -> Result<Vec<KeyVersionOption>, AzureError> {
+    check_key_name(key_name)?;
     let versions = session
         .keyvault
-        .list_versions(&vault_url(vault_uri)?, key_name)
+        .list_versions(&vault_url(session, vault_uri)?, key_name)
         .await?;
     Ok(versions
         .into_iter()
@@ -428,7 +438,7 @@ const CREATOR_KEY_PERMISSIONS: [&str; 12] = [
 ];
 
 /// Key Vault's own naming rule, checked before anything is sent.
-fn check_vault_name(name: &str) -> Result<(), AzureError> {
+fn check_vault_name_rule(name: &str) -> Result<(), AzureError> {
     let bytes = name.as_bytes();
     let valid = (3..=24).contains(&name.len())
         && bytes
@@ -457,7 +467,7 @@ pub async fn create_vault(
     request: &NewVaultRequest,
     progress: &dyn Progress,
 ) -> Result<VaultOption, AzureError> {
-    check_vault_name(&request.name)?;
+    check_vault_name_rule(&request.name)?;
     let (subscriptions, caller) = futures::join!(
         session.arm.list_subscriptions(),
         facts::signed_in_object_id(session)
@@ -531,30 +541,54 @@ pub struct NewKeyRequest {
 }
 
 /// Creates an RSA key and returns it as the key picker lists it.
+///
+/// Key Vault's "create key" on an existing name does not fail: it adds a version, and every
+/// resource that follows that key without a version moves to it. So the name must first be
+/// proved free (no key, no soft-deleted key); an existing name is refused and nothing is
+/// written. A new version of an existing key is its own, reviewed action.
 pub async fn create_key(
     session: &Session,
     request: &NewKeyRequest,
 ) -> Result<KeyOption, AzureError> {
-    let name_ok = (1..=127).contains(&request.name.len())
-        && request
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !name_ok {
-        return Err(AzureError::InvalidInput {
-            what: format!("The key name `{}`", request.name),
-            reason: "a key name has 1 to 127 letters, digits and hyphens".to_owned(),
-        });
-    }
+    check_key_name(&request.name)?;
+    let vault = vault_url(session, &request.vault_uri)?;
     if ![2048, 3072, 4096].contains(&request.size) {
         return Err(AzureError::InvalidInput {
             what: format!("The key size {}", request.size),
             reason: "customer-managed RSA keys are 2048, 3072 or 4096 bits".to_owned(),
         });
     }
+    match session.keyvault.get_key(&vault, &request.name, None).await {
+        Ok(existing) => {
+            return Err(AzureError::Conflict {
+                code: "KeyAlreadyExists".to_owned(),
+                message: format!(
+                    "No key was created: vault {} already has a key named {} (created {}). \
+                     Creating it again would add a new version, and every resource that uses \
+                     {} without a version would move to it. Pick {} from the list, or choose \
+                     another name.",
+                    vault
+                        .host_str()
+                        .and_then(|host| host.split('.').next())
+                        .unwrap_or_default(),
+                    request.name,
+                    existing
+                        .created
+                        .and_then(|t| t
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .ok())
+                        .unwrap_or_else(|| "at an unknown time".to_owned()),
+                    request.name,
+                    request.name,
+                ),
+            });
+        }
+        Err(AzureError::KeyVault { status: 404, .. }) | Err(AzureError::NotFound { .. }) => {}
+        Err(other) => return Err(other),
+    }
     let created = session
         .keyvault
-        .create_rsa_key(&vault_url(&request.vault_uri)?, &request.name, request.size)
+        .create_rsa_key(&vault, &request.name, request.size)
         .await?;
     let kid = created
         .kid
@@ -572,6 +606,160 @@ pub async fn create_key(
     })
 }
 
+/// Whether "Create new" key vault may use a name, and if not, what the user can do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum VaultNameCheck {
+    /// No vault, live or soft-deleted, has this name: Create makes a new one.
+    Available,
+    /// Not a valid vault name.
+    Invalid { reason: String },
+    /// A vault of the subscription has this name: pick it from the list.
+    InSubscription { vault: Box<VaultOption> },
+    /// A soft-deleted vault of the subscription holds the name until it is purged.
+    SoftDeleted {
+        location: String,
+        original_resource_group: Option<String>,
+        deletion_date: Option<String>,
+        scheduled_purge_date: Option<String>,
+        /// You may recover it (you have `Microsoft.KeyVault/vaults/write` where it was).
+        can_recover: bool,
+    },
+    /// Some vault you cannot see (another subscription or tenant) has this name.
+    Taken { message: String },
+}
+
+/// Checks a name for "Create new" key vault, as the user types: Resource Manager's
+/// `checkNameAvailability` (vault names are global), then which vault holds it.
+pub async fn check_vault_name(
+    session: &Session,
+    subscription_id: &str,
+    name: &str,
+) -> Result<VaultNameCheck, AzureError> {
+    if let Err(AzureError::InvalidInput { reason, .. }) = check_vault_name_rule(name) {
+        return Ok(VaultNameCheck::Invalid { reason });
+    }
+    let availability = session.arm.check_vault_name(subscription_id, name).await?;
+    if availability.name_available {
+        return Ok(VaultNameCheck::Available);
+    }
+    if availability
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case("AccountNameInvalid"))
+    {
+        return Ok(VaultNameCheck::Invalid {
+            reason: availability
+                .message
+                .unwrap_or_else(|| "Azure does not accept this vault name.".to_owned()),
+        });
+    }
+    // Fresh reads: the cached list may predate a vault made elsewhere a minute ago.
+    session.arm.invalidate_all();
+    let (vaults, deleted) = futures::join!(
+        session.arm.list_vaults(subscription_id),
+        session.arm.list_deleted_vaults(subscription_id)
+    );
+    if let Some(vault) = vaults?
+        .into_iter()
+        .find(|v| v.id.name.eq_ignore_ascii_case(name))
+    {
+        let access = match vault.vault_uri.as_deref().map(Url::parse) {
+            Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
+            _ => KeyListAccess::Failed {
+                reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
+            },
+        };
+        return Ok(VaultNameCheck::InSubscription {
+            vault: Box::new(VaultOption::new(vault, access)),
+        });
+    }
+    // A subscription whose deleted vaults you may not list still answers the rest.
+    if let Some(found) = deleted
+        .ok()
+        .and_then(|list| list.into_iter().find(|d| d.name.eq_ignore_ascii_case(name)))
+    {
+        let original = found
+            .vault_id
+            .as_deref()
+            .and_then(|id| ResourceId::parse(id).ok());
+        let can_recover = match &original {
+            Some(id) => {
+                let group = format!(
+                    "/subscriptions/{}/resourceGroups/{}",
+                    id.subscription_id, id.resource_group
+                );
+                facts::caller_may(session, &group, "Microsoft.KeyVault/vaults/write")
+                    .await
+                    .unwrap_or(false)
+            }
+            None => false,
+        };
+        return Ok(VaultNameCheck::SoftDeleted {
+            location: found.location,
+            original_resource_group: original.map(|id| id.resource_group),
+            deletion_date: found.deletion_date,
+            scheduled_purge_date: found.scheduled_purge_date,
+            can_recover,
+        });
+    }
+    Ok(VaultNameCheck::Taken {
+        message: availability.message.unwrap_or_else(|| {
+            format!(
+                "The name {name} is used by a vault you cannot see: vault names are global \
+                 across Azure. Choose another name."
+            )
+        }),
+    })
+}
+
+/// Recovers the soft-deleted vault `name` of the subscription where it was, with its keys
+/// and access as they were, and returns it as the vault picker lists it.
+pub async fn recover_vault(
+    session: &Session,
+    subscription_id: &str,
+    name: &str,
+    progress: &dyn Progress,
+) -> Result<VaultOption, AzureError> {
+    check_vault_name_rule(name)?;
+    let deleted = session
+        .arm
+        .list_deleted_vaults(subscription_id)
+        .await?
+        .into_iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| AzureError::NotFound {
+            code: "DeletedVaultNotFound".to_owned(),
+            message: format!(
+                "There is no soft-deleted vault named {name} in this subscription to recover."
+            ),
+        })?;
+    let tenant_id = session
+        .arm
+        .list_subscriptions()
+        .await?
+        .into_iter()
+        .find(|s| s.subscription_id.eq_ignore_ascii_case(subscription_id))
+        .and_then(|s| s.tenant_id)
+        .unwrap_or_else(|| session.credential().tenant_id().to_owned());
+    let vault = session
+        .arm
+        .recover_vault(&deleted, &tenant_id, progress)
+        .await?;
+    let access = match vault.vault_uri.as_deref().map(Url::parse) {
+        Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
+        _ => KeyListAccess::Failed {
+            reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
+        },
+    };
+    Ok(VaultOption::new(vault, access))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,7 +767,7 @@ mod tests {
     #[test]
     fn vault_names_follow_key_vault_rules() {
         for good in ["kv1", "kv-contoso-prod", "a23456789012345678901234"] {
-            assert!(check_vault_name(good).is_ok(), "{good}");
+            assert!(check_vault_name_rule(good).is_ok(), "{good}");
         }
         for bad in [
             "kv",
@@ -589,7 +777,7 @@ mod tests {
             "kv_x",
             "a234567890123456789012345",
         ] {
-            assert!(check_vault_name(bad).is_err(), "{bad}");
+            assert!(check_vault_name_rule(bad).is_err(), "{bad}");
         }
     }
 }

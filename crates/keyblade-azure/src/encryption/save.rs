@@ -6,8 +6,13 @@
 //! client call for its kind, with the values taken from the step's body, so what runs is
 //! what the user was shown, and the session's caches are invalidated by the same calls.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use keyblade_core::KeyUri;
 use keyblade_core::preflight::{Placeholder, PlanStep, StepKind};
@@ -26,7 +31,8 @@ use super::preflight::prepare;
 use super::view::{EncryptionView, same_key_uri, view_of};
 use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, ProblemView};
 
-/// How a save ended. Every outcome says whether anything was written.
+/// How a save ended: what keyblade read back, never what it hoped. Every outcome says
+/// whether anything was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(
@@ -35,18 +41,29 @@ use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, Problem
     rename_all_fields = "camelCase"
 )]
 pub enum SaveOutcome {
-    /// Every step ran, and the registry was read back.
-    Saved {
+    /// Read back in a finished state, with the new key and identity in place.
+    Applied {
         steps: Vec<PlanStepView>,
-        /// The new key and identity were read back in place.
-        verified: bool,
-        /// What the read-back showed that was not asked for (empty when verified).
-        mismatches: Vec<String>,
-        /// The blade after the save, health included; `None` if it could not be read.
+        /// The blade after the save, health included; `None` if it could not be built.
         view: Option<Box<EncryptionView>>,
+        /// An error on the way that did not stop the change (an answer lost after Azure
+        /// had applied the write), said so the user is not surprised by a notification.
+        note: Option<String>,
     },
     /// The registry already uses this key and identity; nothing was written.
     Unchanged { view: Box<EncryptionView> },
+    /// The change has not finished, or keyblade cannot tell yet (the operation still runs,
+    /// waiting timed out, or the connection was lost). keyblade keeps watching
+    /// ([`watch_until_settled`]) and reports the end.
+    InProgress {
+        completed_steps: Vec<PlanStepView>,
+        /// What keyblade knows and why it cannot say more yet.
+        reason: String,
+        /// The registry's `provisioningState` as last read, if it was read.
+        provisioning_state: Option<String>,
+        /// What a watcher needs to settle this save later.
+        watch: SaveWatch,
+    },
     /// Preflight found errors; nothing was written.
     Refused { findings: Vec<FindingView> },
     /// The registry was changed elsewhere after it was read (its ETag no longer matches):
@@ -56,7 +73,7 @@ pub enum SaveOutcome {
         /// Steps of this save that took effect before the conflict (grants, identity).
         completed_steps: Vec<PlanStepView>,
     },
-    /// A step failed.
+    /// The save did not apply. The registry was read back in a finished state.
     Failed {
         failed_step: Box<PlanStepView>,
         /// 1-based position of the failed step, and how many there were.
@@ -64,9 +81,10 @@ pub enum SaveOutcome {
         step_count: u32,
         completed_steps: Vec<PlanStepView>,
         error: ProblemView,
-        /// Read back after the failure: the registry's key and identity are as before the
-        /// save. `None` when it could not be read back.
-        encryption_unchanged: Option<bool>,
+        /// Read back: the registry's key and identity are as before the save. When `false`,
+        /// `mismatches` says how they differ from both before and what was asked.
+        encryption_unchanged: bool,
+        mismatches: Vec<String>,
         /// What happened, in a sentence or two.
         summary: String,
         what_to_do: String,
@@ -75,27 +93,111 @@ pub enum SaveOutcome {
     },
 }
 
+/// What a save wanted and what it started from: enough to settle an unfinished save later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SaveWatch {
+    pub registry_id: String,
+    pub desired: DesiredChange,
+    /// The key identifier and stored identity value before the save (`None`: Microsoft-
+    /// managed key).
+    pub before_key: Option<String>,
+    pub before_identity: Option<String>,
+    /// The step that did not finish, its position, and how many steps the plan had.
+    pub step: PlanStepView,
+    pub step_number: u32,
+    pub step_count: u32,
+}
+
+/// How long a save waits for Azure, besides the per-request and operation limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveSettings {
+    /// How long the key step is retried while a new grant or identity is not effective yet.
+    /// On Azure a new role assignment or access policy takes up to minutes to apply.
+    pub propagation_timeout: Duration,
+    /// The first wait before retrying the key step; doubled up to [`Self::max_retry_wait`].
+    pub propagation_first_wait: Duration,
+    pub max_retry_wait: Duration,
+    /// After a write whose answer was lost, how long the save itself waits for the
+    /// registry's operation to finish before it reports "still in progress".
+    pub settle_timeout: Duration,
+    /// How long [`watch_until_settled`] keeps looking at an unfinished save.
+    pub watch_timeout: Duration,
+    pub watch_interval: Duration,
+}
+
+impl Default for SaveSettings {
+    fn default() -> Self {
+        SaveSettings {
+            propagation_timeout: Duration::from_secs(5 * 60),
+            propagation_first_wait: Duration::from_secs(5),
+            max_retry_wait: Duration::from_secs(60),
+            settle_timeout: Duration::from_secs(2 * 60),
+            watch_timeout: Duration::from_secs(30 * 60),
+            watch_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Cancels a running save: the save stops waiting and reports the registry as it reads it.
+#[derive(Debug, Clone, Default)]
+pub struct CancelSave(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelSave {
+    pub fn new() -> CancelSave {
+        CancelSave::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Self::cancel`] was called (at once if it already was).
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// Saves `desired` on the registry, if it is still the one read with `etag`.
 ///
 /// Re-plans from fresh facts first (the plan shown may be minutes old), and refuses when the
 /// plan has errors. `progress` hears one `submitted` and one `succeeded`/`failed` per step,
-/// `running` updates while a registry operation runs, and a final "Verify" operation. A
-/// step's `submitted` comes before its first request is sent: after `i - 1` `succeeded`, a
-/// `submitted` means step `i` of the plan has started.
+/// `running` updates while a registry operation runs or a new grant is awaited, and a final
+/// "Verify" operation. A step's `submitted` comes before its first request is sent: after
+/// `i - 1` `succeeded`, a `submitted` means step `i` of the plan has started.
 /// `Err` means nothing was attempted (the registry or facts could not be read, or the input
-/// is invalid); once a write was attempted the outcome says what happened.
+/// is invalid); once a write was attempted the outcome is what the read-back shows.
 pub async fn save(
     session: &Session,
     registry_id: &str,
     desired: &DesiredChange,
     etag: &str,
     progress: &dyn Progress,
+    cancel: &CancelSave,
 ) -> Result<SaveOutcome, AzureError> {
     let prepared = prepare(session, registry_id, desired).await?;
     let before = prepared.gathered.read.registry.clone();
     if !etags_match(before.etag.as_deref(), etag) {
         return Ok(SaveOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&before),
+            message: changed_elsewhere_message(&before.id.name),
             completed_steps: Vec::new(),
         });
     }
@@ -111,6 +213,12 @@ pub async fn save(
     }
 
     let step_count = u32::try_from(plan.steps.len()).unwrap_or(u32::MAX);
+    let wanted = Wanted {
+        id: &prepared.id,
+        before: &before.encryption,
+        key_uri: &prepared.gathered.key_uri,
+        desired,
+    };
     let mut registry = Registry {
         etag: Some(etag.to_owned()),
         ..before.clone()
@@ -119,6 +227,24 @@ pub async fn save(
     let mut completed: Vec<PlanStepView> = Vec::new();
     for (index, step) in plan.steps.iter().enumerate() {
         let shown = PlanStepView::from(step);
+        let step_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let interrupted = |error: Option<AzureError>, completed: Vec<PlanStepView>| Interrupted {
+            step: shown.clone(),
+            step_number,
+            step_count,
+            completed,
+            error,
+        };
+        if cancel.is_cancelled() {
+            return Ok(settle(
+                session,
+                &wanted,
+                interrupted(None, completed),
+                progress,
+                cancel,
+            )
+            .await);
+        }
         progress.report(ProgressUpdate::Submitted {
             operation: step.title.clone(),
         });
@@ -126,30 +252,45 @@ pub async fn save(
             inner: progress,
             title: &step.title,
         };
-        match run_step(session, step, &mut registry, &mut system_principal, &scoped).await {
-            Ok(()) => {
+        let ran = tokio::select! {
+            biased;
+            () = cancel.cancelled() => None,
+            ran = run_step(session, step, &mut registry, &mut system_principal, &scoped) => Some(ran),
+        };
+        match ran {
+            Some(Ok(())) => {
                 progress.report(ProgressUpdate::Succeeded {
                     operation: step.title.clone(),
                 });
                 completed.push(shown);
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 progress.report(ProgressUpdate::Failed {
                     operation: step.title.clone(),
                     code: error.code().to_owned(),
                     message: error.to_string(),
                 });
-                return Ok(failure(
+                return Ok(settle(
                     session,
-                    &prepared.id,
-                    &before,
-                    Failure {
-                        step: shown,
-                        step_number: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                        step_count,
-                        completed,
-                        error,
-                    },
+                    &wanted,
+                    interrupted(Some(error), completed),
+                    progress,
+                    cancel,
+                )
+                .await);
+            }
+            None => {
+                progress.report(ProgressUpdate::Failed {
+                    operation: step.title.clone(),
+                    code: CANCELLED.to_owned(),
+                    message: "Cancelled: keyblade stopped waiting.".to_owned(),
+                });
+                return Ok(settle(
+                    session,
+                    &wanted,
+                    interrupted(None, completed),
+                    progress,
+                    cancel,
                 )
                 .await);
             }
@@ -165,27 +306,91 @@ pub async fn save(
             registry,
             tenant_id: prepared.gathered.read.tenant_id.clone(),
         });
+    let last_step = plan
+        .steps
+        .last()
+        .map(PlanStepView::from)
+        .ok_or_else(|| AzureError::Other("a plan with steps has a last step".to_owned()))?;
     Ok(verify(
-        session,
-        &prepared.id,
-        read_back,
-        &prepared.gathered.key_uri,
-        &desired.identity,
-        completed,
-        progress,
+        session, &wanted, read_back, completed, last_step, step_count, progress,
     )
     .await)
 }
 
 const VERIFY: &str = "Verify the registry's new key and identity";
+const CANCELLED: &str = "save.cancelled";
+
+/// What a save is judged against.
+struct Wanted<'a> {
+    id: &'a ResourceId,
+    /// The registry's encryption before the save.
+    before: &'a RegistryEncryption,
+    key_uri: &'a KeyUri,
+    desired: &'a DesiredChange,
+}
+
+/// What the registry shows when read back after a save's writes.
+#[derive(Debug)]
+enum ReadBack {
+    /// Finished, with the new key and identity.
+    Desired(Box<RegistryRead>),
+    /// Finished, with the key and identity it had before.
+    Before(Box<RegistryRead>),
+    /// Finished, with something that is neither.
+    Other(Box<RegistryRead>, Vec<String>),
+    /// Its operation still runs (`provisioningState` not terminal).
+    Running(Box<RegistryRead>, String),
+    /// It could not be read.
+    Unreadable(AzureError),
+}
+
+fn classify(
+    session: &Session,
+    wanted: &Wanted<'_>,
+    read: Result<RegistryRead, AzureError>,
+) -> ReadBack {
+    let read = match read {
+        Ok(read) => read,
+        Err(error) => return ReadBack::Unreadable(error),
+    };
+    if let Some(state) = read
+        .registry
+        .provisioning_state
+        .as_deref()
+        .filter(|state| !is_terminal(state))
+    {
+        let state = state.to_owned();
+        return ReadBack::Running(Box::new(read), state);
+    }
+    let mismatches = mismatches(
+        session,
+        &read.registry,
+        wanted.key_uri,
+        &wanted.desired.identity,
+    );
+    if mismatches.is_empty() {
+        ReadBack::Desired(Box::new(read))
+    } else if same_encryption(&read.registry.encryption, wanted.before) {
+        ReadBack::Before(Box::new(read))
+    } else {
+        ReadBack::Other(Box::new(read), mismatches)
+    }
+}
+
+/// ARM's terminal provisioning states; anything else (`Updating`, `Creating`, ...) runs.
+fn is_terminal(state: &str) -> bool {
+    ["Succeeded", "Failed", "Canceled", "Cancelled"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(state))
+}
 
 async fn verify(
     session: &Session,
-    id: &ResourceId,
+    wanted: &Wanted<'_>,
     read_back: Option<RegistryRead>,
-    key_uri: &KeyUri,
-    identity: &IdentitySelection,
     steps: Vec<PlanStepView>,
+    last_step: PlanStepView,
+    step_count: u32,
     progress: &dyn Progress,
 ) -> SaveOutcome {
     progress.report(ProgressUpdate::Submitted {
@@ -193,47 +398,48 @@ async fn verify(
     });
     let read = match read_back {
         Some(read) => Ok(read),
-        None => facts::read_registry(session, id).await,
+        None => facts::read_registry(session, wanted.id).await,
     };
-    let read = match read {
-        Ok(read) => read,
-        Err(error) => {
-            let mismatch = format!(
-                "The save completed, but keyblade could not read the registry back to verify \
-                 it: {error}"
-            );
-            progress.report(ProgressUpdate::Failed {
-                operation: VERIFY.to_owned(),
-                code: error.code().to_owned(),
-                message: mismatch.clone(),
-            });
-            return SaveOutcome::Saved {
-                steps,
-                verified: false,
-                mismatches: vec![mismatch],
-                view: None,
+    let outcome = match classify(session, wanted, read) {
+        ReadBack::Desired(read) => SaveOutcome::Applied {
+            steps,
+            view: view_of(session, *read).await.ok().map(Box::new),
+            note: None,
+        },
+        other => {
+            // Every step answered success, yet the registry does not show the change.
+            let interrupted = Interrupted {
+                step: last_step,
+                step_number: step_count,
+                step_count,
+                completed: steps,
+                error: Some(AzureError::Other(
+                    "Every step answered success, but the registry read back does not show \
+                     the new key and identity."
+                        .to_owned(),
+                )),
             };
+            outcome_after(session, wanted, interrupted, other).await
         }
     };
-    let mismatches = mismatches(session, &read.registry, key_uri, identity);
-    let view = view_of(session, read).await.ok().map(Box::new);
-    if mismatches.is_empty() {
-        progress.report(ProgressUpdate::Succeeded {
+    match &outcome {
+        SaveOutcome::Applied { .. } => progress.report(ProgressUpdate::Succeeded {
             operation: VERIFY.to_owned(),
-        });
-    } else {
-        progress.report(ProgressUpdate::Failed {
+        }),
+        SaveOutcome::InProgress { reason, .. } => progress.report(ProgressUpdate::Waiting {
+            operation: VERIFY.to_owned(),
+            reason: reason.clone(),
+            attempts: 0,
+            next_check_ms: u64::try_from(session.save_settings().watch_interval.as_millis())
+                .unwrap_or(u64::MAX),
+        }),
+        _ => progress.report(ProgressUpdate::Failed {
             operation: VERIFY.to_owned(),
             code: "save.unverified".to_owned(),
-            message: mismatches.join(" "),
-        });
+            message: "The registry read back does not show the new key and identity.".to_owned(),
+        }),
     }
-    SaveOutcome::Saved {
-        steps,
-        verified: mismatches.is_empty(),
-        mismatches,
-        view,
-    }
+    outcome
 }
 
 /// What the read-back registry shows that differs from what was saved.
@@ -310,51 +516,174 @@ fn mismatches(
     found
 }
 
-struct Failure {
+/// A save that stopped before its end: at a failed step, or cancelled (`error: None`).
+struct Interrupted {
     step: PlanStepView,
     step_number: u32,
     step_count: u32,
     completed: Vec<PlanStepView>,
-    error: AzureError,
+    error: Option<AzureError>,
 }
 
-/// Reads the registry back after a failed step and says what state it is in.
-async fn failure(
+/// Reads the registry back after a save stopped early and says what state it is in.
+async fn settle(
     session: &Session,
-    id: &ResourceId,
-    before: &Registry,
-    failure: Failure,
+    wanted: &Wanted<'_>,
+    interrupted: Interrupted,
+    progress: &dyn Progress,
+    cancel: &CancelSave,
 ) -> SaveOutcome {
-    if let AzureError::PreconditionFailed { .. } = failure.error {
-        return SaveOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(before),
-            completed_steps: failure.completed,
-        };
-    }
-    let read_back: Option<RegistryRead> = facts::read_registry(session, id).await.ok();
-    let encryption_unchanged = read_back
-        .as_ref()
-        .map(|read| same_encryption(&read.registry.encryption, &before.encryption));
-    let view = match read_back {
-        Some(read) => view_of(session, read).await.ok().map(Box::new),
-        None => None,
+    let settings = session.save_settings();
+    let started = Instant::now();
+    let mut looks = 0u32;
+    let read_back = loop {
+        let read = facts::read_registry(session, wanted.id).await;
+        let read_back = classify(session, wanted, read);
+        // A write whose answer was lost often still runs: give its operation the time an
+        // answered one would get before calling the save unfinished. Not after a cancel.
+        let running = matches!(read_back, ReadBack::Running(..));
+        if !running
+            || cancel.is_cancelled()
+            || started.elapsed() + settings.watch_interval > settings.settle_timeout
+        {
+            break read_back;
+        }
+        looks += 1;
+        progress.report(ProgressUpdate::Waiting {
+            operation: interrupted.step.title.clone(),
+            reason: "Azure is still applying the change; waiting for it to finish".to_owned(),
+            attempts: looks,
+            next_check_ms: u64::try_from(settings.watch_interval.as_millis()).unwrap_or(u64::MAX),
+        });
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(settings.watch_interval) => {}
+        }
     };
-    let state = match encryption_unchanged {
-        Some(true) => "The registry's encryption is unchanged (keyblade read it back).",
-        Some(false) => {
-            "keyblade read the registry back and its encryption is no longer what it was \
-             before the save: check the key and identity shown in the blade."
+    let outcome = outcome_after(session, wanted, interrupted, read_back).await;
+    if let SaveOutcome::InProgress { reason, .. } = &outcome {
+        progress.report(ProgressUpdate::Waiting {
+            operation: VERIFY.to_owned(),
+            reason: reason.clone(),
+            attempts: 0,
+            next_check_ms: u64::try_from(settings.watch_interval.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+    outcome
+}
+
+async fn outcome_after(
+    session: &Session,
+    wanted: &Wanted<'_>,
+    interrupted: Interrupted,
+    read_back: ReadBack,
+) -> SaveOutcome {
+    let cause = match &interrupted.error {
+        Some(error) => error.to_string().trim_end_matches('.').to_owned(),
+        None => "the save was cancelled".to_owned(),
+    };
+    match read_back {
+        ReadBack::Desired(read) => SaveOutcome::Applied {
+            steps: interrupted.completed,
+            view: view_of(session, *read).await.ok().map(Box::new),
+            note: interrupted.error.map(|error| {
+                format!(
+                    "Azure answered \"{error}\", but the registry read back shows the new key \
+                     and identity in place: the change was applied."
+                )
+            }),
+        },
+        ReadBack::Running(read, state) => SaveOutcome::InProgress {
+            reason: format!(
+                "Step {} of {} ({}) has not finished: {cause}. Azure reports the registry as \
+                 {state}; keyblade keeps watching and will say how it ends.",
+                interrupted.step_number, interrupted.step_count, interrupted.step.title
+            ),
+            provisioning_state: read.registry.provisioning_state.clone(),
+            watch: watch_of(wanted, &interrupted),
+            completed_steps: interrupted.completed,
+        },
+        ReadBack::Unreadable(read_error) => SaveOutcome::InProgress {
+            reason: format!(
+                "Step {} of {} ({}) did not answer: {cause}. keyblade could not read the \
+                 registry back either ({read_error}), so it does not know yet whether the \
+                 change was applied; it keeps watching and will say how it ends.",
+                interrupted.step_number, interrupted.step_count, interrupted.step.title
+            ),
+            provisioning_state: None,
+            watch: watch_of(wanted, &interrupted),
+            completed_steps: interrupted.completed,
+        },
+        ReadBack::Before(read) => {
+            if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
+                return SaveOutcome::ChangedElsewhere {
+                    message: changed_elsewhere_message(&wanted.id.name),
+                    completed_steps: interrupted.completed,
+                };
+            }
+            failed(session, interrupted, *read, true, Vec::new()).await
         }
-        None => {
-            "keyblade could not read the registry back to confirm that its encryption is \
-             unchanged: reload the blade."
+        ReadBack::Other(read, mismatches) => {
+            if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
+                return SaveOutcome::ChangedElsewhere {
+                    message: changed_elsewhere_message(&wanted.id.name),
+                    completed_steps: interrupted.completed,
+                };
+            }
+            failed(session, interrupted, *read, false, mismatches).await
         }
+    }
+}
+
+fn watch_of(wanted: &Wanted<'_>, interrupted: &Interrupted) -> SaveWatch {
+    let (before_key, before_identity) = match wanted.before {
+        RegistryEncryption::CustomerManaged {
+            key_identifier,
+            identity,
+            ..
+        } => (
+            Some(key_identifier.clone()),
+            Some(facts::stored_identity_value(identity)),
+        ),
+        RegistryEncryption::MicrosoftManaged => (None, None),
+    };
+    SaveWatch {
+        registry_id: wanted.id.id.clone(),
+        desired: wanted.desired.clone(),
+        before_key,
+        before_identity,
+        step: interrupted.step.clone(),
+        step_number: interrupted.step_number,
+        step_count: interrupted.step_count,
+    }
+}
+
+async fn failed(
+    session: &Session,
+    interrupted: Interrupted,
+    read: RegistryRead,
+    encryption_unchanged: bool,
+    mismatches: Vec<String>,
+) -> SaveOutcome {
+    // Without an error the save was cancelled (a save whose every step answered success
+    // brings its own error from `verify`).
+    let error = interrupted.error.unwrap_or_else(|| {
+        AzureError::Other(
+            "The save was cancelled: keyblade stopped before every step had run.".to_owned(),
+        )
+    });
+    let state = if encryption_unchanged {
+        "The registry's encryption is unchanged (keyblade read it back)."
+    } else {
+        "keyblade read the registry back and its encryption is neither what it was before the \
+         save nor what was asked: check the key and identity shown in the blade."
     };
     let summary = format!(
         "Step {} of {} failed: {}. {state}",
-        failure.step_number, failure.step_count, failure.step.title
+        interrupted.step_number, interrupted.step_count, interrupted.step.title
     );
-    let mut what_to_do = match &failure.error {
+    let mut what_to_do = match &error {
         AzureError::Throttled { .. }
         | AzureError::Unreachable { .. }
         | AzureError::ConnectionLost { .. } => "Wait a minute, then save again.".to_owned(),
@@ -369,10 +698,19 @@ async fn failure(
              someone who has one, then save again."
                 .to_owned()
         }
+        _ if is_access_not_effective(&error) => {
+            "The new access did not take effect in time. Wait a few minutes, then save again: \
+             the grant stays, so the save only sets the key."
+                .to_owned()
+        }
         _ => "Fix the cause Azure gives, run preflight again and save.".to_owned(),
     };
-    if !failure.completed.is_empty() {
-        let titles: Vec<&str> = failure.completed.iter().map(|s| s.title.as_str()).collect();
+    if !interrupted.completed.is_empty() {
+        let titles: Vec<&str> = interrupted
+            .completed
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect();
         what_to_do.push_str(&format!(
             " The steps before it took effect and stay: {}. Saving again plans from the \
              registry as it is now, so they are not repeated.",
@@ -380,24 +718,104 @@ async fn failure(
         ));
     }
     SaveOutcome::Failed {
-        failed_step: Box::new(failure.step),
-        step_number: failure.step_number,
-        step_count: failure.step_count,
-        completed_steps: failure.completed,
-        error: ProblemView::from(&failure.error),
+        failed_step: Box::new(interrupted.step),
+        step_number: interrupted.step_number,
+        step_count: interrupted.step_count,
+        completed_steps: interrupted.completed,
+        error: ProblemView::from(&error),
         encryption_unchanged,
+        mismatches,
         summary,
         what_to_do,
-        view,
+        view: view_of(session, read).await.ok().map(Box::new),
     }
 }
 
-fn changed_elsewhere_message(registry: &Registry) -> String {
+/// Looks at the registry of an unfinished save until its operation ends (or
+/// [`SaveSettings::watch_timeout`] passes, or `cancel` fires) and says how the save ended.
+/// Reports `InProgress` again only when it gave up waiting.
+pub async fn watch_until_settled(
+    session: &Session,
+    watch: &SaveWatch,
+    cancel: &CancelSave,
+) -> Result<SaveOutcome, AzureError> {
+    let id = facts::parse_registry_id(&watch.registry_id)?;
+    let key_uri = facts::parse_key_uri(session, &watch.desired.key_uri)?;
+    let settings = session.save_settings().clone();
+    let started = Instant::now();
+    let before = before_encryption(watch);
+    let wanted = Wanted {
+        id: &id,
+        before: &before,
+        key_uri: &key_uri,
+        desired: &watch.desired,
+    };
+    loop {
+        let read = facts::read_registry(session, &id).await;
+        let read_back = classify(session, &wanted, read);
+        let waiting = matches!(read_back, ReadBack::Running(..) | ReadBack::Unreadable(_));
+        if !waiting
+            || started.elapsed() + settings.watch_interval > settings.watch_timeout
+            || cancel.is_cancelled()
+        {
+            let interrupted = Interrupted {
+                step: watch.step.clone(),
+                step_number: watch.step_number,
+                step_count: watch.step_count,
+                completed: Vec::new(),
+                error: match &read_back {
+                    ReadBack::Desired(_) => None,
+                    ReadBack::Running(..) | ReadBack::Unreadable(_) => {
+                        Some(AzureError::Other(format!(
+                            "it had not finished after keyblade watched it for {} s",
+                            started.elapsed().as_secs()
+                        )))
+                    }
+                    ReadBack::Before(_) | ReadBack::Other(..) => Some(AzureError::Other(
+                        "Azure finished the operation without the new key and identity in place"
+                            .to_owned(),
+                    )),
+                },
+            };
+            return Ok(outcome_after(session, &wanted, interrupted, read_back).await);
+        }
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(settings.watch_interval) => {}
+        }
+    }
+}
+
+fn before_encryption(watch: &SaveWatch) -> RegistryEncryption {
+    match (&watch.before_key, &watch.before_identity) {
+        (Some(key), Some(identity)) => RegistryEncryption::CustomerManaged {
+            key_identifier: key.clone(),
+            versioned_key_identifier: None,
+            // The stored value is all `same_encryption` compares.
+            identity: if identity.eq_ignore_ascii_case("system") {
+                EncryptionIdentity::SystemAssigned {
+                    client_id: identity.clone(),
+                }
+            } else {
+                EncryptionIdentity::UserAssigned {
+                    client_id: identity.clone(),
+                    resource_id: None,
+                }
+            },
+            key_rotation_enabled: false,
+            last_key_rotation: None,
+        },
+        _ => RegistryEncryption::MicrosoftManaged,
+    }
+}
+
+fn changed_elsewhere_message(registry_name: &str) -> String {
     format!(
         "Registry {} was changed elsewhere after keyblade read it, so nothing was saved over \
          that change. Reload the Encryption blade, review the registry as it is now, and save \
          again.",
-        registry.id.name
+        registry_name
     )
 }
 
@@ -436,6 +854,23 @@ fn same_encryption(a: &RegistryEncryption, b: &RegistryEncryption) -> bool {
     }
 }
 
+/// Whether a refused key step means "the identity's new access is not effective yet":
+/// Azure checks the key with the identity's access as it is replicated, which lags a new
+/// grant (or a new system-assigned identity) by seconds to minutes. Only these are retried.
+fn is_access_not_effective(error: &AzureError) -> bool {
+    const CODES: [&str; 3] = [
+        "KeyVaultAccessDenied",
+        "InvalidKeyVaultAccess",
+        "KeyVaultKeyAccessDenied",
+    ];
+    match error {
+        AzureError::BadRequest { code, .. }
+        | AzureError::OperationFailed { code, .. }
+        | AzureError::Conflict { code, .. } => CODES.iter().any(|c| c.eq_ignore_ascii_case(code)),
+        _ => false,
+    }
+}
+
 /// Forwards a registry operation's `running` updates under the step's title; the save
 /// reports each step's start and end itself.
 struct StepProgress<'a> {
@@ -445,19 +880,30 @@ struct StepProgress<'a> {
 
 impl Progress for StepProgress<'_> {
     fn report(&self, update: ProgressUpdate) {
-        if let ProgressUpdate::Running {
-            status,
-            polls,
-            next_check_ms,
-            ..
-        } = update
-        {
-            self.inner.report(ProgressUpdate::Running {
+        match update {
+            ProgressUpdate::Running {
+                status,
+                polls,
+                next_check_ms,
+                ..
+            } => self.inner.report(ProgressUpdate::Running {
                 operation: self.title.to_owned(),
                 status,
                 polls,
                 next_check_ms,
-            });
+            }),
+            ProgressUpdate::Waiting {
+                reason,
+                attempts,
+                next_check_ms,
+                ..
+            } => self.inner.report(ProgressUpdate::Waiting {
+                operation: self.title.to_owned(),
+                reason,
+                attempts,
+                next_check_ms,
+            }),
+            _ => {}
         }
     }
 }
@@ -654,11 +1100,50 @@ async fn run_step(
                     },
                 }),
             };
-            *registry = session
-                .arm
-                .update_registry(registry, &change, progress)
-                .await?;
+            *registry =
+                set_key_when_access_is_effective(session, registry, &change, progress).await?;
             Ok(())
+        }
+    }
+}
+
+const WAITING_FOR_ACCESS: &str = "Waiting for the new access to take effect";
+
+/// The key step, sent again with a bounded backoff while Azure says the identity cannot use
+/// the key yet ([`is_access_not_effective`]): the planner found the access in place (or this
+/// save just granted it), so such a refusal is replication lag, not a missing grant. A
+/// refused PATCH changes nothing, so its ETag still guards the retry.
+async fn set_key_when_access_is_effective(
+    session: &Session,
+    registry: &Registry,
+    change: &RegistryChange,
+    progress: &dyn Progress,
+) -> Result<Registry, AzureError> {
+    let settings = session.save_settings();
+    let started = Instant::now();
+    let mut wait = settings.propagation_first_wait;
+    let mut attempts = 0u32;
+    loop {
+        match session
+            .arm
+            .update_registry(registry, change, progress)
+            .await
+        {
+            Err(error)
+                if is_access_not_effective(&error)
+                    && started.elapsed() + wait <= settings.propagation_timeout =>
+            {
+                attempts += 1;
+                progress.report(ProgressUpdate::Waiting {
+                    operation: String::new(),
+                    reason: WAITING_FOR_ACCESS.to_owned(),
+                    attempts,
+                    next_check_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                });
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(settings.max_retry_wait);
+            }
+            other => return other,
         }
     }
 }
@@ -742,7 +1227,7 @@ async fn change_identities(
     let registry = session.arm.get_registry(&id).await?;
     if !etags_match(registry.etag.as_deref(), etag) {
         return Ok(IdentityChangeOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&registry),
+            message: changed_elsewhere_message(&registry.id.name),
         });
     }
     let change = RegistryChange {
@@ -762,7 +1247,7 @@ async fn change_identities(
             identities: list_identities(session, registry_id).await?,
         }),
         Err(AzureError::PreconditionFailed { .. }) => Ok(IdentityChangeOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&guarded),
+            message: changed_elsewhere_message(&guarded.id.name),
         }),
         Err(other) => Err(other),
     }

@@ -5,17 +5,22 @@
 //! Each test crate uses a part of it.
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use keyblade_azure::arm::lro::LroSettings;
+use keyblade_azure::arm::lro::{LroSettings, ProgressUpdate};
+use keyblade_azure::encryption::{EncryptionView, SaveSettings};
 use keyblade_azure::{
     CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, RequestLog, RetryPolicy,
     Session, load_cloud_from_metadata_url,
 };
 use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
+use keyblade_sandbox::scenario::demo::{
+    PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
+};
 use keyblade_sandbox::scenario::demo::{READER_CLIENT_ID, READER_SECRET};
 use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use serde_json::Value;
 use url::Url;
 
 pub fn http_settings() -> HttpSettings {
@@ -34,6 +39,18 @@ pub fn lro_settings() -> LroSettings {
         default_poll_interval: Duration::from_millis(50),
         max_poll_interval: Duration::from_millis(200),
         timeout: Duration::from_secs(60),
+    }
+}
+
+/// Save waits in milliseconds instead of the production defaults' seconds.
+pub fn save_settings() -> SaveSettings {
+    SaveSettings {
+        propagation_timeout: Duration::from_secs(10),
+        propagation_first_wait: Duration::from_millis(100),
+        max_retry_wait: Duration::from_millis(400),
+        settle_timeout: Duration::from_secs(10),
+        watch_timeout: Duration::from_secs(60),
+        watch_interval: Duration::from_millis(100),
     }
 }
 
@@ -80,6 +97,7 @@ impl Fixture {
             demo.client_secret.to_owned(),
         )
         .expect("demo sign-in builds")
+        .with_save_settings(save_settings())
     }
 
     /// The demo sign-in over a transport that records every Azure call it sends.
@@ -98,7 +116,10 @@ impl Fixture {
             demo.client_secret.to_owned(),
         )
         .expect("demo sign-in builds");
-        (Session::new(credential, transport, lro_settings()), log)
+        (
+            Session::new(credential, transport, lro_settings()).with_save_settings(save_settings()),
+            log,
+        )
     }
 
     /// The demo reader: may read everything, change nothing.
@@ -147,4 +168,81 @@ pub fn route(method: &str, path_regex: &str) -> RouteMatcher {
         path_regex: Some(path_regex.to_owned()),
         ..RouteMatcher::default()
     }
+}
+
+/// Reading the sandbox's own state, to check a write without the code under test.
+impl Fixture {
+    /// The resource as the sandbox stores it.
+    pub fn stored(&self, id: &str) -> Value {
+        self.sandbox
+            .with_world(|world| keyblade_sandbox::arm::raw_resource(world, id))
+            .unwrap_or_else(|| panic!("the sandbox has {id}"))
+    }
+
+    /// The sandbox's own verdict on the registry's CMK health (`accessible` or
+    /// `inaccessible: why`).
+    pub fn oracle_health(&self, id: &str) -> String {
+        self.sandbox
+            .with_world(|world| keyblade_sandbox::cmk::health(world, id))
+            .and_then(|health| health["health"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("the sandbox has {id}"))
+    }
+
+    pub fn vault_uri_string(&self, name: &str) -> String {
+        self.vault_url(name).to_string()
+    }
+
+    /// The newest version of a key in the sandbox's key store.
+    pub fn latest_version(&self, vault: &str, key: &str) -> String {
+        self.sandbox.with_world(|world| {
+            world
+                .vaults
+                .key(vault, key)
+                .and_then(|k| k.current())
+                .map(|v| v.version.clone())
+                .unwrap_or_else(|| panic!("{vault}/{key} exists"))
+        })
+    }
+}
+
+pub fn registry(name: &str) -> String {
+    format!(
+        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_REGISTRIES_GROUP}/providers/Microsoft.ContainerRegistry/registries/{name}"
+    )
+}
+
+pub fn identity(name: &str) -> String {
+    format!(
+        "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_SECURITY_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    )
+}
+
+pub fn key_vault_properties(stored: &Value) -> &Value {
+    &stored["properties"]["encryption"]["keyVaultProperties"]
+}
+
+/// Collects progress updates.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<ProgressUpdate>>>);
+
+impl Recorder {
+    pub fn sink(&self) -> impl Fn(ProgressUpdate) + Send + Sync + use<> {
+        let updates = self.0.clone();
+        move |update| {
+            updates
+                .lock()
+                .expect("no test thread panicked")
+                .push(update)
+        }
+    }
+
+    pub fn updates(&self) -> Vec<ProgressUpdate> {
+        self.0.lock().expect("no test thread panicked").clone()
+    }
+}
+
+pub fn etag(view: &EncryptionView) -> String {
+    view.etag
+        .clone()
+        .expect("the registry was read with an ETag")
 }
