@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { CommandError } from '../bindings';
 import { demoInfo, mockShell, rejectWith } from '../test/ipc';
 import { CommandFailure, UiErrorCode, toCommandError } from './commandError';
-import { appInfo, listResources, listSubscriptions, validateKeyUri } from './commands';
+import { emit } from '@tauri-apps/api/event';
+import type { SaveSettled } from '../bindings';
+import { newVault } from '../test/encryption';
+import {
+  appInfo,
+  cancelSave,
+  checkVaultName,
+  listResources,
+  listSubscriptions,
+  recoverVault,
+  validateKeyUri,
+} from './commands';
+import { onSaveSettled } from './events';
 
 async function rejection(promise: Promise<unknown>): Promise<CommandFailure> {
   try {
@@ -50,6 +62,37 @@ describe('api commands', () => {
       { command: 'list_resources', args: { subscriptionId: 'sub-1' } },
       { command: 'validate_key_uri', args: { input: 'https://v.vault.azure.net/keys/k' } },
     ]);
+  });
+
+  it('invokes the safe-write commands with their arguments', async () => {
+    const shell = mockShell({
+      cancel_save: () => false,
+      check_vault_name: () => ({ status: 'available' }),
+      recover_vault: () => newVault,
+    });
+    expect(await cancelSave('save-1')).toBe(false);
+    expect(await checkVaultName('sub-1', 'kv-images-01')).toEqual({ status: 'available' });
+    expect(await recoverVault('sub-1', 'kv-images-01', 'recover-vault-1')).toEqual(newVault);
+    expect(shell.calls).toEqual([
+      { command: 'cancel_save', args: { operationId: 'save-1' } },
+      { command: 'check_vault_name', args: { subscriptionId: 'sub-1', name: 'kv-images-01' } },
+      { command: 'recover_vault', args: { subscriptionId: 'sub-1', name: 'kv-images-01', operationId: 'recover-vault-1' } },
+    ]);
+  });
+
+  it("hears one save's save-settled event, and nothing once stopped", async () => {
+    mockShell({});
+    const heard: SaveSettled[] = [];
+    const listening = onSaveSettled('save-1', (settled) => {
+      heard.push(settled);
+    });
+    await listening.ready;
+    const mine: SaveSettled = { operationId: 'save-1', outcome: { Ok: { status: 'refused', findings: [] } } };
+    await emit('save-settled', { ...mine, operationId: 'save-2' });
+    await emit('save-settled', mine);
+    listening.stop();
+    await emit('save-settled', mine);
+    expect(heard).toEqual([mine]);
   });
 
   it('passes the shell CommandError through unchanged', async () => {

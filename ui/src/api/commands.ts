@@ -16,6 +16,7 @@ import type {
   SignInOutcome,
   SignInRequest,
   SubscriptionSummary,
+  VaultNameCheck,
   VaultOption,
 } from '../bindings';
 import { call } from './transport';
@@ -75,6 +76,15 @@ export function saveEncryption(
   return call<SaveOutcome>('save_encryption', { registryId, desired, etag, operationId });
 }
 
+/**
+ * Stops a running save from waiting, or the background watch of a save that answered `inProgress`.
+ * The save still ends (its promise, or its `save-settled` event) with what the read-back shows.
+ * False when nothing runs under `operationId` any more.
+ */
+export function cancelSave(operationId: string): Promise<boolean> {
+  return call<boolean>('cancel_save', { operationId });
+}
+
 export function listVaults(subscriptionId: string): Promise<VaultOption[]> {
   return call<VaultOption[]>('list_vaults', { subscriptionId });
 }
@@ -88,10 +98,25 @@ export function listKeyVersions(vaultUri: string, keyName: string): Promise<KeyV
   return call<KeyVersionOption[]>('list_key_versions', { vaultUri, keyName });
 }
 
+/** Rejects with `azure.conflict` (a message to show as is) when the name is taken; nothing is written then. */
 export function createVault(request: NewVaultRequest, operationId: string): Promise<VaultOption> {
   return call<VaultOption>('create_vault', { request, operationId });
 }
 
+/** Whether "Create new" key vault may use `name` (vault names are unique across Azure). Writes nothing. */
+export function checkVaultName(subscriptionId: string, name: string): Promise<VaultNameCheck> {
+  return call<VaultNameCheck>('check_vault_name', { subscriptionId, name });
+}
+
+/** Recovers the subscription's soft-deleted vault `name`; progress arrives as `operation-progress` events. */
+export function recoverVault(subscriptionId: string, name: string, operationId: string): Promise<VaultOption> {
+  return call<VaultOption>('recover_vault', { subscriptionId, name, operationId });
+}
+
+/**
+ * Rejects with `azure.conflict` (a message to show as is) when the vault has a key of that name: Key Vault
+ * would otherwise add a version to it silently.
+ */
 export function createKey(request: NewKeyRequest): Promise<KeyOption> {
   return call<KeyOption>('create_key', { request });
 }

@@ -1,11 +1,13 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { OperationProgress } from '../bindings';
+import type { OperationProgress, SaveSettled } from '../bindings';
 import { hasTauriIpc } from './transport';
 
 /** The shell emits this after the session changed (signed in, signed out, demo tenant ready). */
 export const sessionChangedEvent = 'session-changed';
 /** Long operations report their steps with this, tagged with the operation id the UI chose. */
 export const operationProgressEvent = 'operation-progress';
+/** How a save that answered `inProgress` ended, tagged with the same operation id. */
+export const saveSettledEvent = 'save-settled';
 
 /** A live subscription: `ready` settles once the shell will deliver events; `stop` ends it. */
 export interface Subscription {
@@ -50,6 +52,16 @@ export function onSessionChanged(handler: () => void): () => void {
 export function onOperationProgress(operationId: string, handler: (progress: OperationProgress) => void): Subscription {
   return subscribe<OperationProgress>(operationProgressEvent, (progress) => {
     if (progress.operationId === operationId) handler(progress);
+  });
+}
+
+/**
+ * Calls `handler` when the save under `operationId` settles (only saves that answered `inProgress` do).
+ * Await `ready` before starting the save, so that an early end is not missed.
+ */
+export function onSaveSettled(operationId: string, handler: (settled: SaveSettled) => void): Subscription {
+  return subscribe<SaveSettled>(saveSettledEvent, (settled) => {
+    if (settled.operationId === operationId) handler(settled);
   });
 }
 

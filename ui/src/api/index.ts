@@ -1,6 +1,8 @@
 export {
   appInfo,
   attachIdentity,
+  cancelSave,
+  checkVaultName,
   createKey,
   createVault,
   enableSystemIdentity,
@@ -13,11 +15,12 @@ export {
   listSubscriptions,
   listVaults,
   preflight,
+  recoverVault,
   saveEncryption,
   signIn,
   signOut,
   validateKeyUri,
 } from './commands';
 export { CommandFailure, UiErrorCode, isCommandError, toCommandError } from './commandError';
-export { newOperationId, onOperationProgress, onSessionChanged } from './events';
+export { newOperationId, onOperationProgress, onSaveSettled, onSessionChanged, type Subscription } from './events';
 export { call } from './transport';

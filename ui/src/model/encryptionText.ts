@@ -53,3 +53,10 @@ export function formatTimestamp(value: string | null, locale?: string): string {
   if (Number.isNaN(date.getTime())) return value;
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
+
+/** A date from the shell (RFC 3339) in the user's locale, without the time, e.g. "Jun 12, 2026". */
+export function formatDate(value: string, locale?: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(date);
+}

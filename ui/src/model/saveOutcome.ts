@@ -1,24 +1,31 @@
-import type { CommandError, EncryptionView, OperationProgress, SaveOutcome } from '../bindings';
+import type { CommandError, EncryptionView, OperationProgress, PlanStepView, SaveOutcome, SaveSettled } from '../bindings';
 import { rotationLabels } from './encryptionText';
 import type { NotificationPatch } from '../state/notifications';
 
-/** What the notification says once a save ended. */
+/**
+ * What the notification says once the save answered. Every text says what keyblade read back, never what
+ * it hoped: `inProgress` keeps the notification in progress (the shell watches on, and `saveSettledNotice`
+ * ends it).
+ */
 export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
   switch (outcome.status) {
-    case 'saved':
-      return outcome.verified
-        ? {
-            status: 'succeeded',
-            message: `Saved and verified: keyblade read the registry back${keySentence(outcome.view)}.${healthSentence(outcome.view)}`,
-          }
-        : {
-            status: 'failed',
-            message: `Saved, but the read-back does not match: ${outcome.mismatches.join(' ')} Refresh the Encryption blade and check the key and identity.`,
-          };
+    case 'applied':
+      return {
+        status: 'succeeded',
+        message: joinSentences(
+          `Saved and verified: keyblade read the registry back${keySentence(outcome.view)}.${healthSentence(outcome.view)}`,
+          outcome.note,
+        ),
+      };
     case 'unchanged':
       return {
         status: 'info',
         message: 'Nothing was changed: the registry already uses this key and identity.',
+      };
+    case 'inProgress':
+      return {
+        status: 'inProgress',
+        message: `Not finished yet: ${outcome.reason} This notification updates when the save ends.`,
       };
     case 'refused':
       return {
@@ -28,14 +35,50 @@ export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
     case 'changedElsewhere':
       return {
         status: 'failed',
-        message: `Nothing was changed: the registry was changed elsewhere after keyblade read it. ${outcome.message}`,
+        message: joinSentences(
+          `${outcome.completedSteps.length === 0 ? 'Nothing was changed' : 'The key was not changed'}: the registry was changed elsewhere after keyblade read it. ${outcome.message}`,
+          stepsThatStay(outcome.completedSteps),
+        ),
       };
-    case 'failed':
+    case 'failed': {
+      const cause = joinSentences(outcome.summary, outcome.error.message, outcome.whatToDo);
+      if (outcome.encryptionUnchanged) {
+        // Earlier steps (a grant, the identity) may have taken effect: then only the encryption is as before.
+        const lead = outcome.completedSteps.length === 0 ? 'Nothing was changed' : "The registry's encryption was not changed";
+        return { status: 'failed', message: `${lead}: ${cause}` };
+      }
       return {
         status: 'failed',
-        message: `${outcome.summary} ${outcome.error.message} ${outcome.whatToDo}`,
+        message: joinSentences(
+          "Partly changed: keyblade read the registry back, and its key and identity are neither what they were nor what you asked for. Check them in the Encryption blade before you save again.",
+          outcome.summary,
+          outcome.error.message,
+          outcome.mismatches.length === 0 ? null : `How it differs: ${outcome.mismatches.join(' ')}`,
+          outcome.whatToDo,
+        ),
       };
+    }
   }
+}
+
+/** How a save that answered `inProgress` ended, from its `save-settled` event. */
+export function saveSettledNotice(settled: SaveSettled): NotificationPatch {
+  if ('Err' in settled.outcome) {
+    return {
+      status: 'warning',
+      message: `keyblade could not tell how the save ended: ${settled.outcome.Err.message} Refresh the Encryption blade to see which key and identity the registry uses, and save again if they are not the new ones.`,
+    };
+  }
+  const outcome = settled.outcome.Ok;
+  if (outcome.status !== 'inProgress') return saveOutcomeNotice(outcome);
+  // Nobody watches any more (keyblade gave up waiting, or the watch was cancelled): the notification ends,
+  // without claiming either result.
+  const { watch } = outcome;
+  const state = outcome.provisioningState === null ? '' : `, and Azure reported the registry as ${outcome.provisioningState}`;
+  return {
+    status: 'warning',
+    message: `Not finished when keyblade stopped watching: step ${String(watch.stepNumber)} of ${String(watch.stepCount)} (${watch.step.title}) had not ended${state}. The change may still complete in Azure. Refresh the Encryption blade later to see which key and identity the registry uses, and save again if they are not the new ones.`,
+  };
 }
 
 /** A save the shell refused before writing anything (the registry or facts could not be read). */
@@ -73,4 +116,14 @@ function healthSentence(view: { health: { status: string; summary: string } } | 
 
 function countOf(count: number, noun: string): string {
   return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function stepsThatStay(steps: readonly PlanStepView[]): string | null {
+  if (steps.length === 0) return null;
+  return `These steps took effect before and stay: ${steps.map((s) => s.title).join('; ')}.`;
+}
+
+/** Sentences joined by a space, skipping the missing ones. */
+function joinSentences(...parts: (string | null)[]): string {
+  return parts.filter((part): part is string => part !== null && part.trim() !== '').join(' ');
 }

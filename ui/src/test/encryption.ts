@@ -252,3 +252,10 @@ export const newKey: KeyOption = {
   updated: '2026-11-23T10:00:00Z',
   managed: false,
 };
+
+/** A fixture list's item, for tests that need it by position (the list is fixed, so it is there). */
+export function fixture<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`The fixture list has no item ${String(index)}.`);
+  return item;
+}

@@ -49,9 +49,17 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   const { post, update } = notifications;
   const refreshEncryption = encryption.refresh;
 
+  // A save of the registry in Change key that has not finished: the panel shows it, with Cancel save.
+  const runningSave =
+    changeKeyView === null
+      ? null
+      : (notifications.notifications.find(
+          (n) => n.status === 'inProgress' && n.subject === changeKeyView.registryId,
+        ) ?? null);
+
   const startSave = useCallback(
     (request: SaveRequest) => {
-      void runSave(request, { post, update }).then(refreshEncryption);
+      void runSave(request, { post, update }, { onOutcome: refreshEncryption });
     },
     [post, update, refreshEncryption],
   );
@@ -151,6 +159,8 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         view={changeKeyView}
         onSave={startSave}
         onRegistryChanged={refreshEncryption}
+        runningSave={runningSave}
+        onCancelSave={notifications.cancel}
         keyVaultSuffix={appInfo.status === 'loaded' ? appInfo.value.cloud.keyVaultSuffix : publicKeyVaultSuffix}
       />
       <SignInDialog
@@ -167,6 +177,7 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         }}
         notifications={notifications.notifications}
         onDismiss={notifications.dismiss}
+        onCancel={notifications.cancel}
         onDismissFinished={notifications.dismissFinished}
       />
     </div>

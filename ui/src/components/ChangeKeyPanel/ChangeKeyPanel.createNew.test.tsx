@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions } from '../../bindings';
-import { cleanReport, cmkView, identities, identityId, keys, newKey, newVault, vaults, versions } from '../../test/encryption';
+import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions, VaultNameCheck, VaultOption } from '../../bindings';
+import { cleanReport, cmkView, fixture, identities, identityId, keys, newKey, newVault, vaults, versions } from '../../test/encryption';
 import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
@@ -32,6 +32,7 @@ function handlers(extra: Record<string, CommandHandler>): Record<string, Command
     list_key_versions: () => versions,
     list_identities: () => identities,
     preflight: () => cleanReport,
+    check_vault_name: () => ({ status: 'available' }),
     ...extra,
   };
 }
@@ -62,6 +63,7 @@ describe('Change key panel, Create new', () => {
     expect(within(vaultDialog).getByRole('textbox', { name: /Location/ })).toHaveValue(cmkView.location);
     await user.click(within(vaultDialog).getByRole('textbox', { name: /^Name/ }));
     await user.paste('kv-images-01');
+    await within(vaultDialog).findByText('The name is available.', {}, slow);
     await user.click(within(vaultDialog).getByRole('button', { name: 'Create' }));
 
     await waitFor(() => {
@@ -101,6 +103,99 @@ describe('Change key panel, Create new', () => {
         keyUri: newKey.kid,
       });
     }, slow);
+  });
+
+  it('selects the vault of that name from the list instead of creating it (Select it), and closes the dialog', async () => {
+    const kvContoso = fixture(vaults, 0);
+    const { user, panel, shell } = renderPanel(
+      handlers({ check_vault_name: () => ({ status: 'inSubscription', vault: kvContoso }) satisfies VaultNameCheck }),
+    );
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key vault' });
+    await user.click(within(dialog).getByRole('textbox', { name: /^Name/ }));
+    await user.paste('kv-contoso');
+    await user.click(await within(dialog).findByRole('button', { name: 'Select it' }, slow));
+
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Create a key vault' })).toBeNull();
+    }, slow);
+    expect(vault).toHaveValue(kvContoso.id);
+    expect(shell.calls.find((c) => c.command === 'check_vault_name')?.args).toEqual({
+      subscriptionId: cmkView.subscriptionId,
+      name: 'kv-contoso',
+    });
+    expect(shell.calls.map((c) => c.command)).not.toContain('create_vault');
+    // Its keys are listed, to pick one.
+    await waitFor(() => {
+      expect(shell.calls.find((c) => c.command === 'list_keys')?.args).toEqual({ vaultUri: kvContoso.vaultUri });
+    }, slow);
+  });
+
+  it('recovers a deleted vault (Recover it), selects it and closes the dialog', async () => {
+    const recovered: VaultOption = { ...newVault, name: 'kv-old', id: newVault.id.replace('kv-images-01', 'kv-old'), vaultUri: 'https://kv-old.vault.azure.net/' };
+    const { user, panel, shell } = renderPanel(
+      handlers({
+        check_vault_name: () =>
+          ({
+            status: 'softDeleted',
+            location: 'westeurope',
+            originalResourceGroup: 'rg-images',
+            deletionDate: '2026-05-01T10:00:00Z',
+            scheduledPurgeDate: '2026-07-30T10:00:00Z',
+            canRecover: true,
+          }) satisfies VaultNameCheck,
+        recover_vault: () => recovered,
+      }),
+    );
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key vault' });
+    await user.click(within(dialog).getByRole('textbox', { name: /^Name/ }));
+    await user.paste('kv-old');
+    await user.click(await within(dialog).findByRole('button', { name: 'Recover it' }, slow));
+
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Create a key vault' })).toBeNull();
+    }, slow);
+    expect(vault).toHaveValue(recovered.id);
+    expect((vault as HTMLSelectElement).selectedOptions[0]).toHaveTextContent('kv-old');
+    expect(shell.calls.find((c) => c.command === 'recover_vault')?.args).toEqual({
+      subscriptionId: cmkView.subscriptionId,
+      name: 'kv-old',
+      operationId: expect.stringMatching(/^recover-vault-/) as unknown,
+    });
+  });
+
+  it('picks the key the vault already has instead of creating it again (Select it)', async () => {
+    const { user, panel, shell } = renderPanel(handlers({}));
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.selectOptions(vault, vaults[0]?.id ?? '');
+    const key = await within(panel).findByRole('combobox', { name: /^Key(?! vault)/ }, slow);
+    await waitFor(() => {
+      expect(key).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key in kv-contoso' });
+    await user.type(within(dialog).getByRole('textbox', { name: /^Name/ }), 'cmk-images');
+    expect(within(dialog).getByText(/^Key cmk-images already exists in this vault\./)).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Create' })).toBeDisabled();
+    await user.click(within(dialog).getByRole('button', { name: 'Select it' }));
+
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Create a key in kv-contoso' })).toBeNull();
+    }, slow);
+    expect(key).toHaveValue(keys[0]?.kid);
+    expect(shell.calls.map((c) => c.command)).not.toContain('create_key');
   });
 
   it('keeps the previous choice when creating is cancelled', async () => {

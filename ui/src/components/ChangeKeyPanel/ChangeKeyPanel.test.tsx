@@ -1,4 +1,6 @@
+import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { screen, waitFor, within } from '@testing-library/react';
+import type React from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { DesiredChange, KeyUriInfo, PreflightReport } from '../../bindings';
 import {
@@ -15,6 +17,7 @@ import {
 } from '../../test/encryption';
 import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
+import type { AppNotification } from '../../state/notifications';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
 
 const slow = { timeout: 10_000 };
@@ -204,5 +207,62 @@ describe('Change key panel', () => {
       etag: '"etag-2"',
       planSteps: 1,
     });
+  });
+
+  it('while a save of the registry has not finished: shows it, offers Cancel save, and holds Save back', async () => {
+    const onCancelSave = vi.fn();
+    const shell = mockShell(panelHandlers(() => cleanReport));
+    const cancel = { label: 'Cancel save', request: () => Promise.resolve(true), requested: false };
+    const running: AppNotification = {
+      id: 'save-1',
+      title: 'Changing the key of contosoimages',
+      message: "Set the registry's encryption key: Waiting for the new access to take effect. Next check in 10 s.",
+      status: 'inProgress',
+      progress: null,
+      step: "Step 1 of 2: Set the registry's encryption key",
+      subject: cmkView.registryId,
+      cancel,
+      createdAt: 0,
+      updatedAt: 0,
+      read: true,
+    };
+    const props = {
+      open: true,
+      onClose: vi.fn(),
+      view: cmkView,
+      onSave: vi.fn(),
+      onRegistryChanged: vi.fn(),
+      keyVaultSuffix: 'vault.azure.net',
+      onCancelSave,
+    };
+    const { user, rerender } = renderInFluent(<ChangeKeyPanel {...props} runningSave={running} />);
+    const bar = within(panel()).getByText('A save of this registry has not finished').closest('.fui-MessageBar');
+    expect(bar).toHaveTextContent("Step 1 of 2: Set the registry's encryption key");
+    expect(bar).toHaveTextContent(running.message);
+
+    await user.click(within(panel()).getByRole('radio', { name: 'Enter key URI' }));
+    await waitFor(() => {
+      expect(preflightCalls(shell)).toHaveLength(1);
+    }, slow);
+    const save = within(panel()).getByRole('button', { name: 'Save' });
+    expect(save).toBeDisabled();
+    expect(save).toHaveAccessibleDescription(
+      'A save of contosoimages has not finished: wait for it to end (see Notifications), or cancel it, before saving again.',
+    );
+
+    await user.click(within(panel()).getByRole('button', { name: 'Cancel save' }));
+    expect(onCancelSave).toHaveBeenCalledWith('save-1');
+
+    const wrap = (ui: React.ReactElement) => <FluentProvider theme={webLightTheme}>{ui}</FluentProvider>;
+    rerender(wrap(<ChangeKeyPanel {...props} runningSave={{ ...running, cancel: { ...cancel, requested: true } }} />));
+    expect(within(panel()).getByRole('button', { name: 'Cancel save' })).toBeDisabled();
+
+    // The save ended: the bar goes, and Save follows preflight again.
+    rerender(wrap(<ChangeKeyPanel {...props} runningSave={null} />));
+    expect(within(panel()).queryByRole('button', { name: 'Cancel save' })).toBeNull();
+    expect(within(panel()).queryByText('A save of this registry has not finished')).toBeNull();
+    await waitFor(() => {
+      expect(save).toBeEnabled();
+    }, slow);
   });
 });

@@ -23,11 +23,13 @@ import { useDebounced } from '../../hooks/useDebounced';
 import { uriRotationText } from '../../model/encryptionText';
 import { keyUriHint } from '../../model/keyVaultHosts';
 import type { SaveRequest } from '../../state/encryption/runSave';
+import type { AppNotification } from '../../state/notifications';
 import { SidePanel } from '../SidePanel';
 import { IdentitySection, type IdentityChoice } from './IdentitySection';
 import { KeyVaultPicker } from './KeyVaultPicker';
 import { choiceKeyUri, type VaultChoice } from './vaultChoice';
 import { ReviewSection, type PreflightState } from './ReviewSection';
+import { RunningSaveBar } from './RunningSaveBar';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 
 /** How long typing must pause before the key URI is checked, and before preflight runs. */
@@ -45,10 +47,23 @@ export interface ChangeKeyPanelProps {
   onRegistryChanged: () => void;
   /** The active cloud's Key Vault DNS suffix (app_info's `cloud.keyVaultSuffix`), for hints and prefills. */
   keyVaultSuffix: string;
+  /** The notification of a save of this registry that has not finished (running, or watched); else null. */
+  runningSave?: AppNotification | null;
+  /** Cancel save on `runningSave`. */
+  onCancelSave?: (id: string) => void;
 }
 
 /** The portal's Change key side panel: Encryption key, Identity, then Review and Save. */
-export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged, keyVaultSuffix }: ChangeKeyPanelProps) {
+export function ChangeKeyPanel({
+  open,
+  onClose,
+  view,
+  onSave,
+  onRegistryChanged,
+  keyVaultSuffix,
+  runningSave = null,
+  onCancelSave = () => undefined,
+}: ChangeKeyPanelProps) {
   return (
     <SidePanel open={open} onClose={onClose} title="Change key" closeLabel="Close Change key" size="medium">
       {view !== null && (
@@ -58,6 +73,8 @@ export function ChangeKeyPanel({ open, onClose, view, onSave, onRegistryChanged,
           onSave={onSave}
           onRegistryChanged={onRegistryChanged}
           keyVaultSuffix={keyVaultSuffix}
+          runningSave={runningSave}
+          onCancelSave={onCancelSave}
         />
       )}
     </SidePanel>
@@ -82,7 +99,13 @@ function ChangeKeyForm({
   onSave,
   onRegistryChanged,
   keyVaultSuffix,
-}: Omit<ChangeKeyPanelProps, 'open' | 'view'> & { view: EncryptionView }) {
+  runningSave,
+  onCancelSave,
+}: Omit<ChangeKeyPanelProps, 'open' | 'view' | 'runningSave' | 'onCancelSave'> & {
+  view: EncryptionView;
+  runningSave: AppNotification | null;
+  onCancelSave: (id: string) => void;
+}) {
   const styles = useChangeKeyPanelStyles();
   const blockerId = useId();
   const [mode, setMode] = useState<KeyMode>('vault');
@@ -157,6 +180,9 @@ function ChangeKeyForm({
     identityChoice.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
   const etag = preflightState.status === 'ready' ? (preflightState.report.etag ?? view.etag) : view.etag;
   const saveBlocker = ((): string | null => {
+    if (runningSave !== null) {
+      return `A save of ${view.registryName} has not finished: wait for it to end (see Notifications), or cancel it, before saving again.`;
+    }
     if (desired === null) return 'Save is available once a key and an identity are chosen and preflight finds no errors.';
     if (systemConsentMissing) {
       return 'The system-assigned identity is off: tick "Turn on the system-assigned identity" to use it, or choose a user-assigned identity.';
@@ -225,6 +251,7 @@ function ChangeKeyForm({
           <p className={styles.hint}>
             Registry {view.registryName}. Nothing is changed until you select Save, after the review below.
           </p>
+          {runningSave !== null && <RunningSaveBar save={runningSave} onCancel={onCancelSave} />}
           <fieldset className={styles.section}>
             <legend className={styles.sectionTitle}>Encryption key</legend>
             <RadioGroup

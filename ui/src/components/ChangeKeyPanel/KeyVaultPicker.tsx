@@ -61,6 +61,14 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
   );
   const versionList = versions.state.status === 'loaded' ? versions.state.value : [];
 
+  /** A vault from Create new key vault: created, recovered, or the subscription's one of that name. */
+  const pickVault = (picked: VaultOption) => {
+    // The list may not have it yet (created or recovered a moment ago); merged lists skip duplicates.
+    setCreatedVaults((list) => [...list, picked]);
+    onChange({ ...choice, vault: picked, key: null, version: null });
+    setCreating(null);
+  };
+
   return (
     <>
       {subscriptions.state.status === 'failed' && (
@@ -198,17 +206,15 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
           onClose={() => {
             setCreating(null);
           }}
-          onCreated={(created) => {
-            setCreatedVaults((list) => [...list, created]);
-            onChange({ ...choice, vault: created, key: null, version: null });
-            setCreating(null);
-          }}
+          onCreated={pickVault}
+          onSelect={pickVault}
         />
       )}
       {creating === 'key' && vault?.vaultUri !== undefined && vault.vaultUri !== null && (
         <CreateKeyDialog
           vaultName={vault.name}
           vaultUri={vault.vaultUri}
+          existingKeys={keyList}
           onClose={() => {
             setCreating(null);
           }}
@@ -217,6 +223,11 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
             onChange({ ...choice, key: created, version: null });
             setCreating(null);
           }}
+          onSelect={(existing) => {
+            onChange({ ...choice, key: existing, version: null });
+            setCreating(null);
+          }}
+          onNameTaken={keys.reload}
         />
       )}
     </>

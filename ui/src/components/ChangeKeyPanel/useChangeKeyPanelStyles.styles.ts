@@ -84,6 +84,14 @@ export const useChangeKeyPanelStyles = makeStyles({
     display: 'flex',
     gap: tokens.spacingHorizontalS,
   },
+  nameAction: {
+    display: 'flex',
+    // The field's message above says why; the button is the way out.
+    marginBlockStart: `calc(-1 * ${tokens.spacingVerticalS})`,
+  },
+  barLine: {
+    display: 'block',
+  },
   blocker: {
     ...typographyStyles.caption1,
     color: tokens.colorNeutralForeground2,

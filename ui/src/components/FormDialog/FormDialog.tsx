@@ -28,6 +28,11 @@ export interface FormDialogProps {
   canSubmit: boolean;
   /** Runs the command; a rejection is shown in the dialog, which stays open so the user can fix and retry. */
   submit: () => Promise<void>;
+  /**
+   * Another command of the dialog runs (e.g. Recover it): what its spinner says. Like `submit` running,
+   * it disables every field and button and keeps the dialog open. Null or absent when none runs.
+   */
+  pending?: string | null;
   onClose: () => void;
   children: ReactNode;
 }
@@ -44,25 +49,27 @@ export function FormDialog({
   commandName,
   canSubmit,
   submit,
+  pending = null,
   onClose,
   children,
 }: FormDialogProps) {
   const styles = useFormDialogStyles();
-  const [busy, setBusy] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
+  const busy = submitting || pending !== null;
 
   const run = async (event: SyntheticEvent) => {
     event.preventDefault();
     // Enter in a field submits the form even while the button is disabled.
     if (busy || !canSubmit) return;
-    setBusy(true);
+    setSubmitting(true);
     setError(null);
     try {
       await submit();
     } catch (rejection: unknown) {
       setError(toCommandError(rejection, commandName));
     } finally {
-      setBusy(false);
+      setSubmitting(false);
     }
   };
 
@@ -87,7 +94,7 @@ export function FormDialog({
               <fieldset className={styles.fields} disabled={busy}>
                 {children}
               </fieldset>
-              {busy && <Spinner size="tiny" label={busyLabel} />}
+              {busy && <Spinner size="tiny" label={submitting ? busyLabel : pending} />}
               {error !== null && <CommandErrorBar title={errorTitle} error={error} />}
             </DialogContent>
             <DialogActions>

@@ -8,8 +8,18 @@ import { formatNotificationTime } from './notificationText';
 
 const today = new Date(2025, 5, 14, 15, 30).getTime();
 
-function notification(patch: Partial<AppNotification> & Pick<AppNotification, 'id' | 'title' | 'status'>) {
-  return { message: '', progress: null, step: null, createdAt: today, updatedAt: today, read: false, ...patch };
+function notification(patch: Partial<AppNotification> & Pick<AppNotification, 'id' | 'title' | 'status'>): AppNotification {
+  return {
+    message: '',
+    progress: null,
+    step: null,
+    subject: null,
+    cancel: null,
+    createdAt: today,
+    updatedAt: today,
+    read: false,
+    ...patch,
+  };
 }
 
 const saving = notification({
@@ -36,7 +46,7 @@ const failed = notification({
 });
 
 function renderPanel(notifications: AppNotification[]) {
-  const handlers = { onClose: vi.fn(), onDismiss: vi.fn(), onDismissFinished: vi.fn() };
+  const handlers = { onClose: vi.fn(), onDismiss: vi.fn(), onDismissFinished: vi.fn(), onCancel: vi.fn() };
   const rendered = renderInFluent(
     <NotificationsPanel open notifications={notifications} now={() => today} {...handlers} />,
   );
@@ -83,6 +93,7 @@ describe('NotificationsPanel', () => {
           onClose={vi.fn()}
           onDismiss={vi.fn()}
           onDismissFinished={vi.fn()}
+          onCancel={vi.fn()}
         />
       </FluentProvider>,
     );
@@ -101,6 +112,36 @@ describe('NotificationsPanel', () => {
 
     await user.click(within(panel).getByRole('button', { name: 'Dismiss all' }));
     expect(onDismissFinished).toHaveBeenCalledOnce();
+  });
+
+  it('offers Cancel on an operation in progress that can stop, and waits once it was asked', async () => {
+    const cancel = { label: 'Cancel save', request: () => Promise.resolve(true), requested: false };
+    const { user, panel, onCancel, rerender } = renderPanel([{ ...saving, cancel }, refreshing, failed]);
+    const buttons = within(panel).getAllByRole('button', { name: 'Cancel save' });
+    // Only the save can stop; the finished notification has Dismiss instead.
+    expect(buttons).toHaveLength(1);
+    const [button] = buttons as [HTMLElement];
+    expect(button).toHaveTextContent('Cancel');
+    await user.click(button);
+    expect(onCancel).toHaveBeenCalledWith('save');
+
+    const props = { open: true, now: () => today, onClose: vi.fn(), onDismiss: vi.fn(), onDismissFinished: vi.fn(), onCancel };
+    rerender(
+      <FluentProvider theme={webLightTheme}>
+        <NotificationsPanel {...props} notifications={[{ ...saving, cancel: { ...cancel, requested: true } }]} />
+      </FluentProvider>,
+    );
+    expect(within(panel).getByRole('button', { name: 'Cancel save' })).toBeDisabled();
+    expect(within(panel).getByRole('listitem')).toHaveTextContent('Cancelling: keyblade stops waiting');
+
+    rerender(
+      <FluentProvider theme={webLightTheme}>
+        <NotificationsPanel {...props} notifications={[{ ...saving, status: 'warning', message: 'Not finished when keyblade stopped watching.' }]} />
+      </FluentProvider>,
+    );
+    expect(within(panel).queryByRole('button', { name: 'Cancel save' })).toBeNull();
+    expect(within(panel).getByRole('listitem')).toHaveTextContent('Warning');
+    expect(within(panel).getByRole('button', { name: `Dismiss notification: ${saving.title}` })).toBeInTheDocument();
   });
 
   it('disables Dismiss all while every operation is still running', () => {

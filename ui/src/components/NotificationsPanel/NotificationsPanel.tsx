@@ -5,6 +5,7 @@ import {
   DismissRegular,
   ErrorCircleRegular,
   InfoRegular,
+  WarningRegular,
 } from '@fluentui/react-icons';
 import { useId } from 'react';
 import { isFinished, type AppNotification } from '../../state/notifications';
@@ -19,6 +20,8 @@ export interface NotificationsPanelProps {
   notifications: readonly AppNotification[];
   onDismiss: (id: string) => void;
   onDismissFinished: () => void;
+  /** Asks the operation of a notification in progress to stop (its Cancel button). */
+  onCancel: (id: string) => void;
   /** The clock used to decide whether to show the date; replaceable in tests. */
   now?: () => number;
 }
@@ -30,6 +33,7 @@ export function NotificationsPanel({
   notifications,
   onDismiss,
   onDismissFinished,
+  onCancel,
   now = Date.now,
 }: NotificationsPanelProps) {
   const styles = useNotificationsPanelStyles();
@@ -64,6 +68,7 @@ export function NotificationsPanel({
                   notification={notification}
                   time={formatNotificationTime(notification.updatedAt, currentTime)}
                   onDismiss={onDismiss}
+                  onCancel={onCancel}
                 />
               ))}
             </ul>
@@ -78,14 +83,16 @@ function NotificationItem({
   notification,
   time,
   onDismiss,
+  onCancel,
 }: {
   notification: AppNotification;
   time: string;
   onDismiss: (id: string) => void;
+  onCancel: (id: string) => void;
 }) {
   const styles = useNotificationsPanelStyles();
   const titleId = useId();
-  const { status } = notification;
+  const { status, cancel } = notification;
   return (
     <li
       className={mergeClasses(styles.item, !notification.read && styles.unread)}
@@ -100,6 +107,9 @@ function NotificationItem({
         </p>
         {notification.step !== null && <p className={styles.step}>{notification.step}</p>}
         {notification.message !== '' && <p className={styles.message}>{notification.message}</p>}
+        {cancel?.requested === true && (
+          <p className={styles.cancelling}>Cancelling: keyblade stops waiting and reports what it reads back.</p>
+        )}
         <span className={styles.meta}>
           {statusLabels[status]} · <time dateTime={new Date(notification.updatedAt).toISOString()}>{time}</time>
         </span>
@@ -114,6 +124,17 @@ function NotificationItem({
             onDismiss(notification.id);
           }}
         />
+      ) : cancel !== null ? (
+        <Button
+          size="small"
+          aria-label={cancel.label}
+          disabled={cancel.requested}
+          onClick={() => {
+            onCancel(notification.id);
+          }}
+        >
+          Cancel
+        </Button>
       ) : (
         <span />
       )}
@@ -146,6 +167,8 @@ function StatusIcon({ status }: { status: AppNotification['status'] }) {
       return <CheckmarkCircleRegular className={styles.succeeded} />;
     case 'failed':
       return <ErrorCircleRegular className={styles.failed} />;
+    case 'warning':
+      return <WarningRegular className={styles.warning} />;
     case 'info':
       return <InfoRegular className={styles.info} />;
   }

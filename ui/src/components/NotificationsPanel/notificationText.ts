@@ -4,6 +4,7 @@ export const statusLabels: Record<NotificationStatus, string> = {
   inProgress: 'In progress',
   succeeded: 'Succeeded',
   failed: 'Failed',
+  warning: 'Warning',
   info: 'Information',
 };
 

@@ -33,6 +33,7 @@ export const useNotificationsPanelStyles = makeStyles({
   },
   succeeded: { color: tokens.colorPaletteGreenForeground1 },
   failed: { color: tokens.colorPaletteRedForeground1 },
+  warning: { color: tokens.colorStatusWarningForeground1 },
   info: { color: tokens.colorBrandForeground1 },
   text: {
     display: 'flex',
@@ -62,5 +63,10 @@ export const useNotificationsPanelStyles = makeStyles({
   },
   progress: {
     gridColumn: '2 / 4',
+  },
+  cancelling: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    margin: 0,
   },
 });

@@ -1,10 +1,12 @@
 import { emit } from '@tauri-apps/api/event';
-import { act, renderHook, waitFor } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
-import type { OperationProgress, SaveOutcome } from '../../bindings';
-import { cleanReport, cmkView } from '../../test/encryption';
+import { act, renderHook, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { NotificationsPanel } from '../../components/NotificationsPanel';
+import type { OperationProgress, SaveOutcome, SaveSettled } from '../../bindings';
+import { cleanReport, cmkView, setKeyStep } from '../../test/encryption';
 import { mockShell, rejectWith } from '../../test/ipc';
-import { NotificationsProvider, useNotifications, type AppNotification } from '../notifications';
+import { renderInFluent } from '../../test/render';
+import { NotificationsProvider, useNotifications, type AppNotification, type NotificationsApi } from '../notifications';
 import { runSave, type SaveRequest } from './runSave';
 
 const request: SaveRequest = {
@@ -39,8 +41,8 @@ describe('runSave', () => {
         // Another operation's events are not this notification's business.
         await emit('operation-progress', progress('other', { message: 'Unrelated', completedSteps: 3 }));
         await finished;
-        const saved: SaveOutcome = { status: 'saved', steps: cleanReport.steps, verified: true, mismatches: [], view: cmkView };
-        return saved;
+        const applied: SaveOutcome = { status: 'applied', steps: cleanReport.steps, view: cmkView, note: null };
+        return applied;
       },
     });
 
@@ -108,7 +110,7 @@ describe('runSave', () => {
     expect(current()).toMatchObject({ progress: 1 / 3, step: 'Step 2 of 3: Set the encryption key' });
 
     await act(async () => {
-      release({ status: 'saved', steps: cleanReport.steps, verified: true, mismatches: [], view: cmkView });
+      release({ status: 'applied', steps: cleanReport.steps, view: cmkView, note: null });
       await done;
     });
     expect(current()).toMatchObject({ status: 'succeeded', progress: null, step: null });
@@ -131,12 +133,13 @@ describe('runSave', () => {
         completedSteps: [],
         error: { code: 'azure.operationFailed', message: 'The change did not complete.' },
         encryptionUnchanged: true,
+        mismatches: [],
         summary: "Step 1 of 1 failed: Encrypt registry. The registry's encryption is unchanged (keyblade read it back).",
         whatToDo: 'Fix the cause Azure gives, run preflight again and save.',
         view: null,
       },
       status: 'failed',
-      message: /^Step 1 of 1 failed: .* unchanged .* The change did not complete\. Fix the cause/,
+      message: /^Nothing was changed: Step 1 of 1 failed: .* unchanged .* The change did not complete\. Fix the cause/,
     },
     {
       name: 'a save preflight refused',
@@ -177,4 +180,224 @@ describe('runSave', () => {
       message: 'Nothing was changed: Could not reach management.azure.com.',
     });
   });
+
+  it('keeps an unfinished save in progress, then ends the same notification when it settles', async () => {
+    let operationId = '';
+    const { result } = notificationsHook();
+    const shell = mockShell({
+      save_encryption: (args) => {
+        operationId = String(args.operationId);
+        return unfinished;
+      },
+    });
+    const onOutcome = vi.fn();
+    let done: Promise<void> = Promise.resolve();
+    act(() => {
+      done = runSave(request, result.current, { onOutcome });
+    });
+    await waitFor(() => {
+      expect(result.current.notifications[0]?.message).toMatch(/^Not finished yet: /);
+    });
+    expect(result.current.notifications).toHaveLength(1);
+    expect(result.current.notifications[0]).toMatchObject({
+      id: operationId,
+      status: 'inProgress',
+      message: `Not finished yet: ${unfinished.reason} This notification updates when the save ends.`,
+      cancel: { label: 'Cancel save', requested: false },
+    });
+    // The blade reads the registry as it is now.
+    expect(onOutcome).toHaveBeenCalledTimes(1);
+
+    // Another save's end is not this one's.
+    await act(async () => {
+      await emit('save-settled', { operationId: 'save-other', outcome: { Ok: applied } } satisfies SaveSettled);
+    });
+    expect(result.current.notifications[0]?.status).toBe('inProgress');
+
+    await act(async () => {
+      await emit('save-settled', { operationId, outcome: { Ok: applied } } satisfies SaveSettled);
+      await done;
+    });
+    expect(result.current.notifications).toHaveLength(1);
+    expect(result.current.notifications[0]).toMatchObject({
+      id: operationId,
+      status: 'succeeded',
+      message: expect.stringMatching(/^Saved and verified: keyblade read the registry back and it uses key cmk-images/) as unknown,
+      cancel: null,
+    });
+    expect(onOutcome).toHaveBeenCalledTimes(2);
+    expect(shell.calls.map((c) => c.command)).toEqual(['save_encryption']);
+
+    // Done listening: a late event changes nothing.
+    await act(async () => {
+      await emit('save-settled', { operationId, outcome: { Ok: failedOutcome } } satisfies SaveSettled);
+    });
+    expect(result.current.notifications[0]?.status).toBe('succeeded');
+  });
+
+  it('does not miss a save that settles before its answer arrives', async () => {
+    const { result } = notificationsHook();
+    mockShell({
+      save_encryption: async (args) => {
+        await emit('save-settled', {
+          operationId: String(args.operationId),
+          outcome: { Err: { code: 'azure.unreachable', message: 'Could not reach management.azure.com.', details: null } },
+        } satisfies SaveSettled);
+        return unfinished;
+      },
+    });
+    await act(async () => {
+      await runSave(request, result.current);
+    });
+    expect(result.current.notifications[0]).toMatchObject({
+      status: 'warning',
+      message: expect.stringMatching(/^keyblade could not tell how the save ended: Could not reach management\.azure\.com\./) as unknown,
+    });
+  });
+
+  it('cancels a running save and then its watch from the notification, with the operation id, until it ends', async () => {
+    let operationId = '';
+    let answer: (outcome: SaveOutcome) => void = () => undefined;
+    const shell = mockShell({
+      save_encryption: (args) => {
+        operationId = String(args.operationId);
+        return new Promise<SaveOutcome>((resolve) => {
+          answer = resolve;
+        });
+      },
+      // The shell stops the save from waiting, and it answers with what it read back: still unfinished.
+      // Asked again, it stops the background watch, which settles with what it last read.
+      cancel_save: () => {
+        answer(unfinished);
+        return true;
+      },
+    });
+    const { user, api } = renderBell();
+    let done: Promise<void> = Promise.resolve();
+    act(() => {
+      done = runSave(request, api());
+    });
+    const bell = screen.getByRole('dialog', { name: 'Notifications' });
+    const cancelButton = () => within(bell).queryByRole('button', { name: 'Cancel save' });
+
+    await user.click(await within(bell).findByRole('button', { name: 'Cancel save' }));
+    await waitFor(() => {
+      expect(within(bell).getByRole('listitem')).toHaveTextContent('Not finished yet: ');
+    });
+    expect(shell.calls.filter((c) => c.command === 'cancel_save').map((c) => c.args)).toEqual([{ operationId }]);
+
+    // The shell watches the unfinished save now: Cancel save is offered again, and stops that watch.
+    const again = cancelButton();
+    expect(again).toBeEnabled();
+    await user.click(again ?? bell);
+    expect(shell.calls.filter((c) => c.command === 'cancel_save').map((c) => c.args)).toEqual([{ operationId }, { operationId }]);
+    await waitFor(() => {
+      expect(cancelButton()).toBeDisabled();
+    });
+    expect(within(bell).getByRole('listitem')).toHaveTextContent('Cancelling: keyblade stops waiting');
+
+    await act(async () => {
+      await emit('save-settled', { operationId, outcome: { Ok: unfinished } } satisfies SaveSettled);
+      await done;
+    });
+    expect(api().notifications[0]).toMatchObject({ status: 'warning', cancel: null });
+    expect(cancelButton()).toBeNull();
+    expect(within(bell).getByRole('listitem')).toHaveTextContent('Not finished when keyblade stopped watching');
+    expect(within(bell).getByRole('button', { name: /^Dismiss notification: / })).toBeInTheDocument();
+  });
+
+  it('offers Cancel again when the shell says nothing was running', async () => {
+    const { result } = notificationsHook();
+    let answer: (outcome: SaveOutcome) => void = () => undefined;
+    let operationId = '';
+    mockShell({
+      save_encryption: (args) => {
+        operationId = String(args.operationId);
+        return new Promise<SaveOutcome>((resolve) => {
+          answer = resolve;
+        });
+      },
+      cancel_save: () => false,
+    });
+    let done: Promise<void> = Promise.resolve();
+    act(() => {
+      done = runSave(request, result.current);
+    });
+    await waitFor(() => {
+      expect(operationId).not.toBe('');
+    });
+    act(() => {
+      result.current.cancel(operationId);
+    });
+    await waitFor(() => {
+      expect(result.current.notifications[0]?.cancel).toMatchObject({ requested: false });
+    });
+    await act(async () => {
+      answer(applied);
+      await done;
+    });
+    expect(result.current.notifications[0]).toMatchObject({ status: 'succeeded', cancel: null });
+  });
 });
+
+/** The bell's panel on the notifications store, as the app wires it; `api()` is the store now. */
+function renderBell() {
+  let current: NotificationsApi | null = null;
+  function Bell() {
+    const api = useNotifications();
+    current = api;
+    return (
+      <NotificationsPanel
+        open
+        notifications={api.notifications}
+        onClose={vi.fn()}
+        onDismiss={api.dismiss}
+        onDismissFinished={api.dismissFinished}
+        onCancel={api.cancel}
+      />
+    );
+  }
+  const rendered = renderInFluent(
+    <NotificationsProvider>
+      <Bell />
+    </NotificationsProvider>,
+  );
+  const api = (): NotificationsApi => {
+    if (current === null) throw new Error('the bell has not rendered');
+    return current;
+  };
+  return { ...rendered, api };
+}
+
+const applied: SaveOutcome = { status: 'applied', steps: cleanReport.steps, view: cmkView, note: null };
+
+const unfinished: Extract<SaveOutcome, { status: 'inProgress' }> = {
+  status: 'inProgress',
+  completedSteps: [],
+  reason:
+    'Step 1 of 1 (Encrypt registry contosoimages with key cmk-images) has not finished: the save was cancelled. Azure reports the registry as Updating; keyblade keeps watching and will say how it ends.',
+  provisioningState: 'Updating',
+  watch: {
+    registryId: request.registryId,
+    desired: request.desired,
+    beforeKey: null,
+    beforeIdentity: null,
+    step: setKeyStep,
+    stepNumber: 1,
+    stepCount: 1,
+  },
+};
+
+const failedOutcome: SaveOutcome = {
+  status: 'failed',
+  failedStep: setKeyStep,
+  stepNumber: 1,
+  stepCount: 1,
+  completedSteps: [],
+  error: { code: 'azure.operationFailed', message: 'The change did not complete.' },
+  encryptionUnchanged: true,
+  mismatches: [],
+  summary: 'Step 1 of 1 failed.',
+  whatToDo: 'Save again.',
+  view: null,
+};

@@ -1,6 +1,6 @@
 import { act, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NotificationsProvider } from './NotificationsProvider';
 import { useNotifications } from './useNotifications';
 
@@ -46,6 +46,39 @@ describe('useNotifications', () => {
     });
     expect(new Set(ids).size).toBe(2);
     expect(result.current.notifications.map((n) => n.title)).toEqual(['Two', 'One']);
+  });
+
+  it('cancels through the notification, once, and offers Cancel again when nothing was running', async () => {
+    const { result } = renderHook(() => useNotifications(), { wrapper: NotificationsProvider });
+    let answer: (stopping: boolean) => void = () => undefined;
+    const request = vi.fn(
+      () =>
+        new Promise<boolean>((resolve) => {
+          answer = resolve;
+        }),
+    );
+    act(() => {
+      result.current.post({ id: 'save-1', title: 'Saving', status: 'inProgress', cancel: { label: 'Cancel save', request } });
+    });
+    act(() => {
+      result.current.cancel('save-1');
+      result.current.cancel('save-1');
+    });
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(result.current.notifications[0]?.cancel?.requested).toBe(true);
+
+    await act(async () => {
+      answer(false);
+      await Promise.resolve();
+    });
+    expect(result.current.notifications[0]?.cancel?.requested).toBe(false);
+
+    // A notification without a Cancel ignores it.
+    act(() => {
+      result.current.post({ id: 'plain', title: 'Reading', status: 'inProgress' });
+      result.current.cancel('plain');
+    });
+    expect(result.current.notifications[0]?.cancel).toBeNull();
   });
 
   it('fails loudly outside the provider', () => {

@@ -6,6 +6,8 @@ export {
   notificationsReducer,
   unreadCount,
   type AppNotification,
+  type NotificationCancel,
+  type NotificationCancelDraft,
   type NotificationDraft,
   type NotificationPatch,
   type NotificationStatus,

@@ -35,6 +35,8 @@ describe('notificationsReducer', () => {
       status: 'inProgress',
       progress: 0,
       step: null,
+      subject: null,
+      cancel: null,
       createdAt: 1000,
       updatedAt: 1000,
       read: false,
@@ -122,6 +124,36 @@ describe('notificationsReducer', () => {
     });
     expect(state).toBe(dismissed);
     expect(state).toEqual([]);
+  });
+
+  it('keeps a Cancel only while the operation runs, and marks it asked until the operation answers', () => {
+    const request = () => Promise.resolve(true);
+    const posted = run({
+      ...postSave,
+      draft: { ...postSave.draft, subject: '/registries/contosoimages', cancel: { label: 'Cancel save', request } },
+    });
+    expect(posted[0]).toMatchObject({ subject: '/registries/contosoimages', cancel: { label: 'Cancel save', requested: false } });
+
+    const asked = notificationsReducer(posted, { type: 'cancelRequested', id: 'save', requested: true });
+    expect(asked[0]?.cancel).toMatchObject({ requested: true });
+    // Asking twice changes nothing.
+    expect(notificationsReducer(asked, { type: 'cancelRequested', id: 'save', requested: true })).toBe(asked);
+    // A patch with a new Cancel (a save now watched in the background) starts it afresh.
+    const watched = notificationsReducer(asked, {
+      type: 'update',
+      id: 'save',
+      patch: { message: 'Not finished yet.', cancel: { label: 'Cancel save', request } },
+      now: 1200,
+    });
+    expect(watched[0]?.cancel).toMatchObject({ requested: false });
+    // A patch without one keeps it.
+    const progressed = notificationsReducer(watched, { type: 'update', id: 'save', patch: { progress: 0.5 }, now: 1300 });
+    expect(progressed[0]?.cancel).toMatchObject({ label: 'Cancel save' });
+
+    const finished = notificationsReducer(progressed, { type: 'update', id: 'save', patch: { status: 'warning' }, now: 1400 });
+    expect(finished[0]?.cancel).toBeNull();
+    // Nothing to cancel any more: asking changes nothing.
+    expect(notificationsReducer(finished, { type: 'cancelRequested', id: 'save', requested: true })).toBe(finished);
   });
 
   it('dismisses one notification by id', () => {

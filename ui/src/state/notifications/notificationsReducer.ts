@@ -1,5 +1,18 @@
-/** How a notification's operation stands, as the portal's notifications show it. */
-export type NotificationStatus = 'inProgress' | 'succeeded' | 'failed' | 'info';
+/**
+ * How a notification's operation stands, as the portal's notifications show it. `warning`: it ended, but
+ * not as a plain success or failure (keyblade could not tell how it ended, or stopped watching first).
+ */
+export type NotificationStatus = 'inProgress' | 'succeeded' | 'failed' | 'warning' | 'info';
+
+/** How to stop an operation in progress: a Cancel button on its notification. */
+export interface NotificationCancel {
+  /** The button's accessible name, e.g. "Cancel save". */
+  label: string;
+  /** Asks the operation to stop; resolves false when nothing was running any more. */
+  request: () => Promise<boolean>;
+  /** Asked already: the operation has not ended yet, and the button waits. */
+  requested: boolean;
+}
 
 export interface AppNotification {
   id: string;
@@ -10,11 +23,18 @@ export interface AppNotification {
   progress: number | null;
   /** While in progress, what runs now, e.g. "Step 2 of 3: Set the registry's encryption key"; else null. */
   step: string | null;
+  /** The resource the operation changes (e.g. a registry's ID), so a panel about it can show it; else null. */
+  subject: string | null;
+  /** While in progress, how to stop it; null when it cannot be stopped, and once it has ended. */
+  cancel: NotificationCancel | null;
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;
   read: boolean;
 }
+
+/** A Cancel button as posted: not requested yet. */
+export type NotificationCancelDraft = Omit<NotificationCancel, 'requested'>;
 
 export interface NotificationDraft {
   title: string;
@@ -22,13 +42,19 @@ export interface NotificationDraft {
   status: NotificationStatus;
   progress?: number | null;
   step?: string | null;
+  subject?: string | null;
+  cancel?: NotificationCancelDraft | null;
 }
 
-export type NotificationPatch = Partial<Pick<AppNotification, 'title' | 'message' | 'status' | 'progress' | 'step'>>;
+export type NotificationPatch = Partial<Pick<AppNotification, 'title' | 'message' | 'status' | 'progress' | 'step'>> & {
+  /** A new way to stop the operation (e.g. a save now watched in the background), not requested yet. */
+  cancel?: NotificationCancelDraft | null;
+};
 
 export type NotificationsAction =
   | { type: 'post'; id: string; draft: NotificationDraft; now: number }
   | { type: 'update'; id: string; patch: NotificationPatch; now: number }
+  | { type: 'cancelRequested'; id: string; requested: boolean }
   | { type: 'dismiss'; id: string }
   | { type: 'dismissFinished' }
   | { type: 'markAllRead' };
@@ -56,6 +82,15 @@ function normaliseStep(status: NotificationStatus, step: string | null | undefin
   return isFinished(status) || step === undefined ? null : step;
 }
 
+function normaliseCancel(
+  status: NotificationStatus,
+  cancel: NotificationCancel | NotificationCancelDraft | null | undefined,
+): NotificationCancel | null {
+  // An operation that has ended has nothing left to stop.
+  if (isFinished(status) || cancel === null || cancel === undefined) return null;
+  return { requested: false, ...cancel };
+}
+
 export function notificationsReducer(state: NotificationsState, action: NotificationsAction): NotificationsState {
   switch (action.type) {
     case 'post': {
@@ -67,6 +102,8 @@ export function notificationsReducer(state: NotificationsState, action: Notifica
         status: draft.status,
         progress: normaliseProgress(draft.status, draft.progress),
         step: normaliseStep(draft.status, draft.step),
+        subject: draft.subject ?? null,
+        cancel: normaliseCancel(draft.status, draft.cancel),
         createdAt: action.now,
         updatedAt: action.now,
         read: false,
@@ -89,11 +126,19 @@ export function notificationsReducer(state: NotificationsState, action: Notifica
         status,
         progress: normaliseProgress(status, 'progress' in action.patch ? action.patch.progress : target.progress),
         step: normaliseStep(status, 'step' in action.patch ? action.patch.step : target.step),
+        cancel: normaliseCancel(status, 'cancel' in action.patch ? action.patch.cancel : target.cancel),
         updatedAt: action.now,
         // Finishing is news: the bell counts it again even if the start had been seen.
         read: finishedNow ? false : target.read,
       };
       return state.map((n) => (n.id === action.id ? updated : n));
+    }
+    case 'cancelRequested': {
+      const current = state.find((n) => n.id === action.id)?.cancel ?? null;
+      // Only a notification still showing its Cancel button can change it.
+      if (current === null || current.requested === action.requested) return state;
+      const cancel = { ...current, requested: action.requested };
+      return state.map((n) => (n.id === action.id ? { ...n, cancel } : n));
     }
     case 'dismiss':
       return state.filter((n) => n.id !== action.id);
