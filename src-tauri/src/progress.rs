@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use keyblade_azure::arm::lro::{Progress, ProgressUpdate};
-use keyblade_azure::encryption::SaveWatch;
+use keyblade_azure::encryption::{CancelSave, SaveWatch};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{OperationProgress, ProgressStage, SaveSettled};
@@ -115,10 +115,10 @@ pub fn watch_in_background<R: Runtime>(
     connected: Arc<Connected>,
     operation_id: String,
     watch: SaveWatch,
+    cancel: CancelSave,
 ) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let cancel = state.saves.start(&operation_id);
         let outcome =
             keyblade_azure::encryption::watch_until_settled(&connected.azure, &watch, &cancel)
                 .await;

@@ -385,7 +385,12 @@ provisioningState: string | null,
 /**
  * What a watcher needs to settle this save later.
  */
-watch: SaveWatch, } | { "status": "refused", findings: Array<FindingView>, } | { "status": "changedElsewhere", message: string, 
+watch: SaveWatch, 
+/**
+ * keyblade watches it and reports its end (`save-settled` in the app). `false`
+ * when the user cancelled or the watch itself gave up: then nothing more comes.
+ */
+watching: boolean, } | { "status": "refused", findings: Array<FindingView>, } | { "status": "changedElsewhere", message: string, 
 /**
  * Steps of this save that took effect before the conflict (grants, identity).
  */

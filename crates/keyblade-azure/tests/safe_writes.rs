@@ -412,12 +412,14 @@ async fn an_operation_that_outlasts_the_wait_is_in_progress_then_settles() {
         watch,
         provisioning_state,
         reason,
+        watching,
         ..
     } = outcome
     else {
         panic!("expected a save still in progress, got {outcome:?}");
     };
     assert_eq!(provisioning_state.as_deref(), Some("Updating"), "{reason}");
+    assert!(watching, "an unfinished save is watched");
     assert!(!reason.contains("unchanged"), "{reason}");
 
     let settled = encryption::watch_until_settled(&session, &watch, &CancelSave::new())
@@ -463,12 +465,17 @@ async fn cancel_stops_waiting_and_says_what_the_registry_shows() {
     );
     // The PATCH was accepted and its operation still runs: the truth is "in progress".
     let SaveOutcome::InProgress {
-        provisioning_state, ..
+        provisioning_state,
+        watching,
+        reason,
+        ..
     } = outcome
     else {
         panic!("expected in progress, got {outcome:?}");
     };
     assert_eq!(provisioning_state.as_deref(), Some("Updating"));
+    assert!(!watching, "a cancelled save is not watched");
+    assert!(reason.contains("stopped watching"), "{reason}");
     let stored = fixture.stored(&id);
     assert_eq!(stored["properties"]["provisioningState"], "Updating");
 }

@@ -72,10 +72,22 @@ pub async fn save_encryption(
         &cancel,
     )
     .await;
-    state.saves.finish(&operation_id);
     let outcome = outcome?;
-    if let SaveOutcome::InProgress { watch, .. } = &outcome {
-        crate::progress::watch_in_background(app, connected, operation_id, watch.clone());
+    match &outcome {
+        // The same cancel switch stays registered for the watch, so a Cancel clicked as
+        // the answer arrives is not lost in between.
+        SaveOutcome::InProgress {
+            watch,
+            watching: true,
+            ..
+        } => crate::progress::watch_in_background(
+            app,
+            connected,
+            operation_id,
+            watch.clone(),
+            cancel,
+        ),
+        _ => state.saves.finish(&operation_id),
     }
     Ok(outcome)
 }

@@ -567,8 +567,7 @@ fn create_new_key_vault_with_an_existing_name_is_refused_and_writes_nothing() {
     env.save_screenshot(&session, "create-existing-vault-refused")
         .unwrap();
     assert!(
-        !portal::is_enabled(&session, &portal::button(&vault_dialog, "Create"), "Create")
-            .unwrap(),
+        !portal::is_enabled(&session, &portal::button(&vault_dialog, "Create"), "Create").unwrap(),
         "Create is disabled for a taken name"
     );
     assert_eq!(
@@ -584,9 +583,18 @@ fn create_new_key_vault_with_an_existing_name_is_refused_and_writes_nothing() {
     )
     .unwrap();
     portal::wait_gone(&session, &vault_dialog, "the vault dialog", UI_TIMEOUT).unwrap();
-    let picked = portal::text_of(&session, &portal::field(&panel, "Key vault"), "Key vault")
+    let select = portal::field(&panel, "Key vault");
+    let element = session
+        .wait_for(&select, "the Key vault list", UI_TIMEOUT)
         .unwrap();
-    assert!(picked.contains(EXISTING), "the existing vault is picked: {picked}");
+    let index = session.property(&element, "selectedIndex").unwrap();
+    let index = usize::try_from(index.as_u64().unwrap()).unwrap();
+    let options = session.find_all(&format!("{select}/option")).unwrap();
+    let picked = session.property(&options[index], "textContent").unwrap();
+    assert!(
+        picked.as_str().unwrap().starts_with(EXISTING),
+        "the existing vault is picked: {picked}"
+    );
     env.save_screenshot(&session, "create-existing-vault-selected")
         .unwrap();
     assert_eq!(sandbox.resource(&vault_id).unwrap().to_string(), before);

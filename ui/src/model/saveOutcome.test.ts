@@ -26,6 +26,7 @@ const inProgress: Extract<SaveOutcome, { status: 'inProgress' }> = {
     'Step 2 of 2 (Encrypt registry contosoimages with key cmk-images) has not finished: the save was cancelled. Azure reports the registry as Updating; keyblade keeps watching and will say how it ends.',
   provisioningState: 'Updating',
   watch,
+  watching: true,
 };
 
 const failed: Extract<SaveOutcome, { status: 'failed' }> = {
@@ -75,6 +76,18 @@ describe('saveOutcomeNotice', () => {
       message: `Not finished yet: ${inProgress.reason} This notification updates when the save ends.`,
     });
     expect(notice.message).not.toMatch(/unchanged|Nothing was changed/i);
+  });
+
+  it('inProgress after a cancel: nothing more will come, so it ends as a warning with the reason', () => {
+    const cancelled = {
+      ...inProgress,
+      watching: false,
+      reason:
+        'Step 2 of 2 (Encrypt registry contosoimages with key cmk-images) has not finished: the save was cancelled. Azure reports the registry as Updating; keyblade stopped watching: Azure may still finish the change, so refresh the Encryption blade later to see how it ended.',
+    };
+    const notice = saveOutcomeNotice(cancelled);
+    expect(notice).toEqual({ status: 'warning', message: `Not finished: ${cancelled.reason}` });
+    expect(notice.message).not.toMatch(/unchanged|updates when/);
   });
 
   it('refused: nothing was written, with the first error', () => {

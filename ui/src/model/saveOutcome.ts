@@ -23,10 +23,14 @@ export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
         message: 'Nothing was changed: the registry already uses this key and identity.',
       };
     case 'inProgress':
-      return {
-        status: 'inProgress',
-        message: `Not finished yet: ${outcome.reason} This notification updates when the save ends.`,
-      };
+      // Not watched (the save was cancelled): nothing more will come, so the notification ends here,
+      // without claiming either result.
+      return outcome.watching
+        ? {
+            status: 'inProgress',
+            message: `Not finished yet: ${outcome.reason} This notification updates when the save ends.`,
+          }
+        : { status: 'warning', message: `Not finished: ${outcome.reason}` };
     case 'refused':
       return {
         status: 'failed',

@@ -63,6 +63,9 @@ pub enum SaveOutcome {
         provisioning_state: Option<String>,
         /// What a watcher needs to settle this save later.
         watch: SaveWatch,
+        /// keyblade watches it and reports its end (`save-settled` in the app). `false`
+        /// when the user cancelled or the watch itself gave up: then nothing more comes.
+        watching: bool,
     },
     /// Preflight found errors; nothing was written.
     Refused { findings: Vec<FindingView> },
@@ -419,7 +422,7 @@ async fn verify(
                         .to_owned(),
                 )),
             };
-            outcome_after(session, wanted, interrupted, other).await
+            outcome_after(session, wanted, interrupted, other, true).await
         }
     };
     match &outcome {
@@ -561,7 +564,8 @@ async fn settle(
             () = tokio::time::sleep(settings.watch_interval) => {}
         }
     };
-    let outcome = outcome_after(session, wanted, interrupted, read_back).await;
+    let watching = !cancel.is_cancelled();
+    let outcome = outcome_after(session, wanted, interrupted, read_back, watching).await;
     if let SaveOutcome::InProgress { reason, .. } = &outcome {
         progress.report(ProgressUpdate::Waiting {
             operation: VERIFY.to_owned(),
@@ -578,7 +582,14 @@ async fn outcome_after(
     wanted: &Wanted<'_>,
     interrupted: Interrupted,
     read_back: ReadBack,
+    watching: bool,
 ) -> SaveOutcome {
+    let next = if watching {
+        "keyblade keeps watching and will say how it ends."
+    } else {
+        "keyblade stopped watching: Azure may still finish the change, so refresh the \
+         Encryption blade later to see how it ended."
+    };
     let cause = match &interrupted.error {
         Some(error) => error.to_string().trim_end_matches('.').to_owned(),
         None => "the save was cancelled".to_owned(),
@@ -597,22 +608,24 @@ async fn outcome_after(
         ReadBack::Running(read, state) => SaveOutcome::InProgress {
             reason: format!(
                 "Step {} of {} ({}) has not finished: {cause}. Azure reports the registry as \
-                 {state}; keyblade keeps watching and will say how it ends.",
+                 {state}; {next}",
                 interrupted.step_number, interrupted.step_count, interrupted.step.title
             ),
             provisioning_state: read.registry.provisioning_state.clone(),
             watch: watch_of(wanted, &interrupted),
+            watching,
             completed_steps: interrupted.completed,
         },
         ReadBack::Unreadable(read_error) => SaveOutcome::InProgress {
             reason: format!(
                 "Step {} of {} ({}) did not answer: {cause}. keyblade could not read the \
                  registry back either ({read_error}), so it does not know yet whether the \
-                 change was applied; it keeps watching and will say how it ends.",
+                 change was applied; {next}",
                 interrupted.step_number, interrupted.step_count, interrupted.step.title
             ),
             provisioning_state: None,
             watch: watch_of(wanted, &interrupted),
+            watching,
             completed_steps: interrupted.completed,
         },
         ReadBack::Before(read) => {
@@ -777,7 +790,7 @@ pub async fn watch_until_settled(
                     )),
                 },
             };
-            return Ok(outcome_after(session, &wanted, interrupted, read_back).await);
+            return Ok(outcome_after(session, &wanted, interrupted, read_back, false).await);
         }
         tokio::select! {
             biased;

@@ -24,6 +24,7 @@ const unfinished: SaveOutcome = {
     stepNumber: 1,
     stepCount: 1,
   },
+  watching: true,
 };
 
 describe('App: a save that has not finished when it answers', () => {

@@ -181,6 +181,17 @@ describe('runSave', () => {
     });
   });
 
+  it('ends at once, as a warning, an unfinished save that nobody watches (it was cancelled)', async () => {
+    const { result } = notificationsHook();
+    mockShell({ save_encryption: () => ({ ...unfinished, watching: false }) });
+    await act(async () => {
+      await runSave(request, result.current);
+    });
+    expect(result.current.notifications[0]).toMatchObject({ status: 'warning' });
+    expect(result.current.notifications[0]?.message).toMatch(/^Not finished: /);
+    expect(result.current.notifications[0]?.cancel ?? null).toBeNull();
+  });
+
   it('keeps an unfinished save in progress, then ends the same notification when it settles', async () => {
     let operationId = '';
     const { result } = notificationsHook();
@@ -386,6 +397,7 @@ const unfinished: Extract<SaveOutcome, { status: 'inProgress' }> = {
     stepNumber: 1,
     stepCount: 1,
   },
+  watching: true,
 };
 
 const failedOutcome: SaveOutcome = {

@@ -71,7 +71,7 @@ export async function runSave(
       hooks.onOutcome?.();
       return;
     }
-    if (outcome.status !== 'inProgress') {
+    if (outcome.status !== 'inProgress' || !outcome.watching) {
       notifications.update(id, saveOutcomeNotice(outcome));
       hooks.onOutcome?.();
       return;
