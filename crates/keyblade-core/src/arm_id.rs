@@ -19,6 +19,8 @@ pub struct ResourceId {
     name: String,
 }
 
+/// Text that is not a resource ID [`ResourceId::parse`] accepts; the message shows the
+/// expected shape and where to copy a real ID from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "`{id}` is not an Azure resource ID: expected \
@@ -26,10 +28,14 @@ pub struct ResourceId {
      Copy the resource's ID from its JSON view or `az resource show --query id`."
 )]
 pub struct ResourceIdError {
+    /// The text as given.
     pub id: String,
 }
 
 impl ResourceId {
+    /// Parses an ID of a resource in a resource group, keeping its spelling. Surrounding
+    /// whitespace and trailing slashes are dropped; subscription- and group-level IDs are refused,
+    /// because every resource keyblade changes lives in a group.
     pub fn parse(text: &str) -> Result<ResourceId, ResourceIdError> {
         let error = || ResourceIdError {
             id: text.to_owned(),
@@ -62,14 +68,17 @@ impl ResourceId {
         })
     }
 
+    /// The ID as parsed (trimmed, original case), for display and request paths.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
+    /// The subscription ID segment, as spelled in the ID.
     pub fn subscription_id(&self) -> &str {
         &self.subscription_id
     }
 
+    /// The resource group's name, as spelled in the ID.
     pub fn resource_group(&self) -> &str {
         &self.resource_group
     }
@@ -84,6 +93,7 @@ impl ResourceId {
         &self.resource_type
     }
 
+    /// The resource's own name: the last segment, e.g. the registry's or the vault's name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -124,6 +134,8 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// How a role assignment's `scope` relates to `resource`, for deciding whether the
+    /// assignment grants anything on it.
     pub fn classify(resource: &ResourceId, scope: &str) -> Scope {
         if resource.is_within(scope) {
             Scope::Covers

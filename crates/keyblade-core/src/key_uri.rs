@@ -25,7 +25,9 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum VaultKind {
+    /// A key vault (`{name}.vault.azure.net` in the public cloud).
     KeyVault,
+    /// A Managed HSM pool (`{name}.managedhsm.azure.net` in the public cloud).
     ManagedHsm,
 }
 
@@ -52,17 +54,27 @@ pub struct VaultSuffix {
 /// Why a vault DNS suffix was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidVaultSuffix {
+    /// Not a domain of two or more valid labels (with an optional port).
     #[error(
         "`{suffix}` is not a usable vault DNS suffix: it must be a domain of at least two labels \
          (letters, digits and hyphens), like `vault.azure.net`, optionally followed by `:PORT`. \
          Check the `keyVaultDns`/`mhsmDns` values in the cloud's metadata."
     )]
-    NotADomain { suffix: String },
+    NotADomain {
+        /// The suffix as given.
+        suffix: String,
+    },
+    /// The text after the `:` is not a port from 1 to 65535.
     #[error(
         "the vault DNS suffix `{suffix}` has an invalid port `{port}`: a port is a number from 1 \
          to 65535. Check the cloud's metadata."
     )]
-    InvalidPort { suffix: String, port: String },
+    InvalidPort {
+        /// The suffix as given.
+        suffix: String,
+        /// The text after the `:`.
+        port: String,
+    },
 }
 
 impl VaultSuffix {
@@ -127,10 +139,12 @@ impl VaultSuffix {
         &self.domain
     }
 
+    /// Whether vaults under this suffix are key vaults or Managed HSM pools.
     pub fn kind(&self) -> VaultKind {
         self.kind
     }
 
+    /// Which ports a vault under this suffix may be addressed on.
     pub fn port_rule(&self) -> PortRule {
         self.port
     }
@@ -154,6 +168,8 @@ pub struct VaultSuffixes {
 }
 
 impl VaultSuffixes {
+    /// Exactly these suffixes, e.g. only a custom cloud's (see [`builtin`](Self::builtin) for
+    /// Azure's clouds and the sandbox).
     pub fn new(suffixes: Vec<VaultSuffix>) -> VaultSuffixes {
         VaultSuffixes { suffixes }
     }
@@ -178,6 +194,7 @@ impl VaultSuffixes {
         self
     }
 
+    /// The suffixes in the order they were given.
     pub fn iter(&self) -> impl Iterator<Item = &VaultSuffix> {
         self.suffixes.iter()
     }
@@ -203,11 +220,27 @@ impl VaultSuffixes {
 /// What is wrong with a vault or key name, in Key Vault's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameProblem {
-    TooShort { min: usize, actual: usize },
-    TooLong { max: usize, actual: usize },
+    /// Fewer characters than the service allows.
+    TooShort {
+        /// The fewest allowed.
+        min: usize,
+        /// How many the name has.
+        actual: usize,
+    },
+    /// More characters than the service allows.
+    TooLong {
+        /// The most allowed.
+        max: usize,
+        /// How many the name has.
+        actual: usize,
+    },
+    /// A character other than an ASCII letter, digit or hyphen (the first one found).
     InvalidCharacter(char),
+    /// A key vault name starts with a digit or a hyphen.
     MustStartWithLetter,
+    /// A key vault name ends with a hyphen.
     MustEndWithLetterOrDigit,
+    /// A key vault name has `--`.
     ConsecutiveHyphens,
 }
 
@@ -239,7 +272,12 @@ impl fmt::Display for NameProblem {
 /// What is wrong with a key version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionProblem {
-    WrongLength { actual: usize },
+    /// Not exactly 32 characters long.
+    WrongLength {
+        /// How many characters it has.
+        actual: usize,
+    },
+    /// A character that is not a hexadecimal digit (the first one found).
     NotHex(char),
 }
 
@@ -269,96 +307,152 @@ const COPY_HINT: &str =
 /// the UI; the message says what is wrong, why, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyUriError {
+    /// Nothing was entered (or only whitespace).
     #[error("The key URI is empty. Paste the key's URI, which looks like {KEY_URI_SHAPE}.")]
     Empty,
 
+    /// Whitespace inside the URI, often from a copy that split it across lines.
     #[error(
         "The key URI contains whitespace at character {position}; a URI cannot contain spaces, \
          tabs or line breaks. Remove it (copying a long URI sometimes splits it across lines)."
     )]
-    Whitespace { position: usize },
+    Whitespace {
+        /// 1-based character position of the first whitespace, after trimming.
+        position: usize,
+    },
 
+    /// No `scheme://` at the start.
     #[error(
         "`{input}` is not a URL: a key URI starts with `https://` and looks like \
          {KEY_URI_SHAPE}. {COPY_HINT}"
     )]
-    NotAUrl { input: String },
+    NotAUrl {
+        /// The trimmed input.
+        input: String,
+    },
 
+    /// `http://`: Key Vault is HTTPS only.
     #[error(
         "The key URI uses `{scheme}://`, which is not encrypted. Key Vault accepts only HTTPS: \
          change the start of the URI to `https://`."
     )]
-    InsecureScheme { scheme: String },
+    InsecureScheme {
+        /// The scheme, lower-cased.
+        scheme: String,
+    },
 
+    /// A scheme other than `https` or `http`.
     #[error(
         "The key URI uses the `{scheme}:` scheme; Key Vault keys are addressed only by `https://` \
          URIs like {KEY_URI_SHAPE}. {COPY_HINT}"
     )]
-    UnsupportedScheme { scheme: String },
+    UnsupportedScheme {
+        /// The scheme, lower-cased.
+        scheme: String,
+    },
 
+    /// Credentials (`user:password@`) before the host.
     #[error(
         "The key URI contains a user name or password (text before `@` in the host). Key Vault \
          URIs never carry credentials: remove everything between `https://` and `@`."
     )]
     UserInfo,
 
+    /// A `?query` after the path.
     #[error(
         "The key URI has a query string (`?{query}`). Key Vault key identifiers have none, and \
          it would be ignored or rejected: remove `?` and everything after it."
     )]
-    Query { query: String },
+    Query {
+        /// The text after `?`.
+        query: String,
+    },
 
+    /// A `#fragment` at the end.
     #[error(
         "The key URI has a fragment (`#{fragment}`). Key Vault key identifiers have none: remove \
          `#` and everything after it."
     )]
-    Fragment { fragment: String },
+    Fragment {
+        /// The text after `#`.
+        fragment: String,
+    },
 
+    /// Nothing between `https://` and the path or port.
     #[error("The key URI has no host. It should look like {KEY_URI_SHAPE}.")]
     MissingHost,
 
+    /// The text after the host's `:` is not a port from 1 to 65535.
     #[error(
         "`{port}` is not a valid port: a port is a number from 1 to 65535. Check the URI after \
          the `:` that follows the host."
     )]
-    InvalidPort { port: String },
+    InvalidPort {
+        /// The text after the `:`.
+        port: String,
+    },
 
+    /// A port other than 443 on a cloud vault host, which serves HTTPS on 443 only.
     #[error(
         "The key URI names port {port} on `{host}`, but Key Vault and Managed HSM serve HTTPS on \
          the standard port only. Remove `:{port}` from the URI."
     )]
-    PortNotAllowed { host: String, port: u16 },
+    PortNotAllowed {
+        /// The lower-cased host.
+        host: String,
+        /// The port given.
+        port: u16,
+    },
 
+    /// A sandbox vault host without a port: the sandbox's port is chosen at start-up.
     #[error(
         "The key URI for `{host}` needs a port: this vault is served by the local sandbox, whose \
          port is chosen when it starts. Use https://{host}:PORT/keys/{{key-name}} with the \
          sandbox's port."
     )]
-    PortRequired { host: String },
+    PortRequired {
+        /// The lower-cased host.
+        host: String,
+    },
 
+    /// A port other than the one the suffix pins (a custom cloud's `vault.localhost:8443`).
     #[error(
         "The key URI names port {actual} on `{host}`, but this cloud serves its vaults on port \
          {expected}. Use `:{expected}`."
     )]
     WrongPort {
+        /// The lower-cased host.
         host: String,
+        /// The port given, as text.
         actual: String,
+        /// The port the suffix requires.
         expected: u16,
     },
 
+    /// The host is under none of the accepted vault suffixes (or is an IP literal).
     #[error(
         "`{host}` is not a Key Vault or Managed HSM host: a key URI's host is \
          {{vault-name}}.{{vault domain}}, where the domain is one of {}. {COPY_HINT}",
         accepted.join(", ")
     )]
-    NotKeyVaultHost { host: String, accepted: Vec<String> },
+    NotKeyVaultHost {
+        /// The lower-cased host.
+        host: String,
+        /// The accepted suffixes, as displayed, for the message.
+        accepted: Vec<String>,
+    },
 
+    /// The host is a vault suffix itself, with no vault name in front of it.
     #[error(
         "The host `{host}` is missing the vault name: it should be https://{{vault-name}}.{host}/. \
          {COPY_HINT}"
     )]
-    MissingVaultName { host: String },
+    MissingVaultName {
+        /// The lower-cased host.
+        host: String,
+    },
 
+    /// The vault name breaks Key Vault's (or Managed HSM's) naming rules.
     #[error(
         "`{name}` is not a valid {} name: {problem}. {}",
         if *is_managed_hsm { "Managed HSM" } else { "key vault" },
@@ -366,73 +460,117 @@ pub enum KeyUriError {
         else { "Vault names are 3-24 letters, digits and hyphens, start with a letter, end with a letter or digit, and have no two hyphens in a row." }
     )]
     InvalidVaultName {
+        /// The lower-cased vault name.
         name: String,
+        /// Whether the suffix is a Managed HSM one, whose rules differ.
         is_managed_hsm: bool,
+        /// Which rule it breaks.
         problem: NameProblem,
     },
 
+    /// A vault URI with no path: it names no key.
     #[error(
         "The URI names a vault but no key: add the key's path, so it looks like \
          {vault_url}keys/{{key-name}}."
     )]
-    MissingKeyPath { vault_url: String },
+    MissingKeyPath {
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// A `/secrets/` (or `/deletedsecrets/`) URI: customer-managed keys need a key.
     #[error(
         "This is a secret URI (…/secrets/…), not a key URI. Customer-managed keys need a key: use \
          the key's URI, {vault_url}keys/{{key-name}}."
     )]
-    SecretUri { vault_url: String },
+    SecretUri {
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// A `/certificates/` (or `/deletedcertificates/`) URI: the key behind the certificate is
+    /// what to use.
     #[error(
         "This is a certificate URI (…/certificates/…), not a key URI. Use the URI of the key \
          behind it, {vault_url}keys/{{key-name}} (a certificate's key has the certificate's name)."
     )]
-    CertificateUri { vault_url: String },
+    CertificateUri {
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// A `/deletedkeys/` URI: a deleted key encrypts nothing until it is recovered.
     #[error(
         "This is the URI of a deleted key (…/deletedkeys/…). A deleted key cannot encrypt \
          anything: recover it first, then use its URI, {vault_url}keys/{{key-name}}."
     )]
-    DeletedKeyUri { vault_url: String },
+    DeletedKeyUri {
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// A path that starts with some other collection than `keys`.
     #[error(
         "The URI's path starts with `/{segment}/`, but key URIs start with `/keys/`: use \
          {vault_url}keys/{{key-name}}."
     )]
-    NotAKeyPath { segment: String, vault_url: String },
+    NotAKeyPath {
+        /// The path's first segment.
+        segment: String,
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// `/keys/` with no key name after it.
     #[error(
         "The key URI has no key name after `/keys/`: add it, so the URI looks like \
          {vault_url}keys/{{key-name}}."
     )]
-    MissingKeyName { vault_url: String },
+    MissingKeyName {
+        /// `https://{host}[:port]/`, to show the URI to use.
+        vault_url: String,
+    },
 
+    /// The key name breaks Key Vault's naming rules.
     #[error(
         "`{name}` is not a valid key name: {problem}. Key names are 1-127 letters, digits and \
          hyphens."
     )]
-    InvalidKeyName { name: String, problem: NameProblem },
+    InvalidKeyName {
+        /// The key name as given.
+        name: String,
+        /// Which rule it breaks.
+        problem: NameProblem,
+    },
 
+    /// The version is not 32 hexadecimal digits.
     #[error(
         "`{version}` is not a key version: {problem}. Use the key URI without a version for \
          automatic rotation, or copy the version's identifier from the key's Versions list."
     )]
     InvalidVersion {
+        /// The version as given.
         version: String,
+        /// What is wrong with it.
         problem: VersionProblem,
     },
 
+    /// An empty path segment (`//`).
     #[error(
         "The key URI has an empty path segment (`//`). Remove the extra `/`: a key URI is \
          …/keys/{{key-name}} or …/keys/{{key-name}}/{{version}}."
     )]
     EmptySegment,
 
+    /// More path after the version.
     #[error(
         "The key URI has extra path segments after the version (`/{extra}`). A key URI ends with \
          the key name or the version: remove `/{extra}`."
     )]
-    ExtraSegments { extra: String },
+    ExtraSegments {
+        /// The path after the version, without its leading `/`.
+        extra: String,
+    },
 }
 
 impl KeyUriError {
@@ -474,6 +612,7 @@ impl KeyUriError {
 pub struct KeyVersion(String);
 
 impl KeyVersion {
+    /// Parses 32 hexadecimal digits in either case; stored lower-cased, as Key Vault returns it.
     pub fn parse(text: &str) -> Result<KeyVersion, KeyUriError> {
         let problem = if let Some(c) = text.chars().find(|c| !c.is_ascii_hexdigit()) {
             Some(VersionProblem::NotHex(c))
@@ -491,6 +630,7 @@ impl KeyVersion {
         }
     }
 
+    /// The 32 lower-case hexadecimal digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -532,6 +672,7 @@ pub enum Rotation {
 }
 
 impl KeyUriKind {
+    /// Unversioned URIs rotate automatically; versioned ones stay pinned (manual).
     pub fn rotation(self) -> Rotation {
         match self {
             KeyUriKind::Versioned => Rotation::Manual,
@@ -695,10 +836,12 @@ impl KeyUri {
         &self.key_name
     }
 
+    /// The pinned version, if the URI has one.
     pub fn version(&self) -> Option<&KeyVersion> {
         self.version.as_ref()
     }
 
+    /// Versioned or unversioned: whether the URI pins a version.
     pub fn kind(&self) -> KeyUriKind {
         match self.version {
             Some(_) => KeyUriKind::Versioned,
@@ -706,18 +849,22 @@ impl KeyUri {
         }
     }
 
+    /// How the service will pick up new versions of this key (see [`KeyUriKind::rotation`]).
     pub fn rotation(&self) -> Rotation {
         self.kind().rotation()
     }
 
+    /// Whether the key is in a key vault or a Managed HSM, from the host's suffix.
     pub fn vault_kind(&self) -> VaultKind {
         self.vault_kind
     }
 
+    /// Whether the key is in a Managed HSM (whose access is by local RBAC, not access policies).
     pub fn is_managed_hsm(&self) -> bool {
         self.vault_kind == VaultKind::ManagedHsm
     }
 
+    /// The same key, unversioned: what a resource follows for automatic rotation.
     pub fn without_version(&self) -> KeyUri {
         KeyUri {
             version: None,
@@ -725,6 +872,7 @@ impl KeyUri {
         }
     }
 
+    /// The same key pinned to `version`.
     pub fn with_version(&self, version: KeyVersion) -> KeyUri {
         KeyUri {
             version: Some(version),

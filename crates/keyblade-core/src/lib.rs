@@ -1,6 +1,8 @@
 //! keyblade's domain logic: pure functions and validated types, no I/O, no clock, no
 //! network. The Tauri shell and the Azure client crate call into it.
 
+#![warn(missing_docs)]
+
 pub mod arm_id;
 pub mod key_uri;
 pub mod preflight;

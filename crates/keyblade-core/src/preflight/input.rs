@@ -16,8 +16,11 @@ use crate::key_uri::KeyUri;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ResourceKind {
+    /// Azure Container Registry (`Microsoft.ContainerRegistry/registries`): planned end to end.
     ContainerRegistry,
+    /// Azure AI services (`Microsoft.CognitiveServices/accounts`): checks only, no steps yet.
     CognitiveServicesAccount,
+    /// A storage account (`Microsoft.Storage/storageAccounts`): checks only, no steps yet.
     StorageAccount,
 }
 
@@ -45,15 +48,19 @@ impl ResourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceState {
+    /// Which service it is, which decides the rules that apply.
     pub kind: ResourceKind,
+    /// The resource's ID, from which the steps' paths are built.
     pub id: ResourceId,
     /// The tenant of the resource's subscription.
     pub tenant_id: String,
     /// `sku.name`, e.g. `Premium`.
     #[serde(default)]
     pub sku: Option<String>,
+    /// The identities attached now; empty when ARM returned no `identity` block.
     #[serde(default)]
     pub identity: ResourceIdentity,
+    /// The key (or Microsoft-managed key) the resource uses now.
     pub encryption: CurrentEncryption,
 }
 
@@ -69,10 +76,13 @@ pub struct ResourceIdentity {
     pub user_assigned: Vec<UserAssignedIdentity>,
 }
 
+/// The resource's system-assigned identity, from ARM's `identity` block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemAssignedIdentity {
+    /// `identity.principalId`: the object ID that access policies and role assignments name.
     pub principal_id: String,
+    /// `identity.tenantId`: the tenant the identity lives in.
     pub tenant_id: String,
 }
 
@@ -80,8 +90,11 @@ pub struct SystemAssignedIdentity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAssignedIdentity {
+    /// The identity's own resource (`Microsoft.ManagedIdentity/userAssignedIdentities`).
     pub resource_id: ResourceId,
+    /// `principalId`: the object ID that access policies and role assignments name.
     pub principal_id: String,
+    /// `clientId`: how ACR's `keyVaultProperties.identity` names the identity.
     pub client_id: String,
     /// Known from the identity resource itself; ARM's `userAssignedIdentities` map on
     /// the resource does not carry it.
@@ -99,6 +112,7 @@ pub struct UserAssignedIdentity {
 pub enum CurrentEncryption {
     /// Microsoft-managed keys (ACR: `encryption.status` = `disabled`).
     ServiceManaged,
+    /// A customer-managed key in Key Vault or Managed HSM.
     CustomerManaged {
         /// `keyVaultProperties.keyIdentifier` as ARM returns it (not re-validated: it is
         /// what is configured, even if keyblade would reject it as input).
@@ -116,9 +130,12 @@ pub enum CurrentEncryption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum IdentityChoice {
+    /// The resource's system-assigned identity (turned on by the plan if it is off).
     SystemAssigned,
+    /// A user-assigned identity; it must already be attached to the resource.
     #[serde(rename_all = "camelCase")]
     UserAssigned {
+        /// The identity's resource ID.
         resource_id: ResourceId,
     },
 }
@@ -127,7 +144,9 @@ pub enum IdentityChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DesiredEncryption {
+    /// The key to use: unversioned to follow its latest version, versioned to pin one.
     pub key_uri: KeyUri,
+    /// The identity the resource should read the key with.
     pub identity: IdentityChoice,
     /// Set when the user asked keyblade to grant the identity access to the key.
     #[serde(default)]
@@ -138,8 +157,9 @@ pub struct DesiredEncryption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantAccess {
-    /// A fresh GUID to name a new role assignment (ARM requires the caller to pick it);
-    /// used only for vaults with the RBAC permission model.
+    /// The GUID that names a new role assignment (ARM makes the caller pick it); used only
+    /// for vaults with the RBAC permission model. The caller derives it from what the grant
+    /// is about, so planning again (review, then Save) names the same assignment.
     pub role_assignment_name: String,
 }
 
@@ -147,6 +167,7 @@ pub struct GrantAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Facts {
+    /// The key as Key Vault answered for it (or why it could not).
     pub key: KeyLookup,
     /// The vault (or Managed HSM) resource holding the key; `None` when it could not be
     /// found in the subscriptions the user can read.
@@ -170,12 +191,14 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "status")]
 pub enum KeyLookup {
+    /// Key Vault returned the key (or the version).
     Found(KeyDetails),
     /// Key Vault answered 404 for the key (or for the version).
     NotFound,
     /// The key could not be read (no permission to read it, firewall, network); the
     /// reason is shown to the user.
     Unreadable {
+        /// What went wrong, in words for the user.
         reason: String,
         /// What stood in the way, so the fix can name the right remedy.
         #[serde(default)]
@@ -227,11 +250,14 @@ pub struct KeyDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultFacts {
+    /// The vault's resource ID: the scope a role assignment is made at.
     pub id: ResourceId,
+    /// `tenantId`: the tenant the vault trusts; an identity from another tenant cannot use it.
     pub tenant_id: String,
     /// `enableRbacAuthorization`; Managed HSMs always use their own local RBAC.
     #[serde(default)]
     pub enable_rbac_authorization: bool,
+    /// `accessPolicies`: who may do what with keys when the vault does not use RBAC.
     #[serde(default)]
     pub access_policies: Vec<AccessPolicy>,
     /// `enableSoftDelete`; ARM omits it on old vaults, where it defaults to on since 2020.
@@ -240,6 +266,7 @@ pub struct VaultFacts {
     /// `enablePurgeProtection`; omitted means off.
     #[serde(default)]
     pub enable_purge_protection: Option<bool>,
+    /// `networkAcls`: the vault firewall; `None` means it has no rules.
     #[serde(default)]
     pub network_acls: Option<NetworkAcls>,
     /// `publicNetworkAccess`: `Enabled` or `Disabled`.
@@ -247,25 +274,32 @@ pub struct VaultFacts {
     pub public_network_access: Option<String>,
 }
 
+/// One entry of a vault's `accessPolicies`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPolicy {
+    /// `tenantId`: the tenant of the principal.
     pub tenant_id: String,
+    /// `objectId`: the principal (user, group, service principal or managed identity).
     pub object_id: String,
     /// Set for a compound identity (an application acting for a user): such an entry
     /// does not let the principal act on its own.
     #[serde(default)]
     pub application_id: Option<String>,
+    /// What the principal may do.
     pub permissions: AccessPolicyPermissions,
 }
 
+/// An access policy's `permissions`; only key permissions matter for a CMK.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPolicyPermissions {
+    /// `permissions.keys`, e.g. `get`, `wrapKey`, `unwrapKey` (compared ignoring case).
     #[serde(default)]
     pub keys: Vec<String>,
 }
 
+/// A vault's `networkAcls`: whether its firewall admits a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkAcls {
@@ -276,11 +310,15 @@ pub struct NetworkAcls {
     pub bypass: Option<String>,
 }
 
+/// An Azure RBAC role assignment, as listed for the vault's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
+    /// Where it was made: the vault, or one of its ancestors for an inherited assignment.
     pub scope: String,
+    /// The role it grants: its definition's ID, matched on the trailing GUID.
     pub role_definition_id: String,
+    /// The object ID of the principal it grants the role to.
     pub principal_id: String,
     /// An ABAC condition; keyblade cannot evaluate one, so such an assignment is not
     /// counted as granting access.
@@ -288,21 +326,27 @@ pub struct RoleAssignment {
     pub condition: Option<String>,
 }
 
+/// A role's definition: what its data actions allow, for roles keyblade does not know built in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleDefinition {
     /// Full ID or bare GUID; matched on the trailing GUID.
     pub id: String,
+    /// `roleName`, for display; roles are matched by ID.
     #[serde(default)]
     pub role_name: Option<String>,
+    /// `permissions`: the role grants an action if one entry allows it and does not exclude it.
     pub permissions: Vec<RolePermission>,
 }
 
+/// One entry of a role definition's `permissions`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RolePermission {
+    /// `dataActions`: allowed data-plane actions, with `*` wildcards.
     #[serde(default)]
     pub data_actions: Vec<String>,
+    /// `notDataActions`: actions taken back out of `dataActions`.
     #[serde(default)]
     pub not_data_actions: Vec<String>,
 }

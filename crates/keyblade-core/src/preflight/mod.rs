@@ -36,8 +36,11 @@ use steps::Principal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
+    /// The change would fail or leave the resource unable to use its key: blocks Save.
     Error,
+    /// Saving works, but something is risky or not recommended (e.g. no purge protection).
     Warning,
+    /// What the change will do, or why it will work; nothing is wrong.
     Info,
 }
 
@@ -45,6 +48,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
+    /// How much it matters; errors block saving.
     pub severity: Severity,
     /// Stable identifier, e.g. `key.expired`.
     pub code: &'static str,
@@ -70,6 +74,7 @@ impl Plan {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
+    /// The findings that block saving.
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()
@@ -81,8 +86,11 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreflightInput {
+    /// The resource as it is now.
     pub resource: ResourceState,
+    /// The key and identity the user chose.
     pub desired: DesiredEncryption,
+    /// What was looked up about the key, its vault and the identity.
     pub facts: Facts,
 }
 

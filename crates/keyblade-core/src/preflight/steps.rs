@@ -22,22 +22,33 @@ pub const KEY_VAULT_API_VERSION: &str = "2022-02-01-preview";
 /// `Microsoft.Authorization` (role assignments and definitions, permissions).
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
+/// The HTTP method of a step's request, serialised upper-case (`PATCH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
+    /// `GET`.
     Get,
+    /// `PUT`.
     Put,
+    /// `PATCH`.
     Patch,
+    /// `POST`.
     Post,
+    /// `DELETE`.
     Delete,
 }
 
+/// What a step changes; keyblade-azure's executor branches on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StepKind {
+    /// Turn on the resource's system-assigned identity (a PATCH of the resource).
     EnableSystemAssignedIdentity,
+    /// Give the identity the key permissions a CMK needs with a vault access policy.
     AddAccessPolicy,
+    /// Give the identity Key Vault Crypto Service Encryption User on the vault (RBAC vaults).
     CreateRoleAssignment,
+    /// Point the resource's encryption at the key (a PATCH of the resource).
     SetEncryptionKey,
 }
 
@@ -64,6 +75,7 @@ pub enum Placeholder {
 }
 
 impl Placeholder {
+    /// The text that stands for the value in a step's body, e.g. `{systemAssignedPrincipalId}`.
     pub fn token(self) -> &'static str {
         match self {
             Placeholder::SystemAssignedPrincipalId => "{systemAssignedPrincipalId}",
@@ -75,17 +87,21 @@ impl Placeholder {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanStep {
+    /// What the step changes.
     pub kind: StepKind,
     /// What the step does, for the confirmation list.
     pub title: String,
+    /// The request's method.
     pub method: HttpMethod,
     /// Path and query relative to the Resource Manager endpoint.
     pub path: String,
+    /// The JSON body, exactly as sent once placeholders are replaced.
     pub body: Value,
     /// The body in one line, e.g. `identity.type = SystemAssigned`.
     pub body_summary: String,
     /// The same change with Azure CLI, ready to paste into a POSIX shell.
     pub az_command: String,
+    /// The placeholders the body contains, which an earlier step's response fills in.
     pub placeholders: Vec<Placeholder>,
 }
 
@@ -319,6 +335,7 @@ pub fn set_registry_key(registry: &ResourceId, key_uri: &KeyUri, identity: &str)
 /// One word of a CLI command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AzArg {
+    /// A word as it is (quoted when rendered if it needs to be).
     Literal(String),
     /// `"$(command)"`: the output of another command, e.g. an ID not known yet.
     Substitution(AzCommand),
@@ -331,6 +348,7 @@ pub struct AzCommand {
 }
 
 impl AzCommand {
+    /// A command from its leading words, e.g. `["az", "acr", "encryption", "rotate-key"]`.
     pub fn new(words: &[&str]) -> AzCommand {
         AzCommand {
             args: words
@@ -340,11 +358,13 @@ impl AzCommand {
         }
     }
 
+    /// Appends one word.
     pub fn arg(mut self, arg: AzArg) -> AzCommand {
         self.args.push(arg);
         self
     }
 
+    /// Appends a flag and its value, e.g. `--name crcontoso`.
     pub fn option(self, flag: &str, value: &str) -> AzCommand {
         self.arg(AzArg::Literal(flag.to_owned()))
             .arg(AzArg::Literal(value.to_owned()))
