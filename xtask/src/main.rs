@@ -4,6 +4,7 @@
 //! everything else the project needs.
 
 mod app;
+mod deny;
 mod e2e;
 mod icons;
 mod prereq;
@@ -25,10 +26,14 @@ Tasks:
              --exit-after-screenshot  run under Xvfb, save the screenshot, then stop
                                       (--screenshot-only is the same)
              --release                build with optimisations (slower build)
-  test     Run every check: rustfmt, clippy, Rust tests, UI typecheck, lint and tests,
-           and the end-to-end test that drives the real window.
+  test     Run every check: rustfmt, cargo-deny, clippy, Rust tests, UI typecheck, lint
+           and tests, and the end-to-end test that drives the real window.
              --fail-fast              stop at the first failing step
              --no-install             do not install missing packages or tools
+  deny     Only the dependency checks of `test`: `cargo deny --offline check licenses
+           bans sources` against deny.toml, then `advisories` when the RustSec database
+           can be fetched or is already here (skipped, not failed, when it is not).
+             --no-install             do not install cargo-deny
   e2e      Only the end-to-end test (builds the UI and the app first).
   icons    Regenerate icons/ from icons/keyblade.svg with the Tauri CLI.
   bench    The performance benchmark: the Encryption blade, vault and key lists, and
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         "demo" => demo_options(&options).and_then(|options| app::demo(&options)),
         "test" => test_options(&options).and_then(|options| test::run(&options)),
         "e2e" => no_options("e2e", &options).and_then(|()| e2e::run_alone()),
+        "deny" => deny_options(&options).and_then(deny::run_alone),
         "icons" => no_options("icons", &options).and_then(|()| icons::regenerate()),
         "bench" => no_options("bench", &options).and_then(|()| {
             process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "encryption"]).run()
@@ -93,6 +99,18 @@ fn test_options(options: &[String]) -> Result<test::TestOptions, String> {
         }
     }
     Ok(test)
+}
+
+/// Whether `deny` may install cargo-deny.
+fn deny_options(options: &[String]) -> Result<bool, String> {
+    let mut install = true;
+    for option in options {
+        match option.as_str() {
+            "--no-install" => install = false,
+            other => return Err(format!("`deny` does not take `{other}`.\n\n{HELP}")),
+        }
+    }
+    Ok(install)
 }
 
 fn no_options(task: &str, options: &[String]) -> Result<(), String> {

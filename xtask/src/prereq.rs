@@ -191,13 +191,106 @@ pub fn ensure_tauri_driver(install: bool) -> Result<PathBuf, String> {
 }
 
 fn find_tauri_driver() -> Option<PathBuf> {
-    find_on_path("tauri-driver").or_else(|| {
-        let cargo_home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
-        let candidate = cargo_home
+    find_cargo_tool("tauri-driver")
+}
+
+/// The cargo-deny line `deny.toml` is written for (its `crate = "name:version"` specs and
+/// `reason`s need 0.16 or newer). `cargo install --version ^0.20` takes the newest 0.20.x.
+pub const CARGO_DENY_VERSION: &str = "^0.20";
+/// The oldest cargo-deny accepted as already installed, as (minor) of 0.x.
+const CARGO_DENY_MIN_MINOR: u32 = 20;
+
+/// The `cargo-deny` to use: on PATH, in cargo's bin folder, or freshly installed there
+/// (about three minutes of compiling on two cores). An older one is replaced when `install`.
+pub fn ensure_cargo_deny(install: bool) -> Result<PathBuf, String> {
+    let hint = format!(
+        "run `cargo install cargo-deny --locked --version {CARGO_DENY_VERSION}` (or drop --no-install)"
+    );
+    let found = find_cargo_deny();
+    let stale = match &found {
+        Some(path) => match cargo_deny_version(path) {
+            Some((0, minor)) if minor >= CARGO_DENY_MIN_MINOR => {
+                println!("cargo-deny: {}", path.display());
+                return Ok(path.clone());
+            }
+            Some((major, minor)) => Some(format!("{major}.{minor}")),
+            None => Some("of unknown version".to_owned()),
+        },
+        None => None,
+    };
+    if !install {
+        return Err(match stale {
+            Some(version) => format!(
+                "cargo-deny {version} is too old for deny.toml (0.{CARGO_DENY_MIN_MINOR} or newer); {hint}"
+            ),
+            None => format!("cargo-deny is not installed; {hint}"),
+        });
+    }
+    Cmd::cargo(&[
+        "install",
+        "cargo-deny",
+        "--locked",
+        "--version",
+        CARGO_DENY_VERSION,
+    ])
+    .run()?;
+    find_cargo_deny().ok_or_else(|| {
+        "cargo-deny was installed but is neither on PATH nor in cargo's bin folder".to_owned()
+    })
+}
+
+pub fn find_cargo_deny() -> Option<PathBuf> {
+    find_cargo_tool("cargo-deny")
+}
+
+/// (major, minor) from `cargo-deny --version`, which prints `cargo-deny 0.20.2`.
+fn cargo_deny_version(path: &std::path::Path) -> Option<(u32, u32)> {
+    let output = Cmd::new(path.to_string_lossy(), &["--version"])
+        .output()
+        .ok()?;
+    parse_version(output.split_whitespace().nth(1)?)
+}
+
+/// `0.20.2` → (0, 20).
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// A program installed by `cargo install`: on PATH, else in cargo's bin folder.
+fn find_cargo_tool(program: &str) -> Option<PathBuf> {
+    find_on_path(program).or_else(|| {
+        let candidate = cargo_home()?
             .join("bin")
-            .join(format!("tauri-driver{}", std::env::consts::EXE_SUFFIX));
+            .join(format!("{program}{}", std::env::consts::EXE_SUFFIX));
         candidate.is_file().then_some(candidate)
     })
+}
+
+/// `CARGO_HOME`, else `~/.cargo`, as cargo decides it.
+pub fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|home| home.join(".cargo")))
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_version;
+
+    #[test]
+    fn versions_parse_to_major_and_minor() {
+        assert_eq!(parse_version("0.20.2"), Some((0, 20)));
+        assert_eq!(parse_version("1.0.0-rc.1"), Some((1, 0)));
+        assert_eq!(parse_version("0"), None);
+        assert_eq!(parse_version("x.1"), None);
+    }
 }

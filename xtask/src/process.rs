@@ -75,6 +75,39 @@ impl Cmd {
         check(status, &self.display)
     }
 
+    /// Runs with inherited output for at most `limit`, then stops it; a non-zero exit or
+    /// running out of time is an error.
+    pub fn run_with_timeout(self, limit: Duration) -> Result<(), String> {
+        println!("$ {}  (at most {}s)", self.display, limit.as_secs());
+        let display = self.display.clone();
+        let mut running = self.spawn_quietly(&display)?;
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = running.exited() {
+                return check(status, &display);
+            }
+            if Instant::now() >= deadline {
+                running.stop();
+                return Err(format!(
+                    "`{display}` did not finish within {}s and was stopped",
+                    limit.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn spawn_quietly(mut self, name: &str) -> Result<Background, String> {
+        let child = self
+            .command
+            .spawn()
+            .map_err(|error| self.spawn_error(&error))?;
+        Ok(Background {
+            name: name.to_owned(),
+            child,
+        })
+    }
+
     /// Runs to completion and returns stdout; stderr passes through.
     pub fn output(mut self) -> Result<String, String> {
         let output = self
@@ -192,4 +225,35 @@ pub fn find_on_path(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
         .find(|candidate| candidate.is_file())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::Cmd;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_command_that_outlives_its_limit_is_stopped_and_fails() {
+        let started = Instant::now();
+        let result = Cmd::new("sleep", &["30"]).run_with_timeout(Duration::from_secs(1));
+        let message = result.expect_err("sleep 30 cannot finish in 1s");
+        assert!(message.contains("did not finish within 1s"), "{message}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "it was not stopped"
+        );
+    }
+
+    #[test]
+    fn a_command_within_its_limit_reports_its_exit() {
+        assert_eq!(
+            Cmd::new("true", &[]).run_with_timeout(Duration::from_secs(10)),
+            Ok(())
+        );
+        assert!(
+            Cmd::new("false", &[])
+                .run_with_timeout(Duration::from_secs(10))
+                .is_err()
+        );
+    }
 }

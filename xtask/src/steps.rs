@@ -25,24 +25,40 @@ impl Steps {
 
     /// Runs one step, printing a banner before and the verdict after. Returns whether it passed.
     pub fn run(&mut self, name: &str, step: impl FnOnce() -> Result<(), String>) -> bool {
+        self.run_or_skip(name, || step().map(|()| None))
+    }
+
+    /// Runs a step that may find out that it cannot run here: `Ok(Some(why))` is reported
+    /// as skipped, with the reason, and does not fail the run. Returns whether it did not fail.
+    pub fn run_or_skip(
+        &mut self,
+        name: &str,
+        step: impl FnOnce() -> Result<Option<String>, String>,
+    ) -> bool {
         let number = self.results.len() + 1;
         println!("\n━━━ [{number}/{}] {name}", self.total);
         let started = Instant::now();
         let result = step();
         let elapsed = started.elapsed();
         let passed = result.is_ok();
-        match result {
-            Ok(()) => {
+        let outcome = match result {
+            Ok(None) => {
                 println!("━━━ ✔ {name} ({})", format_duration(elapsed));
-                self.results
-                    .push((name.to_owned(), Outcome::Passed, elapsed));
+                Outcome::Passed
+            }
+            Ok(Some(why)) => {
+                println!(
+                    "━━━ - {name} ({}): skipped, {why}",
+                    format_duration(elapsed)
+                );
+                Outcome::Skipped(why)
             }
             Err(message) => {
                 println!("━━━ ✘ {name} ({}): {message}", format_duration(elapsed));
-                self.results
-                    .push((name.to_owned(), Outcome::Failed(message), elapsed));
+                Outcome::Failed(message)
             }
-        }
+        };
+        self.results.push((name.to_owned(), outcome, elapsed));
         passed
     }
 

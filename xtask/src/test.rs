@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check the project has, in one command.
 
 use crate::app;
+use crate::deny;
 use crate::e2e;
 use crate::prereq::{self, Needs};
 use crate::process::Cmd;
@@ -13,7 +14,7 @@ pub struct TestOptions {
 }
 
 pub fn run(options: &TestOptions) -> Result<(), String> {
-    let mut steps = Steps::new(8);
+    let mut steps = Steps::new(10);
     let e2e_unsupported = e2e::unsupported_here();
     let mut tauri_driver = None;
     let ready = steps.run("Install missing prerequisites", || {
@@ -28,6 +29,10 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
         if e2e_unsupported.is_none() {
             tauri_driver = Some(prereq::ensure_tauri_driver(!options.no_install)?);
         }
+        // Not fatal here: without cargo-deny only its two steps fail, and they say why.
+        if let Err(error) = prereq::ensure_cargo_deny(!options.no_install) {
+            println!("{error}");
+        }
         Ok(())
     });
     if !ready {
@@ -35,10 +40,13 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
     }
 
     type Check = (&'static str, fn() -> Result<(), String>);
-    let checks: [Check; 6] = [
+    let checks: [Check; 7] = [
         ("rustfmt (cargo fmt --all --check)", || {
             Cmd::cargo(&["fmt", "--all", "--check"]).run()
         }),
+        // Seconds, so before clippy: a new crate's license or a second version of a crate
+        // shows up without waiting for a build.
+        (deny::POLICY_STEP, deny::policy),
         ("clippy (-D warnings, all targets)", || {
             Cmd::cargo(&[
                 "clippy",
@@ -61,6 +69,13 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
     ];
     for (name, check) in checks {
         if !steps.run(name, check) && options.fail_fast {
+            return steps.finish();
+        }
+        // Right after the policy, so the two cargo-deny steps read together.
+        if name == deny::POLICY_STEP
+            && !steps.run_or_skip(deny::ADVISORIES_STEP, deny::advisories)
+            && options.fail_fast
+        {
             return steps.finish();
         }
     }
