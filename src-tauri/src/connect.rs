@@ -425,15 +425,19 @@ pub async fn sign_in<R: Runtime>(
     }
     state.set_session(Session::SignedIn(Arc::new(connected)));
     notify(app);
-    // Signed in to Azure, the demo tenant has no use: stop it (its state is kept, so Sign
-    // out brings it back as it was) rather than keep a local Azure listening.
+    retire_demo(&state).await;
+    Ok(placement)
+}
+
+/// Signed in to Azure, the demo tenant has no use: stop it (its state is kept, so Sign out
+/// brings it back as it was) rather than keep a local Azure listening.
+pub(crate) async fn retire_demo(state: &AppState) {
     let demo = state.demo.lock().await.take();
     if let Some(sandbox) = demo
         && let Err(error) = sandbox.stop().await
     {
         eprintln!("keyblade: could not save the demo tenant's state: {error}");
     }
-    Ok(placement)
 }
 
 /// Forgets the Azure sign-in (and its secret) and returns to the local demo tenant.
@@ -818,7 +822,27 @@ mod tests {
             .unwrap();
         assert_eq!(admin.status, 404, "the embedded demo has no admin API");
 
-        sandbox.stop().await.unwrap();
+        // Signing in to Azure retires it: nothing listens on its port any more.
+        let port = sandbox.port();
+        let state = AppState::new(
+            Session::SignedOut {
+                cloud: CloudSettings::azure_cloud(),
+                reason: String::new(),
+            },
+            crate::secrets::SecretStore::new(Arc::new(
+                crate::secrets::testing::MapBackend::default(),
+            )),
+            crate::state::AppPaths::default(),
+        );
+        *state.demo.lock().await = Some(sandbox);
+        retire_demo(&state).await;
+        assert!(state.demo.lock().await.is_none());
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "the demo tenant stopped listening"
+        );
         assert!(
             state_file.exists(),
             "the demo state is written to the data folder"
