@@ -1,11 +1,15 @@
 //! Who keyblade is signed in as, and the cloud it signs in to.
 //!
-//! [`KeybladeCredential`] is the seam between sign-in methods and the clients. Today it is
-//! a service principal with a client secret (`azure_identity`'s `ClientSecretCredential`,
-//! used for the sandbox's demo tenant and for automation). Browser (authorization code with
-//! PKCE) and device-code sign-in add a [`SignInMethod`] variant and a constructor that
-//! wraps their own azure_core 1.x `TokenCredential`; nothing else changes, because every
-//! client only sees [`KeybladeCredential::core`] or [`KeybladeCredential::legacy`].
+//! [`KeybladeCredential`] is the seam between sign-in methods and the clients. It is one of:
+//! - a service principal with a client secret (`azure_identity`'s `ClientSecretCredential`,
+//!   used for the sandbox's demo tenant and for automation),
+//! - a person signed in with the browser or a device code ([`KeybladeCredential::interactive`],
+//!   [`KeybladeCredential::remembered`]: a [`RefreshingCredential`] over a refresh token),
+//! - the Azure CLI's sign-in ([`KeybladeCredential::azure_cli`]),
+//! - a service principal with a certificate ([`KeybladeCredential::client_certificate`]).
+//!
+//! Each is an azure_core 1.x `TokenCredential`; nothing else changes between them, because
+//! every client only sees [`KeybladeCredential::core`] or [`KeybladeCredential::legacy`].
 //!
 //! Tokens are never logged: both azure_core generations' `Secret` types redact themselves,
 //! and this module's `Debug` impls print only who is signed in.
@@ -17,6 +21,11 @@ use url::Url;
 
 use crate::cloud::CloudSettings;
 use crate::error::{AzureError, Carried};
+use crate::signin::claims::AccountClaims;
+use crate::signin::{
+    Account, AzureCliOptions, ClientCertificate, InteractiveMethod, RefreshSettings,
+    RefreshingCredential, SignInClient, SignedIn, TokenStore,
+};
 use crate::transport::{HttpSettings, HttpTransport, WireRequest};
 
 /// How the user signed in; says who, never with what secret.
@@ -30,6 +39,22 @@ pub enum SignInMethod {
         tenant_id: String,
         client_id: String,
     },
+    /// A person who signed in in the browser; `account` is the sign-in name
+    /// (`preferred_username` of the ID token), `tenant_id` the home tenant.
+    #[serde(rename_all = "camelCase")]
+    Browser { tenant_id: String, account: String },
+    /// A person who signed in with a device code.
+    #[serde(rename_all = "camelCase")]
+    DeviceCode { tenant_id: String, account: String },
+    /// Whoever the Azure CLI is signed in as (read from its token's claims).
+    #[serde(rename_all = "camelCase")]
+    AzureCli { tenant_id: String, account: String },
+    /// A service principal with a certificate.
+    #[serde(rename_all = "camelCase")]
+    ClientCertificate {
+        tenant_id: String,
+        client_id: String,
+    },
 }
 
 /// A signed-in identity, usable by every keyblade client. Cheap to clone.
@@ -38,6 +63,8 @@ pub struct KeybladeCredential {
     inner: Arc<dyn TokenCredential>,
     method: SignInMethod,
     cloud: Arc<CloudSettings>,
+    /// The person's sign-in, for [`Self::account`] and [`Self::sign_out`].
+    person: Option<Arc<RefreshingCredential>>,
 }
 
 impl std::fmt::Debug for KeybladeCredential {
@@ -80,7 +107,136 @@ impl KeybladeCredential {
                 client_id: client_id.to_owned(),
             },
             cloud,
+            person: None,
         })
+    }
+
+    /// A person who just signed in ([`SignInClient::sign_in_with_browser`] or
+    /// [`DeviceCodeSignIn::finish`](crate::signin::DeviceCodeSignIn::finish)): keeps the
+    /// refresh token in `store` and gets tokens from it, for Resource Manager and any Key
+    /// Vault. The shell remembers [`SignedIn::account`] for [`Self::remembered`].
+    pub async fn interactive(
+        client: &SignInClient,
+        signed_in: SignedIn,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<KeybladeCredential, AzureError> {
+        let credential = RefreshingCredential::signed_in(
+            client.clone(),
+            signed_in,
+            store,
+            RefreshSettings::default(),
+        )
+        .await?;
+        Ok(KeybladeCredential::from_refreshing(
+            client.config().cloud().clone(),
+            Arc::new(credential),
+        ))
+    }
+
+    /// A person who signed in in an earlier run, whose refresh token is in `store`. Sends
+    /// nothing yet; if the stored sign-in no longer works, the first call fails with
+    /// [`AzureError::InteractionRequired`].
+    pub fn remembered(
+        client: &SignInClient,
+        account: Account,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<KeybladeCredential, AzureError> {
+        let credential =
+            RefreshingCredential::new(client.clone(), account, store, RefreshSettings::default())?;
+        Ok(KeybladeCredential::from_refreshing(
+            client.config().cloud().clone(),
+            Arc::new(credential),
+        ))
+    }
+
+    /// Wraps a [`RefreshingCredential`] (one built with other [`RefreshSettings`]).
+    pub fn from_refreshing(
+        cloud: Arc<CloudSettings>,
+        credential: Arc<RefreshingCredential>,
+    ) -> KeybladeCredential {
+        let account = credential.account();
+        let (tenant_id, username) = (account.tenant_id.clone(), account.username.clone());
+        let method = match account.method {
+            InteractiveMethod::Browser => SignInMethod::Browser {
+                tenant_id,
+                account: username,
+            },
+            InteractiveMethod::DeviceCode => SignInMethod::DeviceCode {
+                tenant_id,
+                account: username,
+            },
+        };
+        KeybladeCredential {
+            inner: credential.clone(),
+            method,
+            cloud,
+            person: Some(credential),
+        }
+    }
+
+    /// Whoever the Azure CLI (`az`) is signed in as. Gets a Resource Manager token at once,
+    /// so a missing CLI ([`AzureError::AzureCliNotFound`]) or sign-in
+    /// ([`AzureError::AzureCliNotLoggedIn`]) shows up here, and the account is known.
+    ///
+    /// The CLI must be signed in to the same cloud (`az cloud set`). Its tokens come from
+    /// `az`, not from keyblade's transport.
+    pub async fn azure_cli(
+        cloud: Arc<CloudSettings>,
+        options: AzureCliOptions,
+    ) -> Result<KeybladeCredential, AzureError> {
+        let credential = crate::signin::azure_cli::CliCredential::new(&options)?;
+        let arm_scope = cloud.arm_scope();
+        let token = credential.token(&[arm_scope.as_str()]).await?;
+        let claims = AccountClaims::from_jwt(token.token.secret()).ok_or_else(|| {
+            AzureError::InvalidResponse {
+                what: "the Azure CLI's token".to_owned(),
+                reason: "it names no account (no upn, tid and oid claims)".to_owned(),
+            }
+        })?;
+        Ok(KeybladeCredential {
+            inner: Arc::new(credential),
+            method: SignInMethod::AzureCli {
+                tenant_id: claims.tenant_id,
+                account: claims.username,
+            },
+            cloud,
+            person: None,
+        })
+    }
+
+    /// A service principal signing in with a certificate, at the cloud's authority host and
+    /// through keyblade's transport. See [`ClientCertificate`].
+    pub fn client_certificate(
+        cloud: Arc<CloudSettings>,
+        transport: &HttpTransport,
+        tenant_id: &str,
+        client_id: &str,
+        certificate: ClientCertificate,
+    ) -> Result<KeybladeCredential, AzureError> {
+        let inner = certificate.credential(&cloud, transport, tenant_id, client_id)?;
+        Ok(KeybladeCredential {
+            inner,
+            method: SignInMethod::ClientCertificate {
+                tenant_id: tenant_id.to_owned(),
+                client_id: client_id.to_owned(),
+            },
+            cloud,
+            person: None,
+        })
+    }
+
+    /// The person signed in (browser or device code), if it is one.
+    pub fn account(&self) -> Option<&Account> {
+        self.person.as_deref().map(RefreshingCredential::account)
+    }
+
+    /// Signs the person out: deletes the stored refresh token (see
+    /// [`RefreshingCredential::sign_out`]). Other methods keep nothing to delete here.
+    pub async fn sign_out(&self) -> Result<(), AzureError> {
+        match &self.person {
+            Some(person) => person.sign_out().await,
+            None => Ok(()),
+        }
     }
 
     /// Wraps any azure_core 1.x credential (used by tests and by sign-in methods to come).
@@ -93,6 +249,7 @@ impl KeybladeCredential {
             inner: credential,
             method,
             cloud,
+            person: None,
         }
     }
 
@@ -103,7 +260,11 @@ impl KeybladeCredential {
     /// The tenant signed in to.
     pub fn tenant_id(&self) -> &str {
         match &self.method {
-            SignInMethod::ClientSecret { tenant_id, .. } => tenant_id,
+            SignInMethod::ClientSecret { tenant_id, .. }
+            | SignInMethod::Browser { tenant_id, .. }
+            | SignInMethod::DeviceCode { tenant_id, .. }
+            | SignInMethod::AzureCli { tenant_id, .. }
+            | SignInMethod::ClientCertificate { tenant_id, .. } => tenant_id,
         }
     }
 
@@ -121,7 +282,13 @@ impl KeybladeCredential {
                 | AzureError::TimedOut { .. }
                 | AzureError::ResponseTooLarge { .. }
                 | AzureError::Throttled { .. }
-                | AzureError::SignInFailed { .. }) => own,
+                | AzureError::SignInFailed { .. }
+                | AzureError::InteractionRequired { .. }
+                | AzureError::SignInRefused { .. }
+                | AzureError::TokenStore { .. }
+                | AzureError::AzureCliNotFound { .. }
+                | AzureError::AzureCliNotLoggedIn { .. }
+                | AzureError::InvalidResponse { .. }) => own,
                 other => AzureError::SignInFailed {
                     reason: other.to_string(),
                 },
@@ -162,7 +329,7 @@ impl azure_core_legacy::auth::TokenCredential for LegacyCredential {
         ))
     }
 
-    /// azure_identity's credential keeps its own cache, refreshed before expiry; there is
+    /// Every keyblade credential keeps its own cache, refreshed before expiry; there is
     /// nothing separate to clear here.
     async fn clear_cache(&self) -> azure_core_legacy::Result<()> {
         Ok(())

@@ -147,6 +147,85 @@ pub enum AzureError {
     SignInFailed { reason: String },
 
     #[error(
+        "{account} must sign in again: {reason}. Choose Sign in and sign in as {account} in the \
+         browser or with a code; nothing else is lost."
+    )]
+    InteractionRequired {
+        /// Who must sign in (user principal name), or "You" when unknown.
+        account: String,
+        /// Why, as Entra ID or keyblade said it.
+        reason: String,
+    },
+
+    #[error(
+        "The sign-in was declined{}. Nobody was signed in. If that was not you, sign in again \
+         and approve it.",
+        if reason.is_empty() { String::new() } else { format!(": {reason}") }
+    )]
+    SignInDeclined { reason: String },
+
+    #[error(
+        "The sign-in {what} expired before the sign-in was completed ({minutes} min), so \
+         nobody was signed in. Start the sign-in again and complete it within {minutes} \
+         minutes."
+    )]
+    SignInExpired {
+        /// What expired, e.g. "code" or "browser window".
+        what: String,
+        minutes: u64,
+    },
+
+    #[error("The sign-in was cancelled. Nobody was signed in.")]
+    SignInCancelled,
+
+    #[error(
+        "keyblade ignored an answer that came to its sign-in address: it did not belong to the \
+         sign-in keyblade started (the state did not match), so it could be an attempt to sign \
+         you in as someone else. Nobody was signed in; start the sign-in again from keyblade."
+    )]
+    StateMismatch,
+
+    #[error(
+        "keyblade could not open your web browser for the sign-in ({reason}). Sign in with a \
+         code instead, or open a browser and try again."
+    )]
+    BrowserNotOpened { reason: String },
+
+    #[error(
+        "Entra ID refused the sign-in ({error}{}): {description} Check the tenant and the \
+         account, and sign in again.",
+        aadsts.map(|code| format!(", AADSTS{code}")).unwrap_or_default()
+    )]
+    SignInRefused {
+        /// The OAuth error, e.g. `invalid_grant`.
+        error: String,
+        /// Entra's AADSTS number, when it sent one.
+        aadsts: Option<u32>,
+        description: String,
+    },
+
+    #[error(
+        "keyblade could not use the system's credential store, where it keeps your sign-in: \
+         {reason}. Unlock the keychain (or install a Secret Service such as GNOME Keyring on \
+         Linux) and sign in again."
+    )]
+    TokenStore { reason: String },
+
+    #[error(
+        "The Azure CLI (`az`) was not found{}. Install the Azure CLI and run `az login`, or \
+         choose another way to sign in.",
+        if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+    )]
+    AzureCliNotFound { detail: String },
+
+    #[error(
+        "The Azure CLI is not signed in{}. Run `az login` (with `--tenant` for a specific \
+         tenant) in a terminal, then try again.",
+        if detail.is_empty() { String::new() } else { format!(": {detail}") }
+    )]
+    AzureCliNotLoggedIn { detail: String },
+
+    #[error(
         "You are not allowed to do this: {message} Ask an owner of the resource for a role \
          that allows it, or sign in as someone who has one."
     )]
@@ -274,6 +353,16 @@ impl AzureError {
             AzureError::TimedOut { .. } => "azure.timedOut",
             AzureError::ResponseTooLarge { .. } => "azure.responseTooLarge",
             AzureError::SignInFailed { .. } => "azure.signInFailed",
+            AzureError::InteractionRequired { .. } => "azure.interactionRequired",
+            AzureError::SignInDeclined { .. } => "azure.signInDeclined",
+            AzureError::SignInExpired { .. } => "azure.signInExpired",
+            AzureError::SignInCancelled => "azure.signInCancelled",
+            AzureError::StateMismatch => "azure.signInStateMismatch",
+            AzureError::BrowserNotOpened { .. } => "azure.browserNotOpened",
+            AzureError::SignInRefused { .. } => "azure.signInRefused",
+            AzureError::TokenStore { .. } => "azure.tokenStore",
+            AzureError::AzureCliNotFound { .. } => "azure.azureCliNotFound",
+            AzureError::AzureCliNotLoggedIn { .. } => "azure.azureCliNotLoggedIn",
             AzureError::AuthorizationFailed { .. } => "azure.authorizationFailed",
             AzureError::NotFound { .. } => "azure.notFound",
             AzureError::PreconditionFailed { .. } => "azure.preconditionFailed",

@@ -13,9 +13,13 @@
 //!   Every attempt is bounded in time and body size ([`HttpSettings`]).
 //! - [`paging`]: [`paging::PageGuard`], which every list that follows `nextLink` uses: a link
 //!   already followed, or more than [`paging::MAX_PAGES`] pages, stops the list with an error.
-//! - [`credential`]: [`KeybladeCredential`], the sign-in seam (client secret today; browser
-//!   and device code slot in as [`SignInMethod`] variants), its adapter to azure_core 0.21,
-//!   and [`load_cloud_from_metadata_url`].
+//! - [`signin`]: signing in as a person with the `oauth2` crate over [`HttpTransport`]:
+//!   browser (authorization code + PKCE, loopback redirect, [`signin::Opener`]), device code
+//!   (RFC 8628 polling), [`signin::RefreshingCredential`] (access tokens from a refresh
+//!   token in a [`signin::TokenStore`]), plus the Azure CLI's sign-in and certificates.
+//! - [`credential`]: [`KeybladeCredential`], the sign-in seam (client secret, browser, device
+//!   code, Azure CLI, certificate: the [`SignInMethod`] variants), its adapter to azure_core
+//!   0.21, and [`load_cloud_from_metadata_url`].
 //! - [`arm`]: [`arm::Arm`], the one door to Resource Manager (registries, vaults, access
 //!   policies, role assignments and definitions, managed identities, subscriptions), with
 //!   long-running operations ([`arm::lro`]) and keyblade's own DTOs ([`arm::model`]).
@@ -41,6 +45,7 @@ pub mod keyvault;
 pub mod paging;
 pub mod retry;
 pub mod session;
+pub mod signin;
 pub mod transport;
 
 pub use cloud::{CloudMetadataError, CloudSettings};
@@ -51,4 +56,9 @@ pub use credential::{
 pub use error::{AzureError, KeyVaultDenial};
 pub use retry::{Idempotency, RetryPolicy};
 pub use session::Session;
+pub use signin::{
+    Account, AzureCliOptions, BrowserSignInSettings, CancelSignIn, ClientCertificate,
+    DeviceCodeChallenge, DeviceCodeSignIn, MemoryTokenStore, Opener, PublicClientConfig,
+    RefreshingCredential, SignInClient, SignedIn, StoreKey, TokenStore,
+};
 pub use transport::{HttpSettings, HttpTransport, RequestLog, SentRequest, TokenHostGuard};

@@ -150,6 +150,9 @@ pub(crate) fn handle(world: &mut World, shared: &Shared, request: &Request) -> R
         (&Method::POST, ["state", "reset"]) => reset_state(world, shared, request),
         (&Method::POST, ["token"]) => mint_token(world, request),
         (&Method::POST, ["devicecode", "approve"]) => approve_device_code(world, request),
+        (&Method::POST, ["devicecode", "decline"]) => decline_device_code(world, request),
+        (&Method::POST, ["signin", "revoke"]) => revoke_sign_in_sessions(world, request),
+        (&Method::PUT, ["signin", "mfa"]) => require_mfa(world, request),
         (_, _) => Err(error(
             StatusCode::NOT_FOUND,
             &format!(
@@ -183,6 +186,9 @@ fn index() -> Response {
             "POST   /_sandbox/propagation               {\"seconds\": N} delays new grants N sandbox seconds (0: at once)",
             "POST   /_sandbox/token                     mint an access token (tests: expired, other audience, other tenant)",
             "POST   /_sandbox/devicecode/approve        {\"userCode\": \"...\"} approves a device-code sign-in",
+            "POST   /_sandbox/devicecode/decline        {\"userCode\": \"...\"} declines it (polling gets authorization_declined)",
+            "POST   /_sandbox/signin/revoke             {\"userObjectId\": \"...\"} revokes the user's refresh tokens (AADSTS50173)",
+            "PUT    /_sandbox/signin/mfa                {\"tenantId\": \"...\", \"required\": true} requires MFA: older refresh tokens get AADSTS50076",
         ]
     }))
 }
@@ -495,4 +501,67 @@ fn approve_device_code(world: &mut World, request: &Request) -> Result<Response,
     )
     .map_err(|e| error(StatusCode::BAD_REQUEST, &e))?;
     Ok(ok(&json!({ "approvedAs": user })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Decline {
+    user_code: String,
+}
+
+fn decline_device_code(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let decline: Decline = body(request)?;
+    crate::entra::decline_device_code(world, &decline.user_code)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, &e))?;
+    Ok(ok(&json!({ "declined": decline.user_code })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Revoke {
+    /// Absent: the demo user.
+    user_object_id: Option<String>,
+}
+
+/// `POST /_sandbox/signin/revoke`: Entra's "revoke sessions" for a user.
+fn revoke_sign_in_sessions(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let revoke: Revoke = body(request)?;
+    let user = revoke
+        .user_object_id
+        .unwrap_or_else(|| crate::entra::directory::DEMO_USER_OBJECT_ID.to_owned());
+    if world.directory.user(&user).is_none() {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            &format!("The sandbox has no user '{user}'."),
+        ));
+    }
+    let revoked = world.directory.revoke_sign_in_sessions(&user);
+    Ok(ok(
+        &json!({ "userObjectId": user, "revokedRefreshTokens": revoked }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RequireMfa {
+    /// Absent: the demo tenant.
+    tenant_id: Option<String>,
+    required: bool,
+}
+
+/// `PUT /_sandbox/signin/mfa`: a tenant's "require multifactor authentication" policy.
+fn require_mfa(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let setting: RequireMfa = body(request)?;
+    let tenant = setting
+        .tenant_id
+        .unwrap_or_else(|| DEMO_TENANT_ID.to_owned());
+    if !world.directory.set_mfa_required(&tenant, setting.required) {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            &format!("The sandbox has no tenant '{tenant}'."),
+        ));
+    }
+    Ok(ok(
+        &json!({ "tenantId": tenant, "mfaRequired": setting.required }),
+    ))
 }

@@ -65,6 +65,11 @@ pub struct Tenant {
     pub default_domain: String,
     /// The user `/authorize` and device-code approval sign in for this tenant.
     pub demo_user_object_id: Option<String>,
+    /// A Conditional Access policy "require multifactor authentication": refresh tokens
+    /// from sign-ins without MFA are refused with AADSTS50076 (`invalid_grant`), so the
+    /// user must sign in interactively again, which (in the sandbox) performs MFA.
+    #[serde(default)]
+    pub mfa_required: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -102,6 +107,9 @@ pub struct ServicePrincipal {
     pub display_name: String,
     pub kind: ServicePrincipalKind,
     pub secrets: Vec<String>,
+    /// Certificates it may sign client assertions with ([`Directory::add_certificate`]).
+    #[serde(default)]
+    pub certificates: Vec<super::certificate::CertificateCredential>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -143,6 +151,22 @@ pub struct DeviceCode {
     pub expires_at: i64,
     /// Set when someone approved the code on the verification page (or the admin API).
     pub approved_user_object_id: Option<String>,
+    /// Set when the user declined the sign-in (the admin API): polling answers
+    /// `authorization_declined`.
+    #[serde(default)]
+    pub declined: bool,
+    /// The polling interval the client must keep, in seconds: `interval` of the device
+    /// authorization response, 5 s more after each `slow_down` (RFC 8628 section 3.5).
+    #[serde(default = "default_poll_interval")]
+    pub interval_secs: i64,
+    /// When the client last polled (wall-clock Unix milliseconds), to tell polling that
+    /// is faster than `interval_secs`.
+    #[serde(default)]
+    pub last_polled_at_ms: Option<i64>,
+}
+
+fn default_poll_interval() -> i64 {
+    5
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +177,13 @@ pub struct RefreshToken {
     pub user_object_id: String,
     /// Wall-clock Unix seconds.
     pub expires_at: i64,
+    /// Whether the sign-in that issued it performed multifactor authentication (see
+    /// [`Tenant::mfa_required`]); refreshed tokens inherit it.
+    #[serde(default)]
+    pub mfa: bool,
+    /// Revoked by an administrator ("revoke sessions"): using it answers AADSTS50173.
+    #[serde(default)]
+    pub revoked: bool,
 }
 
 /// A principal resolved by object ID.
@@ -227,6 +258,7 @@ impl Directory {
             display_name: display_name.to_owned(),
             default_domain: default_domain.to_owned(),
             demo_user_object_id: None,
+            mfa_required: false,
         });
     }
 
@@ -239,6 +271,35 @@ impl Directory {
         {
             tenant.demo_user_object_id = Some(user_object_id.to_ascii_lowercase());
         }
+    }
+
+    /// Turns the tenant's "require multifactor authentication" policy on or off; `false`
+    /// when there is no such tenant.
+    pub fn set_mfa_required(&mut self, tenant_id: &str, required: bool) -> bool {
+        match self
+            .tenants
+            .iter_mut()
+            .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
+        {
+            Some(tenant) => {
+                tenant.mfa_required = required;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Revokes every refresh token of a user, as Entra's "revoke sessions" does; returns
+    /// how many were still valid.
+    pub fn revoke_sign_in_sessions(&mut self, user_object_id: &str) -> usize {
+        let mut revoked = 0;
+        for token in &mut self.refresh_tokens {
+            if token.user_object_id.eq_ignore_ascii_case(user_object_id) && !token.revoked {
+                token.revoked = true;
+                revoked += 1;
+            }
+        }
+        revoked
     }
 
     pub fn add_user(&mut self, object_id: &str, tenant_id: &str, upn: &str, display_name: &str) {
@@ -271,6 +332,7 @@ impl Directory {
             display_name: display_name.to_owned(),
             kind: ServicePrincipalKind::Application,
             secrets: secret.map(str::to_owned).into_iter().collect(),
+            certificates: Vec::new(),
         });
     }
 
@@ -291,7 +353,32 @@ impl Directory {
             display_name: display_name.to_owned(),
             kind: ServicePrincipalKind::ManagedIdentity,
             secrets: Vec::new(),
+            certificates: Vec::new(),
         });
+    }
+
+    /// Registers a certificate (PEM, public part) on an application in `tenant_id`, as
+    /// "Certificates & secrets" does; returns its `x5t`.
+    pub fn add_certificate(
+        &mut self,
+        tenant_id: &str,
+        app_id: &str,
+        certificate_pem: &str,
+    ) -> Result<String, String> {
+        let certificate = super::certificate::CertificateCredential::from_pem(certificate_pem)?;
+        let principal = self
+            .service_principals
+            .iter_mut()
+            .find(|sp| {
+                sp.app_id.eq_ignore_ascii_case(app_id)
+                    && sp.tenant_id.eq_ignore_ascii_case(tenant_id)
+                    && sp.kind == ServicePrincipalKind::Application
+            })
+            .ok_or_else(|| format!("The tenant '{tenant_id}' has no application '{app_id}'."))?;
+        let x5t = certificate.x5t.clone();
+        principal.certificates.retain(|c| c.x5t != x5t);
+        principal.certificates.push(certificate);
+        Ok(x5t)
     }
 
     /// Removes a principal (e.g. a system-assigned identity when its resource loses it).

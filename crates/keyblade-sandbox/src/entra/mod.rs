@@ -2,12 +2,15 @@
 //! tenants: discovery, the token endpoint's grants, the authorize endpoint, the
 //! device-code flow, and verification of the tokens it issued.
 
+pub mod certificate;
 pub mod directory;
 pub mod jwt;
 mod oauth;
 
 pub use directory::Directory;
-pub use oauth::{DEVICE_LOGIN_PATH, approve_device_code, handle, is_entra_path};
+pub use oauth::{
+    DEVICE_LOGIN_PATH, approve_device_code, decline_device_code, handle, is_entra_path,
+};
 
 use serde_json::{Map, Value, json};
 

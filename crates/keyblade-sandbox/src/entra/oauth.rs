@@ -104,26 +104,38 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Entra's OAuth error body: `error`, `error_description` with the AADSTS code, `error_codes`, ids.
 fn oauth_error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
+    oauth_error_with(status, error, code, description, Map::new())
+}
+
+/// [`oauth_error`] with more members, e.g. the `suberror` and `claims` of a Conditional
+/// Access refusal.
+fn oauth_error_with(
+    status: StatusCode,
+    error: &str,
+    code: u32,
+    description: &str,
+    extra: Map<String, Value>,
+) -> Response {
     let trace_id = uuid::Uuid::new_v4().to_string();
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let timestamp = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    Response::json(
-        status,
-        &json!({
-            "error": error,
-            "error_description": format!(
-                "AADSTS{code}: {description} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}"
-            ),
-            "error_codes": [code],
-            "timestamp": timestamp,
-            "trace_id": trace_id,
-            "correlation_id": correlation_id,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
-        }),
-    )
-    .with_header("cache-control", "no-store, no-cache")
+    let mut body = json!({
+        "error": error,
+        "error_description": format!(
+            "AADSTS{code}: {description} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}"
+        ),
+        "error_codes": [code],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+    });
+    if let Value::Object(members) = &mut body {
+        members.extend(extra);
+    }
+    Response::json(status, &body).with_header("cache-control", "no-store, no-cache")
 }
 
 fn missing_parameter(name: &str) -> Response {
@@ -409,25 +421,31 @@ fn client_credentials(
     else {
         return unknown_client(&client_id, tenant);
     };
-    let Some(secret) = secret else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7_000_218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        );
-    };
-    if !sp.secrets.iter().any(|s| s == &secret) {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7_000_215,
-            &format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, \
-                 not the client secret ID, for a secret added to app '{}'.",
-                sp.app_id
-            ),
-        );
+    if let Some(assertion) = param(pairs, "client_assertion") {
+        if let Some(refused) = refused_assertion(world, segment, tenant, &sp, pairs, assertion) {
+            return refused;
+        }
+    } else {
+        let Some(secret) = secret else {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7_000_218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            );
+        };
+        if !sp.secrets.iter().any(|s| s == &secret) {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7_000_215,
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, \
+                     not the client secret ID, for a secret added to app '{}'.",
+                    sp.app_id
+                ),
+            );
+        }
     }
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     let resource = match scopes.as_slice() {
@@ -476,6 +494,48 @@ fn client_credentials(
         })),
         Err(e) => server_error(&e),
     }
+}
+
+/// Entra's answer to a client assertion it does not accept (see [`super::certificate`]);
+/// `None` when it is valid for `sp`.
+fn refused_assertion(
+    world: &World,
+    segment: &str,
+    tenant: &Tenant,
+    sp: &super::directory::ServicePrincipal,
+    pairs: &[(String, String)],
+    assertion: &str,
+) -> Option<Response> {
+    if param(pairs, "client_assertion_type") != Some(super::certificate::JWT_BEARER) {
+        return Some(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50_027,
+            "The client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+        ));
+    }
+    // The token endpoint as the request names the tenant, or by its ID.
+    let base = world.endpoints.login();
+    let endpoints = [
+        format!("{base}{segment}/oauth2/v2.0/token"),
+        format!("{base}{}/oauth2/v2.0/token", tenant.id),
+    ];
+    super::certificate::verify_assertion(
+        assertion,
+        &sp.app_id,
+        &endpoints,
+        &sp.certificates,
+        wall_clock_unix(),
+    )
+    .err()
+    .map(|refusal| {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            refusal.code,
+            &refusal.description,
+        )
+    })
 }
 
 fn token_response(body: Value) -> Response {
@@ -587,6 +647,7 @@ fn authorization_code(
     let entry = entry.clone();
     let scope = param(pairs, "scope").unwrap_or(&entry.scope).to_owned();
     let client_info = param(pairs, "client_info") == Some("1");
+    let mfa = interactive_mfa(world, &entry.tenant_id);
     user_tokens(
         world,
         &entry.tenant_id,
@@ -595,10 +656,23 @@ fn authorization_code(
         &scope,
         entry.nonce.as_deref(),
         client_info,
+        mfa,
     )
 }
 
-/// Access, ID and refresh tokens for a signed-in user.
+/// Whether an interactive sign-in to `tenant_id` performs multifactor authentication: the
+/// sandbox has no second factor to ask for, so it "performs" it exactly when the tenant
+/// requires it, and a sign-in made before the policy was turned on did not.
+fn interactive_mfa(world: &World, tenant_id: &str) -> bool {
+    world
+        .directory
+        .tenant(tenant_id)
+        .is_some_and(|tenant| tenant.mfa_required)
+}
+
+/// Access, ID and refresh tokens for a signed-in user; `mfa`: whether the sign-in
+/// performed multifactor authentication (kept with the refresh token).
+#[allow(clippy::too_many_arguments)]
 fn user_tokens(
     world: &mut World,
     tenant_id: &str,
@@ -607,6 +681,7 @@ fn user_tokens(
     scope: &str,
     nonce: Option<&str>,
     client_info: bool,
+    mfa: bool,
 ) -> Response {
     let scopes = match parse_scopes(scope) {
         Ok(scopes) => scopes,
@@ -679,6 +754,8 @@ fn user_tokens(
             tenant_id: tenant_id.to_ascii_lowercase(),
             user_object_id: user.object_id.clone(),
             expires_at: now + REFRESH_TOKEN_LIFETIME,
+            mfa,
+            revoked: false,
         });
         response.insert("refresh_token".into(), json!(refresh));
         response.insert(
@@ -739,12 +816,45 @@ fn refresh_token(
     else {
         return expired_grant();
     };
+    if entry.revoked {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50_173,
+            "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have \
+             changed or reset their password, or an administrator revoked their sessions.",
+        );
+    }
     if !entry.client_id.eq_ignore_ascii_case(client_id) {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             700_005,
             "The refresh token was issued to a different client application; use the client that signed the user in.",
+        );
+    }
+    if interactive_mfa(world, &entry.tenant_id) && !entry.mfa {
+        let resource = param(pairs, "scope")
+            .and_then(|scope| parse_scopes(scope).ok())
+            .and_then(|scopes| scopes.resource)
+            .unwrap_or_else(|| "https://graph.microsoft.com".to_owned());
+        let mut extra = Map::new();
+        // What Entra adds to a Conditional Access refusal: the user can satisfy it by
+        // signing in interactively (`basic_action`), and the claims challenge to send.
+        extra.insert("suberror".into(), json!("basic_action"));
+        extra.insert(
+            "claims".into(),
+            json!(r#"{"access_token":{"capolids":{"essential":true,"values":["sandbox-require-mfa"]}}}"#),
+        );
+        return oauth_error_with(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50_076,
+            &format!(
+                "Due to a configuration change made by your administrator, or because you moved to a new location, you \
+                 must use multi-factor authentication to access '{resource}'."
+            ),
+            extra,
         );
     }
     let multi_tenant = ["common", "organizations", "consumers"]
@@ -785,6 +895,7 @@ fn refresh_token(
         &scope,
         None,
         client_info,
+        entry.mfa,
     )
 }
 
@@ -793,12 +904,12 @@ fn device_code_grant(world: &mut World, tenant: &Tenant, pairs: &[(String, Strin
         return missing_parameter("device_code");
     };
     let now = wall_clock_unix();
-    let Some(entry) = world
+    let now_ms = crate::clock::wall_clock_unix_ms();
+    let Some(index) = world
         .directory
         .device_codes
         .iter()
-        .find(|c| c.device_code == device_code)
-        .cloned()
+        .position(|c| c.device_code == device_code)
     else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -807,6 +918,8 @@ fn device_code_grant(world: &mut World, tenant: &Tenant, pairs: &[(String, Strin
             "The provided value for the input parameter 'device_code' is not valid.",
         );
     };
+    let _ = tenant;
+    let entry = world.directory.device_codes[index].clone();
     if entry.expires_at <= now {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -815,27 +928,60 @@ fn device_code_grant(world: &mut World, tenant: &Tenant, pairs: &[(String, Strin
             "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
         );
     }
-    let Some(user) = entry.approved_user_object_id.clone() else {
+    if entry.declined {
+        world
+            .directory
+            .device_codes
+            .retain(|c| c.device_code != device_code);
         return oauth_error(
             StatusCode::BAD_REQUEST,
-            "authorization_pending",
-            70_016,
-            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+            "authorization_declined",
+            65_004,
+            "User declined to consent to access the app.",
         );
-    };
-    let _ = tenant;
-    world
-        .directory
-        .device_codes
-        .retain(|c| c.device_code != device_code);
-    user_tokens(
-        world,
-        &entry.tenant_id,
-        &user,
-        &entry.client_id,
-        &entry.scope,
-        None,
-        true,
+    }
+    if let Some(user) = entry.approved_user_object_id.clone() {
+        world
+            .directory
+            .device_codes
+            .retain(|c| c.device_code != device_code);
+        let mfa = interactive_mfa(world, &entry.tenant_id);
+        return user_tokens(
+            world,
+            &entry.tenant_id,
+            &user,
+            &entry.client_id,
+            &entry.scope,
+            None,
+            true,
+            mfa,
+        );
+    }
+    // RFC 8628 section 3.5: a client that polls sooner than the interval is told to slow
+    // down, and its interval grows by 5 s. Half a second of slack for timers and latency.
+    let stored = &mut world.directory.device_codes[index];
+    let too_soon = stored
+        .last_polled_at_ms
+        .is_some_and(|last| now_ms - last < stored.interval_secs * 1000 - 500);
+    stored.last_polled_at_ms = Some(now_ms);
+    if too_soon {
+        stored.interval_secs += 5;
+        let interval = stored.interval_secs;
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "slow_down",
+            70_016,
+            &format!(
+                "OAuth 2.0 device flow error. Authorization is pending, and the client polls too often: wait {interval} \
+                 seconds between requests."
+            ),
+        );
+    }
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "authorization_pending",
+        70_016,
+        "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
     )
 }
 
@@ -1038,6 +1184,9 @@ fn device_code(world: &mut World, segment: &str, req: &Request) -> Response {
         scope: scope.to_owned(),
         expires_at: now + DEVICE_CODE_LIFETIME,
         approved_user_object_id: None,
+        declined: false,
+        interval_secs: DEVICE_CODE_POLL_INTERVAL,
+        last_polled_at_ms: None,
     });
     let verification_uri = format!(
         "{}{}",
@@ -1102,6 +1251,27 @@ pub fn approve_device_code(
     };
     directory.device_codes[index].approved_user_object_id = Some(user.clone());
     Ok(user)
+}
+
+/// Declines a pending device-code sign-in, as a user who chooses "No, cancel" on the
+/// verification page: the device's next poll answers `authorization_declined`.
+pub fn decline_device_code(world: &mut World, user_code: &str) -> Result<(), String> {
+    let wanted: String = user_code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let now = wall_clock_unix();
+    let entry = world
+        .directory
+        .device_codes
+        .iter_mut()
+        .find(|c| {
+            c.user_code == wanted && c.expires_at > now && c.approved_user_object_id.is_none()
+        })
+        .ok_or_else(|| format!("No pending sign-in has the code '{user_code}'."))?;
+    entry.declined = true;
+    Ok(())
 }
 
 fn device_login_page(world: &mut World, req: &Request) -> Response {

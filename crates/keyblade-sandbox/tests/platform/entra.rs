@@ -444,3 +444,176 @@ async fn device_code_flow_is_pending_until_approved() {
     // A device code is good for one sign-in.
     assert_eq!(poll().await.body["error"], "invalid_grant");
 }
+
+/// Starts a device-code sign-in; returns (device_code, user_code).
+async fn start_device_code(harness: &Harness) -> (String, String) {
+    let start = harness
+        .form(
+            "/organizations/oauth2/v2.0/devicecode",
+            &[("client_id", CLI_CLIENT), ("scope", ARM_SCOPE)],
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.text);
+    let text = |name: &str| start.body[name].as_str().expect(name).to_owned();
+    (text("device_code"), text("user_code"))
+}
+
+async fn poll_device_code(harness: &Harness, device_code: &str) -> super::common::Reply {
+    harness
+        .form(
+            "/organizations/oauth2/v2.0/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", CLI_CLIENT),
+                ("device_code", device_code),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn polling_faster_than_the_interval_is_told_to_slow_down() {
+    let harness = Harness::start().await;
+    let (device_code, user_code) = start_device_code(&harness).await;
+    // The first poll may come at once; the next within the 5 s interval is too soon, and
+    // each slow_down adds 5 s to what the code requires (RFC 8628 section 3.5).
+    assert_eq!(
+        poll_device_code(&harness, &device_code).await.body["error"],
+        "authorization_pending"
+    );
+    let slow = poll_device_code(&harness, &device_code).await;
+    assert_eq!(slow.status, StatusCode::BAD_REQUEST);
+    assert_eq!(slow.body["error"], "slow_down");
+    assert!(slow.text.contains("wait 10 seconds"), "{}", slow.text);
+    let slower = poll_device_code(&harness, &device_code).await;
+    assert!(slower.text.contains("wait 15 seconds"), "{}", slower.text);
+    // An approved code answers with tokens however soon it is polled.
+    let approved = harness
+        .admin(
+            Method::POST,
+            "/devicecode/approve",
+            Some(json!({ "userCode": user_code })),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let done = poll_device_code(&harness, &device_code).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+}
+
+#[tokio::test]
+async fn a_declined_device_code_answers_authorization_declined_once() {
+    let harness = Harness::start().await;
+    let (device_code, user_code) = start_device_code(&harness).await;
+    let declined = harness
+        .admin(
+            Method::POST,
+            "/devicecode/decline",
+            Some(json!({ "userCode": user_code })),
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::OK, "{}", declined.text);
+    let reply = poll_device_code(&harness, &device_code).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["error"], "authorization_declined");
+    assert!(reply.text.contains("AADSTS65004"), "{}", reply.text);
+    // The sign-in is over: the code is gone, and cannot be approved or declined again.
+    assert_eq!(
+        poll_device_code(&harness, &device_code).await.body["error"],
+        "invalid_grant"
+    );
+    let again = harness
+        .admin(
+            Method::POST,
+            "/devicecode/decline",
+            Some(json!({ "userCode": user_code })),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text);
+}
+
+/// A refresh token of the demo user from a device-code sign-in.
+async fn demo_refresh_token(harness: &Harness) -> String {
+    let (device_code, user_code) = start_device_code(harness).await;
+    let approved = harness
+        .admin(
+            Method::POST,
+            "/devicecode/approve",
+            Some(json!({ "userCode": user_code })),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let done = poll_device_code(harness, &device_code).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    done.body["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned()
+}
+
+async fn refresh(harness: &Harness, refresh_token: &str) -> super::common::Reply {
+    harness
+        .form(
+            &format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", CLI_CLIENT),
+                ("refresh_token", refresh_token),
+                (
+                    "scope",
+                    &format!("{} offline_access", harness.vault_scope()),
+                ),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn revoked_sessions_and_a_new_mfa_policy_refuse_old_refresh_tokens() {
+    let harness = Harness::start().await;
+
+    let revoked = demo_refresh_token(&harness).await;
+    let reply = harness
+        .admin(
+            Method::POST,
+            "/signin/revoke",
+            Some(json!({ "userObjectId": DEMO_USER_OBJECT_ID })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["revokedRefreshTokens"], 1);
+    let refused = refresh(&harness, &revoked).await;
+    assert_eq!(refused.body["error"], "invalid_grant");
+    assert_eq!(refused.body["error_codes"], json!([50173]));
+
+    // Signed in before the tenant required MFA: refused with Conditional Access's answer.
+    let before = demo_refresh_token(&harness).await;
+    let reply = harness
+        .admin(
+            Method::PUT,
+            "/signin/mfa",
+            Some(json!({ "tenantId": DEMO_TENANT_ID, "required": true })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let refused = refresh(&harness, &before).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["error"], "invalid_grant");
+    assert_eq!(refused.body["error_codes"], json!([50076]));
+    assert_eq!(refused.body["suberror"], "basic_action");
+    assert!(refused.body["claims"].is_string());
+    // Signed in after: the sandbox performed MFA, and its refreshed tokens keep it.
+    let after = demo_refresh_token(&harness).await;
+    let reply = refresh(&harness, &after).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let rotated = reply.body["refresh_token"].as_str().expect("rotated");
+    assert_eq!(refresh(&harness, rotated).await.status, StatusCode::OK);
+
+    let unknown = harness
+        .admin(
+            Method::PUT,
+            "/signin/mfa",
+            Some(json!({ "tenantId": "00000000-0000-4000-8000-000000000000", "required": true })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+}
