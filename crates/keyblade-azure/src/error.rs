@@ -712,6 +712,89 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_endings_have_their_own_codes_and_say_what_to_do() {
+        let cases = [
+            (
+                AzureError::InteractionRequired {
+                    account: "ada@contoso.com".into(),
+                    reason: "the sign-in has expired (AADSTS70008)".into(),
+                },
+                "azure.interactionRequired",
+                "sign in as ada@contoso.com",
+            ),
+            (
+                AzureError::SignInDeclined {
+                    reason: String::new(),
+                },
+                "azure.signInDeclined",
+                "sign in again",
+            ),
+            (
+                AzureError::SignInExpired {
+                    what: "code".into(),
+                    minutes: 15,
+                },
+                "azure.signInExpired",
+                "Start the sign-in again",
+            ),
+            (
+                AzureError::SignInCancelled,
+                "azure.signInCancelled",
+                "Nobody",
+            ),
+            (
+                AzureError::StateMismatch,
+                "azure.signInStateMismatch",
+                "start the sign-in again",
+            ),
+            (
+                AzureError::BrowserNotOpened { reason: "x".into() },
+                "azure.browserNotOpened",
+                "Sign in with a code",
+            ),
+            (
+                AzureError::SignInRefused {
+                    error: "invalid_grant".into(),
+                    aadsts: Some(501_481),
+                    description: "The Code_Verifier does not match.".into(),
+                },
+                "azure.signInRefused",
+                "AADSTS501481",
+            ),
+            (
+                AzureError::TokenStore {
+                    reason: "locked".into(),
+                },
+                "azure.tokenStore",
+                "Unlock the keychain",
+            ),
+            (
+                AzureError::AzureCliNotFound {
+                    detail: String::new(),
+                },
+                "azure.azureCliNotFound",
+                "Install the Azure CLI",
+            ),
+            (
+                AzureError::AzureCliNotLoggedIn {
+                    detail: String::new(),
+                },
+                "azure.azureCliNotLoggedIn",
+                "Run `az login`",
+            ),
+        ];
+        let mut codes: Vec<&str> = cases.iter().map(|(error, _, _)| error.code()).collect();
+        for (error, code, says) in &cases {
+            assert_eq!(error.code(), *code);
+            let text = error.to_string();
+            assert!(text.contains(says), "{code}: {text}");
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), cases.len(), "codes are distinct");
+    }
+
+    #[test]
     fn carried_errors_survive_sdk_wrapping() {
         let own = AzureError::UntrustedTokenHost {
             host: "evil.example:443".into(),

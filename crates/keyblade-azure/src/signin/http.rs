@@ -2,7 +2,7 @@
 //!
 //! Sign-in requests carry no `Authorization` header, so the transport's token-host guard
 //! does not see them; yet they carry authorization codes, PKCE verifiers and refresh tokens,
-//! which are as good as a token. [`EntraHttp`] therefore refuses any URL that is not on the
+//! which are as good as a token. `EntraHttp` therefore refuses any URL that is not on the
 //! cloud's authority host over https, before anything is sent.
 //!
 //! It also reads Entra ID's error body, which says more than RFC 6749's `error`: the AADSTS

@@ -2,8 +2,9 @@
 //! Entra ID checks them for the client-credentials grant
 //! (<https://learn.microsoft.com/entra/identity-platform/certificate-credentials>).
 //!
-//! An application's certificate is registered with [`Directory::add_certificate`]
-//! (`crate::entra::Directory`), as "Certificates & secrets" uploads a `.cer`: the sandbox keeps
+//! An application's certificate is registered with
+//! [`Directory::add_certificate`](super::Directory::add_certificate), as "Certificates &
+//! secrets" uploads a `.cer`: the sandbox keeps
 //! its SHA-1 thumbprint (`x5t`, base64url) and its public key. An assertion is a JWT signed
 //! RS256 whose header names the certificate by `x5t` (or `x5t#S256`), with `aud` the token
 //! endpoint, `iss` = `sub` = the client ID, and a time range that includes now.
@@ -219,6 +220,87 @@ fn length(input: &[u8]) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    use serde_json::json;
+
+    const CLIENT: &str = "b3c1d2e4-5f60-4a71-8b92-c3d4e5f6a7b8";
+    const ENDPOINT: &str = "https://localhost:8443/tenant/oauth2/v2.0/token";
+    const NOW: i64 = 1_700_000_000;
+
+    /// A registered certificate and a function signing assertions with its key.
+    fn certificate() -> (CertificateCredential, impl Fn(&Value, &Value) -> String) {
+        let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
+        let pem = key.to_pkcs8_pem(LineEnding::LF).expect("PKCS#8");
+        let pair = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("rcgen reads it");
+        let cert = rcgen::CertificateParams::new(vec!["app".to_owned()])
+            .expect("params")
+            .self_signed(&pair)
+            .expect("certificate");
+        let registered = CertificateCredential::from_pem(&cert.pem()).expect("registered");
+        let signer = SigningKey::<Sha256>::new(key);
+        let sign = move |header: &Value, claims: &Value| {
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = signer.sign(input.as_bytes()).to_vec();
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+        };
+        (registered, sign)
+    }
+
+    #[test]
+    fn assertions_are_checked_as_entra_checks_them() {
+        let (registered, sign) = certificate();
+        let header = json!({"alg": "RS256", "typ": "JWT", "x5t": registered.x5t});
+        let claims = json!({"aud": ENDPOINT, "iss": CLIENT, "sub": CLIENT, "jti": "1",
+            "nbf": NOW, "exp": NOW + 600});
+        let check = |assertion: &str| {
+            verify_assertion(
+                assertion,
+                CLIENT,
+                &[ENDPOINT.to_owned()],
+                std::slice::from_ref(&registered),
+                NOW,
+            )
+            .err()
+            .map(|refusal| refusal.code)
+        };
+        assert_eq!(check(&sign(&header, &claims)), None);
+        let s256 = json!({"alg": "RS256", "x5t#S256": registered.x5t_s256});
+        assert_eq!(check(&sign(&s256, &claims)), None);
+
+        let changed = |name: &str, value: Value| {
+            let mut claims = claims.clone();
+            claims[name] = value;
+            sign(&header, &claims)
+        };
+        assert_eq!(
+            check(&changed("aud", json!("https://elsewhere/token"))),
+            Some(700_212)
+        );
+        assert_eq!(check(&changed("iss", json!("someone-else"))), Some(700_023));
+        assert_eq!(check(&changed("exp", json!(NOW - 400))), Some(700_024));
+        assert_eq!(check(&changed("nbf", json!(NOW + 400))), Some(700_024));
+        let unknown = json!({"alg": "RS256", "x5t": "bm90LXJlZ2lzdGVyZWQ"});
+        assert_eq!(check(&sign(&unknown, &claims)), Some(700_027));
+        let good = sign(&header, &claims);
+        let (input, _) = good.rsplit_once('.').expect("three parts");
+        let other = changed("jti", json!("2"));
+        let (_, forged) = other.rsplit_once('.').expect("three parts");
+        assert_eq!(
+            check(&format!("{input}.{forged}")),
+            Some(700_027),
+            "a signature of other claims"
+        );
+        assert_eq!(check("not.a-jwt"), Some(50_027));
+        let hs256 = json!({"alg": "HS256", "x5t": registered.x5t});
+        assert_eq!(check(&sign(&hs256, &claims)), Some(5_002_738));
+    }
 
     #[test]
     fn der_lengths_and_truncation() {
