@@ -300,6 +300,7 @@ async fn browser_sign_in_with_pkce_reaches_resource_manager_and_key_vault() {
     assert_eq!(signed_in.account.username, DEMO_USER_NAME);
     assert_eq!(signed_in.account.tenant_id, DEMO_TENANT_ID);
     assert_eq!(signed_in.account.object_id, DEMO_USER_OBJECT_ID);
+    assert_eq!(signed_in.account.display_name.as_deref(), Some("Demo User"));
     assert_eq!(signed_in.account.method, InteractiveMethod::Browser);
     let printed = format!("{signed_in:?}");
     assert!(printed.contains(DEMO_USER_NAME), "{printed}");

@@ -19,6 +19,8 @@ pub struct AccountClaims {
     pub tenant_id: String,
     /// `oid`.
     pub object_id: String,
+    /// `name`, e.g. `Ada Lovelace`, when the token has it.
+    pub display_name: Option<String>,
 }
 
 impl AccountClaims {
@@ -41,6 +43,7 @@ impl AccountClaims {
                 .or_else(|| text("email"))?,
             tenant_id: text("tid")?.to_ascii_lowercase(),
             object_id: text("oid")?.to_ascii_lowercase(),
+            display_name: text("name"),
         })
     }
 }
@@ -84,6 +87,7 @@ mod tests {
                 username: "ada@contoso.com".to_owned(),
                 tenant_id: "t-1".to_owned(),
                 object_id: "o-1".to_owned(),
+                display_name: None,
             })
         );
         let access = jwt(r#"{"upn":"bob@contoso.com","tid":"t","oid":"o"}"#);

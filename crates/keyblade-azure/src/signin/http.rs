@@ -144,16 +144,16 @@ impl<'c> AsyncHttpClient<'c> for EntraHttp {
 /// Entra ID's OAuth error body: RFC 6749's members plus the AADSTS numbers and, for
 /// Conditional Access, `suberror` and `claims`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntraErrorResponse {
-    pub error: String,
+pub(crate) struct EntraErrorResponse {
+    pub(crate) error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
+    pub(crate) error_description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub error_codes: Vec<u32>,
+    pub(crate) error_codes: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suberror: Option<String>,
+    pub(crate) suberror: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claims: Option<String>,
+    pub(crate) claims: Option<String>,
 }
 
 impl oauth2::ErrorResponse for EntraErrorResponse {}
@@ -171,7 +171,7 @@ impl EntraErrorResponse {
     /// The first AADSTS number: from `error_codes`, else from the description's
     /// `AADSTS12345:` prefix (the device grant's errors are read as RFC 8628's, which keep
     /// only the description).
-    pub fn aadsts(&self) -> Option<u32> {
+    pub(crate) fn aadsts(&self) -> Option<u32> {
         self.error_codes
             .first()
             .copied()
@@ -180,7 +180,7 @@ impl EntraErrorResponse {
 
     /// The description without Entra's trace and correlation IDs, which mean nothing to a
     /// user (they stay in the log).
-    pub fn short_description(&self) -> String {
+    pub(crate) fn short_description(&self) -> String {
         short_description(self.error_description.as_deref().unwrap_or_default())
     }
 }

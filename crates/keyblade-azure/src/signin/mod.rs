@@ -33,7 +33,7 @@ mod cache;
 mod certificate;
 pub mod claims;
 pub mod device_code;
-pub mod http;
+pub(crate) mod http;
 pub mod refreshing;
 pub mod store;
 
@@ -178,7 +178,7 @@ impl PublicClientConfig {
 
 /// The extra members of Entra ID's token response that keyblade reads.
 #[derive(Clone, Default, Deserialize, Serialize)]
-pub struct EntraTokenFields {
+pub(crate) struct EntraTokenFields {
     /// The OpenID Connect ID token: who signed in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_token: Option<String>,
@@ -196,7 +196,7 @@ impl std::fmt::Debug for EntraTokenFields {
 }
 
 /// Entra ID's token response, as `oauth2` reads it.
-pub type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
+pub(crate) type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
 
 /// The `oauth2` client for Entra ID: authorize, token and device-authorization endpoints.
 pub(crate) type EntraClient = oauth2::Client<
@@ -307,6 +307,7 @@ impl SignInClient {
                 username: found.username,
                 tenant_id: found.tenant_id,
                 object_id: found.object_id,
+                display_name: found.display_name,
                 cloud: self.config.cloud.name().to_owned(),
                 client_id: self.config.client_id.clone(),
                 method,
@@ -351,6 +352,9 @@ pub struct Account {
     pub tenant_id: String,
     /// The user's object ID in that tenant (`oid`).
     pub object_id: String,
+    /// The person's name (`name`), for display, when Entra ID sent it.
+    #[serde(default)]
+    pub display_name: Option<String>,
     /// The cloud's name ([`CloudSettings::name`]).
     pub cloud: String,
     /// The public client it signed in with (its refresh token works only for it).
