@@ -37,6 +37,7 @@
 
 pub mod arm;
 mod cache;
+pub mod cancel;
 pub mod cloud;
 pub mod credential;
 pub mod encryption;

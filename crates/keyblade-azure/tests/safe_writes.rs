@@ -248,9 +248,17 @@ async fn create_new_key_with_an_existing_name_adds_no_version() {
     assert_eq!(versions(), before, "no version was added");
 
     // Names and vault hosts are checked before anything is sent.
-    for (vault_uri, name) in [
-        (fixture.vault_uri_string("kv-contoso-prod-cmk"), "bad_name"),
-        ("https://evil.example.com/".to_owned(), "fine-name"),
+    for (vault_uri, name, code) in [
+        (
+            fixture.vault_uri_string("kv-contoso-prod-cmk"),
+            "bad_name",
+            "azure.invalidInput",
+        ),
+        (
+            "https://evil.example.com/".to_owned(),
+            "fine-name",
+            "azure.untrustedVaultHost",
+        ),
     ] {
         let refused = encryption::create_key(
             &session,
@@ -262,7 +270,7 @@ async fn create_new_key_with_an_existing_name_adds_no_version() {
         )
         .await
         .expect_err("bad input is refused");
-        assert_eq!(refused.code(), "azure.invalidInput", "{refused}");
+        assert_eq!(refused.code(), code, "{refused}");
     }
 }
 

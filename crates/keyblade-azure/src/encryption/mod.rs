@@ -254,9 +254,10 @@ mod ts_tests {
             "{outcome}"
         );
         assert!(
-            outcome.contains("encryptionUnchanged: boolean | null"),
+            outcome.contains("encryptionUnchanged: boolean,"),
             "{outcome}"
         );
+        assert!(outcome.contains("watching: boolean"), "{outcome}");
         let selection = IdentitySelection::decl(&cfg);
         assert!(
             selection.contains("{ \"type\": \"userAssigned\",")

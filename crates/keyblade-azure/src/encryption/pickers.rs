@@ -143,6 +143,17 @@ fn key_list_access(result: &Result<Vec<KeyItem>, AzureError>) -> KeyListAccess {
     }
 }
 
+/// A vault as the picker lists it: with whether you can list its keys (and why not).
+async fn with_key_access(session: &Session, vault: Vault) -> VaultOption {
+    let access = match vault.vault_uri.as_deref().map(Url::parse) {
+        Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
+        _ => KeyListAccess::Failed {
+            reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
+        },
+    };
+    VaultOption::new(vault, access)
+}
+
 /// How many vaults' keys are listed at once. Higher than [`CONCURRENCY`] (the bound for
 /// Resource Manager, one throttling domain): every vault is its own host with its own
 /// request limits, and each listing is a few sequential round trips (the Key Vault
@@ -159,15 +170,7 @@ pub async fn list_vaults(
 ) -> Result<Vec<VaultOption>, AzureError> {
     let vaults = session.arm.list_vaults(subscription_id).await?;
     let options = futures::stream::iter(vaults)
-        .map(|vault| async move {
-            let access = match vault.vault_uri.as_deref().map(Url::parse) {
-                Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
-                _ => KeyListAccess::Failed {
-                    reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
-                },
-            };
-            VaultOption::new(vault, access)
-        })
+        .map(|vault| with_key_access(session, vault))
         .buffered(VAULT_KEY_LISTINGS)
         .collect()
         .await;
@@ -669,14 +672,8 @@ pub async fn check_vault_name(
         .into_iter()
         .find(|v| v.id.name.eq_ignore_ascii_case(name))
     {
-        let access = match vault.vault_uri.as_deref().map(Url::parse) {
-            Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
-            _ => KeyListAccess::Failed {
-                reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
-            },
-        };
         return Ok(VaultNameCheck::InSubscription {
-            vault: Box::new(VaultOption::new(vault, access)),
+            vault: Box::new(with_key_access(session, vault).await),
         });
     }
     // A subscription whose deleted vaults you may not list still answers the rest.
@@ -751,13 +748,7 @@ pub async fn recover_vault(
         .arm
         .recover_vault(&deleted, &tenant_id, progress)
         .await?;
-    let access = match vault.vault_uri.as_deref().map(Url::parse) {
-        Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
-        _ => KeyListAccess::Failed {
-            reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
-        },
-    };
-    Ok(VaultOption::new(vault, access))
+    Ok(with_key_access(session, vault).await)
 }
 
 #[cfg(test)]

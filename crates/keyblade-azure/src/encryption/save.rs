@@ -6,13 +6,10 @@
 //! client call for its kind, with the values taken from the step's body, so what runs is
 //! what the user was shown, and the session's caches are invalidated by the same calls.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::Notify;
 
 use keyblade_core::KeyUri;
 use keyblade_core::preflight::{Placeholder, PlanStep, StepKind};
@@ -144,40 +141,7 @@ impl Default for SaveSettings {
 }
 
 /// Cancels a running save: the save stops waiting and reports the registry as it reads it.
-#[derive(Debug, Clone, Default)]
-pub struct CancelSave(Arc<CancelState>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl CancelSave {
-    pub fn new() -> CancelSave {
-        CancelSave::default()
-    }
-
-    pub fn cancel(&self) {
-        self.0.cancelled.store(true, Ordering::SeqCst);
-        self.0.notify.notify_waiters();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.cancelled.load(Ordering::SeqCst)
-    }
-
-    /// Resolves once [`Self::cancel`] was called (at once if it already was).
-    pub async fn cancelled(&self) {
-        loop {
-            let notified = self.0.notify.notified();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+pub type CancelSave = crate::cancel::Cancel;
 
 /// Saves `desired` on the registry, if it is still the one read with `etag`.
 ///

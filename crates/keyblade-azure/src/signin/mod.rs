@@ -38,7 +38,6 @@ pub mod refreshing;
 pub mod store;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use azure_core::credentials::{AccessToken, Secret};
 use oauth2::basic::{
@@ -50,7 +49,6 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 use url::Url;
 
 use crate::cloud::CloudSettings;
@@ -406,40 +404,7 @@ pub async fn sign_out(store: &dyn TokenStore, account: &Account) -> Result<(), A
 }
 
 /// Cancels a running sign-in (the user closed the dialog). Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct CancelSignIn(Arc<CancelState>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl CancelSignIn {
-    pub fn new() -> CancelSignIn {
-        CancelSignIn::default()
-    }
-
-    pub fn cancel(&self) {
-        self.0.cancelled.store(true, Ordering::SeqCst);
-        self.0.notify.notify_waiters();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.cancelled.load(Ordering::SeqCst)
-    }
-
-    /// Resolves once [`Self::cancel`] was called (at once if it already was).
-    pub async fn cancelled(&self) {
-        loop {
-            let notified = self.0.notify.notified();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+pub type CancelSignIn = crate::cancel::Cancel;
 
 #[cfg(test)]
 mod tests {
