@@ -18,15 +18,18 @@ struct CancelState {
 }
 
 impl Cancel {
+    /// A switch that is not yet cancelled.
     pub fn new() -> Cancel {
         Cancel::default()
     }
 
+    /// Cancels, waking everything awaiting [`Self::cancelled`]. Cancelling twice is harmless.
     pub fn cancel(&self) {
         self.0.cancelled.store(true, Ordering::SeqCst);
         self.0.notify.notify_waiters();
     }
 
+    /// Whether [`Self::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.0.cancelled.load(Ordering::SeqCst)
     }

@@ -30,61 +30,86 @@ pub struct CloudSettings {
 /// say what to check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CloudMetadataError {
+    /// The document is not JSON.
     #[error(
         "The cloud metadata is not valid JSON ({reason}). Check that the metadata URL points at \
          Resource Manager's /metadata/endpoints and returns JSON, not a sign-in or proxy page."
     )]
-    InvalidJson { reason: String },
+    InvalidJson {
+        /// The parser's message.
+        reason: String,
+    },
 
+    /// The JSON is neither one cloud nor a list of clouds.
     #[error(
         "The cloud metadata is neither an object nor a list of clouds. Check that the metadata \
          URL points at Resource Manager's /metadata/endpoints."
     )]
     UnexpectedShape,
 
+    /// The document is an empty list.
     #[error("The cloud metadata lists no clouds. Check the metadata URL and its api-version.")]
     NoClouds,
 
+    /// Several clouds and nothing to choose between them.
     #[error(
         "The cloud metadata lists several clouds ({}) and does not say which one is wanted. \
          Fetch it from the cloud's own Resource Manager with api-version=2022-09-01, which \
          returns just that cloud.",
         names.join(", ")
     )]
-    AmbiguousClouds { names: Vec<String> },
+    AmbiguousClouds {
+        /// The clouds' names.
+        names: Vec<String>,
+    },
 
+    /// No listed cloud has the expected Resource Manager.
     #[error(
         "The cloud metadata lists {} but none whose Resource Manager is `{arm_endpoint}`. Check \
          that the metadata URL belongs to that Resource Manager.",
         names.join(", ")
     )]
     NoMatchingCloud {
+        /// The Resource Manager endpoint looked for.
         arm_endpoint: String,
+        /// The clouds' names.
         names: Vec<String>,
     },
 
+    /// A required field is absent.
     #[error(
         "The cloud metadata has no `{field}`, which keyblade needs to reach the cloud. The \
          document may be from an old api-version: use api-version=2022-09-01."
     )]
-    MissingField { field: &'static str },
+    MissingField {
+        /// The field's JSON path.
+        field: &'static str,
+    },
 
+    /// An endpoint is not an `https://` URL with a host.
     #[error(
         "The cloud metadata's `{field}` is `{value}`, which is not an https:// URL with a host \
          ({reason}). keyblade sends credentials only over HTTPS: fix the cloud's metadata."
     )]
     InvalidEndpoint {
+        /// The field's JSON path.
         field: &'static str,
+        /// The value found.
         value: String,
+        /// Why it is not usable.
         reason: String,
     },
 
+    /// A Key Vault or Managed HSM suffix is not a usable DNS suffix.
     #[error("The cloud metadata's `{field}` is not usable: {source}")]
     InvalidSuffix {
+        /// The field's JSON path.
         field: &'static str,
+        /// Why it is not usable.
         source: keyblade_core::InvalidVaultSuffix,
     },
 
+    /// The metadata puts Resource Manager or sign-in on hosts other than its own, unconfirmed.
     #[error(
         "The cloud metadata read from {metadata_host} puts its Resource Manager or sign-in \
          endpoint on {} ({}). keyblade would send your client secret and tokens there, so it \
@@ -309,6 +334,7 @@ impl CloudSettings {
         self.managed_hsm_suffix.as_ref()
     }
 
+    /// Extra CA certificates (PEM) the transport trusts for this cloud, e.g. a private cloud's.
     pub fn extra_trusted_ca_pems(&self) -> &[String] {
         &self.extra_trusted_ca_pems
     }

@@ -36,23 +36,42 @@ pub enum SignInMethod {
     /// A service principal with a client secret.
     #[serde(rename_all = "camelCase")]
     ClientSecret {
+        /// The tenant signed in to.
         tenant_id: String,
+        /// The service principal's application (client) ID.
         client_id: String,
     },
     /// A person who signed in in the browser; `account` is the sign-in name
     /// (`preferred_username` of the ID token), `tenant_id` the home tenant.
     #[serde(rename_all = "camelCase")]
-    Browser { tenant_id: String, account: String },
+    Browser {
+        /// The home tenant.
+        tenant_id: String,
+        /// The sign-in name.
+        account: String,
+    },
     /// A person who signed in with a device code.
     #[serde(rename_all = "camelCase")]
-    DeviceCode { tenant_id: String, account: String },
+    DeviceCode {
+        /// The home tenant.
+        tenant_id: String,
+        /// The sign-in name (`preferred_username` of the ID token).
+        account: String,
+    },
     /// Whoever the Azure CLI is signed in as (read from its token's claims).
     #[serde(rename_all = "camelCase")]
-    AzureCli { tenant_id: String, account: String },
+    AzureCli {
+        /// The tenant of the CLI's token.
+        tenant_id: String,
+        /// The sign-in name from the token's claims.
+        account: String,
+    },
     /// A service principal with a certificate.
     #[serde(rename_all = "camelCase")]
     ClientCertificate {
+        /// The tenant signed in to.
         tenant_id: String,
+        /// The service principal's application (client) ID.
         client_id: String,
     },
 }
@@ -253,6 +272,7 @@ impl KeybladeCredential {
         }
     }
 
+    /// How the user signed in.
     pub fn method(&self) -> &SignInMethod {
         &self.method
     }
@@ -268,6 +288,7 @@ impl KeybladeCredential {
         }
     }
 
+    /// The cloud signed in to.
     pub fn cloud(&self) -> &Arc<CloudSettings> {
         &self.cloud
     }

@@ -88,23 +88,42 @@ impl fmt::Display for KeyVaultDenial {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AzureError {
+    /// A request that would carry a token was addressed outside the cloud's trusted hosts.
     #[error(
         "keyblade did not send a request to {host}: it would have carried your sign-in token, \
          and {host} is not a host of the cloud \"{cloud}\". Tokens go only to that cloud's \
          Resource Manager, sign-in and Key Vault hosts. Check the URL, or connect to the cloud \
          it belongs to."
     )]
-    UntrustedTokenHost { host: String, cloud: String },
+    UntrustedTokenHost {
+        /// The host refused.
+        host: String,
+        /// The cloud's name.
+        cloud: String,
+    },
 
+    /// No connection was made: the host could not be reached or its certificate was refused.
     #[error(
         "Could not reach {host}: {reason}. Check the network connection and proxy; for a \
          private cloud, check that its CA certificate is configured."
     )]
-    Unreachable { host: String, reason: String },
+    Unreachable {
+        /// The host.
+        host: String,
+        /// What failed, as the transport said it.
+        reason: String,
+    },
 
+    /// The connection broke after the request may have reached the server.
     #[error("The connection to {host} broke ({reason}). Try again.")]
-    ConnectionLost { host: String, reason: String },
+    ConnectionLost {
+        /// The host.
+        host: String,
+        /// What failed, as the transport said it.
+        reason: String,
+    },
 
+    /// A host did not answer in time.
     #[error(
         "{host} did not answer within {seconds} s, so keyblade stopped waiting. {}",
         if *may_have_applied {
@@ -115,12 +134,15 @@ pub enum AzureError {
         }
     )]
     TimedOut {
+        /// The host.
         host: String,
+        /// The limit that ran out, in seconds.
         seconds: u64,
         /// The request was a write (not idempotent) that the service may have acted on.
         may_have_applied: bool,
     },
 
+    /// A response body was larger than [`crate::HttpSettings::max_body_bytes`].
     #[error(
         "{host} sent a response larger than {}, the most keyblade reads, so keyblade \
          stopped reading it. Azure's Resource Manager, sign-in and Key Vault answers are far \
@@ -134,18 +156,25 @@ pub enum AzureError {
         }
     )]
     ResponseTooLarge {
+        /// The host.
         host: String,
+        /// The body limit, in bytes.
         limit_bytes: u64,
         /// The request was a write (not idempotent) that the service may have acted on.
         may_have_applied: bool,
     },
 
+    /// Entra ID or Resource Manager did not accept the credentials.
     #[error(
         "Signing in failed: {reason}. Check the tenant, the client ID and the secret, or sign in \
          again."
     )]
-    SignInFailed { reason: String },
+    SignInFailed {
+        /// Why, as Entra ID or keyblade said it.
+        reason: String,
+    },
 
+    /// The signed-in account's refresh token no longer works; the person must sign in again.
     #[error(
         "{account} must sign in again: {reason}. Choose Sign in and sign in as {account} in the \
          browser or with a code; nothing else is lost."
@@ -157,13 +186,18 @@ pub enum AzureError {
         reason: String,
     },
 
+    /// The person declined the sign-in (device code or browser).
     #[error(
         "The sign-in was declined{}. Nobody was signed in. If that was not you, sign in again \
          and approve it.",
         if reason.is_empty() { String::new() } else { format!(": {reason}") }
     )]
-    SignInDeclined { reason: String },
+    SignInDeclined {
+        /// Entra ID's description, possibly empty.
+        reason: String,
+    },
 
+    /// The device code or browser sign-in was not completed in time.
     #[error(
         "The sign-in {what} expired before the sign-in was completed ({minutes} min), so \
          nobody was signed in. Start the sign-in again and complete it within {minutes} \
@@ -172,12 +206,15 @@ pub enum AzureError {
     SignInExpired {
         /// What expired, e.g. "code" or "browser window".
         what: String,
+        /// How long the sign-in was open, in minutes.
         minutes: u64,
     },
 
+    /// The user cancelled the sign-in in keyblade.
     #[error("The sign-in was cancelled. Nobody was signed in.")]
     SignInCancelled,
 
+    /// The browser sign-in's redirect carried a `state` other than the one keyblade sent.
     #[error(
         "keyblade ignored an answer that came to its sign-in address: it did not belong to the \
          sign-in keyblade started (the state did not match), so it could be an attempt to sign \
@@ -185,12 +222,17 @@ pub enum AzureError {
     )]
     StateMismatch,
 
+    /// The system browser could not be started.
     #[error(
         "keyblade could not open your web browser for the sign-in ({reason}). Sign in with a \
          code instead, or open a browser and try again."
     )]
-    BrowserNotOpened { reason: String },
+    BrowserNotOpened {
+        /// What the opener reported.
+        reason: String,
+    },
 
+    /// Entra ID answered the sign-in with an OAuth error.
     #[error(
         "Entra ID refused the sign-in ({error}{}): {description} Check the tenant and the \
          account, and sign in again.",
@@ -201,114 +243,195 @@ pub enum AzureError {
         error: String,
         /// Entra's AADSTS number, when it sent one.
         aadsts: Option<u32>,
+        /// Entra's `error_description`.
         description: String,
     },
 
+    /// The OS credential store failed to read or write a token.
     #[error(
         "keyblade could not use the system's credential store, where it keeps your sign-in: \
          {reason}. Unlock the keychain (or install a Secret Service such as GNOME Keyring on \
          Linux) and sign in again."
     )]
-    TokenStore { reason: String },
+    TokenStore {
+        /// What the store reported.
+        reason: String,
+    },
 
+    /// The `az` executable could not be run.
     #[error(
         "The Azure CLI (`az`) was not found{}. Install the Azure CLI and run `az login`, or \
          choose another way to sign in.",
         if detail.is_empty() { String::new() } else { format!(" ({detail})") }
     )]
-    AzureCliNotFound { detail: String },
+    AzureCliNotFound {
+        /// What failed, possibly empty.
+        detail: String,
+    },
 
+    /// The Azure CLI has no signed-in account (or none for the tenant).
     #[error(
         "The Azure CLI is not signed in{}. Run `az login` (with `--tenant` for a specific \
          tenant) in a terminal, then try again.",
         if detail.is_empty() { String::new() } else { format!(": {detail}") }
     )]
-    AzureCliNotLoggedIn { detail: String },
+    AzureCliNotLoggedIn {
+        /// What `az` reported, possibly empty.
+        detail: String,
+    },
 
+    /// Resource Manager refused the call for lack of permission (403, `AuthorizationFailed`).
     #[error(
         "You are not allowed to do this: {message} Ask an owner of the resource for a role \
          that allows it, or sign in as someone who has one."
     )]
-    AuthorizationFailed { message: String },
+    AuthorizationFailed {
+        /// Resource Manager's message.
+        message: String,
+    },
 
+    /// The resource, group or subscription does not exist (404, `*NotFound`).
     #[error(
         "Not found ({code}): {message} It may have been deleted or moved; refresh and choose it \
          again."
     )]
-    NotFound { code: String, message: String },
+    NotFound {
+        /// Resource Manager's error code.
+        code: String,
+        /// Resource Manager's message.
+        message: String,
+    },
 
+    /// An `If-Match` write lost to a change made elsewhere (412).
     #[error(
         "Nothing was changed: the resource was modified elsewhere after keyblade read it. \
          Reload it, review the other change, and save again. ({message})"
     )]
-    PreconditionFailed { message: String },
+    PreconditionFailed {
+        /// Resource Manager's message.
+        message: String,
+    },
 
+    /// Resource Manager refused a change because of a conflict (409).
     #[error("Azure refused the change because of a conflict ({code}): {message}")]
-    Conflict { code: String, message: String },
+    Conflict {
+        /// Resource Manager's error code.
+        code: String,
+        /// Resource Manager's message.
+        message: String,
+    },
 
+    /// Resource Manager rejected the request as invalid (400).
     #[error("Azure rejected the request ({code}): {message} Correct the input and try again.")]
-    BadRequest { code: String, message: String },
+    BadRequest {
+        /// Resource Manager's error code.
+        code: String,
+        /// Resource Manager's message.
+        message: String,
+    },
 
+    /// 429 or 503 still answered after the retries the policy allows.
     #[error(
         "Azure is {} (HTTP {status}) and still was after {retries} retries. Nothing more was \
          sent; wait a minute and try again. ({message})",
         if *status == 429 { "throttling requests" } else { "temporarily unavailable" }
     )]
     Throttled {
+        /// The last HTTP status, 429 or 503.
         status: u16,
+        /// How many retries were made.
         retries: u32,
+        /// The service's last message.
         message: String,
     },
 
+    /// A long-running operation ended in `Failed`.
     #[error(
         "The change did not complete: {code}: {message} Azure reports the operation failed; the \
          resource keeps its previous settings. Fix the cause and save again."
     )]
-    OperationFailed { code: String, message: String },
+    OperationFailed {
+        /// The operation's error code.
+        code: String,
+        /// The operation's message.
+        message: String,
+    },
 
+    /// A long-running operation ended in `Canceled`.
     #[error(
         "The change was canceled before it completed. The resource keeps its previous settings."
     )]
     OperationCanceled,
 
+    /// A long-running operation did not settle within keyblade's wait.
     #[error(
         "The change was still running after {waited_seconds} s, so keyblade stopped waiting. \
          Reload the resource in a while to see whether it completed."
     )]
-    OperationTimedOut { waited_seconds: u64 },
+    OperationTimedOut {
+        /// How long keyblade waited, in seconds.
+        waited_seconds: u64,
+    },
 
+    /// Key Vault refused a data-plane call with 403; `reason` says why.
     #[error("You cannot {action} in the key vault \"{vault}\": {reason}. ({message})")]
     KeyVaultDenied {
+        /// The vault's name.
         vault: String,
+        /// What was attempted, e.g. "list keys".
         action: String,
+        /// Why Key Vault refused.
         reason: KeyVaultDenial,
+        /// Key Vault's message.
         message: String,
     },
 
+    /// Any other Key Vault error response.
     #[error("Key Vault \"{vault}\" answered HTTP {status} ({code}): {message}")]
     KeyVault {
+        /// The vault's name.
         vault: String,
+        /// The HTTP status.
         status: u16,
+        /// Key Vault's error code.
         code: String,
+        /// Key Vault's message.
         message: String,
     },
 
+    /// Any other error response from Azure.
     #[error("Azure answered HTTP {status} ({code}): {message}")]
     Service {
+        /// The HTTP status.
         status: u16,
+        /// The service's error code, possibly empty.
         code: String,
+        /// The service's message.
         message: String,
     },
 
+    /// A response keyblade could not parse or that lacks a required field.
     #[error(
         "Azure sent {what} that keyblade could not read: {reason}. This is likely a keyblade \
          bug or an unsupported API version; please report it."
     )]
-    InvalidResponse { what: String, reason: String },
+    InvalidResponse {
+        /// What was being read, e.g. "a registry".
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// Input rejected before anything was sent.
     #[error("{what} is not valid: {reason}")]
-    InvalidInput { what: String, reason: String },
+    InvalidInput {
+        /// What was given, e.g. "The resource ID `x`".
+        what: String,
+        /// Why it is not valid.
+        reason: String,
+    },
 
+    /// A key URI's host is not a Key Vault host of the connected cloud.
     #[error(
         "keyblade did not contact {host}: it is not a key vault of the cloud \"{cloud}\", whose \
          vaults are at {{vault-name}}.{}. Pick a vault from the list, or connect to the cloud \
@@ -316,29 +439,46 @@ pub enum AzureError {
         suffixes.join(" or {vault-name}.")
     )]
     UntrustedVaultHost {
+        /// The host refused.
         host: String,
+        /// The cloud's name.
         cloud: String,
+        /// The cloud's Key Vault DNS suffixes.
         suffixes: Vec<String>,
     },
 
+    /// A `nextLink` led back to a page already read.
     #[error(
         "keyblade stopped reading {list}: the service's link to the next page ({link}) leads \
          back to a page it already sent, so the list would never end. This is a fault in the \
          service; try again later, and report it if it persists."
     )]
-    PagingLoop { list: String, link: String },
+    PagingLoop {
+        /// Which list, e.g. "the key vaults".
+        list: String,
+        /// The repeated link.
+        link: String,
+    },
 
+    /// A list ran past [`crate::paging::MAX_PAGES`] pages.
     #[error(
         "keyblade stopped reading {list} after {pages} pages, the most it follows for one list, \
          rather than show part of it as if it were all. If the list is really this long, \
          choose a narrower scope (another subscription or resource group); otherwise the \
          service keeps sending pages without end: try again later, and report it."
     )]
-    TooManyPages { list: String, pages: usize },
+    TooManyPages {
+        /// Which list.
+        list: String,
+        /// How many pages were read.
+        pages: usize,
+    },
 
+    /// The cloud's metadata could not be loaded or is invalid.
     #[error(transparent)]
     Cloud(#[from] CloudMetadataError),
 
+    /// Anything else, as text.
     #[error("{0}")]
     Other(String),
 }

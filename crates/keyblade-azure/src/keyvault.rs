@@ -32,15 +32,22 @@ use crate::transport::HttpTransport;
 pub struct KeyItem {
     /// The key ID: unversioned in a key list, versioned in a version list.
     pub kid: String,
+    /// The key's name.
     pub name: String,
+    /// The version, in a version list.
     pub version: Option<String>,
+    /// Whether the key or version is enabled, if known.
     pub enabled: Option<bool>,
+    /// Not usable before this time, if set.
     #[serde(with = "time::serde::rfc3339::option")]
     pub not_before: Option<OffsetDateTime>,
+    /// When it expires, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires: Option<OffsetDateTime>,
+    /// When it was created.
     #[serde(with = "time::serde::rfc3339::option")]
     pub created: Option<OffsetDateTime>,
+    /// When it was last updated.
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated: Option<OffsetDateTime>,
     /// Managed by a service (e.g. a certificate's key): not for CMK.
@@ -53,20 +60,28 @@ pub struct KeyItem {
 pub struct KeyDetails {
     /// The versioned key ID.
     pub kid: String,
+    /// The key's name.
     pub name: String,
+    /// The version identifier.
     pub version: String,
     /// `RSA`, `RSA-HSM`, `EC`, ...
     pub kty: String,
     /// RSA modulus size in bits, when known.
     pub key_size: Option<u32>,
+    /// The operations the key allows, e.g. `wrapKey`, `unwrapKey`.
     pub key_ops: Vec<String>,
+    /// Whether the version is enabled.
     pub enabled: bool,
+    /// Not usable before this time, if set.
     #[serde(with = "time::serde::rfc3339::option")]
     pub not_before: Option<OffsetDateTime>,
+    /// When it expires, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires: Option<OffsetDateTime>,
+    /// When it was created.
     #[serde(with = "time::serde::rfc3339::option")]
     pub created: Option<OffsetDateTime>,
+    /// When it was last updated.
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated: Option<OffsetDateTime>,
 }
@@ -80,6 +95,8 @@ pub struct KeyVault {
 }
 
 impl KeyVault {
+    /// Key Vault access for the credential over `transport`; a client per vault is made on
+    /// first use.
     pub fn new(credential: KeybladeCredential, transport: &HttpTransport) -> KeyVault {
         KeyVault {
             credential,

@@ -35,6 +35,8 @@
 //! [`arm::CONCURRENCY`] at a time; every list follows `nextLink` to the end (bounded by
 //! [`paging`]).
 
+#![warn(missing_docs)]
+
 pub mod arm;
 mod cache;
 pub mod cancel;

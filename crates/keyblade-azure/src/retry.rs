@@ -69,6 +69,7 @@ impl Idempotency {
         }
     }
 
+    /// Whether a repeat of the request is safe.
     pub fn is_idempotent(self) -> bool {
         self == Idempotency::Idempotent
     }
@@ -80,7 +81,9 @@ pub enum AttemptOutcome<'a> {
     /// An HTTP response with this status; `retry_after` is the raw header value, if any
     /// (`Retry-After`, or the milliseconds of `retry-after-ms` / `x-ms-retry-after-ms`).
     Response {
+        /// The HTTP status.
         status: u16,
+        /// The retry hint the response carried, if any.
         retry_after: Option<RetryAfter<'a>>,
     },
     /// The connection broke after the request may have reached the server.

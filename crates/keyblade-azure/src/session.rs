@@ -13,7 +13,9 @@ use crate::transport::{HttpSettings, HttpTransport};
 
 /// The clients of one sign-in: Resource Manager and Key Vault over one transport.
 pub struct Session {
+    /// Resource Manager.
     pub arm: Arm,
+    /// Key Vault's data plane.
     pub keyvault: KeyVault,
     credential: KeybladeCredential,
     transport: HttpTransport,
@@ -41,6 +43,7 @@ impl Session {
         Session { save, ..self }
     }
 
+    /// How long saves wait for Azure.
     pub fn save_settings(&self) -> &SaveSettings {
         &self.save
     }
@@ -66,10 +69,12 @@ impl Session {
         Ok(Session::new(credential, transport, lro))
     }
 
+    /// The sign-in the clients use.
     pub fn credential(&self) -> &KeybladeCredential {
         &self.credential
     }
 
+    /// The transport every client sends through.
     pub fn transport(&self) -> &HttpTransport {
         &self.transport
     }

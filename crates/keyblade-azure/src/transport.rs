@@ -21,7 +21,7 @@
 //! azure_core 0.21 logs whole requests at debug/trace level, and its `Headers` `Debug`
 //! prints `Authorization` in clear (it redacts every *other* header instead). So the legacy
 //! pipeline swaps the bearer token out of the request before any 0.21 policy runs
-//! ([`LegacyStashBearer`]) and puts it back only in keyblade's own transport policy.
+//! (`LegacyStashBearer`) and puts it back only in keyblade's own transport policy.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -40,7 +40,9 @@ use crate::retry::{AttemptOutcome, Idempotency, RetryAfter, RetryDecision, Retry
 /// Settings of the HTTP client besides the cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
+    /// When and how often a failed attempt is sent again.
     pub retry: RetryPolicy,
+    /// Longest wait to establish a connection.
     pub connect_timeout: Duration,
     /// Longest wait for response bytes.
     pub read_timeout: Duration,
@@ -127,8 +129,11 @@ pub struct RequestLog(Arc<Mutex<Vec<SentRequest>>>);
 /// One call in a [`RequestLog`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentRequest {
+    /// The HTTP method, e.g. `PUT`.
     pub method: String,
+    /// The full URL, query included.
     pub url: Url,
+    /// The request body as sent.
     pub body: Bytes,
 }
 
@@ -186,9 +191,13 @@ impl std::fmt::Debug for HttpTransport {
 /// the body of a sign-in request carries the client secret.
 #[derive(Clone)]
 pub struct WireRequest {
+    /// The HTTP method.
     pub method: reqwest::Method,
+    /// The full URL, query included.
     pub url: Url,
+    /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
+    /// The request body.
     pub body: Bytes,
 }
 
@@ -198,8 +207,11 @@ pub struct WireRequest {
 /// Its `Debug` leaves the body out: a sign-in response carries an access token.
 #[derive(Clone)]
 pub struct WireResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
+    /// The whole body.
     pub body: Bytes,
 }
 
@@ -262,6 +274,7 @@ impl std::fmt::Debug for WireResponse {
 }
 
 impl WireResponse {
+    /// The first header named `name` (case-insensitive), if any.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -317,6 +330,7 @@ impl HttpTransport {
         })
     }
 
+    /// The rule for which hosts may receive a bearer token.
     pub fn guard(&self) -> &TokenHostGuard {
         &self.guard
     }

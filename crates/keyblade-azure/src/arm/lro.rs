@@ -19,37 +19,53 @@ use url::Url;
 pub enum ProgressUpdate {
     /// The request was accepted.
     Submitted {
+        /// What is being done, as a title for the user (e.g. a plan step's).
         operation: String,
     },
     /// Still running; polled `polls` times, next look in `next_check_ms`.
     #[serde(rename_all = "camelCase")]
     Running {
+        /// What is being done.
         operation: String,
+        /// The operation's last `status` or `provisioningState`.
         status: String,
+        /// How many polls so far.
         polls: u32,
+        /// Milliseconds until the next poll.
         next_check_ms: u64,
     },
     /// Not sent again yet: waiting for Azure (a new grant to take effect, an unfinished
     /// operation to end). `reason` is a sentence for the user.
     #[serde(rename_all = "camelCase")]
     Waiting {
+        /// What is being done.
         operation: String,
+        /// Why it waits, a sentence for the user.
         reason: String,
+        /// How many times it has looked so far.
         attempts: u32,
+        /// Milliseconds until the next look.
         next_check_ms: u64,
     },
+    /// It completed.
     Succeeded {
+        /// What was done.
         operation: String,
     },
+    /// It ended without completing.
     Failed {
+        /// What was being done.
         operation: String,
+        /// The error code, e.g. Azure's or keyblade's `code()`.
         code: String,
+        /// What went wrong, for the user.
         message: String,
     },
 }
 
 /// A sink for progress updates. Closures work: `&|update| println!("{update:?}")`.
 pub trait Progress: Send + Sync {
+    /// Takes one update. Called from async code, so it should return quickly.
     fn report(&self, update: ProgressUpdate);
 }
 

@@ -6,7 +6,7 @@
 //! only this module changes.
 //!
 //! Some calls do not go through a generated client, but through the same 0.21 pipeline by
-//! hand ([`Arm::send_raw`]):
+//! hand (`Arm::send_raw`):
 //! - the writes a save plan makes (registry PATCH, access policy, role assignment), so that
 //!   their API versions are the ones keyblade-core's planner shows in the plan
 //!   ([`keyblade_core::preflight::CONTAINER_REGISTRY_API_VERSION`] and its siblings), and
@@ -130,6 +130,7 @@ fn json_error(what: &str, error: serde_json::Error) -> AzureError {
 }
 
 impl Arm {
+    /// Builds the Resource Manager clients for the credential's cloud over `transport`.
     pub fn new(credential: KeybladeCredential, transport: &HttpTransport, lro: LroSettings) -> Arm {
         let cloud = credential.cloud().clone();
         let endpoint = cloud.arm_endpoint().clone();
@@ -177,6 +178,7 @@ impl Arm {
         }
     }
 
+    /// The cloud this client talks to.
     pub fn cloud(&self) -> &CloudSettings {
         &self.cloud
     }
@@ -496,7 +498,7 @@ impl Arm {
 
     /// Creates a key vault with soft delete and purge protection on, and waits until it is
     /// provisioned. Refuses, without writing, when the name is taken: see
-    /// [`Arm::prove_vault_absent`].
+    /// `Arm::prove_vault_absent`.
     pub async fn create_vault(
         &self,
         new: &NewVault,

@@ -19,15 +19,22 @@ use crate::error::AzureError;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceId {
+    /// The full ID, as given (trimmed, with one leading `/`).
     pub id: String,
+    /// The subscription's GUID.
     pub subscription_id: String,
+    /// The resource group's name.
     pub resource_group: String,
+    /// The provider namespace, e.g. `Microsoft.ContainerRegistry`.
     pub namespace: String,
+    /// The resource type within the namespace, e.g. `registries`.
     pub resource_type: String,
+    /// The resource's name.
     pub name: String,
 }
 
 impl ResourceId {
+    /// Parses a resource ID of exactly that shape; anything else is `InvalidInput`.
     pub fn parse(text: &str) -> Result<ResourceId, AzureError> {
         let invalid = |reason: &str| AzureError::InvalidInput {
             what: format!("The resource ID `{text}`"),
@@ -85,12 +92,17 @@ impl ResourceId {
     }
 }
 
+/// A subscription the signed-in principal can see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
+    /// The subscription's GUID.
     pub subscription_id: String,
+    /// The name the portal shows (the GUID when Azure gives none).
     pub display_name: String,
+    /// The tenant the subscription belongs to.
     pub tenant_id: Option<String>,
+    /// `Enabled`, `Disabled`, `Warned`, ... as Azure spells it.
     pub state: Option<String>,
 }
 
@@ -98,13 +110,19 @@ pub struct Subscription {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Registry {
+    /// The registry's resource ID.
     pub id: ResourceId,
+    /// The Azure region.
     pub location: String,
+    /// The pricing tier (`Basic`, `Standard`, `Premium`).
     pub sku: String,
     /// The ETag it was read with (header, else body); a save sends it as `If-Match`.
     pub etag: Option<String>,
+    /// `Succeeded`, `Updating`, ... as Azure reports it.
     pub provisioning_state: Option<String>,
+    /// The identities attached to the registry.
     pub identity: ResourceIdentity,
+    /// How the registry's data is encrypted.
     pub encryption: RegistryEncryption,
 }
 
@@ -112,25 +130,35 @@ pub struct Registry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceIdentity {
+    /// The system-assigned identity, when it is on.
     pub system_assigned: Option<SystemAssignedIdentity>,
+    /// The user-assigned identities attached.
     pub user_assigned: Vec<AttachedIdentity>,
 }
 
+/// The system-assigned identity of a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemAssignedIdentity {
+    /// The identity's object ID in Entra ID (absent until Azure has created it).
     pub principal_id: Option<String>,
+    /// The tenant the identity lives in.
     pub tenant_id: Option<String>,
 }
 
+/// A user-assigned identity attached to a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachedIdentity {
+    /// The identity's resource ID.
     pub resource_id: String,
+    /// The identity's object ID in Entra ID.
     pub principal_id: Option<String>,
+    /// The identity's application (client) ID.
     pub client_id: Option<String>,
 }
 
+/// How a registry's data is encrypted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum RegistryEncryption {
@@ -139,10 +167,15 @@ pub enum RegistryEncryption {
     /// Customer-managed key.
     #[serde(rename_all = "camelCase")]
     CustomerManaged {
+        /// The key URI as configured (unversioned when the key rotates automatically).
         key_identifier: String,
+        /// The versioned key URI in use, as the service reports it.
         versioned_key_identifier: Option<String>,
+        /// The identity the registry reaches the key with.
         identity: EncryptionIdentity,
+        /// Whether the registry follows the key's latest version.
         key_rotation_enabled: bool,
+        /// When the registry last moved to a new key version.
         #[serde(with = "time::serde::rfc3339::option")]
         last_key_rotation: Option<OffsetDateTime>,
     },
@@ -152,12 +185,15 @@ pub enum RegistryEncryption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum EncryptionIdentity {
+    /// The registry's system-assigned identity.
     SystemAssigned {
         /// What the service stores: `system`, or the system identity's client ID.
         client_id: String,
     },
+    /// A user-assigned identity attached to the registry.
     #[serde(rename_all = "camelCase")]
     UserAssigned {
+        /// The identity's client ID.
         client_id: String,
         /// The attached identity with that client ID, if there is one.
         resource_id: Option<String>,
@@ -174,28 +210,36 @@ pub struct RegistryChange {
     pub encryption: Option<EncryptionChange>,
 }
 
+/// The identities to have attached after a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityChange {
+    /// Whether the system-assigned identity should be on.
     pub system_assigned: bool,
     /// Resource IDs of the user-assigned identities to have attached.
     pub user_assigned: Vec<String>,
 }
 
+/// The key and identity a registry's encryption should use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionChange {
     /// Versioned (manual rotation) or unversioned (automatic rotation) key URI.
     pub key_identifier: String,
+    /// The identity that reaches the key.
     pub identity: EncryptionIdentityChoice,
 }
 
+/// Which identity a registry's encryption should use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum EncryptionIdentityChoice {
+    /// The registry's system-assigned identity.
     SystemAssigned,
+    /// A user-assigned identity, named by client ID.
     #[serde(rename_all = "camelCase")]
     UserAssigned {
+        /// The identity's client ID.
         client_id: String,
     },
 }
@@ -204,30 +248,47 @@ pub enum EncryptionIdentityChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vault {
+    /// The vault's resource ID.
     pub id: ResourceId,
+    /// The Azure region.
     pub location: String,
+    /// The tenant whose Entra ID authorizes requests to the vault.
     pub tenant_id: String,
+    /// The data-plane URI, e.g. `https://name.vault.azure.net/`.
     pub vault_uri: Option<String>,
+    /// `standard` or `premium`.
     pub sku: String,
+    /// Whether Azure RBAC, rather than access policies, authorizes the data plane.
     pub enable_rbac_authorization: bool,
+    /// The access policies (ignored by an RBAC vault).
     pub access_policies: Vec<AccessPolicy>,
+    /// Who may reach the vault over the network.
     pub network: VaultNetwork,
+    /// Whether soft delete is on.
     pub soft_delete_enabled: bool,
+    /// How long a deleted vault or key is kept before it is purged.
     pub soft_delete_retention_days: Option<i32>,
+    /// Whether purge protection is on (a registry's key vault must have it).
     pub purge_protection_enabled: bool,
+    /// `Succeeded`, `RegisteringDns`, ... as Azure reports it.
     pub provisioning_state: Option<String>,
 }
 
+/// A key vault access policy: what one principal may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPolicy {
+    /// The tenant of the principal.
     pub tenant_id: String,
+    /// The principal's object ID.
     pub object_id: String,
+    /// Set for a compound identity (an application acting for a user).
     pub application_id: Option<String>,
     /// Key permissions as Azure spells them (`get`, `wrapKey`, `all`, ...).
     pub key_permissions: Vec<String>,
 }
 
+/// A vault's network rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultNetwork {
@@ -237,7 +298,9 @@ pub struct VaultNetwork {
     pub default_action: Option<String>,
     /// `AzureServices` or `None`.
     pub bypass: Option<String>,
+    /// Allowed IP addresses and ranges (CIDR).
     pub ip_rules: Vec<String>,
+    /// Resource IDs of the allowed subnets.
     pub virtual_network_rules: Vec<String>,
 }
 
@@ -245,11 +308,17 @@ pub struct VaultNetwork {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewVault {
+    /// The subscription to create it in.
     pub subscription_id: String,
+    /// The resource group to create it in.
     pub resource_group: String,
+    /// The vault name (globally unique).
     pub name: String,
+    /// The Azure region.
     pub location: String,
+    /// The tenant whose Entra ID authorizes requests to the vault.
     pub tenant_id: String,
+    /// Whether Azure RBAC, rather than access policies, authorizes the data plane.
     pub enable_rbac_authorization: bool,
     /// Access policies to create it with (ignored by an RBAC vault).
     pub access_policies: Vec<AccessPolicy>,
@@ -260,9 +329,11 @@ pub struct NewVault {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NameAvailability {
+    /// Whether the name may be used.
     pub name_available: bool,
     /// `AccountNameInvalid` or `AlreadyExists` when it is not available.
     pub reason: Option<String>,
+    /// Azure's explanation when it is not available.
     pub message: Option<String>,
 }
 
@@ -270,46 +341,66 @@ pub struct NameAvailability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletedVault {
+    /// The vault's name.
     pub name: String,
+    /// The region the vault was in.
     pub location: String,
     /// The resource ID the vault had, which a recovery restores.
     pub vault_id: Option<String>,
+    /// When the vault was deleted, as Azure formats it.
     pub deletion_date: Option<String>,
+    /// When the vault will be purged, as Azure formats it.
     pub scheduled_purge_date: Option<String>,
+    /// Whether purge protection was on (then it cannot be purged early).
     pub purge_protection_enabled: bool,
 }
 
+/// A role assignment: a role granted to a principal at a scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
+    /// The assignment's resource ID.
     pub id: String,
+    /// The scope it applies at (and below).
     pub scope: Option<String>,
+    /// The full ID of the role definition it grants.
     pub role_definition_id: String,
+    /// The object ID of the principal it grants to.
     pub principal_id: String,
+    /// `User`, `Group`, `ServicePrincipal`, ... as Azure spells it.
     pub principal_type: Option<String>,
     /// An ABAC condition that limits the assignment (keyblade does not evaluate these, so
     /// such an assignment must not count as a plain grant).
     pub condition: Option<String>,
 }
 
+/// A role definition: a named set of permissions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleDefinition {
+    /// The definition's full resource ID.
     pub id: String,
     /// The GUID.
     pub name: String,
+    /// The display name, e.g. `Key Vault Crypto Service Encryption User`.
     pub role_name: String,
     /// `BuiltInRole` or `CustomRole`.
     pub role_type: Option<String>,
+    /// What the role allows and excludes.
     pub permissions: Vec<RolePermission>,
 }
 
+/// One permission block of a role definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RolePermission {
+    /// Control-plane actions allowed (may contain wildcards).
     pub actions: Vec<String>,
+    /// Control-plane actions excluded from `actions`.
     pub not_actions: Vec<String>,
+    /// Data-plane actions allowed (may contain wildcards).
     pub data_actions: Vec<String>,
+    /// Data-plane actions excluded from `data_actions`.
     pub not_data_actions: Vec<String>,
 }
 
@@ -324,28 +415,37 @@ pub enum AssignmentFilter {
     AssignedTo(String),
 }
 
+/// A role assignment to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewRoleAssignment {
     /// The assignment's name, a GUID the caller picks (ARM requires it): a plan's step
     /// names it, and the assignment created must be the one the user reviewed.
     pub name: String,
+    /// The scope to assign at.
     pub scope: String,
     /// Full role definition ID, or just its GUID (resolved at the subscription).
     pub role_definition_id: String,
+    /// The object ID of the principal to grant to.
     pub principal_id: String,
     /// `ServicePrincipal` for managed identities (lets ARM skip a directory lookup that
     /// fails for identities created moments ago).
     pub principal_type: Option<String>,
 }
 
+/// A user-assigned managed identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAssignedIdentity {
+    /// The identity's resource ID.
     pub id: ResourceId,
+    /// The Azure region.
     pub location: String,
+    /// The tenant the identity lives in.
     pub tenant_id: Option<String>,
+    /// The identity's object ID in Entra ID.
     pub principal_id: Option<String>,
+    /// The identity's application (client) ID.
     pub client_id: Option<String>,
 }
 

@@ -11,8 +11,8 @@
 //! - [`view`]: [`load_view`], everything the blade shows.
 //! - [`pickers`]: subscriptions, vaults (with whether you can list their keys), keys,
 //!   versions, identities; creating a vault or an RSA key.
-//! - [`preflight`]: [`preflight()`] and [`grant_access`].
-//! - [`save`]: [`save()`], which re-plans against the registry as it is, refuses when the
+//! - [`preflight`](mod@preflight): [`preflight()`] and [`grant_access`].
+//! - [`save`](mod@save): [`save()`], which re-plans against the registry as it is, refuses when the
 //!   plan has errors, runs the steps (If-Match on every registry write), then reads back
 //!   and verifies. Also [`attach_identity`] and [`enable_system_identity`].
 //!
@@ -57,6 +57,7 @@ pub struct DesiredChange {
     /// The key URI as typed, or the `kid` of a key (unversioned: automatic rotation) or of
     /// a key version (versioned: manual rotation) picked in Select from Key Vault.
     pub key_uri: String,
+    /// The identity the registry should reach the key with.
     pub identity: IdentitySelection,
     /// Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
     /// them (an access policy, or a role assignment on an RBAC vault).
@@ -71,6 +72,7 @@ pub struct DesiredChange {
 pub enum IdentitySelection {
     /// The registry's system-assigned identity; Save turns it on when it is off.
     SystemAssigned,
+    /// A user-assigned identity.
     #[serde(rename_all = "camelCase")]
     UserAssigned {
         /// The identity's ARM resource ID; it must be attached to the registry.
@@ -98,13 +100,16 @@ impl From<keyblade_core::Rotation> for RotationMode {
     }
 }
 
+/// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum FindingSeverity {
     /// Blocks saving.
     Error,
+    /// Worth reading before saving; does not block.
     Warning,
+    /// For information only.
     Info,
 }
 
@@ -113,9 +118,11 @@ pub enum FindingSeverity {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FindingView {
+    /// How much it matters.
     pub severity: FindingSeverity,
     /// Stable identifier, e.g. `access.missingPermissions`.
     pub code: String,
+    /// What was found, as a sentence for the user.
     pub message: String,
     /// What to do, often with the Azure CLI command.
     pub fix: Option<String>,
@@ -157,9 +164,13 @@ impl From<&Finding> for FindingView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PlanStepKind {
+    /// Turns on the registry's system-assigned identity.
     EnableSystemAssignedIdentity,
+    /// Adds a Key Vault access policy for the identity.
     AddAccessPolicy,
+    /// Creates a role assignment for the identity on the key or vault.
     CreateRoleAssignment,
+    /// Points the registry's encryption at the key.
     SetEncryptionKey,
 }
 
@@ -179,13 +190,17 @@ impl From<StepKind> for PlanStepKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PlanStepView {
+    /// Which kind of call it is.
     pub kind: PlanStepKind,
+    /// A one-line description for the user.
     pub title: String,
     /// `PATCH`, `PUT`, ...
     pub method: String,
     /// Path and query relative to the Resource Manager endpoint.
     pub path: String,
+    /// The JSON body, as sent once placeholders are replaced.
     pub body: serde_json::Value,
+    /// The body in one line, e.g. `identity.type = SystemAssigned`.
     pub body_summary: String,
     /// The same change with Azure CLI, for a POSIX shell.
     pub az_command: String,

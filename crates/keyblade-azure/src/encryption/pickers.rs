@@ -17,12 +17,16 @@ use crate::keyvault::KeyItem;
 
 use super::facts;
 
+/// A subscription in the subscription picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionOption {
+    /// The subscription's GUID.
     pub subscription_id: String,
+    /// The name the portal shows.
     pub display_name: String,
+    /// The tenant the subscription belongs to.
     pub tenant_id: Option<String>,
     /// `Enabled`, `Disabled`, `Warned`, ...
     pub state: Option<String>,
@@ -44,6 +48,7 @@ pub async fn list_subscriptions(session: &Session) -> Result<Vec<SubscriptionOpt
         .collect())
 }
 
+/// How a vault authorizes data-plane calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -64,36 +69,52 @@ pub enum PermissionModel {
     rename_all_fields = "camelCase"
 )]
 pub enum KeyListAccess {
+    /// You can list its keys.
     Allowed {
+        /// How many keys it has.
         key_count: u32,
     },
     /// Key Vault refused: `reason_code` is `accessDenied`, `forbiddenByPolicy`,
     /// `forbiddenByRbac`, `forbiddenByFirewall` or `forbidden`.
     Denied {
+        /// Key Vault's reason.
         reason_code: String,
+        /// Why, and what to do, as a sentence.
         reason: String,
     },
     /// The vault could not be asked (no URI, network, throttling).
     Failed {
+        /// What went wrong, as a sentence.
         reason: String,
     },
 }
 
+/// A key vault in the vault picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct VaultOption {
+    /// The vault's resource ID.
     pub id: String,
+    /// The vault's name.
     pub name: String,
+    /// The vault's subscription ID.
     pub subscription_id: String,
+    /// The vault's resource group.
     pub resource_group: String,
+    /// The vault's Azure region.
     pub location: String,
+    /// The data-plane URI, e.g. `https://name.vault.azure.net/`.
     pub vault_uri: Option<String>,
+    /// Access policies or RBAC.
     pub permission_model: PermissionModel,
+    /// Whether soft delete is on.
     pub soft_delete: bool,
+    /// Whether purge protection is on.
     pub purge_protection: bool,
     /// Public network access is off, or the firewall denies by default.
     pub network_restricted: bool,
+    /// Whether you can list its keys.
     pub keys: KeyListAccess,
 }
 
@@ -162,7 +183,7 @@ const VAULT_KEY_LISTINGS: usize = 2 * CONCURRENCY;
 
 /// The key vaults of a subscription (through Resource Manager), each with whether you can
 /// list its keys. The keys of every vault are listed concurrently (at most
-/// [`VAULT_KEY_LISTINGS`] vaults at once) and kept, so picking a vault shows its keys at
+/// `VAULT_KEY_LISTINGS` vaults at once) and kept, so picking a vault shows its keys at
 /// once.
 pub async fn list_vaults(
     session: &Session,
@@ -177,20 +198,26 @@ pub async fn list_vaults(
     Ok(options)
 }
 
+/// A key in the key picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyOption {
+    /// The key's name.
     pub name: String,
     /// The unversioned key URI: picking the key without a version means automatic rotation.
     pub kid: String,
+    /// Whether the key's current version is enabled, if known.
     pub enabled: Option<bool>,
+    /// When the key expires, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub expires: Option<OffsetDateTime>,
+    /// When the key was created.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub created: Option<OffsetDateTime>,
+    /// When the key was last updated.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub updated: Option<OffsetDateTime>,
@@ -234,20 +261,26 @@ pub async fn list_keys(session: &Session, vault_uri: &str) -> Result<Vec<KeyOpti
     Ok(keys)
 }
 
+/// A version of a key in the version picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyVersionOption {
+    /// The version identifier.
     pub version: String,
     /// The versioned key URI: picking a version pins it (manual rotation).
     pub kid: String,
+    /// Whether the version is enabled, if known.
     pub enabled: Option<bool>,
+    /// The version cannot be used before this time, if set.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub not_before: Option<OffsetDateTime>,
+    /// When the version expires, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub expires: Option<OffsetDateTime>,
+    /// When the version was created.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub created: Option<OffsetDateTime>,
@@ -283,15 +316,22 @@ pub async fn list_key_versions(
         .collect())
 }
 
+/// A user-assigned identity in the identity picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityOption {
+    /// The identity's resource ID.
     pub resource_id: String,
+    /// The identity's name.
     pub name: String,
+    /// The identity's subscription ID.
     pub subscription_id: String,
+    /// The identity's resource group.
     pub resource_group: String,
+    /// The identity's application (client) ID.
     pub client_id: Option<String>,
+    /// The identity's object ID in Entra ID.
     pub principal_id: Option<String>,
     /// False for an identity still listed on the registry but deleted.
     pub exists: bool,
@@ -312,12 +352,14 @@ impl From<UserAssignedIdentity> for IdentityOption {
     }
 }
 
+/// The identities a registry can use to reach its key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityOptions {
     /// Whether the registry's system-assigned identity is on (Save can turn it on).
     pub system_assigned_enabled: bool,
+    /// The system-assigned identity's object ID, when it is on.
     pub system_assigned_principal_id: Option<String>,
     /// User-assigned identities attached to the registry.
     pub attached: Vec<IdentityOption>,
@@ -414,10 +456,15 @@ pub async fn list_identities(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewVaultRequest {
+    /// The subscription to create it in.
     pub subscription_id: String,
+    /// The resource group to create it in.
     pub resource_group: String,
+    /// The vault name (globally unique).
     pub name: String,
+    /// The Azure region.
     pub location: String,
+    /// Access policies or RBAC.
     pub permission_model: PermissionModel,
 }
 
@@ -537,7 +584,9 @@ pub async fn create_vault(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewKeyRequest {
+    /// The vault's data-plane URI.
     pub vault_uri: String,
+    /// The key's name.
     pub name: String,
     /// 2048, 3072 or 4096 bits.
     pub size: u32,
@@ -621,20 +670,33 @@ pub enum VaultNameCheck {
     /// No vault, live or soft-deleted, has this name: Create makes a new one.
     Available,
     /// Not a valid vault name.
-    Invalid { reason: String },
+    Invalid {
+        /// Why, as a sentence.
+        reason: String,
+    },
     /// A vault of the subscription has this name: pick it from the list.
-    InSubscription { vault: Box<VaultOption> },
+    InSubscription {
+        /// That vault.
+        vault: Box<VaultOption>,
+    },
     /// A soft-deleted vault of the subscription holds the name until it is purged.
     SoftDeleted {
+        /// The region the vault was in.
         location: String,
+        /// The resource group the vault was in, if known.
         original_resource_group: Option<String>,
+        /// When the vault was deleted, as Azure formats it.
         deletion_date: Option<String>,
+        /// When the vault will be purged, as Azure formats it.
         scheduled_purge_date: Option<String>,
         /// You may recover it (you have `Microsoft.KeyVault/vaults/write` where it was).
         can_recover: bool,
     },
     /// Some vault you cannot see (another subscription or tenant) has this name.
-    Taken { message: String },
+    Taken {
+        /// Azure's message.
+        message: String,
+    },
 }
 
 /// Checks a name for "Create new" key vault, as the user types: Resource Manager's

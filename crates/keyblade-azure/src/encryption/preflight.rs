@@ -26,6 +26,7 @@ pub struct PreflightReport {
     pub can_save: bool,
     /// The key URI as it will be stored.
     pub key_uri: String,
+    /// Whether the registry will follow new key versions.
     pub rotation: RotationMode,
     /// The calls Save makes, in order, each with its `az` equivalent.
     pub steps: Vec<PlanStepView>,
@@ -50,14 +51,34 @@ pub enum GrantAvailability {
     /// is fixed).
     NotNeeded,
     /// You may grant it now with [`grant_access`].
-    Allowed { action: String, az_command: String },
+    Allowed {
+        /// What would be granted, as a sentence.
+        action: String,
+        /// The same grant with Azure CLI.
+        az_command: String,
+    },
     /// The identity does not exist yet (Save turns on the system-assigned identity); Save
     /// with `grantAccess` grants it access right after creating it.
-    AtSave { action: String, az_command: String },
+    AtSave {
+        /// What Save will grant, as a sentence.
+        action: String,
+        /// The same grant with Azure CLI.
+        az_command: String,
+    },
     /// Your account may not grant it; someone who may can run the command.
-    NotAllowed { reason: String, az_command: String },
+    NotAllowed {
+        /// Why not, as a sentence.
+        reason: String,
+        /// The command for someone who may grant it.
+        az_command: String,
+    },
     /// Your permissions could not be read; trying may still work.
-    Unknown { reason: String, az_command: String },
+    Unknown {
+        /// Why the permissions could not be read.
+        reason: String,
+        /// The same grant with Azure CLI.
+        az_command: String,
+    },
 }
 
 /// What [`grant_access`] did.
@@ -70,13 +91,29 @@ pub enum GrantAvailability {
 )]
 pub enum GrantOutcome {
     /// Done; run preflight again.
-    Granted { step: PlanStepView, message: String },
+    Granted {
+        /// The call that granted it.
+        step: PlanStepView,
+        /// What was granted, as a sentence.
+        message: String,
+    },
     /// Nothing needed granting, or nothing can be granted yet.
-    NothingToGrant { reason: String },
+    NothingToGrant {
+        /// Why, as a sentence.
+        reason: String,
+    },
     /// The identity is created by Save: save with `grantAccess` to grant it then.
-    AtSave { reason: String },
+    AtSave {
+        /// What Save will do, as a sentence.
+        reason: String,
+    },
     /// Your account may not grant access on the vault; nothing was changed.
-    NotAllowed { reason: String, az_command: String },
+    NotAllowed {
+        /// Why not, as a sentence.
+        reason: String,
+        /// The command for someone who may grant it.
+        az_command: String,
+    },
 }
 
 /// Findings that say the identity's access is (or may be) missing.

@@ -40,6 +40,7 @@ use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, Problem
 pub enum SaveOutcome {
     /// Read back in a finished state, with the new key and identity in place.
     Applied {
+        /// The calls made, in order.
         steps: Vec<PlanStepView>,
         /// The blade after the save, health included; `None` if it could not be built.
         view: Option<Box<EncryptionView>>,
@@ -48,11 +49,15 @@ pub enum SaveOutcome {
         note: Option<String>,
     },
     /// The registry already uses this key and identity; nothing was written.
-    Unchanged { view: Box<EncryptionView> },
+    Unchanged {
+        /// The blade as read back.
+        view: Box<EncryptionView>,
+    },
     /// The change has not finished, or keyblade cannot tell yet (the operation still runs,
     /// waiting timed out, or the connection was lost). keyblade keeps watching
     /// ([`watch_until_settled`]) and reports the end.
     InProgress {
+        /// The calls that completed before keyblade lost sight of the change.
         completed_steps: Vec<PlanStepView>,
         /// What keyblade knows and why it cannot say more yet.
         reason: String,
@@ -65,28 +70,38 @@ pub enum SaveOutcome {
         watching: bool,
     },
     /// Preflight found errors; nothing was written.
-    Refused { findings: Vec<FindingView> },
+    Refused {
+        /// The findings; at least one is an error.
+        findings: Vec<FindingView>,
+    },
     /// The registry was changed elsewhere after it was read (its ETag no longer matches):
     /// that change was not overwritten. Reload, review and save again.
     ChangedElsewhere {
+        /// What Azure said about the conflict.
         message: String,
         /// Steps of this save that took effect before the conflict (grants, identity).
         completed_steps: Vec<PlanStepView>,
     },
     /// The save did not apply. The registry was read back in a finished state.
     Failed {
+        /// The call that failed.
         failed_step: Box<PlanStepView>,
         /// 1-based position of the failed step, and how many there were.
         step_number: u32,
+        /// How many steps the plan had.
         step_count: u32,
+        /// The calls that completed before it.
         completed_steps: Vec<PlanStepView>,
+        /// The error, as the UI shows it.
         error: ProblemView,
         /// Read back: the registry's key and identity are as before the save. When `false`,
         /// `mismatches` says how they differ from both before and what was asked.
         encryption_unchanged: bool,
+        /// How the registry's key and identity differ, one sentence each.
         mismatches: Vec<String>,
         /// What happened, in a sentence or two.
         summary: String,
+        /// What the user can do next.
         what_to_do: String,
         /// The blade as read back after the failure.
         view: Option<Box<EncryptionView>>,
@@ -98,15 +113,20 @@ pub enum SaveOutcome {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SaveWatch {
+    /// The registry's resource ID.
     pub registry_id: String,
+    /// What the save asked for.
     pub desired: DesiredChange,
     /// The key identifier and stored identity value before the save (`None`: Microsoft-
     /// managed key).
     pub before_key: Option<String>,
+    /// The stored identity value before the save (`None`: Microsoft-managed key).
     pub before_identity: Option<String>,
     /// The step that did not finish, its position, and how many steps the plan had.
     pub step: PlanStepView,
+    /// 1-based position of the step.
     pub step_number: u32,
+    /// How many steps the plan had.
     pub step_count: u32,
 }
 
@@ -118,12 +138,14 @@ pub struct SaveSettings {
     pub propagation_timeout: Duration,
     /// The first wait before retrying the key step; doubled up to [`Self::max_retry_wait`].
     pub propagation_first_wait: Duration,
+    /// The longest wait between retries of the key step.
     pub max_retry_wait: Duration,
     /// After a write whose answer was lost, how long the save itself waits for the
     /// registry's operation to finish before it reports "still in progress".
     pub settle_timeout: Duration,
     /// How long [`watch_until_settled`] keeps looking at an unfinished save.
     pub watch_timeout: Duration,
+    /// How long [`watch_until_settled`] waits between looks.
     pub watch_interval: Duration,
 }
 
@@ -1135,9 +1157,15 @@ async fn set_key_when_access_is_effective(
 )]
 pub enum IdentityChangeOutcome {
     /// Done: the identities as they are now (with the registry's new ETag).
-    Changed { identities: IdentityOptions },
+    Changed {
+        /// The registry's identities, with its new ETag.
+        identities: IdentityOptions,
+    },
     /// The registry was changed elsewhere after it was read; nothing was written.
-    ChangedElsewhere { message: String },
+    ChangedElsewhere {
+        /// What Azure said about the conflict.
+        message: String,
+    },
 }
 
 /// Attaches a user-assigned identity of the subscription to the registry (keeping its other

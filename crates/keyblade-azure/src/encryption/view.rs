@@ -20,21 +20,28 @@ use super::{FindingSeverity, FindingView, IdentitySelection, RotationMode};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionView {
+    /// The registry's resource ID.
     pub registry_id: String,
+    /// The registry's name.
     pub registry_name: String,
+    /// The registry's resource group.
     pub resource_group: String,
+    /// The registry's subscription ID.
     pub subscription_id: String,
+    /// The registry's Azure region.
     pub location: String,
     /// `Basic`, `Standard` or `Premium`.
     pub sku: String,
     /// The ETag the registry was read with: pass it to [`super::save()`], which refuses to
     /// overwrite a registry changed since.
     pub etag: Option<String>,
+    /// Who holds the key.
     pub key_source: KeySource,
     /// The key in use; `None` with Microsoft-managed keys.
     pub key: Option<KeyInUse>,
     /// The identity encryption uses; `None` with Microsoft-managed keys.
     pub identity: Option<EncryptionIdentityView>,
+    /// Whether the identity can use the key now.
     pub health: DataHealth,
     /// Whether Change key can be offered, and if not, why.
     pub change: ChangeAvailability,
@@ -58,6 +65,7 @@ pub enum KeySource {
     MicrosoftManaged,
 }
 
+/// The customer-managed key a registry uses, as the blade shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -66,16 +74,20 @@ pub struct KeyInUse {
     pub key_uri: String,
     /// `keyVaultProperties.versionedKeyIdentifier`: the version the registry uses now.
     pub versioned_key_uri: Option<String>,
+    /// The vault's name, from the key URI's host.
     pub vault_name: String,
     /// `https://{vault}.{suffix}/`.
     pub vault_uri: String,
     /// The vault's ARM resource ID, when keyblade found it in a subscription you can read.
     pub vault_id: Option<String>,
+    /// The key's name.
     pub key_name: String,
+    /// The version the registry uses now: that of `versioned_key_uri`, else of `key_uri`.
     pub version_in_use: Option<String>,
     /// The key's newest version, when the key could be read; differs from
     /// `version_in_use` when a newer version is not (yet) used.
     pub latest_version: Option<String>,
+    /// Whether the registry follows new key versions.
     pub rotation: RotationMode,
     /// `keyVaultProperties.lastKeyRotationTimestamp`.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -83,11 +95,14 @@ pub struct KeyInUse {
     pub last_rotation: Option<OffsetDateTime>,
 }
 
+/// Which kind of managed identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum IdentityKind {
+    /// The resource's own identity, created and deleted with it.
     SystemAssigned,
+    /// A standalone identity attached to the resource.
     UserAssigned,
 }
 
@@ -96,26 +111,33 @@ pub enum IdentityKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionIdentityView {
+    /// System- or user-assigned.
     pub kind: IdentityKind,
     /// The user-assigned identity's name, or the registry's for its system-assigned one.
     pub name: String,
     /// The user-assigned identity's resource ID.
     pub resource_id: Option<String>,
+    /// The identity's application (client) ID.
     pub client_id: Option<String>,
+    /// The identity's object ID in Entra ID.
     pub principal_id: Option<String>,
     /// False when the identity is gone: deleted, detached, or the system-assigned identity
     /// turned off.
     pub exists: bool,
 }
 
+/// The registry's system-assigned identity, as the Identity section shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SystemIdentityView {
+    /// The identity's object ID in Entra ID.
     pub principal_id: Option<String>,
+    /// The tenant the identity lives in.
     pub tenant_id: Option<String>,
 }
 
+/// The outcome of the data health check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -135,6 +157,7 @@ pub enum HealthStatus {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DataHealth {
+    /// The outcome.
     pub status: HealthStatus,
     /// One sentence for the blade: the state, or the first reason it is not healthy.
     pub summary: String,
@@ -142,10 +165,12 @@ pub struct DataHealth {
     pub problems: Vec<FindingView>,
 }
 
+/// Whether Change key can be offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeAvailability {
+    /// Whether it can.
     pub allowed: bool,
     /// Why not, and what to do instead.
     pub reason: Option<String>,

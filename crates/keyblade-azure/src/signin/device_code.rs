@@ -100,6 +100,7 @@ impl DeviceCodeSignIn {
         })
     }
 
+    /// The code and URL to show the person.
     pub fn challenge(&self) -> &DeviceCodeChallenge {
         &self.challenge
     }

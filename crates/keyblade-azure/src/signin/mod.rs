@@ -5,7 +5,7 @@
 //! azure_identity 1.x has no interactive credentials, so the OAuth 2.0 protocol comes from
 //! the `oauth2` crate (PKCE, the authorization-code exchange, RFC 8628's device grant and
 //! its polling, the refresh grant). Its requests go through keyblade's [`HttpTransport`]
-//! ([`http`]), so the cloud's CAs, `*.localhost` resolution and the retry rule apply, and
+//! (`http`), so the cloud's CAs, `*.localhost` resolution and the retry rule apply, and
 //! they may go only to the cloud's authority host. Hand-written protocol code is limited to
 //! what `oauth2` does not do: the loopback listener that receives the browser's redirect
 //! ([`browser`]) and reading the account from the ID token's claims ([`claims`]).
@@ -138,14 +138,17 @@ impl PublicClientConfig {
         })
     }
 
+    /// The cloud to sign in to.
     pub fn cloud(&self) -> &Arc<CloudSettings> {
         &self.cloud
     }
 
+    /// The tenant to sign in to: a tenant ID, a domain or `organizations`.
     pub fn tenant(&self) -> &str {
         &self.tenant
     }
 
+    /// The public client's application (client) ID.
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
@@ -235,6 +238,7 @@ impl SignInClient {
         }
     }
 
+    /// The cloud, tenant and public client this client signs in with.
     pub fn config(&self) -> &PublicClientConfig {
         &self.config
     }
@@ -335,7 +339,9 @@ pub(crate) fn access_token_of(response: &EntraTokenResponse) -> AccessToken {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum InteractiveMethod {
+    /// In the system browser (authorization code with PKCE).
     Browser,
+    /// With a code entered on another device (RFC 8628).
     DeviceCode,
 }
 
@@ -357,6 +363,7 @@ pub struct Account {
     pub cloud: String,
     /// The public client it signed in with (its refresh token works only for it).
     pub client_id: String,
+    /// How the person signed in.
     pub method: InteractiveMethod,
 }
 
@@ -371,6 +378,7 @@ impl Account {
 /// token to keep (which [`KeybladeCredential::interactive`](crate::KeybladeCredential::interactive)
 /// puts in the [`TokenStore`]). Its `Debug` prints only the account.
 pub struct SignedIn {
+    /// Who signed in.
     pub account: Account,
     refresh_token: Secret,
     arm_scope: String,

@@ -125,6 +125,7 @@ impl RefreshingCredential {
         Ok(credential)
     }
 
+    /// The account whose refresh token this uses.
     pub fn account(&self) -> &Account {
         &self.account
     }

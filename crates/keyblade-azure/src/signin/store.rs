@@ -39,14 +39,17 @@ impl StoreKey {
         format!("{}/{}/{}", self.cloud, self.tenant_id, self.username)
     }
 
+    /// The cloud's name.
     pub fn cloud(&self) -> &str {
         &self.cloud
     }
 
+    /// The tenant ID, lower-cased.
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }
 
+    /// The user name, lower-cased.
     pub fn username(&self) -> &str {
         &self.username
     }
@@ -73,6 +76,7 @@ pub trait TokenStore: Send + Sync + std::fmt::Debug {
 pub struct MemoryTokenStore(Mutex<HashMap<StoreKey, Secret>>);
 
 impl MemoryTokenStore {
+    /// An empty store.
     pub fn new() -> MemoryTokenStore {
         MemoryTokenStore::default()
     }
