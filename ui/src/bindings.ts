@@ -146,7 +146,27 @@ export type SaveSettled = { operationId: string, outcome: { Ok : SaveOutcome } |
 /**
  * Everything the Encryption blade shows for one registry.
  */
-export type EncryptionView = { registryId: string, registryName: string, resourceGroup: string, subscriptionId: string, location: string, 
+export type EncryptionView = { 
+/**
+ * The registry's resource ID.
+ */
+registryId: string, 
+/**
+ * The registry's name.
+ */
+registryName: string, 
+/**
+ * The registry's resource group.
+ */
+resourceGroup: string, 
+/**
+ * The registry's subscription ID.
+ */
+subscriptionId: string, 
+/**
+ * The registry's Azure region.
+ */
+location: string, 
 /**
  * `Basic`, `Standard` or `Premium`.
  */
@@ -155,7 +175,11 @@ sku: string,
  * The ETag the registry was read with: pass it to [`super::save()`], which refuses to
  * overwrite a registry changed since.
  */
-etag: string | null, keySource: KeySource, 
+etag: string | null, 
+/**
+ * Who holds the key.
+ */
+keySource: KeySource, 
 /**
  * The key in use; `None` with Microsoft-managed keys.
  */
@@ -163,7 +187,11 @@ key: KeyInUse | null,
 /**
  * The identity encryption uses; `None` with Microsoft-managed keys.
  */
-identity: EncryptionIdentityView | null, health: DataHealth, 
+identity: EncryptionIdentityView | null, 
+/**
+ * Whether the identity can use the key now.
+ */
+health: DataHealth, 
 /**
  * Whether Change key can be offered, and if not, why.
  */
@@ -183,6 +211,9 @@ checkedAt: string, };
  */
 export type KeySource = "customerManaged" | "microsoftManaged";
 
+/**
+ * The customer-managed key a registry uses, as the blade shows it.
+ */
 export type KeyInUse = { 
 /**
  * `keyVaultProperties.keyIdentifier`, exactly as configured.
@@ -191,7 +222,11 @@ keyUri: string,
 /**
  * `keyVaultProperties.versionedKeyIdentifier`: the version the registry uses now.
  */
-versionedKeyUri: string | null, vaultName: string, 
+versionedKeyUri: string | null, 
+/**
+ * The vault's name, from the key URI's host.
+ */
+vaultName: string, 
 /**
  * `https://{vault}.{suffix}/`.
  */
@@ -199,12 +234,24 @@ vaultUri: string,
 /**
  * The vault's ARM resource ID, when keyblade found it in a subscription you can read.
  */
-vaultId: string | null, keyName: string, versionInUse: string | null, 
+vaultId: string | null, 
+/**
+ * The key's name.
+ */
+keyName: string, 
+/**
+ * The version the registry uses now: that of `versioned_key_uri`, else of `key_uri`.
+ */
+versionInUse: string | null, 
 /**
  * The key's newest version, when the key could be read; differs from
  * `version_in_use` when a newer version is not (yet) used.
  */
-latestVersion: string | null, rotation: RotationMode, 
+latestVersion: string | null, 
+/**
+ * Whether the registry follows new key versions.
+ */
+rotation: RotationMode, 
 /**
  * `keyVaultProperties.lastKeyRotationTimestamp`.
  */
@@ -218,7 +265,11 @@ export type RotationMode = "automatic" | "manual";
 /**
  * The identity the registry uses to reach its key.
  */
-export type EncryptionIdentityView = { kind: IdentityKind, 
+export type EncryptionIdentityView = { 
+/**
+ * System- or user-assigned.
+ */
+kind: IdentityKind, 
 /**
  * The user-assigned identity's name, or the registry's for its system-assigned one.
  */
@@ -226,21 +277,47 @@ name: string,
 /**
  * The user-assigned identity's resource ID.
  */
-resourceId: string | null, clientId: string | null, principalId: string | null, 
+resourceId: string | null, 
+/**
+ * The identity's application (client) ID.
+ */
+clientId: string | null, 
+/**
+ * The identity's object ID in Entra ID.
+ */
+principalId: string | null, 
 /**
  * False when the identity is gone: deleted, detached, or the system-assigned identity
  * turned off.
  */
 exists: boolean, };
 
+/**
+ * Which kind of managed identity.
+ */
 export type IdentityKind = "systemAssigned" | "userAssigned";
 
-export type SystemIdentityView = { principalId: string | null, tenantId: string | null, };
+/**
+ * The registry's system-assigned identity, as the Identity section shows it.
+ */
+export type SystemIdentityView = { 
+/**
+ * The identity's object ID in Entra ID.
+ */
+principalId: string | null, 
+/**
+ * The tenant the identity lives in.
+ */
+tenantId: string | null, };
 
 /**
  * Can the registry's identity get, wrap and unwrap its key right now?
  */
-export type DataHealth = { status: HealthStatus, 
+export type DataHealth = { 
+/**
+ * The outcome.
+ */
+status: HealthStatus, 
 /**
  * One sentence for the blade: the state, or the first reason it is not healthy.
  */
@@ -250,9 +327,19 @@ summary: string,
  */
 problems: Array<FindingView>, };
 
+/**
+ * The outcome of the data health check.
+ */
 export type HealthStatus = "healthy" | "unhealthy" | "unknown" | "notApplicable";
 
-export type ChangeAvailability = { allowed: boolean, 
+/**
+ * Whether Change key can be offered.
+ */
+export type ChangeAvailability = { 
+/**
+ * Whether it can.
+ */
+allowed: boolean, 
 /**
  * Why not, and what to do instead.
  */
@@ -261,16 +348,27 @@ reason: string | null, };
 /**
  * Something preflight (or the health check) found, with what to do about it.
  */
-export type FindingView = { severity: FindingSeverity, 
+export type FindingView = { 
+/**
+ * How much it matters.
+ */
+severity: FindingSeverity, 
 /**
  * Stable identifier, e.g. `access.missingPermissions`.
  */
-code: string, message: string, 
+code: string, 
+/**
+ * What was found, as a sentence for the user.
+ */
+message: string, 
 /**
  * What to do, often with the Azure CLI command.
  */
 fix: string | null, };
 
+/**
+ * How much a finding matters.
+ */
 export type FindingSeverity = "error" | "warning" | "info";
 
 /**
@@ -281,7 +379,11 @@ export type DesiredChange = {
  * The key URI as typed, or the `kid` of a key (unversioned: automatic rotation) or of
  * a key version (versioned: manual rotation) picked in Select from Key Vault.
  */
-keyUri: string, identity: IdentitySelection, 
+keyUri: string, 
+/**
+ * The identity the registry should reach the key with.
+ */
+identity: IdentitySelection, 
 /**
  * Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
  * them (an access policy, or a role assignment on an RBAC vault).
@@ -308,7 +410,11 @@ canSave: boolean,
 /**
  * The key URI as it will be stored.
  */
-keyUri: string, rotation: RotationMode, 
+keyUri: string, 
+/**
+ * Whether the registry will follow new key versions.
+ */
+rotation: RotationMode, 
 /**
  * The calls Save makes, in order, each with its `az` equivalent.
  */
@@ -329,7 +435,15 @@ etag: string | null, };
 /**
  * One call of a plan, for the "what will change" list and its `az` equivalent.
  */
-export type PlanStepView = { kind: PlanStepKind, title: string, 
+export type PlanStepView = { 
+/**
+ * Which kind of call it is.
+ */
+kind: PlanStepKind, 
+/**
+ * A one-line description for the user.
+ */
+title: string, 
 /**
  * `PATCH`, `PUT`, ...
  */
@@ -337,7 +451,15 @@ method: string,
 /**
  * Path and query relative to the Resource Manager endpoint.
  */
-path: string, body: JsonValue, bodySummary: string, 
+path: string, 
+/**
+ * The JSON body, as sent once placeholders are replaced.
+ */
+body: JsonValue, 
+/**
+ * The body in one line, e.g. `identity.type = SystemAssigned`.
+ */
+bodySummary: string, 
 /**
  * The same change with Azure CLI, for a POSIX shell.
  */
@@ -353,18 +475,78 @@ export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in
 /**
  * Whether "Grant access" can be offered.
  */
-export type GrantAvailability = { "status": "notNeeded" } | { "status": "allowed", action: string, azCommand: string, } | { "status": "atSave", action: string, azCommand: string, } | { "status": "notAllowed", reason: string, azCommand: string, } | { "status": "unknown", reason: string, azCommand: string, };
+export type GrantAvailability = { "status": "notNeeded" } | { "status": "allowed", 
+/**
+ * What would be granted, as a sentence.
+ */
+action: string, 
+/**
+ * The same grant with Azure CLI.
+ */
+azCommand: string, } | { "status": "atSave", 
+/**
+ * What Save will grant, as a sentence.
+ */
+action: string, 
+/**
+ * The same grant with Azure CLI.
+ */
+azCommand: string, } | { "status": "notAllowed", 
+/**
+ * Why not, as a sentence.
+ */
+reason: string, 
+/**
+ * The command for someone who may grant it.
+ */
+azCommand: string, } | { "status": "unknown", 
+/**
+ * Why the permissions could not be read.
+ */
+reason: string, 
+/**
+ * The same grant with Azure CLI.
+ */
+azCommand: string, };
 
 /**
  * What [`grant_access`] did.
  */
-export type GrantOutcome = { "status": "granted", step: PlanStepView, message: string, } | { "status": "nothingToGrant", reason: string, } | { "status": "atSave", reason: string, } | { "status": "notAllowed", reason: string, azCommand: string, };
+export type GrantOutcome = { "status": "granted", 
+/**
+ * The call that granted it.
+ */
+step: PlanStepView, 
+/**
+ * What was granted, as a sentence.
+ */
+message: string, } | { "status": "nothingToGrant", 
+/**
+ * Why, as a sentence.
+ */
+reason: string, } | { "status": "atSave", 
+/**
+ * What Save will do, as a sentence.
+ */
+reason: string, } | { "status": "notAllowed", 
+/**
+ * Why not, as a sentence.
+ */
+reason: string, 
+/**
+ * The command for someone who may grant it.
+ */
+azCommand: string, };
 
 /**
  * How a save ended: what keyblade read back, never what it hoped. Every outcome says
  * whether anything was written.
  */
-export type SaveOutcome = { "status": "applied", steps: Array<PlanStepView>, 
+export type SaveOutcome = { "status": "applied", 
+/**
+ * The calls made, in order.
+ */
+steps: Array<PlanStepView>, 
 /**
  * The blade after the save, health included; `None` if it could not be built.
  */
@@ -373,7 +555,15 @@ view: EncryptionView | null,
  * An error on the way that did not stop the change (an answer lost after Azure
  * had applied the write), said so the user is not surprised by a notification.
  */
-note: string | null, } | { "status": "unchanged", view: EncryptionView, } | { "status": "inProgress", completedSteps: Array<PlanStepView>, 
+note: string | null, } | { "status": "unchanged", 
+/**
+ * The blade as read back.
+ */
+view: EncryptionView, } | { "status": "inProgress", 
+/**
+ * The calls that completed before keyblade lost sight of the change.
+ */
+completedSteps: Array<PlanStepView>, 
 /**
  * What keyblade knows and why it cannot say more yet.
  */
@@ -390,24 +580,56 @@ watch: SaveWatch,
  * keyblade watches it and reports its end (`save-settled` in the app). `false`
  * when the user cancelled or the watch itself gave up: then nothing more comes.
  */
-watching: boolean, } | { "status": "refused", findings: Array<FindingView>, } | { "status": "changedElsewhere", message: string, 
+watching: boolean, } | { "status": "refused", 
+/**
+ * The findings; at least one is an error.
+ */
+findings: Array<FindingView>, } | { "status": "changedElsewhere", 
+/**
+ * What Azure said about the conflict.
+ */
+message: string, 
 /**
  * Steps of this save that took effect before the conflict (grants, identity).
  */
-completedSteps: Array<PlanStepView>, } | { "status": "failed", failedStep: PlanStepView, 
+completedSteps: Array<PlanStepView>, } | { "status": "failed", 
+/**
+ * The call that failed.
+ */
+failedStep: PlanStepView, 
 /**
  * 1-based position of the failed step, and how many there were.
  */
-stepNumber: number, stepCount: number, completedSteps: Array<PlanStepView>, error: ProblemView, 
+stepNumber: number, 
+/**
+ * How many steps the plan had.
+ */
+stepCount: number, 
+/**
+ * The calls that completed before it.
+ */
+completedSteps: Array<PlanStepView>, 
+/**
+ * The error, as the UI shows it.
+ */
+error: ProblemView, 
 /**
  * Read back: the registry's key and identity are as before the save. When `false`,
  * `mismatches` says how they differ from both before and what was asked.
  */
-encryptionUnchanged: boolean, mismatches: Array<string>, 
+encryptionUnchanged: boolean, 
+/**
+ * How the registry's key and identity differ, one sentence each.
+ */
+mismatches: Array<string>, 
 /**
  * What happened, in a sentence or two.
  */
-summary: string, whatToDo: string, 
+summary: string, 
+/**
+ * What the user can do next.
+ */
+whatToDo: string, 
 /**
  * The blade as read back after the failure.
  */
@@ -416,16 +638,36 @@ view: EncryptionView | null, };
 /**
  * What a save wanted and what it started from: enough to settle an unfinished save later.
  */
-export type SaveWatch = { registryId: string, desired: DesiredChange, 
+export type SaveWatch = { 
+/**
+ * The registry's resource ID.
+ */
+registryId: string, 
+/**
+ * What the save asked for.
+ */
+desired: DesiredChange, 
 /**
  * The key identifier and stored identity value before the save (`None`: Microsoft-
  * managed key).
  */
-beforeKey: string | null, beforeIdentity: string | null, 
+beforeKey: string | null, 
+/**
+ * The stored identity value before the save (`None`: Microsoft-managed key).
+ */
+beforeIdentity: string | null, 
 /**
  * The step that did not finish, its position, and how many steps the plan had.
  */
-step: PlanStepView, stepNumber: number, stepCount: number, };
+step: PlanStepView, 
+/**
+ * 1-based position of the step.
+ */
+stepNumber: number, 
+/**
+ * How many steps the plan had.
+ */
+stepCount: number, };
 
 /**
  * An error as data, for outcomes that report one without failing the call.
@@ -440,44 +682,180 @@ code: string,
  */
 message: string, };
 
-export type VaultOption = { id: string, name: string, subscriptionId: string, resourceGroup: string, location: string, vaultUri: string | null, permissionModel: PermissionModel, softDelete: boolean, purgeProtection: boolean, 
+/**
+ * A key vault in the vault picker.
+ */
+export type VaultOption = { 
+/**
+ * The vault's resource ID.
+ */
+id: string, 
+/**
+ * The vault's name.
+ */
+name: string, 
+/**
+ * The vault's subscription ID.
+ */
+subscriptionId: string, 
+/**
+ * The vault's resource group.
+ */
+resourceGroup: string, 
+/**
+ * The vault's Azure region.
+ */
+location: string, 
+/**
+ * The data-plane URI, e.g. `https://name.vault.azure.net/`.
+ */
+vaultUri: string | null, 
+/**
+ * Access policies or RBAC.
+ */
+permissionModel: PermissionModel, 
+/**
+ * Whether soft delete is on.
+ */
+softDelete: boolean, 
+/**
+ * Whether purge protection is on.
+ */
+purgeProtection: boolean, 
 /**
  * Public network access is off, or the firewall denies by default.
  */
-networkRestricted: boolean, keys: KeyListAccess, };
+networkRestricted: boolean, 
+/**
+ * Whether you can list its keys.
+ */
+keys: KeyListAccess, };
 
 /**
  * Whether "Create new" key vault may use a name, and if not, what the user can do instead.
  */
-export type VaultNameCheck = { "status": "available" } | { "status": "invalid", reason: string, } | { "status": "inSubscription", vault: VaultOption, } | { "status": "softDeleted", location: string, originalResourceGroup: string | null, deletionDate: string | null, scheduledPurgeDate: string | null, 
+export type VaultNameCheck = { "status": "available" } | { "status": "invalid", 
+/**
+ * Why, as a sentence.
+ */
+reason: string, } | { "status": "inSubscription", 
+/**
+ * That vault.
+ */
+vault: VaultOption, } | { "status": "softDeleted", 
+/**
+ * The region the vault was in.
+ */
+location: string, 
+/**
+ * The resource group the vault was in, if known.
+ */
+originalResourceGroup: string | null, 
+/**
+ * When the vault was deleted, as Azure formats it.
+ */
+deletionDate: string | null, 
+/**
+ * When the vault will be purged, as Azure formats it.
+ */
+scheduledPurgeDate: string | null, 
 /**
  * You may recover it (you have `Microsoft.KeyVault/vaults/write` where it was).
  */
-canRecover: boolean, } | { "status": "taken", message: string, };
+canRecover: boolean, } | { "status": "taken", 
+/**
+ * Azure's message.
+ */
+message: string, };
 
+/**
+ * How a vault authorizes data-plane calls.
+ */
 export type PermissionModel = "accessPolicies" | "rbac";
 
 /**
  * Whether you can list a vault's keys. A vault you cannot list stays in the picker with
  * the reason; you can still type a key URI for it.
  */
-export type KeyListAccess = { "status": "allowed", keyCount: number, } | { "status": "denied", reasonCode: string, reason: string, } | { "status": "failed", reason: string, };
+export type KeyListAccess = { "status": "allowed", 
+/**
+ * How many keys it has.
+ */
+keyCount: number, } | { "status": "denied", 
+/**
+ * Key Vault's reason.
+ */
+reasonCode: string, 
+/**
+ * Why, and what to do, as a sentence.
+ */
+reason: string, } | { "status": "failed", 
+/**
+ * What went wrong, as a sentence.
+ */
+reason: string, };
 
-export type KeyOption = { name: string, 
+/**
+ * A key in the key picker.
+ */
+export type KeyOption = { 
+/**
+ * The key's name.
+ */
+name: string, 
 /**
  * The unversioned key URI: picking the key without a version means automatic rotation.
  */
-kid: string, enabled: boolean | null, expires: string | null, created: string | null, updated: string | null, 
+kid: string, 
+/**
+ * Whether the key's current version is enabled, if known.
+ */
+enabled: boolean | null, 
+/**
+ * When the key expires, if it does.
+ */
+expires: string | null, 
+/**
+ * When the key was created.
+ */
+created: string | null, 
+/**
+ * When the key was last updated.
+ */
+updated: string | null, 
 /**
  * Managed by a service (a certificate's key): not meant for encryption at rest.
  */
 managed: boolean, };
 
-export type KeyVersionOption = { version: string, 
+/**
+ * A version of a key in the version picker.
+ */
+export type KeyVersionOption = { 
+/**
+ * The version identifier.
+ */
+version: string, 
 /**
  * The versioned key URI: picking a version pins it (manual rotation).
  */
-kid: string, enabled: boolean | null, notBefore: string | null, expires: string | null, created: string | null, 
+kid: string, 
+/**
+ * Whether the version is enabled, if known.
+ */
+enabled: boolean | null, 
+/**
+ * The version cannot be used before this time, if set.
+ */
+notBefore: string | null, 
+/**
+ * When the version expires, if it does.
+ */
+expires: string | null, 
+/**
+ * When the version was created.
+ */
+created: string | null, 
 /**
  * The newest version, which an unversioned key URI would use.
  */
@@ -486,22 +864,57 @@ isLatest: boolean, };
 /**
  * "Create new" key vault. Soft delete and purge protection are always on.
  */
-export type NewVaultRequest = { subscriptionId: string, resourceGroup: string, name: string, location: string, permissionModel: PermissionModel, };
+export type NewVaultRequest = { 
+/**
+ * The subscription to create it in.
+ */
+subscriptionId: string, 
+/**
+ * The resource group to create it in.
+ */
+resourceGroup: string, 
+/**
+ * The vault name (globally unique).
+ */
+name: string, 
+/**
+ * The Azure region.
+ */
+location: string, 
+/**
+ * Access policies or RBAC.
+ */
+permissionModel: PermissionModel, };
 
 /**
  * "Create new" key: an RSA key with the operations a customer-managed key needs.
  */
-export type NewKeyRequest = { vaultUri: string, name: string, 
+export type NewKeyRequest = { 
+/**
+ * The vault's data-plane URI.
+ */
+vaultUri: string, 
+/**
+ * The key's name.
+ */
+name: string, 
 /**
  * 2048, 3072 or 4096 bits.
  */
 size: number, };
 
+/**
+ * The identities a registry can use to reach its key.
+ */
 export type IdentityOptions = { 
 /**
  * Whether the registry's system-assigned identity is on (Save can turn it on).
  */
-systemAssignedEnabled: boolean, systemAssignedPrincipalId: string | null, 
+systemAssignedEnabled: boolean, 
+/**
+ * The system-assigned identity's object ID, when it is on.
+ */
+systemAssignedPrincipalId: string | null, 
 /**
  * User-assigned identities attached to the registry.
  */
@@ -516,7 +929,34 @@ available: Array<IdentityOption>,
  */
 etag: string | null, };
 
-export type IdentityOption = { resourceId: string, name: string, subscriptionId: string, resourceGroup: string, clientId: string | null, principalId: string | null, 
+/**
+ * A user-assigned identity in the identity picker.
+ */
+export type IdentityOption = { 
+/**
+ * The identity's resource ID.
+ */
+resourceId: string, 
+/**
+ * The identity's name.
+ */
+name: string, 
+/**
+ * The identity's subscription ID.
+ */
+subscriptionId: string, 
+/**
+ * The identity's resource group.
+ */
+resourceGroup: string, 
+/**
+ * The identity's application (client) ID.
+ */
+clientId: string | null, 
+/**
+ * The identity's object ID in Entra ID.
+ */
+principalId: string | null, 
 /**
  * False for an identity still listed on the registry but deleted.
  */
@@ -525,4 +965,12 @@ exists: boolean, };
 /**
  * What a change to the registry's identities ended with.
  */
-export type IdentityChangeOutcome = { "status": "changed", identities: IdentityOptions, } | { "status": "changedElsewhere", message: string, };
+export type IdentityChangeOutcome = { "status": "changed", 
+/**
+ * The registry's identities, with its new ETag.
+ */
+identities: IdentityOptions, } | { "status": "changedElsewhere", 
+/**
+ * What Azure said about the conflict.
+ */
+message: string, };
