@@ -1,5 +1,6 @@
 import { Tooltip, ToolbarButton } from '@fluentui/react-components';
 import type { ReactElement } from 'react';
+import { useLandmarkMountNode } from '../../hooks/useLandmarkMountNode';
 
 export interface BladeCommandProps {
   icon: ReactElement;
@@ -13,10 +14,12 @@ export interface BladeCommandProps {
 }
 
 export function BladeCommand({ icon, label, onClick, disabledReason }: BladeCommandProps) {
+  // The reason is read inside the blade's main region, not at the end of the page.
+  const [tooltipMount, tooltipTrigger] = useLandmarkMountNode();
   if (disabledReason !== undefined && disabledReason !== null) {
     return (
-      <Tooltip content={disabledReason} relationship="description" withArrow>
-        <ToolbarButton icon={icon} disabledFocusable>
+      <Tooltip content={disabledReason} relationship="description" withArrow mountNode={tooltipMount}>
+        <ToolbarButton ref={tooltipTrigger} icon={icon} disabledFocusable>
           {label}
         </ToolbarButton>
       </Tooltip>

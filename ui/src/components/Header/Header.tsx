@@ -14,6 +14,7 @@ import type { AppInfo } from '../../bindings';
 import type { Selection } from '../../model/selection';
 import type { SessionView } from '../../state/session';
 import { SessionIndicator } from '../SessionIndicator';
+import { useLandmarkMountNode } from '../../hooks/useLandmarkMountNode';
 import { breadcrumbTrail, notificationsButtonLabel } from './headerText';
 import { useHeaderStyles } from './useHeaderStyles.styles';
 
@@ -40,6 +41,8 @@ export function Header({
   onUseDemo,
 }: HeaderProps) {
   const styles = useHeaderStyles();
+  // The bell's name, shown on hover, stays inside the header's landmark.
+  const [bellTooltipMount, bellTooltipTrigger] = useLandmarkMountNode();
   // Drawers give focus back to the element marked with this when they close.
   const restoreFocusTarget = useRestoreFocusTarget();
   const trail = breadcrumbTrail(selection);
@@ -81,8 +84,8 @@ export function Header({
           Select resource
         </Button>
         <span className={styles.bell}>
-          <Tooltip content={bellLabel} relationship="label">
-            <Button appearance="subtle" icon={<AlertRegular />} onClick={onOpenNotifications} {...restoreFocusTarget} />
+          <Tooltip content={bellLabel} relationship="label" mountNode={bellTooltipMount}>
+            <Button ref={bellTooltipTrigger} appearance="subtle" icon={<AlertRegular />} onClick={onOpenNotifications} {...restoreFocusTarget} />
           </Tooltip>
           {unreadNotifications > 0 && (
             <CounterBadge

@@ -1,0 +1,415 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EncryptionView, KeyUriInfo, VaultNameCheck } from './bindings';
+import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
+import { NotificationsPanel } from './components/NotificationsPanel';
+import type { AppNotification } from './state/notifications';
+import { asIndexHtml, expectNoAxeViolations } from './test/axe';
+import { cleanReport, cmkView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, vaults, versions } from './test/encryption';
+import { azureInfo, contosoProd, demoInfo, mockShell, prodRegistry, rejectWith, signedInHandlers, signedOutHandlers, type CommandHandler } from './test/ipc';
+import { renderApp, renderInFluent } from './test/render';
+
+// An axe-core audit of every blade, panel and dialog, as the app shows them with the test fixtures. The rules that
+// need real layout are off (see test/axe.ts: jsdom paints nothing, so colour contrast and target sizes cannot be
+// judged there); every other rule runs, and an audit passes only with no violation at all.
+
+// Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
+const slow = { timeout: 10_000 };
+
+type User = ReturnType<typeof renderApp>['user'];
+
+function uriInfo(uri: string): KeyUriInfo {
+  return {
+    canonical: uri,
+    vaultName: 'kv-contoso',
+    vaultUrl: cmkView.key?.vaultUri ?? '',
+    keyName: 'cmk-images',
+    version: null,
+    rotation: 'automatic',
+    isManagedHsm: false,
+  };
+}
+
+/** The demo session with registry contosoimages to select; `view` is what get_encryption answers. */
+function demoShell(view: () => EncryptionView, extra: Record<string, CommandHandler> = {}) {
+  return mockShell({
+    ...signedInHandlers(demoInfo),
+    get_encryption: () => view(),
+    list_identities: () => identities,
+    list_vaults: () => vaults,
+    list_keys: () => keys,
+    list_key_versions: () => versions,
+    preflight: () => cleanReport,
+    validate_key_uri: (args) => uriInfo(String(args.input)),
+    check_vault_name: () => ({ status: 'available' }) satisfies VaultNameCheck,
+    ...extra,
+  });
+}
+
+function menu() {
+  return screen.getByRole('navigation', { name: 'Resource menu' });
+}
+
+async function selectRegistry(user: User) {
+  await screen.findByRole('button', { name: 'Session: Demo tenant' }, slow);
+  await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
+  const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
+  await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
+  await user.click(await within(picker).findByRole('radio', { name: new RegExp(prodRegistry.name) }, slow));
+  await user.click(within(picker).getByRole('button', { name: 'Select' }));
+  await waitFor(() => {
+    expect(screen.queryByRole('dialog', { name: 'Select a resource', hidden: true })).toBeNull();
+  }, slow);
+  // jsdom does not report the Select button's removal the way browsers do; moving focus releases the page.
+  await user.tab();
+}
+
+async function openEncryption(user: User) {
+  await user.click(within(menu()).getByRole('button', { name: 'Encryption' }));
+  const commands = await screen.findByRole('toolbar', { name: 'Encryption commands' });
+  const changeKey = within(commands).getByRole('button', { name: 'Change key' });
+  await waitFor(() => {
+    expect(changeKey).not.toHaveAttribute('aria-disabled', 'true');
+  }, slow);
+  return { commands, changeKey };
+}
+
+async function openChangeKey(user: User) {
+  const { changeKey } = await openEncryption(user);
+  await user.click(changeKey);
+  return screen.findByRole('dialog', { name: 'Change key' }, slow);
+}
+
+beforeEach(() => {
+  asIndexHtml();
+});
+
+describe('accessibility audit (axe-core)', () => {
+  it('the app shell with the Overview blade, signed in to the demo tenant', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await screen.findByRole('region', { name: 'Demo tenant' }, slow);
+    await expectNoAxeViolations();
+
+    await selectRegistry(user);
+    await within(screen.getByRole('main')).findByRole('heading', { name: 'Essentials' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the app shell signed out, on each blade, and with the back end unreachable', async () => {
+    mockShell(signedOutHandlers());
+    const { user } = renderApp();
+    await screen.findByRole('button', { name: 'Session: Signed out' }, slow);
+    await expectNoAxeViolations();
+    for (const blade of ['Identity', 'Encryption']) {
+      await user.click(within(menu()).getByRole('button', { name: blade }));
+      await within(screen.getByRole('main')).findByRole('heading', { name: 'Not signed in to Azure' }, slow);
+      await expectNoAxeViolations();
+    }
+  });
+
+  it("the bell's tooltip", async () => {
+    mockShell(signedOutHandlers());
+    const { user } = renderApp();
+    await screen.findByRole('button', { name: 'Session: Signed out' }, slow);
+    await user.hover(screen.getByRole('button', { name: 'Notifications' }));
+    await screen.findByRole('tooltip', {}, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the app shell when the back end is unreachable', async () => {
+    // No mockShell: like a plain browser, there is no Tauri IPC at all.
+    renderApp();
+    await screen.findByText("Could not read keyblade's status", {}, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Encryption blade of a registry without a customer-managed key, and the tooltip of its disabled Change key', async () => {
+    demoShell(() => mmkView);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    await user.click(within(menu()).getByRole('button', { name: 'Encryption' }));
+    await screen.findAllByText(/Microsoft-managed key/, {}, slow);
+    await expectNoAxeViolations();
+    const changeKey = within(screen.getByRole('toolbar', { name: 'Encryption commands' })).getByRole('button', { name: 'Change key' });
+    await user.hover(changeKey);
+    await screen.findByRole('tooltip', {}, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Identity blade', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    await user.click(within(menu()).getByRole('button', { name: 'Identity' }));
+    await screen.findByRole('region', { name: 'User assigned' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Encryption blade, healthy then unhealthy', async () => {
+    let view = cmkView;
+    demoShell(() => view);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const { commands } = await openEncryption(user);
+    await screen.findByText(cmkView.health.summary, {}, slow);
+    await expectNoAxeViolations();
+
+    view = revokedView;
+    await user.click(within(commands).getByRole('button', { name: 'Refresh' }));
+    await screen.findByText(/az keyvault set-policy/, {}, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the resource picker panel, listing resources', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await screen.findByRole('button', { name: 'Session: Demo tenant' }, slow);
+    await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
+    const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
+    await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
+    await user.click(await within(picker).findByRole('radio', { name: new RegExp(prodRegistry.name) }, slow));
+    await expectNoAxeViolations();
+  });
+
+  it('the Sign in to Azure dialog, then the Notifications panel in the page', async () => {
+    let info = demoInfo;
+    demoShell(() => cmkView, {
+      app_info: () => info,
+      sign_in: () => {
+        info = azureInfo;
+        return {
+        info: azureInfo,
+        secret: { status: 'memoryOnly', reason: 'The client secret is kept in memory for this run only: no system keyring is available.' },
+        };
+      },
+    });
+    const { user } = renderApp();
+    const banner = await screen.findByRole('region', { name: 'Demo tenant' }, slow);
+    await user.click(within(banner).getByRole('button', { name: 'Sign in to Azure' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Sign in to Azure' });
+    await expectNoAxeViolations();
+    await user.type(within(dialog).getByRole('textbox', { name: /Tenant ID/ }), 'tenant-1');
+    await user.type(within(dialog).getByRole('textbox', { name: /Client ID/ }), 'client-1');
+    await user.type(within(dialog).getByLabelText(/Client secret/), 's3cret');
+    await expectNoAxeViolations();
+
+    // Signing in posts a notification: the bell's panel in the page, with it.
+    await user.click(within(dialog).getByRole('button', { name: 'Sign in' }));
+    await screen.findByRole('button', { name: 'Session: ada@contoso.com' }, slow);
+    await user.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
+    const panel = await screen.findByRole('dialog', { name: 'Notifications' });
+    await within(panel).findByRole('listitem');
+    await expectNoAxeViolations();
+  });
+
+  it('the Change key panel: Select from Key Vault, with its review (Grant access)', async () => {
+    demoShell(() => cmkView, { preflight: () => missingAccessReport });
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.selectOptions(vault, fixture(vaults, 0).id);
+    const key = await within(panel).findByRole('combobox', { name: /^Key(?! vault)/ }, slow);
+    await waitFor(() => {
+      expect(key).toBeEnabled();
+    }, slow);
+    await user.selectOptions(key, fixture(keys, 0).kid);
+    await within(panel).findByRole('button', { name: 'Grant access' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Change key panel: Enter key URI, with its review', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    await user.click(within(panel).getByRole('radio', { name: 'Enter key URI' }));
+    const save = within(panel).getByRole('button', { name: 'Save' });
+    await waitFor(() => {
+      expect(save).toBeEnabled();
+    }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Create a key vault dialog: its name check messages and Select it', async () => {
+    let check: VaultNameCheck = { status: 'available' };
+    demoShell(() => cmkView, { check_vault_name: () => check });
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key vault' });
+    await expectNoAxeViolations();
+
+    const name = within(dialog).getByRole('textbox', { name: /^Name/ });
+    await user.click(name);
+    await user.paste('kv-images-01');
+    await within(dialog).findByText('The name is available.', {}, slow);
+    await expectNoAxeViolations();
+
+    // An invalid name says why, on the field.
+    await user.clear(name);
+    await user.paste('-');
+    await waitFor(() => {
+      expect(name).toHaveAttribute('aria-invalid', 'true');
+    }, slow);
+    await expectNoAxeViolations();
+
+    // Each answer of the name check, with the button it offers.
+    const answers: { check: VaultNameCheck; name: string; shows: () => Promise<HTMLElement> }[] = [
+      {
+        check: { status: 'inSubscription', vault: fixture(vaults, 0) },
+        name: 'kv-contoso',
+        shows: () => within(dialog).findByRole('button', { name: 'Select it' }, slow),
+      },
+      {
+        check: {
+          status: 'softDeleted',
+          location: 'westeurope',
+          originalResourceGroup: 'rg-old',
+          deletionDate: '2026-05-01T10:00:00Z',
+          scheduledPurgeDate: '2026-07-30T10:00:00Z',
+          canRecover: true,
+        },
+        name: 'kv-old',
+        shows: () => within(dialog).findByRole('button', { name: 'Recover it' }, slow),
+      },
+      {
+        check: { status: 'taken', message: 'The name kv-taken is used by a vault in another subscription.' },
+        name: 'kv-taken',
+        shows: () => within(dialog).findByText(/kv-taken is used by a vault in another subscription/, {}, slow),
+      },
+      {
+        check: { status: 'invalid', reason: 'A vault name cannot end with a hyphen.' },
+        name: 'kv-bad-name',
+        shows: () => within(dialog).findByText(/cannot end with a hyphen/, {}, slow),
+      },
+    ];
+    for (const answer of answers) {
+      check = answer.check;
+      await user.clear(name);
+      await user.paste(answer.name);
+      await answer.shows();
+      await expectNoAxeViolations();
+    }
+  });
+
+  it('the Create a key vault dialog: a name check that failed, with Check the name again', async () => {
+    demoShell(() => cmkView, {
+      check_vault_name: () =>
+        rejectWith({ code: 'azure.unreachable', message: 'Could not reach management.azure.com.', details: null }),
+    });
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key vault' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key vault' });
+    await user.click(within(dialog).getByRole('textbox', { name: /^Name/ }));
+    await user.paste('kv-images-01');
+    await within(dialog).findByRole('button', { name: 'Check the name again' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Create a key dialog', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    const vault = await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.selectOptions(vault, fixture(vaults, 0).id);
+    const key = await within(panel).findByRole('combobox', { name: /^Key(?! vault)/ }, slow);
+    await waitFor(() => {
+      expect(key).toBeEnabled();
+    }, slow);
+    await user.click(within(panel).getByRole('button', { name: 'Create new key' }));
+    const dialog = screen.getByRole('dialog', { name: 'Create a key in kv-contoso' });
+    await expectNoAxeViolations();
+    // A name the vault already has: the warning and its Select it.
+    await user.type(within(dialog).getByRole('textbox', { name: /^Name/ }), 'cmk-images');
+    await within(dialog).findByRole('button', { name: 'Select it' });
+    await expectNoAxeViolations();
+  });
+});
+
+const now = new Date(2026, 5, 14, 15, 30).getTime();
+
+function notification(patch: Partial<AppNotification> & Pick<AppNotification, 'id' | 'title' | 'status'>): AppNotification {
+  return { message: '', progress: null, step: null, subject: null, cancel: null, createdAt: now, updatedAt: now, read: false, ...patch };
+}
+
+const runningSave = notification({
+  id: 'save',
+  title: 'Changing the key of contosoimages',
+  status: 'inProgress',
+  step: "Step 1 of 2: Turn on the registry's system-assigned identity",
+  progress: 0.4,
+  message: 'Azure reports InProgress (checked 2 times).',
+  subject: prodRegistry.id,
+  cancel: { label: 'Cancel save', request: () => Promise.resolve(true), requested: false },
+});
+
+describe('accessibility audit (axe-core): the Change key panel with a save still running', () => {
+  it('shows the save with Cancel save', async () => {
+    demoShell(() => cmkView);
+    renderInFluent(
+      <ChangeKeyPanel
+        open
+        onClose={vi.fn()}
+        view={cmkView}
+        onSave={vi.fn()}
+        onRegistryChanged={vi.fn()}
+        keyVaultSuffix="vault.azure.net"
+        runningSave={runningSave}
+        onCancelSave={vi.fn()}
+      />,
+    );
+    const panel = screen.getByRole('dialog', { name: 'Change key' });
+    await within(panel).findByRole('button', { name: 'Cancel save' }, slow);
+    await within(panel).findByRole('combobox', { name: /Key vault/ }, slow);
+    // The panel alone (it is rendered without the page around it, so the page-level rules do not apply).
+    await expectNoAxeViolations(panel);
+  });
+});
+
+describe('accessibility audit (axe-core): the Notifications panel', () => {
+  it('with running and finished notifications, one with Cancel save', async () => {
+    const notifications: AppNotification[] = [
+      runningSave,
+      notification({ id: 'vaults', title: 'Reading vaults', status: 'inProgress' }),
+      notification({ id: 'saved', title: 'Key changed on contosodev', status: 'succeeded', read: true }),
+      notification({ id: 'warned', title: 'The save of contosodata ended unknown', status: 'warning', message: 'Check the registry.' }),
+      notification({ id: 'failed', title: 'Could not change the key of contosodata', status: 'failed', message: 'The identity lacks wrapKey.' }),
+    ];
+    renderInFluent(
+      <NotificationsPanel open notifications={notifications} now={() => now} onClose={vi.fn()} onDismiss={vi.fn()} onDismissFinished={vi.fn()} onCancel={vi.fn()} />,
+    );
+    const panel = screen.getByRole('dialog', { name: 'Notifications' });
+    expect(within(panel).getByRole('button', { name: 'Cancel save' })).toBeInTheDocument();
+    // The panel alone (it is rendered without the page around it, so the page-level rules do not apply).
+    await expectNoAxeViolations(panel);
+  });
+
+  it('with none', async () => {
+    renderInFluent(
+      <NotificationsPanel open notifications={[]} onClose={vi.fn()} onDismiss={vi.fn()} onDismissFinished={vi.fn()} onCancel={vi.fn()} />,
+    );
+    const panel = screen.getByRole('dialog', { name: 'Notifications' });
+    await within(panel).findByRole('heading', { name: 'No notifications' });
+    await expectNoAxeViolations(panel);
+  });
+});
