@@ -206,6 +206,38 @@ async fn a_free_name_checks_available_and_a_soft_deleted_one_can_be_recovered() 
     .expect_err("a soft-deleted vault's name is refused");
     assert_eq!(refused.code(), "azure.conflict");
 
+    // A live vault put back at the same ID meanwhile: the recovery PUT would land on it.
+    let stored_body = |world: &keyblade_sandbox::world::World| {
+        serde_json::to_string(&world.arm.resource(&id).map(|r| r.body.clone()))
+            .expect("JSON serialises")
+    };
+    let live = fixture.sandbox.with_world(|world| {
+        let body = world
+            .arm
+            .deleted_vaults
+            .get("kv-contoso-dev")
+            .map(|deleted| deleted.vault.clone())
+            .expect("the vault is soft-deleted");
+        world.arm.replace_body(&id, body);
+        stored_body(world)
+    });
+    let refused =
+        encryption::recover_vault(&session, PROD_SUBSCRIPTION, "kv-contoso-dev", &NoProgress)
+            .await
+            .expect_err("a recovery onto a live vault is refused");
+    assert_eq!(refused.code(), "azure.conflict", "{refused}");
+    assert_eq!(
+        fixture.sandbox.with_world(|world| stored_body(world)),
+        live,
+        "the live vault is unchanged"
+    );
+    fixture.sandbox.with_world(|world| {
+        world
+            .arm
+            .resources
+            .remove(&keyblade_sandbox::arm::id::key(&id))
+    });
+
     let recovered =
         encryption::recover_vault(&session, PROD_SUBSCRIPTION, "kv-contoso-dev", &NoProgress)
             .await

@@ -478,6 +478,12 @@ impl Arm {
                 ),
             });
         }
+        self.prove_no_vault_at(id, "created").await
+    }
+
+    /// Proves that nothing answers at the vault ID `id` (a fresh GET, never the cache, must
+    /// say 404), so a PUT there cannot replace a live vault. `verb` names the write refused.
+    async fn prove_no_vault_at(&self, id: &str, verb: &str) -> Result<(), AzureError> {
         let url = self.resource_url(id, VAULT_API_VERSION)?;
         match self
             .send_raw(azure_core_legacy::Method::Get, url, None, &[])
@@ -485,14 +491,17 @@ impl Arm {
         {
             Err(AzureError::NotFound { .. }) => Ok(()),
             Err(other) => Err(other),
-            Ok(_) => Err(AzureError::Conflict {
-                code: "AlreadyExists".to_owned(),
-                message: format!(
-                    "No vault was created: {} already exists in resource group {}. Pick it \
-                     from the list instead.",
-                    new.name, new.resource_group
-                ),
-            }),
+            Ok(_) => {
+                let vault = ResourceId::parse(id)?;
+                Err(AzureError::Conflict {
+                    code: "AlreadyExists".to_owned(),
+                    message: format!(
+                        "No vault was {verb}: {} already exists in resource group {}. Pick it \
+                         from the list instead.",
+                        vault.name, vault.resource_group
+                    ),
+                })
+            }
         }
     }
 
@@ -552,6 +561,8 @@ impl Arm {
             })
             .and_then(ResourceId::parse)?
             .expect_type("Microsoft.KeyVault", "vaults")?;
+        // A recovery is a PUT too: it must not land on a vault made since under that name.
+        self.prove_no_vault_at(&id.id, "recovered").await?;
         let url = self.resource_url(&id.id, VAULT_API_VERSION)?;
         let body = serde_json::json!({
             "location": deleted.location,
