@@ -618,8 +618,14 @@ impl Arm {
 
     fn forget_vault(&self, vault: &ResourceId) {
         self.vault_cache.invalidate(&vault.id);
+        self.forget_vaults_of(&vault.subscription_id);
+    }
+
+    /// Forgets the cached vault list of a subscription (a vault may have been made there
+    /// elsewhere), leaving every other cached read in place.
+    pub fn forget_vaults_of(&self, subscription_id: &str) {
         self.vault_list_cache
-            .invalidate(&format!("/subscriptions/{}/", vault.subscription_id));
+            .invalidate(&format!("/subscriptions/{subscription_id}/"));
     }
 
     // -- role-based access control -------------------------------------------------------

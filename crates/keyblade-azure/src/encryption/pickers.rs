@@ -725,7 +725,7 @@ pub async fn check_vault_name(
         });
     }
     // Fresh reads: the cached list may predate a vault made elsewhere a minute ago.
-    session.arm.invalidate_all();
+    session.arm.forget_vaults_of(subscription_id);
     let (vaults, deleted) = futures::join!(
         session.arm.list_vaults(subscription_id),
         session.arm.list_deleted_vaults(subscription_id)
