@@ -42,10 +42,10 @@ pub enum SignInMethod {
         client_id: String,
     },
     /// A person who signed in in the browser; `account` is the sign-in name
-    /// (`preferred_username` of the ID token), `tenant_id` the home tenant.
+    /// (`preferred_username` of the ID token), `tenant_id` the tenant tokens are for.
     #[serde(rename_all = "camelCase")]
     Browser {
-        /// The home tenant.
+        /// The tenant signed in to, or switched to ([`KeybladeCredential::for_tenant`]).
         tenant_id: String,
         /// The sign-in name.
         account: String,
@@ -53,7 +53,7 @@ pub enum SignInMethod {
     /// A person who signed in with a device code.
     #[serde(rename_all = "camelCase")]
     DeviceCode {
-        /// The home tenant.
+        /// The tenant signed in to, or switched to ([`KeybladeCredential::for_tenant`]).
         tenant_id: String,
         /// The sign-in name (`preferred_username` of the ID token).
         account: String,
@@ -82,8 +82,11 @@ pub struct KeybladeCredential {
     inner: Arc<dyn TokenCredential>,
     method: SignInMethod,
     cloud: Arc<CloudSettings>,
-    /// The person's sign-in, for [`Self::account`] and [`Self::sign_out`].
+    /// The person's sign-in, for [`Self::account`], [`Self::sign_out`] and
+    /// [`Self::for_tenant`].
     person: Option<Arc<RefreshingCredential>>,
+    /// How the Azure CLI is asked for tokens, for [`Self::for_tenant`].
+    cli: Option<AzureCliOptions>,
 }
 
 impl std::fmt::Debug for KeybladeCredential {
@@ -127,6 +130,7 @@ impl KeybladeCredential {
             },
             cloud,
             person: None,
+            cli: None,
         })
     }
 
@@ -174,7 +178,7 @@ impl KeybladeCredential {
         credential: Arc<RefreshingCredential>,
     ) -> KeybladeCredential {
         let account = credential.account();
-        let (tenant_id, username) = (account.tenant_id.clone(), account.username.clone());
+        let (tenant_id, username) = (credential.tenant_id().to_owned(), account.username.clone());
         let method = match account.method {
             InteractiveMethod::Browser => SignInMethod::Browser {
                 tenant_id,
@@ -190,6 +194,7 @@ impl KeybladeCredential {
             method,
             cloud,
             person: Some(credential),
+            cli: None,
         }
     }
 
@@ -220,6 +225,7 @@ impl KeybladeCredential {
             },
             cloud,
             person: None,
+            cli: Some(options),
         })
     }
 
@@ -241,12 +247,71 @@ impl KeybladeCredential {
             },
             cloud,
             person: None,
+            cli: None,
         })
     }
 
     /// The person signed in (browser or device code), if it is one.
     pub fn account(&self) -> Option<&Account> {
         self.person.as_deref().map(RefreshingCredential::account)
+    }
+
+    /// The same sign-in, with tokens for another tenant the signed-in identity belongs to
+    /// (a person's guest tenant, say, from [`crate::arm::Arm::list_tenants`]). Sends nothing
+    /// yet; [`crate::signin::check_tenant_access`] says whether the tenant lets them in.
+    ///
+    /// - A person (browser or device code): the stored refresh token, redeemed at that
+    ///   tenant's authority (see [`RefreshingCredential::for_tenant`]). [`Self::account`]
+    ///   still names the person, and the sign-in stays stored under the home account.
+    /// - The Azure CLI: `az account get-access-token --tenant`.
+    /// - A service principal signs in to the one tenant it is registered in:
+    ///   [`AzureError::TenantSwitchUnsupported`].
+    ///
+    /// The tenant signed in to already is this same credential, whatever the method.
+    pub fn for_tenant(&self, tenant_id: &str) -> Result<KeybladeCredential, AzureError> {
+        if tenant_id.trim().eq_ignore_ascii_case(self.tenant_id()) {
+            return Ok(self.clone());
+        }
+        if let Some(person) = &self.person {
+            return Ok(KeybladeCredential::from_refreshing(
+                self.cloud.clone(),
+                Arc::new(person.for_tenant(tenant_id)?),
+            ));
+        }
+        let unsupported = |method: &str| AzureError::TenantSwitchUnsupported {
+            method: method.to_owned(),
+            home_tenant_id: self.tenant_id().to_owned(),
+            tenant_id: tenant_id.to_owned(),
+        };
+        match (&self.method, &self.cli) {
+            (SignInMethod::AzureCli { account, .. }, Some(options)) => {
+                let tenant_id = crate::signin::checked_tenant(tenant_id)?;
+                let options = AzureCliOptions {
+                    tenant_id: Some(tenant_id.clone()),
+                    ..options.clone()
+                };
+                let credential = crate::signin::azure_cli::CliCredential::new(&options)?;
+                Ok(KeybladeCredential {
+                    inner: Arc::new(credential),
+                    method: SignInMethod::AzureCli {
+                        tenant_id,
+                        account: account.clone(),
+                    },
+                    cloud: self.cloud.clone(),
+                    person: None,
+                    cli: Some(options),
+                })
+            }
+            (SignInMethod::ClientSecret { .. }, _) => {
+                Err(unsupported("a service principal with a client secret"))
+            }
+            (SignInMethod::ClientCertificate { .. }, _) => {
+                Err(unsupported("a service principal with a certificate"))
+            }
+            // A credential wrapped by `from_token_credential` brings no way to ask another
+            // tenant.
+            _ => Err(unsupported("this sign-in")),
+        }
     }
 
     /// Signs the person out: deletes the stored refresh token (see
@@ -269,6 +334,7 @@ impl KeybladeCredential {
             method,
             cloud,
             person: None,
+            cli: None,
         }
     }
 
@@ -277,7 +343,8 @@ impl KeybladeCredential {
         &self.method
     }
 
-    /// The tenant signed in to.
+    /// The tenant tokens are for: the one signed in to, or the one given to
+    /// [`Self::for_tenant`].
     pub fn tenant_id(&self) -> &str {
         match &self.method {
             SignInMethod::ClientSecret { tenant_id, .. }

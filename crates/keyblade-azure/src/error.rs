@@ -247,6 +247,21 @@ pub enum AzureError {
         description: String,
     },
 
+    /// A sign-in that belongs to one tenant (a service principal) was asked for another.
+    #[error(
+        "keyblade cannot switch this sign-in to the tenant {tenant_id}: {method} signs in to \
+         one tenant only ({home_tenant_id}). Sign in again with the tenant ID {tenant_id} and \
+         an application registered in that tenant (or a person's account that belongs to it)."
+    )]
+    TenantSwitchUnsupported {
+        /// How the user signed in, e.g. "a service principal with a client secret".
+        method: String,
+        /// The tenant signed in to.
+        home_tenant_id: String,
+        /// The tenant asked for.
+        tenant_id: String,
+    },
+
     /// The OS credential store failed to read or write a token.
     #[error(
         "keyblade could not use the system's credential store, where it keeps your sign-in: \
@@ -501,6 +516,7 @@ impl AzureError {
             AzureError::BrowserNotOpened { .. } => "azure.browserNotOpened",
             AzureError::SignInRefused { .. } => "azure.signInRefused",
             AzureError::TokenStore { .. } => "azure.tokenStore",
+            AzureError::TenantSwitchUnsupported { .. } => "azure.tenantSwitchUnsupported",
             AzureError::AzureCliNotFound { .. } => "azure.azureCliNotFound",
             AzureError::AzureCliNotLoggedIn { .. } => "azure.azureCliNotLoggedIn",
             AzureError::AuthorizationFailed { .. } => "azure.authorizationFailed",
@@ -907,6 +923,15 @@ mod tests {
                 },
                 "azure.tokenStore",
                 "Unlock the keychain",
+            ),
+            (
+                AzureError::TenantSwitchUnsupported {
+                    method: "a service principal with a client secret".into(),
+                    home_tenant_id: "t-home".into(),
+                    tenant_id: "t-other".into(),
+                },
+                "azure.tenantSwitchUnsupported",
+                "Sign in again with the tenant ID t-other",
             ),
             (
                 AzureError::AzureCliNotFound {

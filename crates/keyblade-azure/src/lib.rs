@@ -51,6 +51,7 @@ pub mod session;
 pub mod signin;
 pub mod transport;
 
+pub use arm::model::TenantInfo;
 pub use cloud::{CloudMetadataError, CloudSettings};
 pub use credential::{
     KeybladeCredential, SignInMethod, load_cloud_from_metadata_url,
@@ -62,6 +63,7 @@ pub use session::Session;
 pub use signin::{
     Account, AzureCliOptions, BrowserSignInSettings, CancelSignIn, ClientCertificate,
     DeviceCodeChallenge, DeviceCodeSignIn, MemoryTokenStore, Opener, PublicClientConfig,
-    RefreshingCredential, SignInClient, SignedIn, StoreKey, TokenStore,
+    RefreshingCredential, SignInClient, SignedIn, StoreKey, TenantAccess, TokenStore,
+    check_tenant_access,
 };
 pub use transport::{HttpSettings, HttpTransport, RequestLog, SentRequest, TokenHostGuard};

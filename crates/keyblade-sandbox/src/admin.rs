@@ -153,6 +153,7 @@ pub(crate) fn handle(world: &mut World, shared: &Shared, request: &Request) -> R
         (&Method::POST, ["devicecode", "decline"]) => decline_device_code(world, request),
         (&Method::POST, ["signin", "revoke"]) => revoke_sign_in_sessions(world, request),
         (&Method::PUT, ["signin", "mfa"]) => require_mfa(world, request),
+        (&Method::PUT, ["directory", "guests"]) => add_guest(world, request),
         (_, _) => Err(error(
             StatusCode::NOT_FOUND,
             &format!(
@@ -189,6 +190,7 @@ fn index() -> Response {
             "POST   /_sandbox/devicecode/decline        {\"userCode\": \"...\"} declines it (polling gets authorization_declined)",
             "POST   /_sandbox/signin/revoke             {\"userObjectId\": \"...\"} revokes the user's refresh tokens (AADSTS50173)",
             "PUT    /_sandbox/signin/mfa                {\"tenantId\": \"...\", \"required\": true} requires MFA: older refresh tokens get AADSTS50076",
+            "PUT    /_sandbox/directory/guests          {\"tenantId\": \"...\", \"userObjectId\": \"...\"} makes a user a guest of the tenant (its refresh tokens work there)",
         ]
     }))
 }
@@ -563,5 +565,24 @@ fn require_mfa(world: &mut World, request: &Request) -> Result<Response, Respons
     }
     Ok(ok(
         &json!({ "tenantId": tenant, "mfaRequired": setting.required }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AddGuest {
+    tenant_id: String,
+    user_object_id: String,
+}
+
+/// `PUT /_sandbox/directory/guests`: invites a user into another tenant (Entra B2B).
+fn add_guest(world: &mut World, request: &Request) -> Result<Response, Response> {
+    let guest: AddGuest = body(request)?;
+    world
+        .directory
+        .add_guest(&guest.tenant_id, &guest.user_object_id)
+        .map_err(|e| error(StatusCode::NOT_FOUND, &e))?;
+    Ok(ok(
+        &json!({ "tenantId": guest.tenant_id, "userObjectId": guest.user_object_id }),
     ))
 }

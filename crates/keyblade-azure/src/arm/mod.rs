@@ -47,6 +47,9 @@ use crate::transport::HttpTransport;
 use lro::{LroSettings, PollState, PollTarget, Progress, ProgressUpdate};
 use model::*;
 
+/// The `api-version` of [`Arm::list_tenants`] (`GET /tenants`).
+pub const TENANTS_API_VERSION: &str = "2022-12-01";
+
 /// How many independent ARM calls run at once.
 pub const CONCURRENCY: usize = 8;
 
@@ -215,6 +218,64 @@ impl Arm {
         }
         found.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         self.subscription_cache.put("", found.clone());
+        Ok(found)
+    }
+
+    /// The tenants the signed-in identity belongs to (a person's home and guest tenants; a
+    /// service principal's own), sorted by name. Not cached: the switcher asks rarely, and a
+    /// new invitation should show at once.
+    ///
+    /// Read with `api-version` [`TENANTS_API_VERSION`] by hand: the generated
+    /// `azure_mgmt_subscription` 2021-10 model declares `domains` a string where Azure sends
+    /// an array, so its client cannot read the answer.
+    pub async fn list_tenants(&self) -> Result<Vec<TenantInfo>, AzureError> {
+        let mut url = self.resource_url("/tenants", TENANTS_API_VERSION)?;
+        let mut pages = PageGuard::starting_at("your tenants", &url);
+        let mut found: Vec<TenantInfo> = Vec::new();
+        loop {
+            let page = self
+                .send_raw(azure_core_legacy::Method::Get, url.clone(), None, &[])
+                .await?;
+            let json = page.json();
+            for item in json["value"].as_array().into_iter().flatten() {
+                let text = |name: &str| {
+                    item[name]
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|text| !text.is_empty())
+                        .map(str::to_owned)
+                };
+                let Some(tenant_id) = text("tenantId") else {
+                    return Err(AzureError::InvalidResponse {
+                        what: "the list of your tenants".to_owned(),
+                        reason: "an entry has no tenantId".to_owned(),
+                    });
+                };
+                let tenant_id = tenant_id.to_ascii_lowercase();
+                if found.iter().all(|known| known.tenant_id != tenant_id) {
+                    found.push(TenantInfo {
+                        tenant_id,
+                        display_name: text("displayName"),
+                        default_domain: text("defaultDomain"),
+                    });
+                }
+            }
+            let next = json["nextLink"].as_str();
+            if !pages.after_page(next)? {
+                break;
+            }
+            url =
+                Url::parse(next.unwrap_or_default()).map_err(|e| AzureError::InvalidResponse {
+                    what: "the list of your tenants".to_owned(),
+                    reason: format!("its nextLink is not a URL: {e}"),
+                })?;
+        }
+        found.sort_by(|a, b| {
+            let name = |t: &TenantInfo| t.display_name.clone().unwrap_or_default().to_lowercase();
+            name(a)
+                .cmp(&name(b))
+                .then_with(|| a.tenant_id.cmp(&b.tenant_id))
+        });
         Ok(found)
     }
 

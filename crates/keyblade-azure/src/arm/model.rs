@@ -106,6 +106,18 @@ pub struct Subscription {
     pub state: Option<String>,
 }
 
+/// A tenant (directory) the signed-in identity belongs to, for the tenant switcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantInfo {
+    /// The tenant's ID (a GUID, lower-case).
+    pub tenant_id: String,
+    /// The organisation's name, e.g. `Contoso`, when Azure gives it.
+    pub display_name: Option<String>,
+    /// The tenant's default domain, e.g. `contoso.onmicrosoft.com`, when Azure gives it.
+    pub default_domain: Option<String>,
+}
+
 /// A container registry as the Encryption blade shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

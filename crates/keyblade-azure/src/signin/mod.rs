@@ -36,10 +36,11 @@ pub mod device_code;
 pub(crate) mod http;
 pub mod refreshing;
 pub mod store;
+pub mod tenants;
 
 use std::sync::Arc;
 
-use azure_core::credentials::{AccessToken, Secret};
+use azure_core::credentials::AccessToken;
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
@@ -61,6 +62,9 @@ pub use certificate::ClientCertificate;
 pub use device_code::{DeviceCodeChallenge, DeviceCodeSignIn};
 pub use refreshing::{RefreshSettings, RefreshingCredential};
 pub use store::{MemoryTokenStore, StoreKey, TokenStore};
+pub use tenants::{TenantAccess, check_tenant_access};
+/// The secret type a [`TokenStore`] holds (azure_core's, which never prints its value).
+pub use azure_core::credentials::Secret;
 
 /// The Azure CLI's application (client) ID, keyblade's default public client.
 ///
@@ -97,25 +101,8 @@ impl PublicClientConfig {
 
     /// Signs in to one tenant: its ID (a GUID), a verified domain, or `organizations`.
     pub fn with_tenant(self, tenant: &str) -> Result<PublicClientConfig, AzureError> {
-        let tenant = tenant.trim();
-        let valid = !tenant.is_empty()
-            && tenant.len() <= 256
-            && tenant
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-            && !tenant.eq_ignore_ascii_case("consumers");
-        if !valid {
-            return Err(AzureError::InvalidInput {
-                what: format!("The tenant `{tenant}`"),
-                reason: "a tenant is a directory (tenant) ID such as \
-                         72f988bf-86f1-41af-91ab-2d7cd011db47, a domain such as \
-                         contoso.onmicrosoft.com, or `organizations` for any work or school \
-                         account"
-                    .to_owned(),
-            });
-        }
         Ok(PublicClientConfig {
-            tenant: tenant.to_ascii_lowercase(),
+            tenant: checked_tenant(tenant)?,
             ..self
         })
     }
@@ -175,6 +162,29 @@ impl PublicClientConfig {
                 reason: format!("it does not make a sign-in URL ({error})"),
             })
     }
+}
+
+/// A tenant as it goes into an authority URL: a directory (tenant) ID, a verified domain,
+/// or `organizations`; lower-cased. Anything else could change the URL's path.
+pub(crate) fn checked_tenant(tenant: &str) -> Result<String, AzureError> {
+    let tenant = tenant.trim();
+    let valid = !tenant.is_empty()
+        && tenant.len() <= 256
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !tenant.eq_ignore_ascii_case("consumers");
+    if !valid {
+        return Err(AzureError::InvalidInput {
+            what: format!("The tenant `{tenant}`"),
+            reason: "a tenant is a directory (tenant) ID such as \
+                     72f988bf-86f1-41af-91ab-2d7cd011db47, a domain such as \
+                     contoso.onmicrosoft.com, or `organizations` for any work or school \
+                     account"
+                .to_owned(),
+        });
+    }
+    Ok(tenant.to_ascii_lowercase())
 }
 
 /// The extra members of Entra ID's token response that keyblade reads.

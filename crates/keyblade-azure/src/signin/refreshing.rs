@@ -12,6 +12,13 @@
 //!
 //! Refreshes run one at a time, so concurrent requests for a new scope redeem the refresh
 //! token once and never race a rotation.
+//!
+//! A person may belong to several tenants (home and guest). [`RefreshingCredential::for_tenant`]
+//! is the same sign-in for another of them: the same stored refresh token, redeemed at that
+//! tenant's authority (Entra ID's multi-resource refresh token, as MSAL uses it), with an
+//! access-token cache of its own, since a token's tenant is not part of its scope. The
+//! store entry stays the home account's, and both credentials take turns refreshing, so a
+//! rotation by one is what the other reads next.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,17 +54,21 @@ impl Default for RefreshSettings {
 pub struct RefreshingCredential {
     client: SignInClient,
     account: Account,
+    /// The tenant tokens are asked for: the account's home tenant, or another one the
+    /// person belongs to ([`Self::for_tenant`]).
+    tenant_id: String,
     store: Arc<dyn TokenStore>,
     settings: RefreshSettings,
     cache: TokenCache,
-    refreshing: tokio::sync::Mutex<()>,
+    /// Shared by every tenant's credential of the account: they redeem one stored token.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for RefreshingCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshingCredential")
             .field("account", &self.account.username)
-            .field("tenant_id", &self.account.tenant_id)
+            .field("tenant_id", &self.tenant_id)
             .field("cloud", &self.account.cloud)
             .field("cache", &self.cache)
             .finish_non_exhaustive()
@@ -100,11 +111,12 @@ impl RefreshingCredential {
         }
         Ok(RefreshingCredential {
             client,
+            tenant_id: account.tenant_id.to_ascii_lowercase(),
             account,
             store,
             settings,
             cache: TokenCache::default(),
-            refreshing: tokio::sync::Mutex::new(()),
+            refreshing: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -128,6 +140,37 @@ impl RefreshingCredential {
     /// The account whose refresh token this uses.
     pub fn account(&self) -> &Account {
         &self.account
+    }
+
+    /// The tenant this credential's tokens are for: [`Account::tenant_id`] (the home
+    /// tenant), unless made by [`Self::for_tenant`].
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// The same sign-in, with tokens for `tenant_id` (a directory ID or verified domain of
+    /// a tenant the person belongs to, e.g. as a guest). Sends nothing yet: a tenant that
+    /// does not accept the person, or wants MFA first, says so at the first token request
+    /// (see [`crate::signin::tenants::check_tenant_access`]).
+    pub fn for_tenant(&self, tenant_id: &str) -> Result<RefreshingCredential, AzureError> {
+        let tenant_id = super::checked_tenant(tenant_id)?;
+        if tenant_id == super::ORGANIZATIONS {
+            return Err(AzureError::InvalidInput {
+                what: "The tenant `organizations`".to_owned(),
+                reason: "switching needs one tenant: its directory (tenant) ID or a domain \
+                         such as contoso.onmicrosoft.com"
+                    .to_owned(),
+            });
+        }
+        Ok(RefreshingCredential {
+            client: self.client.clone(),
+            account: self.account.clone(),
+            tenant_id,
+            store: self.store.clone(),
+            settings: self.settings.clone(),
+            cache: TokenCache::default(),
+            refreshing: self.refreshing.clone(),
+        })
     }
 
     /// A token for `scopes` (one resource, e.g. `https://vault.azure.net/.default`).
@@ -163,8 +206,9 @@ impl RefreshingCredential {
                     .to_owned(),
             )
         })?;
-        // The home tenant, not `organizations`: the refresh token belongs to it.
-        let oauth = self.client.oauth(&self.account.tenant_id)?;
+        // A tenant, not `organizations`: the home tenant, to which the refresh token
+        // belongs, or one the person is a guest of (the same token works there).
+        let oauth = self.client.oauth(&self.tenant_id)?;
         let refresh_token = RefreshToken::new(stored.secret().to_owned());
         let response = oauth
             .exchange_refresh_token(&refresh_token)
@@ -189,12 +233,23 @@ impl RefreshingCredential {
             refusal.error.as_str(),
             "invalid_grant" | "interaction_required" | "login_required" | "consent_required"
         );
-        if !needs_person {
+        // Not being in the tenant (or it not existing) is not fixed by signing in again:
+        // Entra answers `invalid_grant` for it too, so it is told apart by its number.
+        let not_in_tenant = matches!(aadsts, Some(50_020 | 50_177 | 90_072 | 90_002));
+        if !needs_person || not_in_tenant {
             return super::http::sign_in_refused(refusal);
         }
         let why = match aadsts {
             Some(50_076 | 50_079) => {
                 "your organization now requires multifactor authentication".to_owned()
+            }
+            Some(53_000 | 53_001 | 53_003 | 50_158) => {
+                "a Conditional Access policy asks for something only an interactive sign-in \
+                 can give (a compliant device, or an extra verification)"
+                    .to_owned()
+            }
+            _ if refusal.suberror.as_deref() == Some("basic_action") => {
+                "a Conditional Access policy asks you to sign in interactively".to_owned()
             }
             Some(50_173 | 50_133) => {
                 "the sign-in was revoked (a password change, or an administrator ended your \

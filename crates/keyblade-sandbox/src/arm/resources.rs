@@ -133,15 +133,25 @@ pub const LOCATIONS: &[(&str, &str)] = &[
     ("japaneast", "Japan East"),
 ];
 
-/// `GET /tenants`: the caller's tenant.
+/// `GET /tenants`: the caller's tenant; for a person, every tenant they belong to (home and
+/// guest), whichever of them the token is for, as `az account tenant list` shows. Azure
+/// reports a guest's tenants with `tenantCategory` `Home` too (`ProjectedBy` and
+/// `ManagedBy` are Lighthouse delegations, which the sandbox does not model).
 pub fn tenants(ctx: &mut Ctx<'_>) -> ArmResult<Response> {
     ctx.require_method(Method::GET)?;
-    let items: Vec<Value> = ctx
-        .world
-        .directory
-        .tenants
-        .iter()
-        .filter(|t| t.id.eq_ignore_ascii_case(&ctx.caller.tenant_id))
+    let directory = &ctx.world.directory;
+    let tenants: Vec<&crate::entra::directory::Tenant> =
+        if directory.user(&ctx.caller.object_id).is_some() {
+            directory.tenants_of_user(&ctx.caller.object_id)
+        } else {
+            directory
+                .tenants
+                .iter()
+                .filter(|t| t.id.eq_ignore_ascii_case(&ctx.caller.tenant_id))
+                .collect()
+        };
+    let items: Vec<Value> = tenants
+        .into_iter()
         .map(|t| {
             json!({
                 "id": format!("/tenants/{}", t.id),

@@ -70,6 +70,11 @@ pub struct Tenant {
     /// user must sign in interactively again, which (in the sandbox) performs MFA.
     #[serde(default)]
     pub mfa_required: bool,
+    /// Users of other tenants invited here as guests (B2B): they may sign in to this
+    /// tenant with their home account, and a refresh token from their home tenant is
+    /// redeemed here too (Entra's multi-resource refresh token).
+    #[serde(default)]
+    pub guests: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -248,6 +253,9 @@ impl Directory {
             "other-tenant-app",
             Some(OTHER_CLIENT_SECRET),
         );
+        // The demo user is a guest of the other tenant, as a consultant is of a customer's
+        // directory: a tenant switcher has two tenants to show.
+        directory.add_guest(OTHER_TENANT_ID, DEMO_USER_OBJECT_ID)?;
         Ok(directory)
     }
 
@@ -259,6 +267,7 @@ impl Directory {
             default_domain: default_domain.to_owned(),
             demo_user_object_id: None,
             mfa_required: false,
+            guests: Vec::new(),
         });
     }
 
@@ -287,6 +296,53 @@ impl Directory {
             }
             None => false,
         }
+    }
+
+    /// Invites a user of another tenant into `tenant_id` as a guest. Inviting a user into
+    /// their own home tenant, or twice, changes nothing.
+    pub fn add_guest(&mut self, tenant_id: &str, user_object_id: &str) -> Result<(), String> {
+        let home = self
+            .user(user_object_id)
+            .map(|u| u.tenant_id.clone())
+            .ok_or_else(|| format!("The sandbox has no user '{user_object_id}'."))?;
+        let tenant = self
+            .tenants
+            .iter_mut()
+            .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
+            .ok_or_else(|| format!("The sandbox has no tenant '{tenant_id}'."))?;
+        let user = user_object_id.to_ascii_lowercase();
+        if !home.eq_ignore_ascii_case(&tenant.id) && !tenant.guests.contains(&user) {
+            tenant.guests.push(user);
+        }
+        Ok(())
+    }
+
+    /// Whether the user may sign in to `tenant_id`: it is their home tenant, or they are a
+    /// guest there.
+    pub fn is_member(&self, tenant_id: &str, user_object_id: &str) -> bool {
+        let home = self
+            .user(user_object_id)
+            .is_some_and(|u| u.tenant_id.eq_ignore_ascii_case(tenant_id));
+        home || self.tenant(tenant_id).is_some_and(|t| {
+            t.guests
+                .iter()
+                .any(|guest| guest.eq_ignore_ascii_case(user_object_id))
+        })
+    }
+
+    /// The tenants a user belongs to: the home tenant first, then those they are a guest of.
+    pub fn tenants_of_user(&self, user_object_id: &str) -> Vec<&Tenant> {
+        let home = self.user(user_object_id).map(|u| u.tenant_id.as_str());
+        let mut found: Vec<&Tenant> = home
+            .and_then(|home| self.tenant(home))
+            .into_iter()
+            .collect();
+        found.extend(self.tenants.iter().filter(|t| {
+            t.guests
+                .iter()
+                .any(|guest| guest.eq_ignore_ascii_case(user_object_id))
+        }));
+        found
     }
 
     /// Revokes every refresh token of a user, as Entra's "revoke sessions" does; returns

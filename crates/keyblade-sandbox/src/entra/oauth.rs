@@ -833,7 +833,40 @@ fn refresh_token(
             "The refresh token was issued to a different client application; use the client that signed the user in.",
         );
     }
-    if interactive_mfa(world, &entry.tenant_id) && !entry.mfa {
+    let multi_tenant = ["common", "organizations", "consumers"]
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(segment));
+    // A refresh token is good at every tenant its user belongs to (Entra's multi-resource
+    // refresh token): the home tenant, and those the user is a guest of. `organizations`
+    // means the user's home tenant.
+    let tenant_id = if multi_tenant {
+        world
+            .directory
+            .user(&entry.user_object_id)
+            .map_or_else(|| entry.tenant_id.clone(), |u| u.tenant_id.clone())
+    } else {
+        tenant.id.clone()
+    };
+    if !world.directory.is_member(&tenant_id, &entry.user_object_id) {
+        let upn = world
+            .directory
+            .user(&entry.user_object_id)
+            .map(|u| u.user_principal_name.clone())
+            .unwrap_or_default();
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50_020,
+            &format!(
+                "User account '{upn}' from identity provider '{}' does not exist in tenant '{}' and cannot access the \
+                 application '{client_id}' in that tenant. The account needs to be added as an external user in the tenant first.",
+                super::access_token_issuer(&world.endpoints, &entry.tenant_id),
+                tenant.display_name
+            ),
+        );
+    }
+    // The policy of the tenant the token is for, which for a guest is not the home tenant.
+    if interactive_mfa(world, &tenant_id) && !entry.mfa {
         let resource = param(pairs, "scope")
             .and_then(|scope| parse_scopes(scope).ok())
             .and_then(|scopes| scopes.resource)
@@ -855,32 +888,6 @@ fn refresh_token(
                  must use multi-factor authentication to access '{resource}'."
             ),
             extra,
-        );
-    }
-    let multi_tenant = ["common", "organizations", "consumers"]
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(segment));
-    let tenant_id = if multi_tenant {
-        entry.tenant_id.clone()
-    } else {
-        tenant.id.clone()
-    };
-    if !tenant_id.eq_ignore_ascii_case(&entry.tenant_id) {
-        let upn = world
-            .directory
-            .user(&entry.user_object_id)
-            .map(|u| u.user_principal_name.clone())
-            .unwrap_or_default();
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            50_020,
-            &format!(
-                "User account '{upn}' from identity provider '{}' does not exist in tenant '{}' and cannot access the \
-                 application '{client_id}' in that tenant. The account needs to be added as an external user in the tenant first.",
-                super::access_token_issuer(&world.endpoints, &entry.tenant_id),
-                tenant.display_name
-            ),
         );
     }
     let scope = param(pairs, "scope")
@@ -1082,7 +1089,8 @@ fn authorize(world: &mut World, segment: &str, req: &Request) -> Response {
     let user = param(&pairs, "login_hint")
         .and_then(|hint| {
             world.directory.users.iter().find(|u| {
-                u.user_principal_name.eq_ignore_ascii_case(hint) && u.tenant_id == tenant.id
+                u.user_principal_name.eq_ignore_ascii_case(hint)
+                    && world.directory.is_member(&tenant.id, &u.object_id)
             })
         })
         .map(|u| u.object_id.clone())
@@ -1241,7 +1249,7 @@ pub fn approve_device_code(
     let user = match user_object_id {
         Some(oid) => directory
             .user(oid)
-            .filter(|u| u.tenant_id.eq_ignore_ascii_case(&tenant_id))
+            .filter(|u| directory.is_member(&tenant_id, &u.object_id))
             .map(|u| u.object_id.clone())
             .ok_or_else(|| format!("The user '{oid}' is not in the tenant '{tenant_id}'."))?,
         None => directory
