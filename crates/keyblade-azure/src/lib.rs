@@ -10,7 +10,9 @@
 //!   platform roots plus the cloud's CAs, `*.localhost` → loopback, [`retry`] applied), and
 //!   the token-host guard as a per-try policy for azure_core 1.x and 0.21. Both SDK
 //!   generations get it: [`HttpTransport::core_options`] / [`HttpTransport::legacy_options`].
-//!   Every attempt is bounded in time and body size ([`HttpSettings`]).
+//!   Every attempt is bounded in time and body size ([`HttpSettings`]), and goes through
+//!   the proxy of [`proxy::ProxySettings`] (the environment's `HTTPS_PROXY`/`NO_PROXY`, or
+//!   the system's on Windows and macOS).
 //! - [`paging`]: [`paging::PageGuard`], which every list that follows `nextLink` uses: a link
 //!   already followed, or more than [`paging::MAX_PAGES`] pages, stops the list with an error.
 //! - [`signin`]: signing in as a person with the `oauth2` crate over [`HttpTransport`]:
@@ -46,6 +48,7 @@ pub mod encryption;
 pub mod error;
 pub mod keyvault;
 pub mod paging;
+pub mod proxy;
 pub mod retry;
 pub mod session;
 pub mod signin;
@@ -58,6 +61,7 @@ pub use credential::{
     load_cloud_from_metadata_url_trusting,
 };
 pub use error::{AzureError, KeyVaultDenial};
+pub use proxy::ProxySettings;
 pub use retry::{Idempotency, RetryPolicy};
 pub use session::Session;
 pub use signin::{

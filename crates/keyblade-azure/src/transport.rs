@@ -35,6 +35,7 @@ use url::Url;
 
 use crate::cloud::CloudSettings;
 use crate::error::{AzureError, Carried, ErrorEnvelope};
+pub use crate::proxy::ProxySettings;
 use crate::retry::{AttemptOutcome, Idempotency, RetryAfter, RetryDecision, RetryPolicy};
 
 /// Settings of the HTTP client besides the cloud.
@@ -52,6 +53,9 @@ pub struct HttpSettings {
     pub attempt_timeout: Duration,
     /// The largest response body read, in bytes; a larger one is an error, not a truncation.
     pub max_body_bytes: usize,
+    /// The HTTP proxy every request goes through (Resource Manager, Key Vault, sign-in,
+    /// cloud metadata): by default the one the environment announces.
+    pub proxy: ProxySettings,
 }
 
 /// The default [`HttpSettings::attempt_timeout`]: Resource Manager gives up on a backend
@@ -70,6 +74,7 @@ impl Default for HttpSettings {
             read_timeout: Duration::from_secs(60),
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            proxy: ProxySettings::from_env(),
         }
     }
 }
@@ -553,14 +558,16 @@ fn build_reqwest(
     extra_ca_pems: &[String],
     settings: &HttpSettings,
 ) -> Result<reqwest::Client, AzureError> {
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(extra_ca_pems)?)
         .dns_resolver(LoopbackAwareResolver)
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
         // Azure does not redirect API calls; following one could carry a token elsewhere.
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none());
+    settings
+        .proxy
+        .apply(builder)?
         .build()
         .map_err(|error| AzureError::Other(format!("could not build the HTTP client: {error}")))
 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 use keyblade_azure::arm::lro::{LroSettings, ProgressUpdate};
 use keyblade_azure::encryption::{EncryptionView, SaveSettings};
 use keyblade_azure::{
-    CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, RequestLog, RetryPolicy,
-    Session, load_cloud_from_metadata_url,
+    CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, ProxySettings, RequestLog,
+    RetryPolicy, Session, load_cloud_from_metadata_url,
 };
 use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
@@ -30,6 +30,9 @@ pub fn http_settings() -> HttpSettings {
             max_wait: Duration::from_secs(2),
             base_backoff: Duration::from_millis(50),
         },
+        // The sandbox is on loopback; a proxy in the developer's environment must not
+        // carry these requests (tests/proxy.rs tests proxies).
+        proxy: ProxySettings::none(),
         ..HttpSettings::default()
     }
 }
