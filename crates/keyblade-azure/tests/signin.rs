@@ -1136,3 +1136,127 @@ async fn a_service_principal_signs_in_with_its_certificate() {
     let error = ClientCertificate::from_pem(&certificate_pem, &other_key).expect_err("mismatch");
     assert!(error.to_string().contains("does not belong"), "{error}");
 }
+
+/// A PKCS#12 file holding `entries`, written as a Windows export would be (the writer's
+/// defaults: AES-256 with PBKDF2 and an HMAC-SHA256 MAC keyed by the password).
+fn pfx(entries: Vec<(&str, p12_keystore::KeyStoreEntry)>, password: &str) -> Vec<u8> {
+    let mut store = p12_keystore::KeyStore::new();
+    for (alias, entry) in entries {
+        store.add_entry(alias, entry);
+    }
+    store.writer(password).write().expect("a PFX")
+}
+
+fn der_of(certificate_pem: &str, key_pem: &str) -> (Vec<u8>, Vec<u8>) {
+    use rustls_pki_types::pem::PemObject as _;
+    let certificate = rustls_pki_types::CertificateDer::from_pem_slice(certificate_pem.as_bytes())
+        .expect("certificate PEM");
+    let key = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+        .expect("PKCS#8 PEM");
+    (
+        certificate.as_ref().to_vec(),
+        key.secret_pkcs8_der().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn a_service_principal_signs_in_with_a_pfx_file() {
+    use keyblade_azure::ClientCertificate;
+    use keyblade_sandbox::entra::directory::DEMO_CLIENT_ID;
+    use p12_keystore::{Certificate, KeyStoreEntry, PrivateKeyChain};
+
+    let env = Env::start().await;
+    let (certificate_pem, key_pem) = rsa_certificate();
+    let (certificate_der, key_der) = der_of(&certificate_pem, &key_pem);
+    let certificate = || Certificate::from_der(&certificate_der).expect("a certificate");
+    let password = "Pfx-p@ssw0rd";
+    let with_key = pfx(
+        vec![(
+            "keyblade-test",
+            KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(&key_der, b"1", [certificate()])),
+        )],
+        password,
+    );
+
+    let from_pfx = ClientCertificate::from_pfx(&with_key, password).expect("read");
+    let from_pem = ClientCertificate::from_pem(&certificate_pem, &key_pem).expect("read");
+    assert_eq!(from_pfx.thumbprint(), from_pem.thumbprint());
+
+    // A wrong password, a file of certificates only, and something else: each says so.
+    let error = ClientCertificate::from_pfx(&with_key, "wrong").expect_err("wrong password");
+    assert_eq!(error.code(), "azure.invalidInput");
+    assert!(error.to_string().contains("password"), "{error}");
+    let no_key = pfx(
+        vec![("only-cert", KeyStoreEntry::Certificate(certificate()))],
+        password,
+    );
+    let error = ClientCertificate::from_pfx(&no_key, password).expect_err("no key");
+    assert!(error.to_string().contains("no private key"), "{error}");
+    let error = ClientCertificate::from_pfx(certificate_pem.as_bytes(), password)
+        .expect_err("PEM is not PFX");
+    assert!(error.to_string().contains("PKCS#12"), "{error}");
+
+    // Registered on the application, it signs in and reaches Azure.
+    env.fixture.sandbox.with_world(|world| {
+        world
+            .directory
+            .add_certificate(DEMO_TENANT_ID, DEMO_CLIENT_ID, &certificate_pem)
+            .expect("registered")
+    });
+    let credential = KeybladeCredential::client_certificate(
+        env.cloud(),
+        &env.transport,
+        DEMO_TENANT_ID,
+        DEMO_CLIENT_ID,
+        from_pfx,
+    )
+    .expect("credential");
+    assert_reaches_arm_and_key_vault(&env, credential).await;
+}
+
+/// A PFX as OpenSSL's `-legacy` export (and older Windows) writes it: 3DES and RC2 (PBES1),
+/// an HMAC-SHA1 MAC. Skipped where no `openssl` is installed.
+#[tokio::test]
+async fn a_legacy_pfx_from_openssl_is_read() {
+    use keyblade_azure::ClientCertificate;
+
+    let (certificate_pem, key_pem) = rsa_certificate();
+    let dir = std::env::temp_dir().join(format!("keyblade-pfx-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let (cert_path, key_path, pfx_path) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("cert.pfx"),
+    );
+    std::fs::write(&cert_path, &certificate_pem).expect("written");
+    std::fs::write(&key_path, &key_pem).expect("written");
+    let run = |extra: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(["pkcs12", "-export", "-passout", "pass:legacy-pw", "-in"])
+            .arg(&cert_path)
+            .arg("-inkey")
+            .arg(&key_path)
+            .arg("-out")
+            .arg(&pfx_path)
+            .args(extra)
+            .status()
+    };
+    // OpenSSL 3 needs `-legacy` for these algorithms; OpenSSL 1.1 uses them by default.
+    let made = match run(&["-legacy"]) {
+        Ok(status) if status.success() => true,
+        Ok(_) => run(&[]).is_ok_and(|status| status.success()),
+        Err(_) => false,
+    };
+    if !made {
+        eprintln!("skipped: no openssl to write a legacy PFX");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let bytes = std::fs::read(&pfx_path).expect("the PFX");
+    let _ = std::fs::remove_dir_all(&dir);
+    let from_pfx = ClientCertificate::from_pfx(&bytes, "legacy-pw").expect("a legacy PFX");
+    let from_pem = ClientCertificate::from_pem(&certificate_pem, &key_pem).expect("read");
+    assert_eq!(from_pfx.thumbprint(), from_pem.thumbprint());
+    let error = ClientCertificate::from_pfx(&bytes, "nope").expect_err("wrong password");
+    assert!(error.to_string().contains("password"), "{error}");
+}

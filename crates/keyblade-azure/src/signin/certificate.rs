@@ -11,9 +11,12 @@
 //! with `aud` = the token endpoint, `iss` = `sub` = the client ID, a random `jti`, and a
 //! ten-minute lifetime. A fresh assertion is made for every token request.
 //!
-//! Input is PEM: the certificate and its RSA private key (PKCS#8 `PRIVATE KEY` or PKCS#1
-//! `RSA PRIVATE KEY`), in one text or two. PKCS#12 (`.pfx`) files are not read; convert one
-//! with `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`.
+//! Input is PEM ([`ClientCertificate::from_pem`]: the certificate and its RSA private key,
+//! PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`, in one text or two), or PKCS#12
+//! ([`ClientCertificate::from_pfx`]: a `.pfx`/`.p12` file and its password, as Windows'
+//! certificate export and Azure Key Vault's download give it), read by the pure-Rust
+//! `p12-keystore` crate: both the legacy 3DES/RC2 encryption (PBES1) of older Windows
+//! exports and the AES one (PBES2) of newer tools.
 
 use std::sync::Arc;
 
@@ -62,8 +65,8 @@ impl ClientCertificate {
             .next()
             .ok_or_else(|| {
                 invalid(
-                    "it contains no PEM certificate (-----BEGIN CERTIFICATE-----); a .pfx file \
-                     must be converted to PEM first"
+                    "it contains no PEM certificate (-----BEGIN CERTIFICATE-----); for a \
+                     .pfx or .p12 file, choose it as a PFX file with its password"
                         .to_owned(),
                 )
             })?
@@ -74,7 +77,72 @@ impl ClientCertificate {
                  private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)"
             ))
         })?;
-        let key = match &key {
+        ClientCertificate::from_der(&certificate, &key)
+    }
+
+    /// Reads a PKCS#12 file (`.pfx`, `.p12`) protected by `password` (empty when it has
+    /// none): its first private key and that key's certificate. A wrong password, a file
+    /// that is not PKCS#12, or one without a private key is an
+    /// [`AzureError::InvalidInput`] saying which.
+    pub fn from_pfx(pfx: &[u8], password: &str) -> Result<ClientCertificate, AzureError> {
+        let invalid = |reason: String| AzureError::InvalidInput {
+            what: "The PFX certificate".to_owned(),
+            reason,
+        };
+        let store = p12_keystore::KeyStore::from_pkcs12(pfx, password).map_err(|error| {
+            invalid(match error {
+                // The file's MAC is keyed by the password: the one check that names it.
+                p12_keystore::error::Error::MacError(_) => {
+                    "the password is not the file's; type the password it was exported with"
+                        .to_owned()
+                }
+                // Decryption failures: a wrong password in a file without a MAC.
+                p12_keystore::error::Error::UnpadError
+                | p12_keystore::error::Error::Pkcs5Error(_) => format!(
+                    "it could not be decrypted ({error}); check the password it was exported with"
+                ),
+                other => format!(
+                    "it is not a PKCS#12 (.pfx or .p12) file keyblade can read ({other}); \
+                     export the certificate again with its private key, or use PEM files"
+                ),
+            })
+        })?;
+        let Some((_, chain)) = store.private_key_chain() else {
+            return Err(invalid(
+                "it holds no private key, only certificates; export the certificate again \
+                 with \"Yes, export the private key\" (Windows) or as PFX/PKCS#12 with its key"
+                    .to_owned(),
+            ));
+        };
+        // The leaf comes first; a file from an older tool may order its chain otherwise,
+        // so the key's own certificate is looked for among all of them.
+        let key = PrivateKeyDer::Pkcs8(chain.key().to_vec().into());
+        let mut mismatch = None;
+        for certificate in chain.chain() {
+            match ClientCertificate::from_der(&CertificateDer::from(certificate.as_der()), &key) {
+                Ok(found) => return Ok(found),
+                Err(error) => mismatch = Some(error),
+            }
+        }
+        Err(mismatch.unwrap_or_else(|| {
+            invalid(
+                "it holds a private key but not its certificate; export the certificate again \
+                 with its private key"
+                    .to_owned(),
+            )
+        }))
+    }
+
+    /// The certificate and its RSA private key, checked to belong together.
+    fn from_der(
+        certificate: &CertificateDer<'_>,
+        key: &PrivateKeyDer<'_>,
+    ) -> Result<ClientCertificate, AzureError> {
+        let invalid = |reason: String| AzureError::InvalidInput {
+            what: "The certificate".to_owned(),
+            reason,
+        };
+        let key = match key {
             PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
             PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
             _ => {
