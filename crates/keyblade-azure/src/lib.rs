@@ -18,10 +18,12 @@
 //! - [`signin`]: signing in as a person with the `oauth2` crate over [`HttpTransport`]:
 //!   browser (authorization code + PKCE, loopback redirect, [`signin::Opener`]), device code
 //!   (RFC 8628 polling), [`signin::RefreshingCredential`] (access tokens from a refresh
-//!   token in a [`signin::TokenStore`]), plus the Azure CLI's sign-in and certificates.
+//!   token in a [`signin::TokenStore`]), plus the Azure CLI's sign-in and certificates (PEM
+//!   or PFX), and [`signin::tenants`]: whether each of a person's tenants lets them in now.
 //! - [`credential`]: [`KeybladeCredential`], the sign-in seam (client secret, browser, device
-//!   code, Azure CLI, certificate: the [`SignInMethod`] variants), its adapter to azure_core
-//!   0.21, and [`load_cloud_from_metadata_url`].
+//!   code, Azure CLI, certificate: the [`SignInMethod`] variants), switching it to another
+//!   tenant ([`KeybladeCredential::for_tenant`]), its adapter to azure_core 0.21, and
+//!   [`load_cloud_from_metadata_url`].
 //! - [`arm`]: [`arm::Arm`], the one door to Resource Manager (registries, vaults, access
 //!   policies, role assignments and definitions, managed identities, subscriptions), with
 //!   long-running operations ([`arm::lro`]) and keyblade's own DTOs ([`arm::model`]).

@@ -121,6 +121,9 @@ pub struct HttpTransport {
     max_body_bytes: usize,
     guard: TokenHostGuard,
     log: Option<RequestLog>,
+    /// [`ProxySettings::describe`] when a proxy is configured: a host that cannot be reached
+    /// may be the proxy's fault, and the user needs to know which proxy was used.
+    proxy: Option<Arc<str>>,
 }
 
 /// The Azure API calls a transport sent: those carrying a token (Resource Manager, Key
@@ -316,6 +319,7 @@ impl HttpTransport {
             max_body_bytes: settings.max_body_bytes,
             guard: TokenHostGuard::for_cloud(cloud),
             log: None,
+            proxy: proxy_note(&settings.proxy),
         })
     }
 
@@ -332,7 +336,19 @@ impl HttpTransport {
             max_body_bytes: settings.max_body_bytes,
             guard: TokenHostGuard::nowhere(),
             log: None,
+            proxy: proxy_note(&settings.proxy),
         })
+    }
+
+    /// A transport error, naming the proxy settings when a host could not be reached.
+    fn classify(&self, host: &str, error: &reqwest::Error) -> AzureError {
+        match (classify_reqwest_error(host, error), &self.proxy) {
+            (AzureError::Unreachable { host, reason }, Some(proxy)) => AzureError::Unreachable {
+                host,
+                reason: format!("{reason} (proxy: {proxy})"),
+            },
+            (other, _) => other,
+        }
     }
 
     /// The rule for which hosts may receive a bearer token.
@@ -458,7 +474,7 @@ impl HttpTransport {
             .body(request.body.clone())
             .send()
             .await
-            .map_err(|error| classify_reqwest_error(&host, &error))?;
+            .map_err(|error| self.classify(&host, &error))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -496,7 +512,7 @@ impl HttpTransport {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|error| classify_reqwest_error(&host, &error))?
+            .map_err(|error| self.classify(&host, &error))?
         {
             if body.len().saturating_add(chunk.len()) > self.max_body_bytes {
                 return Err(too_large());
@@ -637,6 +653,10 @@ impl reqwest::dns::Resolve for LoopbackAwareResolver {
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+fn proxy_note(proxy: &ProxySettings) -> Option<Arc<str>> {
+    (*proxy != ProxySettings::none()).then(|| Arc::from(proxy.describe()))
 }
 
 fn classify_reqwest_error(host: &str, error: &reqwest::Error) -> AzureError {

@@ -234,4 +234,10 @@ async fn an_unreachable_proxy_is_a_clear_error() {
     .await
     .expect_err("no proxy there");
     assert_eq!(error.code(), "azure.unreachable", "{error}");
+    assert!(
+        error.to_string().contains(&format!(
+            "proxy: http://127.0.0.1:{port} (from keyblade's settings)"
+        )),
+        "the proxy is named: {error}"
+    );
 }

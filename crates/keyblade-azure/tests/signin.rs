@@ -993,7 +993,7 @@ mod azure_cli {
             }
         );
         assert_reaches_arm_and_key_vault(&env, credential.clone()).await;
-        env.session(credential)
+        env.session(credential.clone())
             .arm
             .list_subscriptions()
             .await
@@ -1006,6 +1006,26 @@ mod azure_cli {
         );
         assert!(
             runs[0].contains("az account get-access-token -o json --scope"),
+            "{runs:?}"
+        );
+
+        // Another tenant: `az account get-access-token --tenant`, with a cache of its own.
+        let other = credential.for_tenant(OTHER_TENANT_ID).expect("switched");
+        assert_eq!(
+            other.method(),
+            &SignInMethod::AzureCli {
+                tenant_id: OTHER_TENANT_ID.to_owned(),
+                account: DEMO_USER_NAME.to_owned(),
+            }
+        );
+        other
+            .token(&[&env.fixture.cloud.arm_scope()])
+            .await
+            .expect("a token from az");
+        let runs = az.runs.lock().expect("no panic").clone();
+        assert_eq!(runs.len(), 3, "{runs:?}");
+        assert!(
+            runs[2].contains(&format!("--tenant {OTHER_TENANT_ID}")),
             "{runs:?}"
         );
 
