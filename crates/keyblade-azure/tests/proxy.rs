@@ -26,6 +26,7 @@ const CMK_VAULT: &str = "kv-contoso-prod-cmk";
 struct ConnectProxy {
     port: u16,
     targets: Arc<Mutex<Vec<String>>>,
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl ConnectProxy {
@@ -33,13 +34,23 @@ impl ConnectProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let port = listener.local_addr().expect("bound").port();
         let targets = Arc::new(Mutex::new(Vec::new()));
-        let recorded = targets.clone();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let (recorded, recorded_heads) = (targets.clone(), heads.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(tunnel(client, recorded.clone()));
+                tokio::spawn(tunnel(client, recorded.clone(), recorded_heads.clone()));
             }
         });
-        ConnectProxy { port, targets }
+        ConnectProxy {
+            port,
+            targets,
+            heads,
+        }
+    }
+
+    /// The request heads received (CONNECT line and headers), for `Proxy-Authorization`.
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().expect("no panic").clone()
     }
 
     fn url(&self) -> String {
@@ -51,7 +62,11 @@ impl ConnectProxy {
     }
 }
 
-async fn tunnel(mut client: TcpStream, targets: Arc<Mutex<Vec<String>>>) {
+async fn tunnel(
+    mut client: TcpStream,
+    targets: Arc<Mutex<Vec<String>>>,
+    heads: Arc<Mutex<Vec<String>>>,
+) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     // Byte by byte up to the blank line: nothing of the tunnelled stream is read early.
@@ -62,6 +77,7 @@ async fn tunnel(mut client: TcpStream, targets: Arc<Mutex<Vec<String>>>) {
         }
     }
     let head = String::from_utf8_lossy(&head).into_owned();
+    heads.lock().expect("no panic").push(head.clone());
     let mut words = head.split_whitespace();
     let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
         let _ = client
@@ -240,4 +256,46 @@ async fn an_unreachable_proxy_is_a_clear_error() {
         )),
         "the proxy is named: {error}"
     );
+}
+
+#[tokio::test]
+async fn a_proxy_s_credentials_are_sent_to_it_and_shown_nowhere() {
+    use base64::Engine as _;
+
+    let fixture = Fixture::start().await;
+    let proxy = ConnectProxy::start().await;
+    let proxy_settings =
+        ProxySettings::explicit(&format!("http://ada:s3cr3t@127.0.0.1:{}", proxy.port), None)
+            .expect("a proxy URL");
+    assert_eq!(
+        proxy_settings.describe(),
+        format!(
+            "http://***@127.0.0.1:{} (from keyblade's settings)",
+            proxy.port
+        )
+    );
+    let http = settings(proxy_settings);
+    assert!(!format!("{http:?}").contains("s3cr3t"), "{http:?}");
+    load_cloud_from_metadata_url(
+        &Url::parse(&fixture.sandbox.metadata_url()).expect("a URL"),
+        vec![fixture.sandbox.ca_pem().to_owned()],
+        &http,
+    )
+    .await
+    .expect("the metadata loads through the proxy");
+    let basic = format!(
+        "basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ada:s3cr3t")
+    );
+    let heads = proxy.heads();
+    assert!(!heads.is_empty());
+    for head in heads {
+        assert!(
+            head.to_ascii_lowercase().contains(&format!(
+                "proxy-authorization: {}",
+                basic.to_ascii_lowercase()
+            )),
+            "{head}"
+        );
+    }
 }
