@@ -16,9 +16,10 @@ use keyblade_azure::encryption::{
 };
 
 use crate::dto::{
-    AppInfo, CloudChoice, CloudSummary, KeyUriInfo, OperationProgress, ProgressStage, ResourceKind,
-    ResourceSummary, Rotation, SaveSettled, SessionStatus, SignInOutcome, SignInRequest,
-    SubscriptionSummary,
+    AccountMethod, AccountSummary, AppInfo, CloudChoice, CloudSummary, KeyUriInfo, OpenedVault,
+    OperationProgress, ProgressStage, ResourceKind, ResourceSummary, Rotation, SaveSettled,
+    SessionStatus, SignInMethodRequest, SignInOutcome, SignInProgress, SignInRequest, SignInStep,
+    SubscriptionSummary, TenantAccessStatus, TenantSummary,
 };
 use crate::error::WireError;
 use crate::secrets::SecretPlacement;
@@ -40,8 +41,16 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<CloudSummary>(),
         IpcType::of::<SessionStatus>(),
         IpcType::of::<CloudChoice>(),
+        IpcType::of::<AccountSummary>(),
+        IpcType::of::<AccountMethod>(),
         IpcType::of::<SignInRequest>(),
+        IpcType::of::<SignInMethodRequest>(),
         IpcType::of::<SignInOutcome>(),
+        IpcType::of::<SignInProgress>(),
+        IpcType::of::<SignInStep>(),
+        IpcType::of::<TenantSummary>(),
+        IpcType::of::<TenantAccessStatus>(),
+        IpcType::of::<OpenedVault>(),
         IpcType::of::<SecretPlacement>(),
         IpcType::of::<KeyUriInfo>(),
         IpcType::of::<Rotation>(),

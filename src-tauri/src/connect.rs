@@ -7,7 +7,9 @@
 //!    running sandbox): that service principal. Tests point a built app at a sandbox so.
 //!    A custom cloud whose Resource Manager or sign-in is not on its metadata URL's host is
 //!    used only when those hosts are listed in `KEYBLADE_CLOUD_TRUSTED_HOSTS`.
-//! 2. The Azure sign-in remembered from the dialog, if its secret is in the keyring.
+//!    `KEYBLADE_CLOUD_METADATA` (and `KEYBLADE_CA_FILE`) *without* the `AZURE_` variables:
+//!    no sign-in at start; the window opens the "Sign in to Azure" dialog for that cloud.
+//! 2. The account remembered as active ([`crate::accounts`]), from what the keyring holds.
 //! 3. Otherwise the embedded sandbox's demo tenant, its state kept in the app's data folder.
 //!
 //! Everything runs in the background: the window shows "Starting the local demo tenant…"
@@ -17,7 +19,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use url::Url;
 
@@ -28,9 +29,10 @@ use keyblade_azure::{
 };
 use keyblade_sandbox::{AdminApi, Sandbox, SandboxConfig};
 
-use crate::dto::{CloudChoice, SignInRequest};
+use crate::accounts::{AccountsFile, RememberedAccount};
+use crate::dto::CloudChoice;
 use crate::error::CommandError;
-use crate::state::{AppState, Connected, Session};
+use crate::state::{AppState, Connected, Session, lock};
 
 /// The event the UI listens to; it then asks `app_info` again.
 pub const SESSION_CHANGED: &str = "session-changed";
@@ -39,8 +41,6 @@ pub const STARTING_DEMO: &str = "Starting the local demo tenant…";
 
 /// The demo tenant's state file in the app's data folder.
 const DEMO_STATE_FILE: &str = "demo-tenant.json";
-/// The remembered Azure sign-in (cloud, tenant and client ID; never the secret).
-const REMEMBERED_FILE: &str = "azure-sign-in.json";
 
 /// A service principal sign-in read from the environment. Its `Debug` leaves the secret
 /// out.
@@ -79,14 +79,25 @@ pub fn trusted_hosts(var: impl Fn(&str) -> Option<String>) -> Vec<String> {
         .collect()
 }
 
-fn env_trusted_hosts() -> Vec<String> {
+pub(crate) fn env_trusted_hosts() -> Vec<String> {
     trusted_hosts(|name| std::env::var(name).ok())
+}
+
+/// What the environment asks of start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvStart {
+    /// Nothing: the remembered account or the demo tenant.
+    Nothing,
+    /// Sign in as this service principal.
+    ServicePrincipal(EnvSignIn),
+    /// A cloud without credentials: open the Sign in dialog for it.
+    SignInTo(CloudChoice),
 }
 
 /// Reads the start-up sign-in from environment variables (`var` looks one up).
 ///
-/// `Ok(None)`: none configured. `Err`: configured but incomplete, with what is missing.
-pub fn env_sign_in(var: impl Fn(&str) -> Option<String>) -> Result<Option<EnvSignIn>, String> {
+/// `Err`: configured but incomplete, with what is missing.
+pub fn env_start(var: impl Fn(&str) -> Option<String>) -> Result<EnvStart, String> {
     let get = |name: &str| {
         var(name)
             .map(|v| v.trim().to_owned())
@@ -105,13 +116,16 @@ pub fn env_sign_in(var: impl Fn(&str) -> Option<String>) -> Result<Option<EnvSig
         .map(|(name, _)| *name)
         .collect();
     if missing.len() == credentials.len() {
-        return match (&metadata, &ca_file) {
-            (None, None) => Ok(None),
-            _ => Err(
-                "KEYBLADE_CLOUD_METADATA or KEYBLADE_CA_FILE is set, but AZURE_TENANT_ID, \
-                 AZURE_CLIENT_ID and AZURE_CLIENT_SECRET are not, so keyblade has no service \
-                 principal to sign in with. Set all three, or unset the KEYBLADE_ variables to \
-                 use the local demo tenant."
+        return match (metadata, ca_file) {
+            (None, None) => Ok(EnvStart::Nothing),
+            (Some(metadata_url), ca_file) => Ok(EnvStart::SignInTo(CloudChoice::Custom {
+                metadata_url,
+                ca_file,
+            })),
+            (None, Some(_)) => Err(
+                "KEYBLADE_CA_FILE is set without KEYBLADE_CLOUD_METADATA: a CA file is only \
+                 used for a cloud read from its metadata URL. Set KEYBLADE_CLOUD_METADATA too, \
+                 or unset KEYBLADE_CA_FILE."
                     .to_owned(),
             ),
         };
@@ -147,58 +161,12 @@ pub fn env_sign_in(var: impl Fn(&str) -> Option<String>) -> Result<Option<EnvSig
         }
         None => CloudChoice::AzureCloud,
     };
-    Ok(Some(EnvSignIn {
+    Ok(EnvStart::ServicePrincipal(EnvSignIn {
         cloud,
         tenant_id,
         client_id,
         client_secret,
     }))
-}
-
-/// The sign-in remembered from the dialog, without its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RememberedSignIn {
-    pub cloud: CloudChoice,
-    pub tenant_id: String,
-    pub client_id: String,
-}
-
-fn remembered_path(state: &AppState) -> Option<PathBuf> {
-    state
-        .paths()
-        .config_dir
-        .map(|dir| dir.join(REMEMBERED_FILE))
-}
-
-fn read_remembered(state: &AppState) -> Option<RememberedSignIn> {
-    let text = std::fs::read_to_string(remembered_path(state)?).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-fn write_remembered(state: &AppState, remembered: &RememberedSignIn) -> Result<(), String> {
-    let path = remembered_path(state).ok_or("the platform has no configuration folder")?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(remembered).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn forget_remembered(state: &AppState) {
-    if let Some(remembered) = read_remembered(state) {
-        // A secret left behind in the keyring is harmless to keyblade but not to the user.
-        if let Err(reason) = state
-            .secrets
-            .forget(&remembered.tenant_id, &remembered.client_id)
-        {
-            eprintln!("keyblade: could not remove the client secret from the keyring: {reason}");
-        }
-    }
-    if let Some(path) = remembered_path(state) {
-        let _ = std::fs::remove_file(path);
-    }
 }
 
 /// Why a CA file's metadata rules it out, if it does: it must be a regular file of at most
@@ -256,8 +224,17 @@ fn cloud_label(cloud: &CloudChoice) -> String {
     }
 }
 
-fn http_settings() -> HttpSettings {
+pub(crate) fn http_settings() -> HttpSettings {
     HttpSettings::default()
+}
+
+/// The embedded demo tenant listens on this machine's loopback, which a proxy from
+/// `HTTPS_PROXY` could not reach: its requests never go through one.
+fn demo_http_settings() -> HttpSettings {
+    HttpSettings {
+        proxy: keyblade_azure::transport::ProxySettings::none(),
+        ..HttpSettings::default()
+    }
 }
 
 /// The cloud's settings: built in, or read from its metadata URL (trusting its CA file, and
@@ -355,9 +332,14 @@ pub async fn sign_in_service_principal(
     client_secret: String,
     is_demo: bool,
 ) -> Result<Connected, CommandError> {
+    let http = if is_demo {
+        demo_http_settings()
+    } else {
+        http_settings()
+    };
     let azure = keyblade_azure::Session::client_secret(
         cloud.clone(),
-        &http_settings(),
+        &http,
         LroSettings::default(),
         tenant_id,
         client_id,
@@ -373,60 +355,9 @@ pub async fn sign_in_service_principal(
         } else {
             format!("service principal {client_id}")
         },
+        account_id: None,
         is_demo,
     })
-}
-
-fn check_field(what: &str, value: &str) -> Result<(), CommandError> {
-    if value.trim().is_empty() {
-        return Err(CommandError::InvalidSignIn {
-            what: what.to_owned(),
-            reason: "it is empty. Copy it from the app registration in Microsoft Entra ID"
-                .to_owned(),
-        });
-    }
-    Ok(())
-}
-
-/// The dialog's sign-in: on success the session switches to it and its secret goes to the
-/// keyring (or stays in memory, said in the outcome). On failure nothing changes.
-pub async fn sign_in<R: Runtime>(
-    app: &AppHandle<R>,
-    request: SignInRequest,
-) -> Result<crate::secrets::SecretPlacement, CommandError> {
-    check_field("The tenant ID", &request.tenant_id)?;
-    check_field("The client ID", &request.client_id)?;
-    check_field("The client secret", &request.client_secret)?;
-    let tenant_id = request.tenant_id.trim().to_owned();
-    let client_id = request.client_id.trim().to_owned();
-    let cloud = load_cloud(&request.cloud, &env_trusted_hosts()).await?;
-    let connected = sign_in_service_principal(
-        cloud,
-        &tenant_id,
-        &client_id,
-        request.client_secret.clone(),
-        false,
-    )
-    .await?;
-    let state = app.state::<AppState>();
-    forget_remembered(&state);
-    let placement = state
-        .secrets
-        .keep(&tenant_id, &client_id, &request.client_secret);
-    if placement == crate::secrets::SecretPlacement::Keyring {
-        let remembered = RememberedSignIn {
-            cloud: request.cloud,
-            tenant_id,
-            client_id,
-        };
-        if let Err(reason) = write_remembered(&state, &remembered) {
-            eprintln!("keyblade: could not remember the sign-in for the next start: {reason}");
-        }
-    }
-    state.set_session(Session::SignedIn(Arc::new(connected)));
-    notify(app);
-    retire_demo(&state).await;
-    Ok(placement)
 }
 
 /// Signed in to Azure, the demo tenant has no use: stop it (its state is kept, so Sign out
@@ -440,32 +371,43 @@ pub(crate) async fn retire_demo(state: &AppState) {
     }
 }
 
-/// Forgets the Azure sign-in (and its secret) and returns to the local demo tenant.
-pub fn sign_out<R: Runtime>(app: &AppHandle<R>) {
+/// Connects to `account` (or the local demo tenant) in the background: the session is
+/// `Connecting` until it is done, and `session-changed` tells the window.
+pub fn connect_in_background<R: Runtime>(app: &AppHandle<R>, account: Option<RememberedAccount>) {
     let state = app.state::<AppState>();
-    forget_remembered(&state);
+    let message = match &account {
+        Some(account) => format!("Signing in as {}…", account.label()),
+        None => STARTING_DEMO.to_owned(),
+    };
     let generation = state.set_session(Session::Connecting {
         cloud: state.session().cloud().clone(),
-        message: STARTING_DEMO.to_owned(),
+        message,
     });
     notify(app);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let outcome = connect_demo(&app).await;
+        let outcome = match account {
+            Some(account) => connect_account(&app, account).await,
+            None => connect_demo(&app).await.map(Arc::new),
+        };
         finish(&app, generation, outcome);
     });
 }
 
-fn notify<R: Runtime>(app: &AppHandle<R>) {
+pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>) {
     if let Err(error) = app.emit(SESSION_CHANGED, ()) {
         eprintln!("keyblade: could not tell the window that the session changed: {error}");
     }
 }
 
-fn finish<R: Runtime>(app: &AppHandle<R>, generation: u64, outcome: Result<Connected, String>) {
+fn finish<R: Runtime>(
+    app: &AppHandle<R>,
+    generation: u64,
+    outcome: Result<Arc<Connected>, String>,
+) {
     let state = app.state::<AppState>();
     let session = match outcome {
-        Ok(connected) => Session::SignedIn(Arc::new(connected)),
+        Ok(connected) => Session::SignedIn(connected),
         Err(reason) => Session::SignedOut {
             cloud: state.session().cloud().clone(),
             reason,
@@ -480,44 +422,92 @@ fn finish<R: Runtime>(app: &AppHandle<R>, generation: u64, outcome: Result<Conne
 /// before the window asks.
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
-    let from_env = env_sign_in(|name| std::env::var(name).ok());
-    let remembered = read_remembered(&state);
+    if let Some(dir) = state.accounts_dir() {
+        *lock(&state.accounts) = AccountsFile::load(&dir);
+    }
+    let from_env = match env_start(|name| std::env::var(name).ok()) {
+        Ok(start) => start,
+        Err(reason) => {
+            state.set_session(Session::SignedOut {
+                cloud: CloudSettings::azure_cloud(),
+                reason,
+            });
+            return;
+        }
+    };
+    let remembered = state.accounts_snapshot().active_account().cloned();
     let message = match (&from_env, &remembered) {
-        (Ok(Some(env)), _) => format!(
+        (EnvStart::ServicePrincipal(env), _) => format!(
             "Signing in to {} as service principal {}…",
             cloud_label(&env.cloud),
             env.client_id
         ),
-        (Err(_), _) => String::new(),
-        (Ok(None), Some(remembered)) => format!(
-            "Signing in to {} as service principal {}…",
-            cloud_label(&remembered.cloud),
-            remembered.client_id
-        ),
-        (Ok(None), None) => STARTING_DEMO.to_owned(),
+        (EnvStart::SignInTo(cloud), _) => format!("Reading {}…", cloud_label(cloud)),
+        (EnvStart::Nothing, Some(account)) => format!("Signing in as {}…", account.label()),
+        (EnvStart::Nothing, None) => STARTING_DEMO.to_owned(),
     };
-    let generation = match &from_env {
-        Err(reason) => {
-            state.set_session(Session::SignedOut {
-                cloud: CloudSettings::azure_cloud(),
-                reason: reason.clone(),
-            });
-            return;
-        }
-        Ok(_) => state.set_session(Session::Connecting {
-            cloud: CloudSettings::azure_cloud(),
-            message,
-        }),
-    };
+    let generation = state.set_session(Session::Connecting {
+        cloud: CloudSettings::azure_cloud(),
+        message,
+    });
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let outcome = match (from_env, remembered) {
-            (Ok(Some(env)), _) => connect_env(env).await,
-            (_, Some(remembered)) => connect_remembered(&app, remembered).await,
-            _ => connect_demo(&app).await,
+            (EnvStart::ServicePrincipal(env), _) => connect_env(env).await.map(Arc::new),
+            (EnvStart::SignInTo(choice), _) => {
+                offer_sign_in(&app, generation, choice).await;
+                return;
+            }
+            (EnvStart::Nothing, Some(account)) => connect_account(&app, account).await,
+            (EnvStart::Nothing, None) => connect_demo(&app).await.map(Arc::new),
         };
         finish(&app, generation, outcome);
     });
+}
+
+/// The test contract: a cloud without credentials. Its metadata is read (so a wrong URL or
+/// CA says so at once), then the session is signed out and the window opens the Sign in
+/// dialog for it.
+async fn offer_sign_in<R: Runtime>(app: &AppHandle<R>, generation: u64, choice: CloudChoice) {
+    let state = app.state::<AppState>();
+    let label = cloud_label(&choice);
+    let session = match load_cloud(&choice, &env_trusted_hosts()).await {
+        Ok(cloud) => {
+            *lock(&state.sign_in_cloud) = Some(choice);
+            Session::SignedOut {
+                cloud,
+                reason: format!("Sign in to {label} to continue."),
+            }
+        }
+        Err(error) => Session::SignedOut {
+            cloud: CloudSettings::azure_cloud(),
+            reason: format!("keyblade could not read {label} (KEYBLADE_CLOUD_METADATA): {error}"),
+        },
+    };
+    if state.set_session_if_current(generation, session) {
+        notify(app);
+    }
+}
+
+/// Signs in as a remembered account at start or after a sign-out; a failure leaves the
+/// user signed out with what to do.
+async fn connect_account<R: Runtime>(
+    app: &AppHandle<R>,
+    account: RememberedAccount,
+) -> Result<Arc<Connected>, String> {
+    let state = app.state::<AppState>();
+    match crate::signin::reconnect(&state, &account).await {
+        Ok(connected) => {
+            let connected = Arc::new(connected);
+            lock(&state.sessions).insert(account.id.clone(), connected.clone());
+            Ok(connected)
+        }
+        Err(error) => Err(format!(
+            "keyblade could not sign in as {} again: {error} Choose the account to sign in \
+             again, or use the local demo tenant.",
+            account.label()
+        )),
+    }
 }
 
 async fn connect_env(env: EnvSignIn) -> Result<Connected, String> {
@@ -538,53 +528,6 @@ async fn connect_env(env: EnvSignIn) -> Result<Connected, String> {
             "keyblade could not sign in to {label} as service principal {} from the \
              environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET): {error}",
             env.client_id
-        )
-    })
-}
-
-async fn connect_remembered<R: Runtime>(
-    app: &AppHandle<R>,
-    remembered: RememberedSignIn,
-) -> Result<Connected, String> {
-    let state = app.state::<AppState>();
-    let who = format!(
-        "{} as service principal {}",
-        cloud_label(&remembered.cloud),
-        remembered.client_id
-    );
-    let secret = match state
-        .secrets
-        .get(&remembered.tenant_id, &remembered.client_id)
-    {
-        Ok(Some(secret)) => secret,
-        Ok(None) => {
-            return Err(format!(
-                "keyblade remembered your sign-in to {who}, but its client secret is no longer \
-                 in the system keyring. Sign in to Azure again, or use the local demo tenant."
-            ));
-        }
-        Err(reason) => {
-            return Err(format!(
-                "keyblade remembered your sign-in to {who}, but cannot read its client secret: \
-                 {reason}. Sign in to Azure again, or use the local demo tenant."
-            ));
-        }
-    };
-    let attempt = async {
-        let cloud = load_cloud(&remembered.cloud, &env_trusted_hosts()).await?;
-        sign_in_service_principal(
-            cloud,
-            &remembered.tenant_id,
-            &remembered.client_id,
-            secret,
-            false,
-        )
-        .await
-    };
-    attempt.await.map_err(|error| {
-        format!(
-            "keyblade could not sign in to {who} again: {error} Sign in to Azure again, or use \
-             the local demo tenant."
         )
     })
 }
@@ -612,7 +555,7 @@ pub(crate) async fn demo_session(
     let cloud = load_cloud_from_metadata_url(
         &metadata,
         vec![sandbox.ca_pem().to_owned()],
-        &http_settings(),
+        &demo_http_settings(),
     )
     .await
     .map_err(|error| demo_failure(&error.to_string()))?;
@@ -705,8 +648,11 @@ mod tests {
 
     #[test]
     fn nothing_set_means_the_demo_tenant() {
-        assert_eq!(env_sign_in(vars(&[])), Ok(None));
-        assert_eq!(env_sign_in(vars(&[("AZURE_TENANT_ID", "  ")])), Ok(None));
+        assert_eq!(env_start(vars(&[])), Ok(EnvStart::Nothing));
+        assert_eq!(
+            env_start(vars(&[("AZURE_TENANT_ID", "  ")])),
+            Ok(EnvStart::Nothing)
+        );
     }
 
     #[test]
@@ -718,8 +664,8 @@ mod tests {
         ));
         pairs.push(("KEYBLADE_CA_FILE", "/tmp/ca.pem"));
         assert_eq!(
-            env_sign_in(vars(&pairs)),
-            Ok(Some(EnvSignIn {
+            env_start(vars(&pairs)),
+            Ok(EnvStart::ServicePrincipal(EnvSignIn {
                 cloud: CloudChoice::Custom {
                     metadata_url: "https://localhost:8443/metadata/endpoints".to_owned(),
                     ca_file: Some("/tmp/ca.pem".to_owned()),
@@ -733,8 +679,28 @@ mod tests {
 
     #[test]
     fn a_service_principal_alone_signs_in_to_azure_public() {
-        let sign_in = env_sign_in(vars(&SP)).unwrap().unwrap();
+        let Ok(EnvStart::ServicePrincipal(sign_in)) = env_start(vars(&SP)) else {
+            panic!("expected a service principal");
+        };
         assert_eq!(sign_in.cloud, CloudChoice::AzureCloud);
+    }
+
+    /// The test contract: a cloud without credentials opens the Sign in dialog for it.
+    #[test]
+    fn a_metadata_url_without_credentials_asks_to_sign_in_to_that_cloud() {
+        assert_eq!(
+            env_start(vars(&[
+                (
+                    "KEYBLADE_CLOUD_METADATA",
+                    "https://localhost:8443/metadata/endpoints"
+                ),
+                ("KEYBLADE_CA_FILE", "/tmp/ca.pem"),
+            ])),
+            Ok(EnvStart::SignInTo(CloudChoice::Custom {
+                metadata_url: "https://localhost:8443/metadata/endpoints".to_owned(),
+                ca_file: Some("/tmp/ca.pem".to_owned()),
+            }))
+        );
     }
 
     #[test]
@@ -749,8 +715,8 @@ mod tests {
                 "AZURE_CLIENT_SECRET must be set",
             ),
             (
-                &[("KEYBLADE_CLOUD_METADATA", "https://localhost:1/")],
-                "has no service principal",
+                &[("KEYBLADE_CA_FILE", "/x.pem")],
+                "without KEYBLADE_CLOUD_METADATA",
             ),
             (
                 &[
@@ -763,27 +729,9 @@ mod tests {
             ),
         ];
         for (pairs, expected) in cases {
-            let reason = env_sign_in(vars(pairs)).unwrap_err();
+            let reason = env_start(vars(pairs)).unwrap_err();
             assert!(reason.contains(expected), "{pairs:?}: {reason}");
         }
-    }
-
-    #[test]
-    fn remembered_sign_ins_serialise_without_a_secret() {
-        let remembered = RememberedSignIn {
-            cloud: CloudChoice::AzureChinaCloud,
-            tenant_id: "t".to_owned(),
-            client_id: "c".to_owned(),
-        };
-        let text = serde_json::to_string(&remembered).unwrap();
-        assert_eq!(
-            text,
-            r#"{"cloud":{"kind":"azureChinaCloud"},"tenantId":"t","clientId":"c"}"#
-        );
-        assert_eq!(
-            serde_json::from_str::<RememberedSignIn>(&text).unwrap(),
-            remembered
-        );
     }
 
     /// The embedded demo: starts on a free port, signs in with the demo service principal,
@@ -875,23 +823,33 @@ mod tests {
 
     #[test]
     fn sign_ins_do_not_print_their_secret() {
-        let env = env_sign_in(vars(&[
+        let Ok(EnvStart::ServicePrincipal(env)) = env_start(vars(&[
             ("AZURE_TENANT_ID", "t"),
             ("AZURE_CLIENT_ID", "c"),
             ("AZURE_CLIENT_SECRET", "s3cr3t-value"),
-        ]))
-        .unwrap()
-        .unwrap();
-        let request = SignInRequest {
+        ])) else {
+            panic!("expected a service principal");
+        };
+        let request = crate::dto::SignInRequest {
             cloud: CloudChoice::AzureCloud,
+            operation_id: "op".to_owned(),
+            method: crate::dto::SignInMethodRequest::ClientSecret {
+                tenant_id: "t".to_owned(),
+                client_id: "client-1".to_owned(),
+                client_secret: "s3cr3t-value".to_owned(),
+            },
+        };
+        let certificate = crate::dto::SignInMethodRequest::ClientCertificate {
             tenant_id: "t".to_owned(),
             client_id: "client-1".to_owned(),
-            client_secret: "s3cr3t-value".to_owned(),
+            certificate_file: "/tmp/app.pfx".to_owned(),
+            password: Some("s3cr3t-value".to_owned()),
         };
         for text in [
             format!("{env:?}"),
             format!("{request:?}"),
             format!("{request:#?}"),
+            format!("{certificate:?}"),
         ] {
             assert!(!text.contains("s3cr3t-value"), "{text}");
             assert!(text.contains("<redacted>"), "{text}");

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use keyblade_azure::encryption::SaveOutcome;
+use keyblade_azure::encryption::{KeyOption, SaveOutcome};
 
 use crate::error::WireError;
 
@@ -18,6 +18,50 @@ pub struct AppInfo {
     pub version: String,
     pub cloud: CloudSummary,
     pub session: SessionStatus,
+    /// Every account keyblade remembers, the active one marked; empty on the demo tenant
+    /// alone. The header's account switcher lists them.
+    pub accounts: Vec<AccountSummary>,
+    /// The cloud the "Sign in to Azure" dialog starts with: set when keyblade was started
+    /// with `KEYBLADE_CLOUD_METADATA` but no `AZURE_` variables, so the window opens the
+    /// dialog for that cloud at once.
+    pub sign_in_cloud: Option<CloudChoice>,
+    /// The proxy keyblade sends Azure requests through, in words (About).
+    pub proxy: String,
+    /// Where keyblade keeps its files (the demo tenant, remembered accounts), if anywhere.
+    pub data_folder: Option<String>,
+}
+
+/// One remembered account in the account switcher: who, in which tenant and cloud, and how
+/// it signed in. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    /// Stable for the account across runs; what `switch_account` and `sign_out` take.
+    pub id: String,
+    /// The sign-in name (UPN) of a person, or "service principal {client ID}".
+    pub label: String,
+    /// The person's display name, when Entra ID sent one.
+    pub display_name: Option<String>,
+    /// The tenant in use.
+    pub tenant_id: String,
+    /// The cloud's name, e.g. `AzureCloud`, or the custom cloud's metadata host.
+    pub cloud_name: String,
+    pub method: AccountMethod,
+    /// The session in use is this account's.
+    pub active: bool,
+}
+
+/// How an account signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AccountMethod {
+    Browser,
+    DeviceCode,
+    AzureCli,
+    ClientSecret,
+    ClientCertificate,
+    /// `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET` at start-up.
+    Environment,
 }
 
 /// The Azure cloud keyblade talks to (Azure public unless configured otherwise).
@@ -47,6 +91,8 @@ pub enum SessionStatus {
     SignedIn {
         tenant_id: String,
         account: String,
+        /// The [`AccountSummary::id`] of the account in use; `null` on the demo tenant.
+        account_id: Option<String>,
         /// The session is the local sandbox's demo tenant, not real Azure.
         is_demo: bool,
     },
@@ -110,6 +156,9 @@ pub struct SubscriptionSummary {
     pub tenant_id: Option<String>,
     /// As Resource Manager reports it, e.g. `Enabled`, `Disabled`, `Warned`.
     pub state: Option<String>,
+    /// In the account's subscription filter (every subscription is, until the user sets
+    /// one): the resource picker loads only these.
+    pub selected: bool,
 }
 
 impl From<keyblade_azure::encryption::SubscriptionOption> for SubscriptionSummary {
@@ -119,6 +168,7 @@ impl From<keyblade_azure::encryption::SubscriptionOption> for SubscriptionSummar
             display_name: option.display_name,
             tenant_id: option.tenant_id,
             state: option.state,
+            selected: true,
         }
     }
 }
@@ -179,26 +229,169 @@ pub enum CloudChoice {
     },
 }
 
-/// The "Sign in to Azure" dialog: a service principal with a client secret.
-#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+/// The "Sign in to Azure" dialog: a cloud and a way to sign in. `operation_id` tags the
+/// `sign-in-progress` events (the device code, the browser's URL) and `cancel_sign_in`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub cloud: CloudChoice,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
+    pub operation_id: String,
+    pub method: SignInMethodRequest,
 }
 
-// By hand, so that the client secret never reaches a log or a panic message.
-impl std::fmt::Debug for SignInRequest {
+/// How to sign in. A blank `tenant` means the account's home tenant (`organizations`); a
+/// blank `client_id` the default public client (the Azure CLI's).
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(
+    tag = "method",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum SignInMethodRequest {
+    /// A person, in the system browser (authorization code with PKCE, loopback redirect).
+    Browser {
+        tenant: Option<String>,
+        client_id: Option<String>,
+    },
+    /// A person, with a code entered at the verification URL on any device.
+    DeviceCode {
+        tenant: Option<String>,
+        client_id: Option<String>,
+    },
+    /// Whoever `az login` signed in.
+    AzureCli { tenant: Option<String> },
+    /// A service principal with a client secret (kept in the system keyring).
+    ClientSecret {
+        tenant_id: String,
+        client_id: String,
+        client_secret: String,
+    },
+    /// A service principal with a certificate: a PEM file (certificate and private key) or
+    /// a PFX/PKCS#12 file with its password.
+    ClientCertificate {
+        tenant_id: String,
+        client_id: String,
+        certificate_file: String,
+        password: Option<String>,
+    },
+}
+
+// By hand, so that a client secret or certificate password never reaches a log or a panic
+// message.
+impl std::fmt::Debug for SignInMethodRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInRequest")
-            .field("cloud", &self.cloud)
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .finish()
+        match self {
+            SignInMethodRequest::Browser { tenant, client_id } => f
+                .debug_struct("Browser")
+                .field("tenant", tenant)
+                .field("client_id", client_id)
+                .finish(),
+            SignInMethodRequest::DeviceCode { tenant, client_id } => f
+                .debug_struct("DeviceCode")
+                .field("tenant", tenant)
+                .field("client_id", client_id)
+                .finish(),
+            SignInMethodRequest::AzureCli { tenant } => {
+                f.debug_struct("AzureCli").field("tenant", tenant).finish()
+            }
+            SignInMethodRequest::ClientSecret {
+                tenant_id,
+                client_id,
+                ..
+            } => f
+                .debug_struct("ClientSecret")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("client_secret", &"<redacted>")
+                .finish(),
+            SignInMethodRequest::ClientCertificate {
+                tenant_id,
+                client_id,
+                certificate_file,
+                ..
+            } => f
+                .debug_struct("ClientCertificate")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("certificate_file", certificate_file)
+                .field("password", &"<redacted>")
+                .finish(),
+        }
     }
+}
+
+/// What a running sign-in shows, as the `sign-in-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInProgress {
+    pub operation_id: String,
+    pub step: SignInStep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "step",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum SignInStep {
+    /// The system browser was asked to open `url`; keyblade waits for it to come back.
+    BrowserOpened { url: String },
+    /// No browser could be opened: the user opens `url` themselves.
+    BrowserNotOpened { url: String, reason: String },
+    /// Enter `user_code` at `verification_uri` (Entra ID's `message` says so in words).
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+        /// RFC 3339.
+        expires_at: String,
+        message: String,
+    },
+    /// Signed in; keyblade checks the account can reach Resource Manager.
+    Verifying,
+}
+
+/// A tenant the account belongs to, for the tenant switcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantSummary {
+    pub tenant_id: String,
+    pub display_name: Option<String>,
+    pub default_domain: Option<String>,
+    /// The session uses this tenant now.
+    pub current: bool,
+    pub access: TenantAccessStatus,
+}
+
+/// Whether keyblade can use a tenant without asking the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum TenantAccessStatus {
+    Available,
+    /// The tenant needs MFA or Conditional Access for this app: skipped, as `az login`
+    /// does; signing in to it interactively (browser or device code) satisfies it.
+    NeedsInteraction {
+        reason: String,
+    },
+    /// Entra ID refused, for `reason`.
+    Refused {
+        reason: String,
+    },
+}
+
+/// A key vault opened by its URI (for a vault whose subscription the user cannot list), as
+/// the Key Vault picker shows it, with its keys read through the data plane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedVault {
+    pub name: String,
+    /// `https://{vault}.{suffix}/`.
+    pub vault_uri: String,
+    pub keys: Vec<KeyOption>,
 }
 
 /// A sign-in that succeeded, and where its secret is kept.
@@ -206,7 +399,11 @@ impl std::fmt::Debug for SignInRequest {
 #[serde(rename_all = "camelCase")]
 pub struct SignInOutcome {
     pub info: AppInfo,
+    /// Where the sign-in's secret (client secret, certificate password or refresh token) is
+    /// kept; `memoryOnly` when there is no system keyring, said once.
     pub secret: crate::secrets::SecretPlacement,
+    /// Tenants of the account that need MFA or Conditional Access: skipped, not fatal.
+    pub skipped_tenants: Vec<TenantSummary>,
 }
 
 /// What a long operation reports while it runs, as the `operation-progress` event.

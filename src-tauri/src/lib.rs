@@ -3,6 +3,7 @@
 //! This crate holds no business logic. Commands translate between IPC and the
 //! `keyblade-core` and `keyblade-azure` crates; see `ARCHITECTURE.md`.
 
+pub mod accounts;
 pub mod bindings;
 #[macro_use]
 pub mod commands;
@@ -11,7 +12,9 @@ pub mod dto;
 pub mod error;
 pub mod progress;
 pub mod secrets;
+pub mod signin;
 pub mod state;
+pub mod tenants;
 mod window_state;
 
 use keyblade_azure::CloudSettings;
@@ -40,6 +43,7 @@ pub fn run() -> Result<(), tauri::Error> {
     );
     let app = tauri::Builder::default()
         .plugin(window_state::plugin())
+        .plugin(tauri_plugin_opener::init())
         .manage(window_state::Changes::default())
         .on_window_event(window_state::on_window_event)
         .manage(state)

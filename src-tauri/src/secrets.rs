@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use keyblade_azure::AzureError;
+use keyblade_azure::signin::{MemoryTokenStore, Secret, StoreKey, TokenStore};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -124,9 +126,168 @@ impl SecretStore {
             .get(&SecretStore::account(tenant_id, client_id))
     }
 
+    /// Keeps a certificate's password, like a client secret but in its own entry.
+    pub fn keep_certificate_password(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        password: &str,
+    ) -> SecretPlacement {
+        let account = format!("cert/{}", SecretStore::account(tenant_id, client_id));
+        match self.backend.set(&account, password) {
+            Ok(()) => SecretPlacement::Keyring,
+            Err(reason) => SecretPlacement::MemoryOnly {
+                reason: format!(
+                    "The certificate's password is kept in memory for this run only: {reason}. \
+                     You will be asked for it again after keyblade restarts."
+                ),
+            },
+        }
+    }
+
+    pub fn certificate_password(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+    ) -> Result<Option<String>, String> {
+        self.backend.get(&format!(
+            "cert/{}",
+            SecretStore::account(tenant_id, client_id)
+        ))
+    }
+
+    pub fn forget_certificate_password(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+    ) -> Result<(), String> {
+        self.backend.delete(&format!(
+            "cert/{}",
+            SecretStore::account(tenant_id, client_id)
+        ))
+    }
+
+    /// The store for people's refresh tokens, over the same credential store.
+    pub fn token_store(&self) -> KeyringTokenStore {
+        KeyringTokenStore::new(self.backend.clone())
+    }
+
     pub fn forget(&self, tenant_id: &str, client_id: &str) -> Result<(), String> {
         self.backend
             .delete(&SecretStore::account(tenant_id, client_id))
+    }
+}
+
+/// Where people's refresh tokens are kept: the same credential store as client secrets,
+/// one entry per account and cloud (`token/{cloud}/{tenant}/{user}`). Where the store
+/// cannot be used (headless Linux), tokens stay in memory for this run and
+/// [`KeyringTokenStore::unavailable`] says why; nothing is ever written to a file.
+#[derive(Clone)]
+pub struct KeyringTokenStore {
+    backend: Arc<dyn SecretBackend>,
+    memory: Arc<MemoryTokenStore>,
+    unavailable: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for KeyringTokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringTokenStore")
+            .field("memory", &self.memory)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyringTokenStore {
+    pub fn new(backend: Arc<dyn SecretBackend>) -> KeyringTokenStore {
+        KeyringTokenStore {
+            backend,
+            memory: Arc::new(MemoryTokenStore::new()),
+            unavailable: Arc::default(),
+        }
+    }
+
+    fn account(key: &StoreKey) -> String {
+        format!("token/{}", key.account_name())
+    }
+
+    /// Why the credential store could not keep a token this run, if it could not.
+    pub fn unavailable(&self) -> Option<String> {
+        self.unavailable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Where `key`'s refresh token is kept now.
+    pub async fn placement(&self, key: &StoreKey) -> SecretPlacement {
+        match (self.memory.get(key).await, self.unavailable()) {
+            (Ok(Some(_)), Some(reason)) => SecretPlacement::MemoryOnly {
+                reason: format!(
+                    "Your sign-in is kept in memory for this run only: {reason}. You will be \
+                     asked to sign in again after keyblade restarts."
+                ),
+            },
+            _ => SecretPlacement::Keyring,
+        }
+    }
+
+    /// Runs a blocking credential-store call off the async workers: Secret Service is a
+    /// D-Bus round trip, and an unlock prompt can wait on the user.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&dyn SecretBackend) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, String> {
+        let backend = self.backend.clone();
+        tokio::task::spawn_blocking(move || call(backend.as_ref()))
+            .await
+            .map_err(|error| format!("the credential store call did not finish ({error})"))?
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for KeyringTokenStore {
+    async fn get(&self, key: &StoreKey) -> Result<Option<Secret>, AzureError> {
+        if let Some(token) = self.memory.get(key).await? {
+            return Ok(Some(token));
+        }
+        let account = KeyringTokenStore::account(key);
+        self.blocking(move |backend| backend.get(&account))
+            .await
+            .map(|token| token.map(Secret::new))
+            .map_err(|reason| AzureError::TokenStore { reason })
+    }
+
+    async fn put(&self, key: &StoreKey, refresh_token: &Secret) -> Result<(), AzureError> {
+        let account = KeyringTokenStore::account(key);
+        let token = refresh_token.secret().to_owned();
+        match self
+            .blocking(move |backend| backend.set(&account, &token))
+            .await
+        {
+            Ok(()) => {
+                // A token kept in memory earlier is stale now.
+                self.memory.delete(key).await?;
+                Ok(())
+            }
+            Err(reason) => {
+                *self
+                    .unavailable
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason);
+                self.memory.put(key, refresh_token).await
+            }
+        }
+    }
+
+    async fn delete(&self, key: &StoreKey) -> Result<(), AzureError> {
+        self.memory.delete(key).await?;
+        let account = KeyringTokenStore::account(key);
+        match self.blocking(move |backend| backend.delete(&account)).await {
+            Ok(()) => Ok(()),
+            // Without a credential store the token was only ever in memory, now gone.
+            Err(_) if self.unavailable().is_some() => Ok(()),
+            Err(reason) => Err(AzureError::TokenStore { reason }),
+        }
     }
 }
 

@@ -11,17 +11,21 @@ use keyblade_azure::CloudSettings;
 use keyblade_azure::encryption::CancelSave;
 use keyblade_sandbox::RunningSandbox;
 
-use crate::dto::{CloudSummary, SessionStatus};
+use crate::accounts::AccountsFile;
+use crate::dto::{CloudChoice, CloudSummary, SessionStatus};
 use crate::error::CommandError;
-use crate::secrets::SecretStore;
+use crate::secrets::{KeyringTokenStore, SecretStore};
 
 /// A signed-in session: the clients of one sign-in, and who it is.
 pub struct Connected {
     pub azure: keyblade_azure::Session,
     pub cloud: CloudSettings,
     pub tenant_id: String,
-    /// Who is signed in, for the header: e.g. "service principal 1b2c…".
+    /// Who is signed in, for the header: e.g. "ada@contoso.com" or "service principal 1b2c…".
     pub account: String,
+    /// The remembered account ([`crate::accounts`]) this session is; `None` for the demo
+    /// tenant and a sign-in from the environment.
+    pub account_id: Option<String>,
     /// The local demo tenant (the embedded sandbox), not Azure.
     pub is_demo: bool,
 }
@@ -51,6 +55,7 @@ impl Session {
             Session::SignedIn(connected) => SessionStatus::SignedIn {
                 tenant_id: connected.tenant_id.clone(),
                 account: connected.account.clone(),
+                account_id: connected.account_id.clone(),
                 is_demo: connected.is_demo,
             },
             Session::SignedOut { reason, .. } => SessionStatus::SignedOut {
@@ -85,7 +90,19 @@ pub struct AppState {
     pub demo: tokio::sync::Mutex<Option<RunningSandbox>>,
     pub secrets: SecretStore,
     /// Saves (and watches of unfinished saves) running now, by operation id.
-    pub saves: RunningSaves,
+    pub saves: RunningOperations,
+    /// Sign-ins running now (waiting for the browser or a device code), by operation id.
+    pub sign_ins: RunningOperations,
+    /// People's refresh tokens: one store for the app's life, so tokens kept in memory
+    /// (no keyring) last the whole run.
+    pub tokens: KeyringTokenStore,
+    /// The remembered accounts, as last read from or written to the accounts file.
+    pub accounts: Mutex<AccountsFile>,
+    /// Sessions built this run, by account ID, so switching back is instant and an
+    /// account whose secret is only in memory stays usable.
+    pub sessions: Mutex<HashMap<String, Arc<Connected>>>,
+    /// The cloud the Sign in dialog opens with at start (see `AppInfo::sign_in_cloud`).
+    pub sign_in_cloud: Mutex<Option<CloudChoice>>,
     /// Known once the app is set up (the platform's folders come from the app handle).
     paths: std::sync::OnceLock<AppPaths>,
 }
@@ -96,8 +113,13 @@ impl AppState {
             session: Mutex::new(session),
             generation: AtomicU64::new(0),
             demo: tokio::sync::Mutex::new(None),
+            tokens: secrets.token_store(),
             secrets,
-            saves: RunningSaves::default(),
+            saves: RunningOperations::default(),
+            sign_ins: RunningOperations::default(),
+            accounts: Mutex::default(),
+            sessions: Mutex::default(),
+            sign_in_cloud: Mutex::default(),
             paths: std::sync::OnceLock::from(paths),
         }
     }
@@ -108,8 +130,13 @@ impl AppState {
             session: Mutex::new(session),
             generation: AtomicU64::new(0),
             demo: tokio::sync::Mutex::new(None),
+            tokens: secrets.token_store(),
             secrets,
-            saves: RunningSaves::default(),
+            saves: RunningOperations::default(),
+            sign_ins: RunningOperations::default(),
+            accounts: Mutex::default(),
+            sessions: Mutex::default(),
+            sign_in_cloud: Mutex::default(),
             paths: std::sync::OnceLock::new(),
         }
     }
@@ -166,12 +193,44 @@ impl AppState {
     }
 }
 
+/// Locks a mutex whose value is always replaced or edited whole, so a panic elsewhere
+/// cannot leave it half changed.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl AppState {
+    /// The accounts file's folder, if the platform has one.
+    pub fn accounts_dir(&self) -> Option<PathBuf> {
+        self.paths().config_dir
+    }
+
+    /// Changes the remembered accounts and writes them down; the change stands in memory
+    /// even when the file cannot be written (said on stderr: the next start forgets it).
+    pub fn edit_accounts<T>(&self, edit: impl FnOnce(&mut AccountsFile) -> T) -> T {
+        let mut accounts = lock(&self.accounts);
+        let result = edit(&mut accounts);
+        if let Some(dir) = self.accounts_dir()
+            && let Err(reason) = accounts.save(&dir)
+        {
+            eprintln!("keyblade: could not remember the accounts for the next start: {reason}");
+        }
+        result
+    }
+
+    pub fn accounts_snapshot(&self) -> AccountsFile {
+        lock(&self.accounts).clone()
+    }
+}
+
 /// The cancel switches of running saves, so Cancel in the window reaches the save it names.
 #[derive(Default)]
-pub struct RunningSaves(Mutex<HashMap<String, CancelSave>>);
+pub struct RunningOperations(Mutex<HashMap<String, CancelSave>>);
 
-impl RunningSaves {
-    /// A cancel switch for `operation_id`, registered until [`RunningSaves::finish`].
+impl RunningOperations {
+    /// A cancel switch for `operation_id`, registered until [`RunningOperations::finish`].
     pub fn start(&self, operation_id: &str) -> CancelSave {
         let cancel = CancelSave::new();
         self.lock().insert(operation_id.to_owned(), cancel.clone());

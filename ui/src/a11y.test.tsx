@@ -1,4 +1,5 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { emit } from '@tauri-apps/api/event';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EncryptionView, KeyUriInfo, VaultNameCheck } from './bindings';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
@@ -6,7 +7,7 @@ import { NotificationsPanel } from './components/NotificationsPanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
 import { cleanReport, cmkView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, vaults, versions } from './test/encryption';
-import { azureInfo, contosoProd, demoInfo, mockShell, prodRegistry, rejectWith, signedInHandlers, signedOutHandlers, type CommandHandler } from './test/ipc';
+import { azureInfo, contosoDev, contosoProd, demoInfo, mockShell, prodRegistry, rejectWith, signedInHandlers, signedOutHandlers, tenants, type CommandHandler } from './test/ipc';
 import { renderApp, renderInFluent } from './test/render';
 
 // An axe-core audit of every blade, panel and dialog, as the app shows them with the test fixtures. The rules that
@@ -51,7 +52,7 @@ function menu() {
 }
 
 async function selectRegistry(user: User) {
-  await screen.findByRole('button', { name: 'Session: Demo tenant' }, slow);
+  await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
   await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
   const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
   await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
@@ -84,7 +85,9 @@ beforeEach(() => {
   asIndexHtml();
 });
 
-describe('accessibility audit (axe-core)', () => {
+// axe audits the whole document, a few seconds each on 2 cores; the dialog walks below run
+// it seven or more times, so they get more than the default 30 s.
+describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
   it('the app shell with the Overview blade, signed in to the demo tenant', async () => {
     demoShell(() => cmkView);
     const { user } = renderApp();
@@ -99,7 +102,7 @@ describe('accessibility audit (axe-core)', () => {
   it('the app shell signed out, on each blade, and with the back end unreachable', async () => {
     mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: Signed out' }, slow);
+    await screen.findByRole('button', { name: 'Account: Signed out' }, slow);
     await expectNoAxeViolations();
     for (const blade of ['Identity', 'Encryption']) {
       await user.click(within(menu()).getByRole('button', { name: blade }));
@@ -111,7 +114,7 @@ describe('accessibility audit (axe-core)', () => {
   it("the bell's tooltip", async () => {
     mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: Signed out' }, slow);
+    await screen.findByRole('button', { name: 'Account: Signed out' }, slow);
     await user.hover(screen.getByRole('button', { name: 'Notifications' }));
     await screen.findByRole('tooltip', {}, slow);
     await expectNoAxeViolations();
@@ -164,7 +167,7 @@ describe('accessibility audit (axe-core)', () => {
   it('the resource picker panel, listing resources', async () => {
     demoShell(() => cmkView);
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: Demo tenant' }, slow);
+    await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
     await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
@@ -179,8 +182,9 @@ describe('accessibility audit (axe-core)', () => {
       sign_in: () => {
         info = azureInfo;
         return {
-        info: azureInfo,
-        secret: { status: 'memoryOnly', reason: 'The client secret is kept in memory for this run only: no system keyring is available.' },
+          info: azureInfo,
+          secret: { status: 'memoryOnly', reason: 'The client secret is kept in memory for this run only: no system keyring is available.' },
+          skippedTenants: [],
         };
       },
     });
@@ -189,14 +193,18 @@ describe('accessibility audit (axe-core)', () => {
     await user.click(within(banner).getByRole('button', { name: 'Sign in to Azure' }));
     const dialog = await screen.findByRole('dialog', { name: 'Sign in to Azure' });
     await expectNoAxeViolations();
+    await user.click(within(dialog).getByRole('button', { name: 'Advanced' }));
+    await within(dialog).findByRole('textbox', { name: /Client ID/ });
+    await expectNoAxeViolations();
+    await user.click(within(dialog).getByRole('radio', { name: 'Service principal' }));
     await user.type(within(dialog).getByRole('textbox', { name: /Tenant ID/ }), 'tenant-1');
     await user.type(within(dialog).getByRole('textbox', { name: /Client ID/ }), 'client-1');
-    await user.type(within(dialog).getByLabelText(/Client secret/), 's3cret');
+    await user.type(within(dialog).getByLabelText(/Client secret/, { selector: 'input[type="password"]' }), 's3cret');
     await expectNoAxeViolations();
 
     // Signing in posts a notification: the bell's panel in the page, with it.
     await user.click(within(dialog).getByRole('button', { name: 'Sign in' }));
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' }, slow);
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow);
     await user.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
     const panel = await screen.findByRole('dialog', { name: 'Notifications' });
     await within(panel).findByRole('listitem');
@@ -219,6 +227,74 @@ describe('accessibility audit (axe-core)', () => {
     }, slow);
     await user.selectOptions(key, fixture(keys, 0).kid);
     await within(panel).findByRole('button', { name: 'Grant access' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the account menu, the Switch tenant and Filter subscriptions dialogs', async () => {
+    mockShell({
+      ...signedInHandlers(azureInfo),
+      list_tenants: () => tenants,
+      list_subscriptions: () => [contosoProd, { ...contosoDev, selected: false }],
+    });
+    const { user } = renderApp();
+    await user.click(await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow));
+    let menu = await screen.findByRole('menu');
+    await expectNoAxeViolations();
+    await user.click(within(menu).getByRole('menuitem', { name: 'Switch tenant…' }));
+    const switcher = await screen.findByRole('dialog', { name: 'Switch tenant' });
+    await user.click(await within(switcher).findByRole('radio', { name: /Fabrikam/ }, slow));
+    await expectNoAxeViolations();
+    await user.click(within(switcher).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Switch tenant', hidden: true })).toBeNull();
+    }, slow);
+
+    // As after the resource picker: moving focus releases the page jsdom kept hidden behind the dialog.
+    await user.tab();
+    await user.click(await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow));
+    menu = await screen.findByRole('menu');
+    await user.click(within(menu).getByRole('menuitem', { name: 'Filter subscriptions…' }));
+    const filter = await screen.findByRole('dialog', { name: 'Filter subscriptions' });
+    await within(filter).findByRole('checkbox', { name: new RegExp(contosoDev.displayName) }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Sign in to Azure dialog showing a device code', async () => {
+    let operationId = '';
+    mockShell({
+      ...signedInHandlers(demoInfo),
+      sign_in: (args) => {
+        operationId = (args.request as { operationId: string }).operationId;
+        return new Promise(() => undefined);
+      },
+    });
+    const { user } = renderApp();
+    const banner = await screen.findByRole('region', { name: 'Demo tenant' }, slow);
+    await user.click(within(banner).getByRole('button', { name: 'Sign in to Azure' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Sign in to Azure' });
+    await user.click(within(dialog).getByRole('radio', { name: 'Device code' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => {
+      expect(operationId).not.toBe('');
+    }, slow);
+    await act(async () => {
+      await emit('sign-in-progress', {
+        operationId,
+        step: { step: 'deviceCode', userCode: 'F7QK-2XPL', verificationUri: 'https://microsoft.com/devicelogin', expiresAt: '2026-01-01T10:15:00Z', message: 'Enter the code.' },
+      });
+    });
+    await within(dialog).findByRole('status', { name: 'Device code' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Open key vault by URI dialog', async () => {
+    demoShell(() => cmkView);
+    const { user } = renderApp();
+    await selectRegistry(user);
+    const panel = await openChangeKey(user);
+    await user.click(await within(panel).findByRole('button', { name: 'Open key vault by URI' }, slow));
+    const dialog = await screen.findByRole('dialog', { name: 'Open key vault by URI' });
+    await user.type(within(dialog).getByRole('textbox', { name: /Key vault URI/ }), 'https://kv-other.vault.azure.net/');
     await expectNoAxeViolations();
   });
 

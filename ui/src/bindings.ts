@@ -5,7 +5,26 @@
 /**
  * What the header and the About box show: version, the cloud in use, and who is signed in.
  */
-export type AppInfo = { version: string, cloud: CloudSummary, session: SessionStatus, };
+export type AppInfo = { version: string, cloud: CloudSummary, session: SessionStatus, 
+/**
+ * Every account keyblade remembers, the active one marked; empty on the demo tenant
+ * alone. The header's account switcher lists them.
+ */
+accounts: Array<AccountSummary>, 
+/**
+ * The cloud the "Sign in to Azure" dialog starts with: set when keyblade was started
+ * with `KEYBLADE_CLOUD_METADATA` but no `AZURE_` variables, so the window opens the
+ * dialog for that cloud at once.
+ */
+signInCloud: CloudChoice | null, 
+/**
+ * The proxy keyblade sends Azure requests through, in words (About).
+ */
+proxy: string, 
+/**
+ * Where keyblade keeps its files (the demo tenant, remembered accounts), if anywhere.
+ */
+dataFolder: string | null, };
 
 /**
  * The Azure cloud keyblade talks to (Azure public unless configured otherwise).
@@ -26,6 +45,10 @@ keyVaultSuffix: string, };
 
 export type SessionStatus = { "state": "connecting", message: string, } | { "state": "signedOut", reason: string, } | { "state": "signedIn", tenantId: string, account: string, 
 /**
+ * The [`AccountSummary::id`] of the account in use; `null` on the demo tenant.
+ */
+accountId: string | null, 
+/**
  * The session is the local sandbox's demo tenant, not real Azure.
  */
 isDemo: boolean, };
@@ -40,14 +63,100 @@ export type CloudChoice = { "kind": "azureCloud" } | { "kind": "azureChinaCloud"
 caFile: string | null, };
 
 /**
- * The "Sign in to Azure" dialog: a service principal with a client secret.
+ * One remembered account in the account switcher: who, in which tenant and cloud, and how
+ * it signed in. Never a secret.
  */
-export type SignInRequest = { cloud: CloudChoice, tenantId: string, clientId: string, clientSecret: string, };
+export type AccountSummary = { 
+/**
+ * Stable for the account across runs; what `switch_account` and `sign_out` take.
+ */
+id: string, 
+/**
+ * The sign-in name (UPN) of a person, or "service principal {client ID}".
+ */
+label: string, 
+/**
+ * The person's display name, when Entra ID sent one.
+ */
+displayName: string | null, 
+/**
+ * The tenant in use.
+ */
+tenantId: string, 
+/**
+ * The cloud's name, e.g. `AzureCloud`, or the custom cloud's metadata host.
+ */
+cloudName: string, method: AccountMethod, 
+/**
+ * The session in use is this account's.
+ */
+active: boolean, };
+
+/**
+ * How an account signs in.
+ */
+export type AccountMethod = "browser" | "deviceCode" | "azureCli" | "clientSecret" | "clientCertificate" | "environment";
+
+/**
+ * The "Sign in to Azure" dialog: a cloud and a way to sign in. `operation_id` tags the
+ * `sign-in-progress` events (the device code, the browser's URL) and `cancel_sign_in`.
+ */
+export type SignInRequest = { cloud: CloudChoice, operationId: string, method: SignInMethodRequest, };
+
+/**
+ * How to sign in. A blank `tenant` means the account's home tenant (`organizations`); a
+ * blank `client_id` the default public client (the Azure CLI's).
+ */
+export type SignInMethodRequest = { "method": "browser", tenant: string | null, clientId: string | null, } | { "method": "deviceCode", tenant: string | null, clientId: string | null, } | { "method": "azureCli", tenant: string | null, } | { "method": "clientSecret", tenantId: string, clientId: string, clientSecret: string, } | { "method": "clientCertificate", tenantId: string, clientId: string, certificateFile: string, password: string | null, };
 
 /**
  * A sign-in that succeeded, and where its secret is kept.
  */
-export type SignInOutcome = { info: AppInfo, secret: SecretPlacement, };
+export type SignInOutcome = { info: AppInfo, 
+/**
+ * Where the sign-in's secret (client secret, certificate password or refresh token) is
+ * kept; `memoryOnly` when there is no system keyring, said once.
+ */
+secret: SecretPlacement, 
+/**
+ * Tenants of the account that need MFA or Conditional Access: skipped, not fatal.
+ */
+skippedTenants: Array<TenantSummary>, };
+
+/**
+ * What a running sign-in shows, as the `sign-in-progress` event.
+ */
+export type SignInProgress = { operationId: string, step: SignInStep, };
+
+export type SignInStep = { "step": "browserOpened", url: string, } | { "step": "browserNotOpened", url: string, reason: string, } | { "step": "deviceCode", userCode: string, verificationUri: string, 
+/**
+ * RFC 3339.
+ */
+expiresAt: string, message: string, } | { "step": "verifying" };
+
+/**
+ * A tenant the account belongs to, for the tenant switcher.
+ */
+export type TenantSummary = { tenantId: string, displayName: string | null, defaultDomain: string | null, 
+/**
+ * The session uses this tenant now.
+ */
+current: boolean, access: TenantAccessStatus, };
+
+/**
+ * Whether keyblade can use a tenant without asking the user.
+ */
+export type TenantAccessStatus = { "status": "available" } | { "status": "needsInteraction", reason: string, } | { "status": "refused", reason: string, };
+
+/**
+ * A key vault opened by its URI (for a vault whose subscription the user cannot list), as
+ * the Key Vault picker shows it, with its keys read through the data plane.
+ */
+export type OpenedVault = { name: string, 
+/**
+ * `https://{vault}.{suffix}/`.
+ */
+vaultUri: string, keys: Array<KeyOption>, };
 
 /**
  * Where a secret ended up.
@@ -101,7 +210,12 @@ tenantId: string | null,
 /**
  * As Resource Manager reports it, e.g. `Enabled`, `Disabled`, `Warned`.
  */
-state: string | null, };
+state: string | null, 
+/**
+ * In the account's subscription filter (every subscription is, until the user sets
+ * one): the resource picker loads only these.
+ */
+selected: boolean, };
 
 /**
  * The resource types whose Encryption blade keyblade can show.

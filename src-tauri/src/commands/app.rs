@@ -11,10 +11,20 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 pub fn info(state: &AppState) -> AppInfo {
     let session = state.session();
+    let signed_out = matches!(session, crate::state::Session::SignedOut { .. });
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         cloud: session.cloud().into(),
         session: session.status(),
+        accounts: state.accounts_snapshot().summaries(),
+        // Only while there is no session: once signed in, the dialog has done its job.
+        sign_in_cloud: if signed_out {
+            crate::state::lock(&state.sign_in_cloud).clone()
+        } else {
+            None
+        },
+        proxy: crate::connect::http_settings().proxy.describe(),
+        data_folder: state.paths().data_dir.map(|dir| dir.display().to_string()),
     }
 }
 

@@ -8,6 +8,7 @@ use keyblade_azure::encryption::{
 
 use keyblade_core::validate_key_name;
 
+use crate::dto::OpenedVault;
 use crate::error::CommandError;
 use crate::progress::EventProgress;
 use crate::state::{AppState, Connected};
@@ -38,6 +39,29 @@ pub async fn list_keys(
 async fn keys(connected: &Connected, vault_uri: &str) -> Result<Vec<KeyOption>, CommandError> {
     let vault = connected.azure.arm.cloud().vault_url(vault_uri)?;
     Ok(encryption::list_keys(&connected.azure, vault.as_str()).await?)
+}
+
+/// Opens a key vault by its URI, for a vault the user can use but whose subscription they
+/// cannot list: checks the host is the active cloud's Key Vault, and reads its keys through
+/// the data plane (which is what proves access).
+#[tauri::command]
+pub async fn open_key_vault(
+    state: State<'_, AppState>,
+    vault_uri: String,
+) -> Result<OpenedVault, CommandError> {
+    let connected = state.connected("open a key vault")?;
+    let vault = connected.azure.arm.cloud().vault_url(&vault_uri)?;
+    let keys = encryption::list_keys(&connected.azure, vault.as_str()).await?;
+    let name = vault
+        .host_str()
+        .and_then(|host| host.split('.').next())
+        .unwrap_or_default()
+        .to_owned();
+    Ok(OpenedVault {
+        name,
+        vault_uri: vault.to_string(),
+        keys,
+    })
 }
 
 /// A key's versions, newest first.

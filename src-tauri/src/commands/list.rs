@@ -9,7 +9,13 @@ macro_rules! with_app_commands {
         $callback!(
             app::app_info,
             session::sign_in,
+            session::cancel_sign_in,
             session::sign_out,
+            session::switch_account,
+            session::use_demo_tenant,
+            session::list_tenants,
+            session::switch_tenant,
+            session::set_subscription_filter,
             key_uri::validate_key_uri,
             resources::list_subscriptions,
             resources::list_resources,
@@ -25,6 +31,7 @@ macro_rules! with_app_commands {
             key_vault::create_key,
             key_vault::check_vault_name,
             key_vault::recover_vault,
+            key_vault::open_key_vault,
             identity::list_identities,
             identity::attach_identity,
             identity::enable_system_identity

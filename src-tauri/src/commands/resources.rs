@@ -25,7 +25,21 @@ pub async fn list_resources(
 async fn subscriptions(state: &AppState) -> Result<Vec<SubscriptionSummary>, CommandError> {
     let connected = state.connected("list subscriptions")?;
     let subscriptions = keyblade_azure::encryption::list_subscriptions(&connected.azure).await?;
-    Ok(subscriptions.into_iter().map(Into::into).collect())
+    let filter = state
+        .accounts_snapshot()
+        .subscription_filter(connected.account_id.as_deref())
+        .cloned();
+    Ok(subscriptions
+        .into_iter()
+        .map(|subscription| {
+            let mut summary = SubscriptionSummary::from(subscription);
+            summary.selected = filter.as_ref().is_none_or(|ids| {
+                ids.iter()
+                    .any(|id| id.eq_ignore_ascii_case(&summary.subscription_id))
+            });
+            summary
+        })
+        .collect())
 }
 
 async fn resources(
@@ -110,5 +124,36 @@ mod tests {
             error.to_string().ends_with("The sandbox is not running."),
             "{error}"
         );
+    }
+
+    /// The subscription filter is the demo tenant's (or the account's) own: listing still
+    /// returns every subscription, and marks which ones the picker loads.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_subscription_filter_marks_the_chosen_subscriptions() {
+        let sandbox = crate::connect::start_sandbox(None).await.unwrap();
+        let connected = crate::connect::demo_session(&sandbox).await.unwrap();
+        let state = AppState::new(
+            Session::SignedIn(Arc::new(connected)),
+            SecretStore::new(Arc::new(MapBackend::default())),
+            AppPaths::default(),
+        );
+        let all = subscriptions(&state).await.unwrap();
+        assert!(all.len() > 1, "the demo has several subscriptions");
+        assert!(all.iter().all(|s| s.selected), "no filter: all are chosen");
+        let chosen = all[0].subscription_id.to_ascii_uppercase();
+        state.edit_accounts(|accounts| accounts.set_subscription_filter(None, Some(vec![chosen])));
+        let filtered = subscriptions(&state).await.unwrap();
+        assert_eq!(
+            filtered.len(),
+            all.len(),
+            "every subscription is still listed"
+        );
+        let selected: Vec<&str> = filtered
+            .iter()
+            .filter(|s| s.selected)
+            .map(|s| s.subscription_id.as_str())
+            .collect();
+        assert_eq!(selected, vec![all[0].subscription_id.as_str()]);
+        sandbox.stop().await.unwrap();
     }
 }

@@ -53,6 +53,9 @@ pub enum Tenant<'a> {
     EmbeddedDemo,
     /// Pointed at this sandbox with `KEYBLADE_CLOUD_METADATA` and the `AZURE_*` variables.
     Sandbox(&'a Sandbox),
+    /// This sandbox's cloud (`KEYBLADE_CLOUD_METADATA`, `KEYBLADE_CA_FILE`) without the
+    /// `AZURE_*` variables: the app opens its Sign in to Azure dialog for that cloud.
+    SignInTo(&'a Sandbox),
 }
 
 /// Variables that would point the app at some cloud: removed from every launch, so a
@@ -98,18 +101,34 @@ impl E2eEnv {
     /// Launches the app through tauri-driver on the embedded demo tenant, with the `XDG_*`
     /// folders xtask gave tauri-driver for the whole run.
     pub fn launch(&self) -> Result<Session, String> {
-        self.launch_with(None, &Tenant::EmbeddedDemo)
+        self.launch_with(None, &Tenant::EmbeddedDemo, &[])
     }
 
     /// Launches the app with its own `profile` folders, signing in to `tenant`.
     pub fn launch_app(&self, profile: &Profile, tenant: &Tenant) -> Result<Session, String> {
-        self.launch_with(Some(profile), tenant)
+        self.launch_with(Some(profile), tenant, &[])
+    }
+
+    /// [`E2eEnv::launch_app`] with `extra` variables besides (e.g. a `PATH` whose
+    /// `xdg-open` plays the browser).
+    pub fn launch_app_with(
+        &self,
+        profile: &Profile,
+        tenant: &Tenant,
+        extra: &[(String, String)],
+    ) -> Result<Session, String> {
+        self.launch_with(Some(profile), tenant, extra)
     }
 
     /// tauri-driver cannot set the app's environment, so the app is started through
     /// `env`, which sets the variables and then becomes the app (same process, so the
     /// driver still ends it).
-    fn launch_with(&self, profile: Option<&Profile>, tenant: &Tenant) -> Result<Session, String> {
+    fn launch_with(
+        &self,
+        profile: Option<&Profile>,
+        tenant: &Tenant,
+        extra: &[(String, String)],
+    ) -> Result<Session, String> {
         if !self.app.is_file() {
             return Err(format!(
                 "the app executable {} does not exist; build it with `cargo xtask e2e`",
@@ -126,9 +145,12 @@ impl E2eEnv {
         if let Some(profile) = profile {
             variables.extend(profile.environment());
         }
-        if let Tenant::Sandbox(sandbox) = tenant {
-            variables.extend(sandbox.app_environment()?);
+        match tenant {
+            Tenant::EmbeddedDemo => {}
+            Tenant::Sandbox(sandbox) => variables.extend(sandbox.app_environment()?),
+            Tenant::SignInTo(sandbox) => variables.extend(sandbox.cloud_environment()?),
         }
+        variables.extend(extra.iter().cloned());
         args.extend(
             variables
                 .into_iter()

@@ -310,7 +310,7 @@ pub fn wait_exact_fact(session: &Session, term: &str, value: &str) -> Result<Str
 /// Waits for the header's session button to say `label` (e.g. "Demo tenant"), or to start
 /// with it.
 pub fn wait_session(session: &Session, label: &str) -> Result<Element, String> {
-    let name = xpath_literal(&format!("Session: {label}"));
+    let name = xpath_literal(&format!("Account: {label}"));
     session.wait_for(
         &format!("//header//button[starts-with(@aria-label, {name})]"),
         &format!("the session button saying {label:?}"),

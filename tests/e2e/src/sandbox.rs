@@ -130,6 +130,34 @@ impl Sandbox {
         ])
     }
 
+    /// What the sandbox says about itself (`GET /_sandbox/info`): endpoints, demo identities.
+    pub fn info(&self) -> &Value {
+        &self.info
+    }
+
+    /// Only the sandbox's cloud (metadata URL and CA), no credentials: the README's
+    /// contract for opening the Sign in to Azure dialog on that cloud.
+    pub fn cloud_environment(&self) -> Result<Vec<(String, String)>, String> {
+        let mut variables = self.app_environment()?;
+        variables.retain(|(name, _)| name.starts_with("KEYBLADE_"));
+        Ok(variables)
+    }
+
+    /// The sandbox's CA certificate file (PEM).
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+
+    /// Approves a device-code sign-in, as the user would on another device.
+    pub fn approve_device_code(&self, user_code: &str) -> Result<(), String> {
+        let url = format!("{}/_sandbox/devicecode/approve", self.url);
+        let response = self
+            .agent
+            .post(&url)
+            .send_json(serde_json::json!({ "userCode": user_code }));
+        read_json(&url, response).map(|_| ())
+    }
+
     /// A Resource Manager resource exactly as the sandbox stores it.
     pub fn resource(&self, id: &str) -> Result<Value, String> {
         self.admin_get("/resource", &[("id", id)])

@@ -253,6 +253,7 @@ pub mod keys {
     /// Releases every modifier pressed so far in the same `send_keys` text.
     pub const NULL: &str = "\u{E000}";
     pub const BACKSPACE: &str = "\u{E003}";
+    pub const ESCAPE: &str = "\u{E00C}";
     pub const CONTROL: &str = "\u{E009}";
     pub const ARROW_UP: &str = "\u{E013}";
     pub const ARROW_DOWN: &str = "\u{E015}";

@@ -1,5 +1,4 @@
 import type {
-  AppInfo,
   DesiredChange,
   EncryptionView,
   GrantOutcome,
@@ -13,12 +12,17 @@ import type {
   PreflightReport,
   ResourceSummary,
   SaveOutcome,
-  SignInOutcome,
-  SignInRequest,
-  SubscriptionSummary,
   VaultNameCheck,
   VaultOption,
 } from '../bindings';
+import type {
+  AppInfo,
+  OpenedVault,
+  SignInOutcome,
+  SignInRequest,
+  SubscriptionSummary,
+  TenantSummary,
+} from './contract';
 import { call } from './transport';
 
 // One wrapper per `#[tauri::command]` of the shell (see IPC contract). Argument names are camelCase:
@@ -43,13 +47,59 @@ export function validateKeyUri(input: string): Promise<KeyUriInfo> {
   return call<KeyUriInfo>('validate_key_uri', { input });
 }
 
+/**
+ * Runs until the sign-in finishes: the browser came back, the device code was approved, or `cancelSignIn`
+ * (then it rejects with `azure.signInCancelled`). Its steps arrive as `sign-in-progress` events tagged with
+ * `request.operationId`.
+ */
 export function signIn(request: SignInRequest): Promise<SignInOutcome> {
   return call<SignInOutcome>('sign_in', { request });
 }
 
-/** Forgets the Azure sign-in and returns to the local demo tenant, which connects in the background. */
-export function signOut(): Promise<AppInfo> {
-  return call<AppInfo>('sign_out');
+/** Stops the sign-in running under `operationId`; false when none runs. */
+export function cancelSignIn(operationId: string): Promise<boolean> {
+  return call<boolean>('cancel_sign_in', { operationId });
+}
+
+/**
+ * Signs an account out and removes its keyring entries; null is the active one, after which keyblade uses the
+ * next remembered account or the local demo tenant (connecting in the background).
+ */
+export function signOut(accountId: string | null): Promise<AppInfo> {
+  return call<AppInfo>('sign_out', { accountId });
+}
+
+/** Goes to the local demo tenant and keeps every account remembered; connects in the background. */
+export function openDemoTenant(): Promise<AppInfo> {
+  return call<AppInfo>('use_demo_tenant');
+}
+
+/** Makes a remembered account the active one. */
+export function switchAccount(accountId: string): Promise<AppInfo> {
+  return call<AppInfo>('switch_account', { accountId });
+}
+
+/** The tenants of the active account, each with whether keyblade can use it without asking. */
+export function listTenants(): Promise<TenantSummary[]> {
+  return call<TenantSummary[]>('list_tenants');
+}
+
+/**
+ * Switches the active account to another of its tenants. Rejects with `azure.interactionRequired` when the tenant
+ * needs an interactive sign-in, `azure.tenantSwitchUnsupported` for a service principal.
+ */
+export function switchTenant(tenantId: string): Promise<AppInfo> {
+  return call<AppInfo>('switch_tenant', { tenantId });
+}
+
+/** The subscriptions the resource picker loads, remembered for the active account; null is all of them. */
+export function setSubscriptionFilter(subscriptionIds: string[] | null): Promise<void> {
+  return call<undefined>('set_subscription_filter', { subscriptionIds });
+}
+
+/** Opens a key vault by its URI (its host must be the active cloud's Key Vault) and reads its keys. */
+export function openKeyVault(vaultUri: string): Promise<OpenedVault> {
+  return call<OpenedVault>('open_key_vault', { vaultUri });
 }
 
 /** The registry's Encryption blade. `fresh` forgets cached reads first (Refresh). */

@@ -1,5 +1,6 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { OperationProgress, SaveSettled } from '../bindings';
+import type { SignInProgress } from './contract';
 import { hasTauriIpc } from './transport';
 
 /** The shell emits this after the session changed (signed in, signed out, demo tenant ready). */
@@ -8,6 +9,8 @@ export const sessionChangedEvent = 'session-changed';
 export const operationProgressEvent = 'operation-progress';
 /** How a save that answered `inProgress` ended, tagged with the same operation id. */
 export const saveSettledEvent = 'save-settled';
+/** A running sign-in's steps (browser opened, device code, verifying), tagged with its operation id. */
+export const signInProgressEvent = 'sign-in-progress';
 
 /** A live subscription: `ready` settles once the shell will deliver events; `stop` ends it. */
 export interface Subscription {
@@ -62,6 +65,13 @@ export function onOperationProgress(operationId: string, handler: (progress: Ope
 export function onSaveSettled(operationId: string, handler: (settled: SaveSettled) => void): Subscription {
   return subscribe<SaveSettled>(saveSettledEvent, (settled) => {
     if (settled.operationId === operationId) handler(settled);
+  });
+}
+
+/** Calls `handler` with the steps of one sign-in. Await `ready` before calling `sign_in`. */
+export function onSignInProgress(operationId: string, handler: (progress: SignInProgress) => void): Subscription {
+  return subscribe<SignInProgress>(signInProgressEvent, (progress) => {
+    if (progress.operationId === operationId) handler(progress);
   });
 }
 

@@ -1,6 +1,7 @@
 export {
   appInfo,
   attachIdentity,
+  cancelSignIn,
   cancelSave,
   checkVaultName,
   createKey,
@@ -13,14 +14,27 @@ export {
   listKeyVersions,
   listResources,
   listSubscriptions,
+  listTenants,
+  openDemoTenant,
+  openKeyVault,
   listVaults,
   preflight,
   recoverVault,
   saveEncryption,
+  setSubscriptionFilter,
   signIn,
   signOut,
+  switchAccount,
+  switchTenant,
   validateKeyUri,
 } from './commands';
 export { CommandFailure, UiErrorCode, isCommandError, toCommandError } from './commandError';
-export { newOperationId, onOperationProgress, onSaveSettled, onSessionChanged, type Subscription } from './events';
+export {
+  newOperationId,
+  onOperationProgress,
+  onSaveSettled,
+  onSessionChanged,
+  onSignInProgress,
+  type Subscription,
+} from './events';
 export { call } from './transport';

@@ -1,5 +1,6 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { AppInfo, CommandError, ResourceSummary, SubscriptionSummary } from '../bindings';
+import type { AccountSummary, AppInfo, SubscriptionSummary, TenantSummary } from '../api/contract';
+import type { CommandError, ResourceSummary } from '../bindings';
 
 /**
  * Rejects the way the shell does: Tauri serializes the command's `Err` and the promise rejects with that
@@ -48,10 +49,14 @@ export const publicCloud = {
 
 export const signedOutReason = 'no Azure account is configured, and this build has no sign-in yet.';
 
+/** What app_info adds to every answer: no remembered account, no cloud to sign in to at start. */
+const noAccounts = { accounts: [], signInCloud: null, proxy: 'No proxy', dataFolder: null };
+
 export const signedOutInfo: AppInfo = {
   version: '0.1.0',
   cloud: publicCloud,
   session: { state: 'signedOut', reason: signedOutReason },
+  ...noAccounts,
 };
 
 export const demoInfo: AppInfo = {
@@ -61,14 +66,46 @@ export const demoInfo: AppInfo = {
     state: 'signedIn',
     tenantId: '00000000-0000-0000-0000-00000000d3e0',
     account: 'demo-app',
+    accountId: null,
     isDemo: true,
   },
+  ...noAccounts,
+};
+
+export const adaAccount: AccountSummary = {
+  id: 'account-ada',
+  label: 'ada@contoso.com',
+  displayName: 'Ada Lovelace',
+  tenantId: '72f988bf-0000-0000-0000-000000000000',
+  cloudName: 'AzureCloud',
+  method: 'browser',
+  active: true,
+};
+
+export const graceAccount: AccountSummary = {
+  id: 'account-grace',
+  label: 'grace@fabrikam.com',
+  displayName: null,
+  tenantId: '33333333-0000-0000-0000-000000000000',
+  cloudName: 'AzureCloud',
+  method: 'deviceCode',
+  active: false,
 };
 
 export const azureInfo: AppInfo = {
   version: '0.1.0',
   cloud: publicCloud,
-  session: { state: 'signedIn', tenantId: '72f988bf-0000-0000-0000-000000000000', account: 'ada@contoso.com', isDemo: false },
+  session: {
+    state: 'signedIn',
+    tenantId: '72f988bf-0000-0000-0000-000000000000',
+    account: 'ada@contoso.com',
+    accountId: adaAccount.id,
+    isDemo: false,
+  },
+  accounts: [adaAccount, graceAccount],
+  signInCloud: null,
+  proxy: 'No proxy',
+  dataFolder: null,
 };
 
 export const contosoProd: SubscriptionSummary = {
@@ -76,6 +113,7 @@ export const contosoProd: SubscriptionSummary = {
   displayName: 'Contoso Production',
   tenantId: '72f988bf-0000-0000-0000-000000000000',
   state: 'Enabled',
+  selected: true,
 };
 
 export const contosoDev: SubscriptionSummary = {
@@ -83,6 +121,7 @@ export const contosoDev: SubscriptionSummary = {
   displayName: 'Contoso Dev',
   tenantId: '72f988bf-0000-0000-0000-000000000000',
   state: 'Enabled',
+  selected: true,
 };
 
 function resource(
@@ -137,3 +176,28 @@ export function signedOutHandlers(): Record<string, CommandHandler> {
     list_resources: () => rejectWith(signedOutError),
   };
 }
+
+/** The active account's tenants: the current one, one that needs MFA, one that refuses. */
+export const tenants: TenantSummary[] = [
+  {
+    tenantId: '72f988bf-0000-0000-0000-000000000000',
+    displayName: 'Contoso',
+    defaultDomain: 'contoso.com',
+    current: true,
+    access: { status: 'available' },
+  },
+  {
+    tenantId: '44444444-0000-0000-0000-000000000000',
+    displayName: 'Fabrikam',
+    defaultDomain: 'fabrikam.onmicrosoft.com',
+    current: false,
+    access: { status: 'needsInteraction', reason: 'Fabrikam requires multi-factor authentication.' },
+  },
+  {
+    tenantId: '55555555-0000-0000-0000-000000000000',
+    displayName: null,
+    defaultDomain: null,
+    current: false,
+    access: { status: 'refused', reason: 'Your account is disabled in this tenant.' },
+  },
+];

@@ -57,14 +57,14 @@ use crate::error::AzureError;
 use crate::transport::HttpTransport;
 
 pub use azure_cli::{AzureCliOptions, NoConsoleExecutor};
+/// The secret type a [`TokenStore`] holds (azure_core's, which never prints its value).
+pub use azure_core::credentials::Secret;
 pub use browser::{BrowserSignInSettings, Opener};
 pub use certificate::ClientCertificate;
 pub use device_code::{DeviceCodeChallenge, DeviceCodeSignIn};
 pub use refreshing::{RefreshSettings, RefreshingCredential};
 pub use store::{MemoryTokenStore, StoreKey, TokenStore};
 pub use tenants::{TenantAccess, check_tenant_access};
-/// The secret type a [`TokenStore`] holds (azure_core's, which never prints its value).
-pub use azure_core::credentials::Secret;
 
 /// The Azure CLI's application (client) ID, keyblade's default public client.
 ///

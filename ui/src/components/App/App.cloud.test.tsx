@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../bindings';
+import type { AppInfo } from '../../api/contract';
 import { cleanReport, cmkView, identities, vaults } from '../../test/encryption';
 import { contosoProd, demoInfo, mockShell, prodRegistry, signedInHandlers } from '../../test/ipc';
 import { renderApp } from '../../test/render';
@@ -33,7 +33,7 @@ describe('App on the sandbox cloud', () => {
       }),
     });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: Demo tenant' }, slow);
+    await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
 
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });

@@ -49,7 +49,7 @@ describe('App: a save that has not finished when it answers', () => {
     });
     const encryptionReads = () => shell.calls.filter((c) => c.command === 'get_encryption');
     const { user } = renderApp();
-    await screen.findByRole('button', { name: /^Session: / }, slow);
+    await screen.findByRole('button', { name: /^Account: / }, slow);
 
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });

@@ -21,7 +21,7 @@ describe('App shell', () => {
     expect(within(header).getByRole('navigation', { name: 'Breadcrumb' })).toHaveTextContent('Home');
     expect(within(header).getByRole('button', { name: 'Select resource' })).toBeInTheDocument();
     expect(within(header).getByRole('button', { name: 'Notifications' })).toBeInTheDocument();
-    expect(await within(header).findByRole('button', { name: 'Session: Signed out' })).toBeInTheDocument();
+    expect(await within(header).findByRole('button', { name: 'Account: Signed out' })).toBeInTheDocument();
 
     const menu = resourceMenu();
     for (const entry of ['Overview', 'Settings', 'Identity', 'Encryption']) {
@@ -83,7 +83,7 @@ describe('App shell', () => {
     expect(banner).toHaveTextContent('Local demo tenant: nothing here touches Azure');
     // It cannot be dismissed: its only button is the way out of the demo.
     expect(within(banner).getAllByRole('button').map((b) => b.textContent)).toEqual(['Sign in to Azure']);
-    expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Account: Demo tenant' })).toBeInTheDocument();
   });
 
   it('shows the demo tenant starting, then the demo once the shell says the session changed', async () => {
@@ -93,7 +93,7 @@ describe('App shell', () => {
     };
     mockShell({ ...signedInHandlers(demoInfo), app_info: () => info });
     renderApp();
-    expect(await screen.findByRole('button', { name: 'Session: Connecting…' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Account: Connecting…' })).toBeInTheDocument();
     expect(within(screen.getByRole('main')).getByText('Starting the local demo tenant…')).toBeInTheDocument();
 
     info = demoInfo;
@@ -101,7 +101,7 @@ describe('App shell', () => {
       await emit('session-changed');
     });
     expect(await screen.findByRole('region', { name: 'Demo tenant' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Account: Demo tenant' })).toBeInTheDocument();
   });
 
   it('signs in to Azure from the demo banner, and says where the secret is kept', async () => {
@@ -117,6 +117,7 @@ describe('App shell', () => {
             status: 'memoryOnly',
             reason: 'The client secret is kept in memory for this run only: no system keyring is available.',
           },
+          skippedTenants: [],
         };
       },
     });
@@ -126,17 +127,22 @@ describe('App shell', () => {
 
     const dialog = await screen.findByRole('dialog', { name: 'Sign in to Azure' });
     const signIn = within(dialog).getByRole('button', { name: 'Sign in' });
-    expect(signIn).toBeDisabled();
     await user.selectOptions(within(dialog).getByRole('combobox', { name: /Cloud/ }), 'azureChinaCloud');
+    await user.click(within(dialog).getByRole('radio', { name: 'Service principal' }));
+    expect(signIn).toBeDisabled();
     await user.type(within(dialog).getByRole('textbox', { name: /Tenant ID/ }), 'tenant-1');
     await user.type(within(dialog).getByRole('textbox', { name: /Client ID/ }), 'client-1');
-    await user.type(within(dialog).getByLabelText(/Client secret/), 's3cret');
+    await user.type(within(dialog).getByLabelText(/Client secret/, { selector: 'input[type="password"]' }), 's3cret');
     await user.click(signIn);
 
-    expect(await screen.findByRole('button', { name: 'Session: ada@contoso.com' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Account: ada@contoso.com' })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Demo tenant' })).toBeNull();
     expect(shell.calls.find((c) => c.command === 'sign_in')?.args).toEqual({
-      request: { cloud: { kind: 'azureChinaCloud' }, tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 's3cret' },
+      request: {
+        cloud: { kind: 'azureChinaCloud' },
+        operationId: expect.stringMatching(/^sign-in-/) as string,
+        method: { method: 'clientSecret', tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 's3cret' },
+      },
     });
     await user.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
     const panel = await screen.findByRole('dialog', { name: 'Notifications' });
@@ -146,7 +152,7 @@ describe('App shell', () => {
   it('shows no demo banner when signed in to Azure', async () => {
     mockShell(signedInHandlers(azureInfo));
     renderApp();
-    expect(await screen.findByRole('button', { name: 'Session: ada@contoso.com' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Account: ada@contoso.com' })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Demo tenant' })).toBeNull();
   });
 
@@ -157,11 +163,11 @@ describe('App shell', () => {
     expect(await screen.findByText("Could not read keyblade's status")).toBeInTheDocument();
     expect(screen.getByText(/The keyblade back end is not reachable/)).toBeInTheDocument();
     expect(screen.getByText(/ipc\.unavailable/)).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Session: Not connected' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Account: Not connected' })).toBeInTheDocument();
 
     const shell = mockShell(signedOutHandlers());
     await user.click(screen.getByRole('button', { name: 'Retry' }));
-    expect(await screen.findByRole('button', { name: 'Session: Signed out' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Account: Signed out' })).toBeInTheDocument();
     expect(shell.calls.map((c) => c.command)).toEqual(['app_info']);
   });
 });
@@ -227,7 +233,7 @@ describe('theme', () => {
     fakeMediaQueries.setPrefersDark(true);
     mockShell(signedOutHandlers());
     renderApp();
-    await screen.findByRole('button', { name: 'Session: Signed out' });
+    await screen.findByRole('button', { name: 'Account: Signed out' });
     expect(themeVariables()).toContain(`--colorNeutralBackground1: ${webDarkTheme.colorNeutralBackground1}`);
 
     act(() => {

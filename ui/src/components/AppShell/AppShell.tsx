@@ -1,6 +1,7 @@
-import { useCallback, useState, type MouseEvent } from 'react';
-import { signOut, toCommandError } from '../../api';
-import type { EncryptionView, SignInOutcome } from '../../bindings';
+import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
+import { openDemoTenant, signOut, switchAccount, toCommandError } from '../../api';
+import type { SignInOutcome } from '../../api/contract';
+import type { EncryptionView } from '../../bindings';
 import type { BladeId } from '../../model/blades';
 import { resourceContext } from '../../model/resourceContext';
 import type { Selection } from '../../model/selection';
@@ -11,7 +12,9 @@ import { useRegistryEncryption } from '../../state/encryption/useRegistryEncrypt
 import { ChangeKeyPanel } from '../ChangeKeyPanel';
 import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
-import { SignInDialog } from '../SignInDialog';
+import { SignInDialog, type SignInPreset } from '../SignInDialog';
+import { SubscriptionFilterDialog } from '../SubscriptionFilter';
+import { TenantSwitcherDialog } from '../TenantSwitcher';
 import { Header } from '../Header';
 import { IdentityBlade } from '../IdentityBlade';
 import { NotificationsPanel } from '../NotificationsPanel';
@@ -41,6 +44,27 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   // The panel works on the view it was opened from: refreshing the blade behind it must not close it.
   const [changeKeyView, setChangeKeyView] = useState<EncryptionView | null>(null);
   const [signInOpen, setSignInOpen] = useState(false);
+  const [signInPreset, setSignInPreset] = useState<SignInPreset>({});
+  const [tenantsOpen, setTenantsOpen] = useState(false);
+  const [filterOpen, setFilterOpen] = useState(false);
+  const [filterRevision, setFilterRevision] = useState(0);
+  const info = appInfo.status === 'loaded' ? appInfo.value : null;
+
+  const openSignIn = useCallback((preset: SignInPreset = {}) => {
+    setSignInPreset({ cloud: info?.signInCloud ?? null, ...preset });
+    setSignInOpen(true);
+  }, [info?.signInCloud]);
+
+  // Started for a cloud (KEYBLADE_CLOUD_METADATA) but signed out: the Sign in dialog opens at once, for that
+  // cloud, once per start.
+  const autoSignInShown = useRef(false);
+  const autoSignInCloud = info !== null && info.session.state === 'signedOut' ? info.signInCloud : null;
+  useEffect(() => {
+    if (autoSignInCloud === null || autoSignInShown.current) return;
+    autoSignInShown.current = true;
+    setSignInPreset({ cloud: autoSignInCloud });
+    setSignInOpen(true);
+  }, [autoSignInCloud]);
 
   const context = resourceContext(session, selection);
   const shownSelection = context.kind === 'resource' ? context.selection : null;
@@ -72,16 +96,35 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
       status: 'succeeded',
       message:
         outcome.secret.status === 'keyring'
-          ? `Signed in as ${account}. The client secret is in your system keyring; keyblade signs in again on its next start.`
+          ? `Signed in as ${account}. Its sign-in is in your system keyring; keyblade signs in again on its next start.`
           : `Signed in as ${account}. ${outcome.secret.reason}`,
     });
+    for (const tenant of outcome.skippedTenants) {
+      const name = tenant.displayName ?? tenant.defaultDomain ?? tenant.tenantId;
+      post({
+        title: `Skipped tenant ${name}`,
+        status: 'failed',
+        message: `Skipped tenant ${name}: ${
+          tenant.access.status === 'available' ? 'it could not be used.' : tenant.access.reason
+        } To use it, choose Switch tenant… and Sign in to this tenant.`,
+      });
+    }
     reloadSession();
+  };
+  const failed = (title: string, command: string) => (rejection: unknown) => {
+    post({ title, status: 'failed', message: toCommandError(rejection, command).message });
   };
   const useDemo = () => {
     setSelection(null);
-    signOut().then(reloadSession, (rejection: unknown) => {
-      post({ title: 'Could not sign out', status: 'failed', message: toCommandError(rejection, 'sign_out').message });
-    });
+    openDemoTenant().then(reloadSession, failed('Could not open the local demo tenant', 'use_demo_tenant'));
+  };
+  const signOutActive = () => {
+    setSelection(null);
+    signOut(null).then(reloadSession, failed('Could not sign out', 'sign_out'));
+  };
+  const changeAccount = (accountId: string) => {
+    setSelection(null);
+    switchAccount(accountId).then(reloadSession, failed('Could not switch account', 'switch_account'));
   };
   const openPicker = () => {
     setPickerOpen(true);
@@ -107,21 +150,29 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
       <Header
         selection={shownSelection}
         session={session}
-        appInfo={appInfo.status === 'loaded' ? appInfo.value : null}
+        appInfo={info}
         unreadNotifications={notifications.unreadCount}
         onOpenPicker={openPicker}
         onOpenNotifications={() => {
           toggleNotifications(true);
         }}
         onSignIn={() => {
-          setSignInOpen(true);
+          openSignIn();
         }}
         onUseDemo={useDemo}
+        onSwitchAccount={changeAccount}
+        onSwitchTenant={() => {
+          setTenantsOpen(true);
+        }}
+        onFilterSubscriptions={() => {
+          setFilterOpen(true);
+        }}
+        onSignOut={signOutActive}
       />
       <DemoBanner
         session={session}
         onSignIn={() => {
-          setSignInOpen(true);
+          openSignIn();
         }}
       />
       <div className={styles.body}>
@@ -150,6 +201,10 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onRetrySession={reloadSession}
         current={shownSelection}
         onSelect={setSelection}
+        onFilterSubscriptions={() => {
+          setFilterOpen(true);
+        }}
+        filterRevision={filterRevision}
       />
       <ChangeKeyPanel
         open={changeKeyView !== null}
@@ -161,7 +216,7 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onRegistryChanged={refreshEncryption}
         runningSave={runningSave}
         onCancelSave={notifications.cancel}
-        keyVaultSuffix={appInfo.status === 'loaded' ? appInfo.value.cloud.keyVaultSuffix : publicKeyVaultSuffix}
+        keyVaultSuffix={info?.cloud.keyVaultSuffix ?? publicKeyVaultSuffix}
       />
       <SignInDialog
         open={signInOpen}
@@ -169,6 +224,32 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
           setSignInOpen(false);
         }}
         onSignedIn={signedIn}
+        preset={signInPreset}
+      />
+      <TenantSwitcherDialog
+        open={tenantsOpen}
+        onClose={() => {
+          setTenantsOpen(false);
+        }}
+        onSwitched={() => {
+          setTenantsOpen(false);
+          setSelection(null);
+          reloadSession();
+        }}
+        onSignInToTenant={(tenantId) => {
+          setTenantsOpen(false);
+          openSignIn({ tenant: tenantId, method: 'browser' });
+        }}
+      />
+      <SubscriptionFilterDialog
+        open={filterOpen}
+        onClose={() => {
+          setFilterOpen(false);
+        }}
+        onSaved={() => {
+          setFilterOpen(false);
+          setFilterRevision((n) => n + 1);
+        }}
       />
       <NotificationsPanel
         open={notificationsOpen}

@@ -8,7 +8,7 @@ import {
   Select,
   Spinner,
 } from '@fluentui/react-components';
-import { AddRegular } from '@fluentui/react-icons';
+import { AddRegular, LinkRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { listKeys, listKeyVersions, listSubscriptions, listVaults } from '../../api';
 import type { KeyOption, VaultOption } from '../../bindings';
@@ -17,8 +17,15 @@ import { rotationExplanations, uriRotationText } from '../../model/encryptionTex
 import { vaultKeysPrefix } from '../../model/keyVaultHosts';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
+import { OpenVaultDialog } from './OpenVaultDialog';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
-import { keyOptionLabel, vaultOptionLabel, versionOptionLabel, type VaultChoice } from './vaultChoice';
+import {
+  keyOptionLabel,
+  openedVaultOption,
+  vaultOptionLabel,
+  versionOptionLabel,
+  type VaultChoice,
+} from './vaultChoice';
 
 
 export interface KeyVaultPickerProps {
@@ -35,11 +42,14 @@ export interface KeyVaultPickerProps {
 const unversioned = '';
 
 export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, keyVaultSuffix }: KeyVaultPickerProps) {
+  const styles = useChangeKeyPanelStyles();
   const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
   const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
   const [createdVaults, setCreatedVaults] = useState<VaultOption[]>([]);
   const [createdKeys, setCreatedKeys] = useState<KeyOption[]>([]);
-  const [creating, setCreating] = useState<'vault' | 'key' | null>(null);
+  // Vaults opened by URI stay in the list for the panel's life, whatever subscription is chosen.
+  const [openedVaults, setOpenedVaults] = useState<VaultOption[]>([]);
+  const [creating, setCreating] = useState<'vault' | 'key' | 'openByUri' | null>(null);
 
   const vault = choice.vault;
   const keysReadable = vault?.keys.status === 'allowed' && vault.vaultUri !== null;
@@ -53,7 +63,8 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
   );
 
   const vaultList = mergeById(vaults.state.status === 'loaded' ? vaults.state.value : [], createdVaults, (v) => v.id)
-    .filter((v) => v.subscriptionId.toLowerCase() === choice.subscriptionId.toLowerCase());
+    .filter((v) => v.subscriptionId.toLowerCase() === choice.subscriptionId.toLowerCase())
+    .concat(openedVaults);
   const keyList = mergeById(
     keys.state.status === 'loaded' ? keys.state.value : [],
     createdKeys.filter((k) => k.kid.toLowerCase().startsWith(vaultUri.toLowerCase())),
@@ -105,7 +116,7 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
         label="Key vault"
         hint={vaultList.length === 0 && vaults.state.status === 'loaded' ? 'This subscription has no key vaults. Create one.' : null}
         value={vault?.id ?? ''}
-        disabled={vaults.state.status !== 'loaded'}
+        disabled={vaults.state.status !== 'loaded' && openedVaults.length === 0}
         placeholder="Select a key vault"
         options={vaultList.map((v) => ({ value: v.id, label: vaultOptionLabel(v) }))}
         onPick={(id) => {
@@ -116,6 +127,17 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
           setCreating('vault');
         }}
       />
+
+      <Button
+        className={styles.alignStart}
+        appearance="subtle"
+        icon={<LinkRegular />}
+        onClick={() => {
+          setCreating('openByUri');
+        }}
+      >
+        Open key vault by URI
+      </Button>
 
       {vault !== null && vault.keys.status !== 'allowed' && (
         <MessageBar intent="warning" layout="multiline">
@@ -208,6 +230,20 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
           }}
           onCreated={pickVault}
           onSelect={pickVault}
+        />
+      )}
+      {creating === 'openByUri' && (
+        <OpenVaultDialog
+          keyVaultSuffix={keyVaultSuffix}
+          onClose={() => {
+            setCreating(null);
+          }}
+          onOpened={(opened) => {
+            const option = openedVaultOption(opened, choice.subscriptionId);
+            setOpenedVaults((list) => [...list.filter((v) => v.id !== option.id), option]);
+            onChange({ ...choice, vault: option, key: null, version: null });
+            setCreating(null);
+          }}
         />
       )}
       {creating === 'key' && vault?.vaultUri !== undefined && vault.vaultUri !== null && (

@@ -35,6 +35,9 @@ export const useChangeKeyPanelStyles = makeStyles({
     flexGrow: 1,
     minWidth: 0,
   },
+  alignStart: {
+    alignSelf: 'flex-start',
+  },
   noShrink: {
     flexShrink: 0,
   },

@@ -1,3 +1,4 @@
+import type { OpenedVault } from '../../api/contract';
 import type { KeyOption, KeyVersionOption, VaultOption } from '../../bindings';
 import { formatTimestamp } from '../../model/encryptionText';
 
@@ -16,6 +17,7 @@ export function choiceKeyUri(choice: VaultChoice): string | null {
 }
 
 export function vaultOptionLabel(vault: VaultOption): string {
+  if (isOpenedVault(vault)) return `${vault.name} (opened by URI)`;
   switch (vault.keys.status) {
     case 'allowed':
       return `${vault.name} (${vault.resourceGroup})`;
@@ -53,4 +55,33 @@ export function versionOptionLabel(version: KeyVersionOption): string {
   if (version.created !== null) notes.push(`created ${formatTimestamp(version.created)}`);
   if (version.enabled === false) notes.push('disabled');
   return `${version.version}${notes.length === 0 ? '' : ` (${notes.join(', ')})`}`;
+}
+
+/** The id an opened-by-URI vault has in the picker: it has no Resource Manager ID keyblade could read. */
+export function openedVaultId(vaultUri: string): string {
+  return `opened-by-uri:${vaultUri.toLowerCase()}`;
+}
+
+export function isOpenedVault(vault: VaultOption): boolean {
+  return vault.id.startsWith('opened-by-uri:');
+}
+
+/**
+ * A vault opened by its URI, as the picker's vault list holds it. Its keys were read, so listing them works; what
+ * Resource Manager would say (resource group, soft delete…) is unknown, and preflight checks it.
+ */
+export function openedVaultOption(vault: OpenedVault, subscriptionId: string): VaultOption {
+  return {
+    id: openedVaultId(vault.vaultUri),
+    name: vault.name,
+    subscriptionId,
+    resourceGroup: '',
+    location: '',
+    vaultUri: vault.vaultUri,
+    permissionModel: 'rbac',
+    softDelete: true,
+    purgeProtection: true,
+    networkRestricted: false,
+    keys: { status: 'allowed', keyCount: vault.keys.length },
+  };
 }

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { contosoProd, prodRegistry } from '../../test/ipc';
+import { azureInfo, contosoProd, graceAccount, prodRegistry } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { Header, type HeaderProps } from './Header';
 import { breadcrumbTrail } from './headerText';
@@ -15,6 +15,10 @@ function renderHeader(patch: Partial<HeaderProps> = {}) {
     onOpenNotifications: vi.fn(),
     onSignIn: vi.fn(),
     onUseDemo: vi.fn(),
+    onSwitchAccount: vi.fn(),
+    onSwitchTenant: vi.fn(),
+    onFilterSubscriptions: vi.fn(),
+    onSignOut: vi.fn(),
     ...patch,
   };
   return { props, ...renderInFluent(<Header {...props} />) };
@@ -43,10 +47,10 @@ describe('Header', () => {
   it('keeps the full account as the session button name and tooltip when the label is cut short', () => {
     const account = 'service principal b3c1d2e4-5f60-4a71-8b92-c3d4e5f6a7b8';
     renderHeader({ session: { kind: 'signedIn', account, tenantId: 'tenant-1', isDemo: false } });
-    const button = screen.getByRole('button', { name: `Session: ${account}` });
-    expect(button).toHaveAttribute('title', account);
+    const button = screen.getByRole('button', { name: `Account: ${account}` });
+    expect(button).toHaveAttribute('title', expect.stringContaining(account) as string);
     // The header shows the client ID by its first digits; CSS may cut it shorter still.
-    expect(button).toHaveTextContent(/^service principal b3c1d2e4…$/);
+    expect(button).toHaveTextContent(/^service principal b3c1d2e4…tenant-1$/);
   });
 
   it('names every crumb in full, whatever the header has room to show', () => {
@@ -67,35 +71,53 @@ describe('Header', () => {
     );
   });
 
-  it('describes the session in a popover from the session button', async () => {
-    const { user } = renderHeader({
-      session: { kind: 'signedIn', account: 'demo-app', tenantId: 'tenant-1', isDemo: true },
-      appInfo: {
-        version: '0.1.0',
-        cloud: { name: 'keyblade sandbox', armEndpoint: 'https://localhost:8443/', keyVaultSuffix: 'vault.localhost' },
-        session: { state: 'signedIn', account: 'demo-app', tenantId: 'tenant-1', isDemo: true },
-      },
+  it('lists the remembered accounts with the active one checked, and switches to another', async () => {
+    const { user, props } = renderHeader({
+      session: { kind: 'signedIn', account: 'ada@contoso.com', tenantId: azureInfo.accounts[0]?.tenantId ?? '', isDemo: false, accountId: 'account-ada' },
+      appInfo: azureInfo,
     });
-    await user.click(screen.getByRole('button', { name: 'Session: Demo tenant' }));
-    const details = await screen.findByRole('dialog', { name: 'Session details' });
-    expect(details).toHaveTextContent('Nothing here touches Azure');
-    expect(details).toHaveTextContent('keyblade sandbox');
-    expect(details).toHaveTextContent('tenant-1');
-
-    // Focus moves into the popover, so a screen reader reads it; Escape brings focus back.
-    expect(within(details).getByRole('button', { name: 'Sign in to Azure' })).toHaveFocus();
-    await user.keyboard('{Escape}');
-    expect(screen.queryByRole('dialog', { name: 'Session details', hidden: true })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Session: Demo tenant' })).toHaveFocus();
+    const button = screen.getByRole('button', { name: 'Account: ada@contoso.com' });
+    // The tenant and the cloud are on the button too.
+    expect(button).toHaveTextContent('72f988bf…');
+    expect(button).toHaveTextContent('Azure public cloud');
+    await user.click(button);
+    const menu = await screen.findByRole('menu');
+    const accounts = within(menu).getAllByRole('menuitemradio');
+    expect(accounts.map((a) => a.getAttribute('aria-checked'))).toEqual(['true', 'false']);
+    expect(accounts[1]).toHaveTextContent(`${graceAccount.label}33333333… · AzureCloud · Device code`);
+    for (const name of ['Add account…', 'Switch tenant…', 'Filter subscriptions…', 'Sign out', 'Use local demo tenant']) {
+      expect(within(menu).getByRole('menuitem', { name })).toBeInTheDocument();
+    }
+    expect(within(menu).getByText('Signed in as ada@contoso.com')).toBeInTheDocument();
+    await user.click(within(menu).getByRole('menuitemradio', { name: new RegExp(graceAccount.label) }));
+    expect(props.onSwitchAccount).toHaveBeenCalledWith(graceAccount.id);
   });
 
-  it('closes the session popover from its Close button', async () => {
-    const { user } = renderHeader();
-    await user.click(screen.getByRole('button', { name: 'Session: Signed out' }));
-    const details = await screen.findByRole('dialog', { name: 'Session details' });
-    expect(details).toHaveTextContent('no account.');
-    await user.click(within(details).getByRole('button', { name: 'Close' }));
-    expect(screen.queryByRole('dialog', { name: 'Session details', hidden: true })).toBeNull();
+  it('offers Add account… and the demo tenant when signed out, and nothing that needs a session', async () => {
+    const { user, props } = renderHeader();
+    await user.click(screen.getByRole('button', { name: 'Account: Signed out' }));
+    const menu = await screen.findByRole('menu');
+    expect(within(menu).queryAllByRole('menuitemradio')).toEqual([]);
+    for (const name of ['Switch tenant…', 'Filter subscriptions…', 'Sign out']) {
+      expect(within(menu).getByRole('menuitem', { name })).toHaveAttribute('aria-disabled', 'true');
+    }
+    await user.click(within(menu).getByRole('menuitem', { name: 'Use local demo tenant' }));
+    expect(props.onUseDemo).toHaveBeenCalledOnce();
+    await user.click(screen.getByRole('button', { name: 'Account: Signed out' }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Add account…' }));
+    expect(props.onSignIn).toHaveBeenCalledOnce();
+  });
+
+  it('signs the active account out from the menu', async () => {
+    const { user, props } = renderHeader({
+      session: { kind: 'signedIn', account: 'ada@contoso.com', tenantId: 't', isDemo: false, accountId: 'account-ada' },
+      appInfo: azureInfo,
+    });
+    await user.click(screen.getByRole('button', { name: 'Account: ada@contoso.com' }));
+    const signOut = await screen.findByRole('menuitem', { name: 'Sign out' });
+    expect(signOut).toHaveAttribute('title', 'Sign out ada@contoso.com and forget its saved sign-in');
+    await user.click(signOut);
+    expect(props.onSignOut).toHaveBeenCalledOnce();
   });
 });
 

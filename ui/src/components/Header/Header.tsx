@@ -10,7 +10,7 @@ import {
 } from '@fluentui/react-components';
 import { AlertRegular, CubeRegular, KeyMultipleRegular } from '@fluentui/react-icons';
 import { Fragment } from 'react';
-import type { AppInfo } from '../../bindings';
+import type { AppInfo } from '../../api/contract';
 import type { Selection } from '../../model/selection';
 import type { SessionView } from '../../state/session';
 import { SessionIndicator } from '../SessionIndicator';
@@ -28,6 +28,10 @@ export interface HeaderProps {
   onOpenNotifications: () => void;
   onSignIn: () => void;
   onUseDemo: () => void;
+  onSwitchAccount: (accountId: string) => void;
+  onSwitchTenant: () => void;
+  onFilterSubscriptions: () => void;
+  onSignOut: () => void;
 }
 
 export function Header({
@@ -39,6 +43,10 @@ export function Header({
   onOpenNotifications,
   onSignIn,
   onUseDemo,
+  onSwitchAccount,
+  onSwitchTenant,
+  onFilterSubscriptions,
+  onSignOut,
 }: HeaderProps) {
   const styles = useHeaderStyles();
   // The bell's name, shown on hover, stays inside the header's landmark.
@@ -97,7 +105,16 @@ export function Header({
             />
           )}
         </span>
-        <SessionIndicator session={session} appInfo={appInfo} onSignIn={onSignIn} onUseDemo={onUseDemo} />
+        <SessionIndicator
+          session={session}
+          appInfo={appInfo}
+          onSignIn={onSignIn}
+          onUseDemo={onUseDemo}
+          onSwitchAccount={onSwitchAccount}
+          onSwitchTenant={onSwitchTenant}
+          onFilterSubscriptions={onFilterSubscriptions}
+          onSignOut={onSignOut}
+        />
       </div>
     </header>
   );

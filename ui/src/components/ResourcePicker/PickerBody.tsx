@@ -3,6 +3,7 @@ import {
   DrawerBody,
   DrawerFooter,
   Field,
+  Link,
   Radio,
   RadioGroup,
   SearchBox,
@@ -19,6 +20,7 @@ import type { Selection } from '../../model/selection';
 import { signedOutSentence, type SessionView } from '../../state/session';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
+import { showingText } from '../SubscriptionFilter/subscriptionFilterModel';
 import { useResourcePickerStyles } from './useResourcePickerStyles.styles';
 
 interface PickerBodyProps {
@@ -28,6 +30,10 @@ interface PickerBodyProps {
   initialResourceId: string | null;
   onSelect: (selection: Selection) => void;
   onCancel: () => void;
+  /** Opens the Filter subscriptions dialog. */
+  onFilterSubscriptions?: (() => void) | undefined;
+  /** Changes when the subscription filter was saved: the subscriptions are read again. */
+  filterRevision?: number | undefined;
 }
 
 export function PickerBody(props: PickerBodyProps) {
@@ -69,15 +75,17 @@ export function PickerBody(props: PickerBodyProps) {
 
 const allKinds = 'all';
 
-function SignedInPicker({ initialSubscriptionId, initialResourceId, onSelect, onCancel }: PickerBodyProps) {
+function SignedInPicker({ initialSubscriptionId, initialResourceId, onSelect, onCancel, onFilterSubscriptions, filterRevision = 0 }: PickerBodyProps) {
   const styles = useResourcePickerStyles();
-  const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
+  const subscriptions = useCommand(`subscriptions:${String(filterRevision)}`, listSubscriptions, 'list_subscriptions');
   const [chosenSubscriptionId, setChosenSubscriptionId] = useState(initialSubscriptionId);
   const [kind, setKind] = useState<ResourceKind | null>(null);
   const [nameFilter, setNameFilter] = useState('');
   const [chosenResourceId, setChosenResourceId] = useState(initialResourceId);
 
-  const subscriptionList = subscriptions.state.status === 'loaded' ? subscriptions.state.value : [];
+  const allSubscriptions = subscriptions.state.status === 'loaded' ? subscriptions.state.value : [];
+  // Only the subscriptions in the account's filter (every one, until the user sets a filter).
+  const subscriptionList = allSubscriptions.filter((s) => (s as { selected?: boolean }).selected !== false);
   // With a single subscription there is nothing to choose: take it, as the portal does.
   const onlySubscription = subscriptionList.length === 1 ? subscriptionList[0] : undefined;
   const subscription: SubscriptionSummary | undefined =
@@ -111,6 +119,19 @@ function SignedInPicker({ initialSubscriptionId, initialResourceId, onSelect, on
               title="No subscriptions"
               description="The signed-in account cannot see any subscription. Ask an owner of a subscription to give you a role on it, then open this panel again."
             />
+          )}
+          {allSubscriptions.length > 0 && (
+            <p className={styles.showing}>
+              {showingText(subscriptionList.length, allSubscriptions.length)}
+              {onFilterSubscriptions !== undefined && (
+                <>
+                  {' · '}
+                  <Link as="button" onClick={onFilterSubscriptions}>
+                    Filter subscriptions
+                  </Link>
+                </>
+              )}
+            </p>
           )}
           {subscriptionList.length > 0 && (
             <Field label="Subscription" required>

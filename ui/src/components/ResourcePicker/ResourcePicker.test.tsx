@@ -34,7 +34,7 @@ describe('resource picker', () => {
   it('shows the signed-out reason from app_info and lists nothing', async () => {
     const shell = mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: Signed out' });
+    await screen.findByRole('button', { name: 'Account: Signed out' });
 
     const picker = await openPicker(user);
 
@@ -48,7 +48,7 @@ describe('resource picker', () => {
   it('lists subscriptions, then their resources, and selecting one updates the breadcrumb and blade', async () => {
     const shell = mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' });
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
     expect(breadcrumb()).toHaveTextContent('Home');
 
     const picker = await openPicker(user);
@@ -86,7 +86,7 @@ describe('resource picker', () => {
   it('filters resources by type and by name', async () => {
     mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' });
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
     const picker = await openPicker(user);
     await user.selectOptions(
       await within(picker).findByRole('combobox', { name: /Subscription/ }),
@@ -127,7 +127,7 @@ describe('resource picker', () => {
       },
     });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' });
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
     const picker = await openPicker(user);
 
     expect(await within(picker).findByText('Could not load subscriptions')).toBeInTheDocument();
@@ -144,7 +144,7 @@ describe('resource picker', () => {
     const handlers = signedInHandlers(azureInfo);
     mockShell({ ...handlers, list_subscriptions: () => [contosoDev] });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' });
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
     const picker = await openPicker(user);
 
     expect(await within(picker).findByRole('radio', { name: /contosodevimages/ })).toBeInTheDocument();
@@ -154,7 +154,7 @@ describe('resource picker', () => {
   it('closes with Escape without changing the selection', async () => {
     mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Session: ada@contoso.com' });
+    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
     await openPicker(user);
 
     await user.keyboard('{Escape}');

@@ -22,6 +22,11 @@ export const useResourcePickerStyles = makeStyles({
     ...typographyStyles.caption1,
     color: tokens.colorNeutralForeground3,
   },
+  showing: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    margin: 0,
+  },
   footer: {
     display: 'flex',
     gap: tokens.spacingHorizontalS,

@@ -1,111 +1,139 @@
-import { Button, Popover, PopoverSurface, PopoverTrigger } from '@fluentui/react-components';
-import { useState } from 'react';
-import type { AppInfo } from '../../bindings';
+import {
+  Button,
+  Menu,
+  MenuDivider,
+  MenuGroup,
+  MenuGroupHeader,
+  MenuItem,
+  MenuItemRadio,
+  MenuList,
+  MenuPopover,
+  MenuTrigger,
+} from '@fluentui/react-components';
+import {
+  ArrowSwapRegular,
+  BeakerRegular,
+  FilterRegular,
+  PersonAddRegular,
+  SignOutRegular,
+} from '@fluentui/react-icons';
+import type { AppInfo } from '../../api/contract';
+import { useLandmarkMountNode } from '../../hooks/useLandmarkMountNode';
 import type { SessionView } from '../../state/session';
+import { accountDetails, activeAccount, sessionDetails } from './accountText';
 import { presentSession } from './presentSession';
 import { useSessionIndicatorStyles } from './useSessionIndicatorStyles.styles';
 
 export interface SessionIndicatorProps {
   session: SessionView;
-  /** The shell's app_info when it answered; gives the cloud and version. */
+  /** The shell's app_info when it answered; gives the cloud, version and remembered accounts. */
   appInfo: AppInfo | null;
+  /** Add account…: opens the Sign in to Azure dialog. */
   onSignIn: () => void;
-  /** Forgets the Azure sign-in and returns to the local demo tenant. */
+  /** Use local demo tenant. */
   onUseDemo: () => void;
+  onSwitchAccount: (accountId: string) => void;
+  onSwitchTenant: () => void;
+  onFilterSubscriptions: () => void;
+  /** Signs the active account out. */
+  onSignOut: () => void;
 }
 
-/** The header's account button: who is signed in, and to which cloud. */
-export function SessionIndicator({ session, appInfo, onSignIn, onUseDemo }: SessionIndicatorProps) {
+const accountGroup = 'account';
+
+/** The header's account switcher: who is signed in, in which tenant and cloud, and what can be done about it. */
+export function SessionIndicator({
+  session,
+  appInfo,
+  onSignIn,
+  onUseDemo,
+  onSwitchAccount,
+  onSwitchTenant,
+  onFilterSubscriptions,
+  onSignOut,
+}: SessionIndicatorProps) {
   const styles = useSessionIndicatorStyles();
+  // The menu mounts inside the header's landmark, not at the end of <body> (axe's region rule).
+  const [menuMount, menuTrigger] = useLandmarkMountNode();
   const presentation = presentSession(session);
-  const [open, setOpen] = useState(false);
+  const details = sessionDetails(session, appInfo);
+  const accounts = appInfo?.accounts ?? [];
+  const active = activeAccount(session, accounts);
+  const signedIn = session.kind === 'signedIn';
+  const onAzure = signedIn && !session.isDemo;
+  const signedInAs = active?.label ?? (onAzure ? session.account : null);
+
   return (
-    <Popover
-      withArrow
+    <Menu
+      mountNode={menuMount}
       positioning="below-end"
-      trapFocus
-      open={open}
-      onOpenChange={(_event, data) => {
-        setOpen(data.open);
+      checkedValues={{ [accountGroup]: active === null ? [] : [active.id] }}
+      onCheckedValueChange={(_event, data) => {
+        const picked = data.checkedItems[0];
+        if (data.name === accountGroup && picked !== undefined && picked !== active?.id) onSwitchAccount(picked);
       }}
     >
-      <PopoverTrigger disableButtonEnhancement>
+      <MenuTrigger disableButtonEnhancement>
         <Button
+          ref={menuTrigger}
           className={styles.trigger}
           appearance="subtle"
           icon={presentation.icon}
           // The visible label may be cut short; the name and the tooltip carry all of it.
-          aria-label={`Session: ${presentation.fullLabel}`}
-          title={presentation.fullLabel}
+          aria-label={`Account: ${presentation.fullLabel}`}
+          title={details === null ? presentation.fullLabel : `${presentation.fullLabel}\n${details}`}
         >
-          <span className={styles.triggerLabel}>{presentation.label}</span>
+          <span className={styles.triggerText}>
+            <span className={styles.triggerLabel}>{presentation.label}</span>
+            {details !== null && <span className={styles.triggerDetails}>{details}</span>}
+          </span>
         </Button>
-      </PopoverTrigger>
-      <PopoverSurface className={styles.surface} aria-label="Session details">
-        <h2 className={styles.heading}>{presentation.heading}</h2>
-        <p className={styles.text}>{presentation.explanation}</p>
-        {appInfo !== null && (
-          <dl className={styles.facts}>
-            {session.kind === 'signedIn' && (
-              <>
-                <dt className={styles.term}>Tenant</dt>
-                <dd className={styles.value}>{session.tenantId}</dd>
-              </>
-            )}
-            <dt className={styles.term}>Cloud</dt>
-            <dd className={styles.value}>{appInfo.cloud.name}</dd>
-            <dt className={styles.term}>Resource Manager</dt>
-            <dd className={styles.value}>{appInfo.cloud.armEndpoint}</dd>
-            <dt className={styles.term}>Version</dt>
-            <dd className={styles.value}>keyblade {appInfo.version}</dd>
-          </dl>
-        )}
-        {/* A modal popover needs something to focus, or assistive technology is kept out of it. */}
-        <div className={styles.actions}>
-          {(session.kind === 'signedOut' || (session.kind === 'signedIn' && session.isDemo)) && (
-            <Button
-              size="small"
-              appearance="primary"
-              onClick={() => {
-                setOpen(false);
-                onSignIn();
-              }}
-            >
-              Sign in to Azure
-            </Button>
+      </MenuTrigger>
+      <MenuPopover className={styles.surface}>
+        <MenuList>
+          {accounts.length > 0 && (
+            <>
+              <MenuGroup>
+                <MenuGroupHeader>Accounts</MenuGroupHeader>
+                {accounts.map((account) => (
+                  <MenuItemRadio key={account.id} name={accountGroup} value={account.id}>
+                    <span className={styles.itemText}>
+                      <span className={styles.itemLabel}>{account.label}</span>
+                      <span className={styles.itemDetails}>{accountDetails(account)}</span>
+                    </span>
+                  </MenuItemRadio>
+                ))}
+              </MenuGroup>
+              <MenuDivider />
+            </>
           )}
-          {session.kind === 'signedIn' && !session.isDemo && (
-            <Button
-              size="small"
-              onClick={() => {
-                setOpen(false);
-                onUseDemo();
-              }}
+          <MenuGroup>
+            <MenuGroupHeader>{signedInAs === null ? presentation.heading : `Signed in as ${signedInAs}`}</MenuGroupHeader>
+            <MenuItem icon={<PersonAddRegular />} onClick={onSignIn}>
+              Add account…
+            </MenuItem>
+            <MenuItem icon={<ArrowSwapRegular />} disabled={!onAzure} onClick={onSwitchTenant}>
+              Switch tenant…
+            </MenuItem>
+            <MenuItem icon={<FilterRegular />} disabled={!signedIn} onClick={onFilterSubscriptions}>
+              Filter subscriptions…
+            </MenuItem>
+            <MenuItem
+              icon={<SignOutRegular />}
+              disabled={!onAzure}
+              title={signedInAs === null ? undefined : `Sign out ${signedInAs} and forget its saved sign-in`}
+              onClick={onSignOut}
             >
-              Sign out (back to the demo tenant)
-            </Button>
-          )}
-          {session.kind === 'signedOut' && (
-            <Button
-              size="small"
-              onClick={() => {
-                setOpen(false);
-                onUseDemo();
-              }}
-            >
-              Use the local demo tenant
-            </Button>
-          )}
-          <Button
-            size="small"
-            onClick={() => {
-              setOpen(false);
-            }}
-          >
-            Close
-          </Button>
-        </div>
-      </PopoverSurface>
-    </Popover>
+              Sign out
+            </MenuItem>
+          </MenuGroup>
+          <MenuDivider />
+          <MenuItem icon={<BeakerRegular />} disabled={session.kind === 'connecting' || (session.kind === 'signedIn' && session.isDemo)}
+            onClick={onUseDemo}>
+            Use local demo tenant
+          </MenuItem>
+        </MenuList>
+      </MenuPopover>
+    </Menu>
   );
 }

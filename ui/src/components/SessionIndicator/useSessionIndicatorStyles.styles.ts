@@ -6,17 +6,41 @@ export const useSessionIndicatorStyles = makeStyles({
     maxWidth: '240px',
     minWidth: 0,
   },
+  triggerText: {
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'flex-start',
+    minWidth: 0,
+    maxWidth: '100%',
+  },
+  triggerDetails: {
+    ...typographyStyles.caption2,
+    color: tokens.colorNeutralForeground3,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    maxWidth: '100%',
+  },
+  itemText: {
+    display: 'flex',
+    flexDirection: 'column',
+  },
+  itemLabel: {
+    ...typographyStyles.body1,
+  },
+  itemDetails: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground3,
+  },
   triggerLabel: {
+    maxWidth: '100%',
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
     minWidth: 0,
   },
   surface: {
-    maxWidth: '360px',
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalS,
+    maxWidth: '420px',
   },
   heading: {
     ...typographyStyles.subtitle2,

@@ -1,1 +1,2 @@
 export { SignInDialog, type SignInDialogProps } from './SignInDialog';
+export type { SignInPreset } from './signInModel';

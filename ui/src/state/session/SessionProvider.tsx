@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { AppInfo } from '../../bindings';
+import type { AppInfo } from '../../api/contract';
 import type { Loadable } from '../../hooks/useCommand';
 import { appInfo, onSessionChanged } from '../../api';
 import { useCommand } from '../../hooks/useCommand';

@@ -1,5 +1,5 @@
 import { createContext } from 'react';
-import type { AppInfo } from '../../bindings';
+import type { AppInfo } from '../../api/contract';
 import type { Loadable } from '../../hooks/useCommand';
 import type { SessionView } from './sessionView';
 

@@ -1,4 +1,5 @@
-import type { AppInfo, CommandError } from '../../bindings';
+import type { CommandError } from '../../bindings';
+import type { AppInfo } from '../../api/contract';
 import type { Loadable } from '../../hooks/useCommand';
 
 /** What the UI knows about who is signed in, derived from `app_info`. */
@@ -9,7 +10,7 @@ export type SessionView =
   /** `app_info` itself failed: we do not know the session, so nothing Azure-backed can be shown. */
   | { kind: 'unavailable'; error: CommandError }
   | { kind: 'signedOut'; reason: string }
-  | { kind: 'signedIn'; account: string; tenantId: string; isDemo: boolean };
+  | { kind: 'signedIn'; account: string; tenantId: string; isDemo: boolean; accountId?: string | null };
 
 export function sessionView(appInfo: Loadable<AppInfo>): SessionView {
   switch (appInfo.status) {
@@ -31,6 +32,7 @@ export function sessionView(appInfo: Loadable<AppInfo>): SessionView {
             account: session.account,
             tenantId: session.tenantId,
             isDemo: session.isDemo,
+            accountId: session.accountId,
           };
       }
     }

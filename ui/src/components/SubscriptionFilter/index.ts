@@ -1,0 +1,2 @@
+export { SubscriptionFilterDialog, type SubscriptionFilterDialogProps } from './SubscriptionFilterDialog';
+export { filterToSave, matchSubscriptions, showingText } from './subscriptionFilterModel';

@@ -1,0 +1,1 @@
+export { TenantSwitcherDialog, type TenantSwitcherDialogProps } from './TenantSwitcherDialog';
