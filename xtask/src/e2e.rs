@@ -101,7 +101,15 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
     }
 
     let artifacts = crate::artifacts_dir().join("e2e");
-    let result = Cmd::cargo(&["test", "-p", "keyblade-e2e", "--", "--test-threads=1"])
+    // Every test file runs even when one fails, so one run shows every failure. A
+    // developer can run one file with `KEYBLADE_E2E_ONLY=sign_in cargo xtask e2e`.
+    let only = std::env::var("KEYBLADE_E2E_ONLY").ok();
+    let mut args = vec!["test", "-p", "keyblade-e2e", "--no-fail-fast"];
+    if let Some(file) = only.as_deref() {
+        args.extend(["--test", file]);
+    }
+    args.extend(["--", "--test-threads=1"]);
+    let result = Cmd::cargo(&args)
         .env("KEYBLADE_E2E_APP", app)
         .env("KEYBLADE_E2E_WEBDRIVER", format!("http://127.0.0.1:{port}"))
         .env("KEYBLADE_E2E_ARTIFACTS", &artifacts)

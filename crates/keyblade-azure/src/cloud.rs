@@ -377,6 +377,46 @@ impl CloudSettings {
         .any(|suffix| is_vault_host(&host, port, suffix, arm_port))
     }
 
+    /// Whether a token for `audience` (its `aud` claim) may go to `url`: a Resource Manager
+    /// token only to Resource Manager, a Key Vault token only to vaults, a Managed HSM token
+    /// only to HSMs. `None` when the audience is none of this cloud's, so no host may have it.
+    pub fn audience_allows(&self, audience: &str, url: &Url) -> Option<bool> {
+        let trimmed = |text: &str| text.trim_end_matches('/').to_ascii_lowercase();
+        let audience = trimmed(audience);
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return Some(false);
+        };
+        let host = host.to_ascii_lowercase();
+        // Resource Manager accepts its audience (`https://management.core.windows.net/`)
+        // and its own endpoint as the resource.
+        if audience == trimmed(&self.arm_audience)
+            || audience == trimmed(self.arm_endpoint.as_str())
+        {
+            return Some(
+                self.arm_endpoint.host_str() == Some(host.as_str())
+                    && self.arm_endpoint.port_or_known_default() == Some(port),
+            );
+        }
+        let arm_port = self.arm_endpoint.port_or_known_default();
+        // A Key Vault token's audience is `https://{suffix}`, e.g. `https://vault.azure.net`.
+        [
+            Some(&self.key_vault_suffix),
+            self.managed_hsm_suffix.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|suffix| {
+            Url::parse(&audience)
+                .ok()
+                .and_then(|aud| {
+                    aud.host_str()
+                        .map(|h| h.eq_ignore_ascii_case(suffix.domain()))
+                })
+                .unwrap_or(false)
+        })
+        .map(|suffix| is_vault_host(&host, port, suffix, arm_port))
+    }
+
     /// A key vault's (or Managed HSM's) URI as the user gave it, checked to be a vault of
     /// this cloud before anything is sent to it, and returned as keyblade sends it
     /// (`https://{vault-name}.{suffix}[:port]/`, lower-case).
@@ -882,5 +922,63 @@ mod tests {
         assert_eq!(split_authority("host:"), None);
         assert_eq!(split_authority("host:0"), None);
         assert_eq!(split_authority("user@host"), None);
+    }
+
+    /// Each token only to its audience's hosts: Resource Manager's to Resource Manager,
+    /// Key Vault's to vaults, Managed HSM's to HSMs; an audience of no service of this cloud
+    /// to nowhere.
+    #[test]
+    fn tokens_go_only_to_their_audiences_hosts() {
+        let cloud = CloudSettings::azure_cloud();
+        let url = |text: &str| Url::parse(text).unwrap();
+        let arm = url("https://management.azure.com/subscriptions");
+        let vault = url("https://kv-prod.vault.azure.net/keys/k");
+        let hsm = url("https://hsm1.managedhsm.azure.net/keys/k");
+        for audience in [
+            "https://management.core.windows.net/",
+            "https://management.azure.com",
+            "HTTPS://MANAGEMENT.CORE.WINDOWS.NET",
+        ] {
+            assert_eq!(
+                cloud.audience_allows(audience, &arm),
+                Some(true),
+                "{audience}"
+            );
+            assert_eq!(
+                cloud.audience_allows(audience, &vault),
+                Some(false),
+                "{audience}"
+            );
+        }
+        for audience in ["https://vault.azure.net", "https://vault.azure.net/"] {
+            assert_eq!(
+                cloud.audience_allows(audience, &vault),
+                Some(true),
+                "{audience}"
+            );
+            assert_eq!(
+                cloud.audience_allows(audience, &arm),
+                Some(false),
+                "{audience}"
+            );
+            assert_eq!(
+                cloud.audience_allows(audience, &hsm),
+                Some(false),
+                "{audience}"
+            );
+        }
+        assert_eq!(
+            cloud.audience_allows("https://managedhsm.azure.net", &hsm),
+            Some(true)
+        );
+        assert_eq!(
+            cloud.audience_allows("https://graph.microsoft.com", &arm),
+            None
+        );
+        assert_eq!(
+            cloud.audience_allows("https://vault.azure.cn", &url("https://kv.vault.azure.cn/")),
+            None,
+            "another cloud's audience"
+        );
     }
 }

@@ -102,6 +102,19 @@ pub enum AzureError {
         cloud: String,
     },
 
+    /// A request would have carried a token meant for another service than the host's.
+    #[error(
+        "keyblade did not send a request to {host}: it would have carried a sign-in token \
+         meant for {audience}, and tokens go only to the service they were issued for. This \
+         is a keyblade bug; please report it."
+    )]
+    WrongTokenAudience {
+        /// The host refused.
+        host: String,
+        /// The token's `aud` claim.
+        audience: String,
+    },
+
     /// No connection was made: the host could not be reached or its certificate was refused.
     #[error(
         "Could not reach {host}: {reason}. Check the network connection and proxy; for a \
@@ -503,6 +516,7 @@ impl AzureError {
     pub fn code(&self) -> &'static str {
         match self {
             AzureError::UntrustedTokenHost { .. } => "azure.untrustedTokenHost",
+            AzureError::WrongTokenAudience { .. } => "azure.wrongTokenAudience",
             AzureError::Unreachable { .. } => "azure.unreachable",
             AzureError::ConnectionLost { .. } => "azure.connectionLost",
             AzureError::TimedOut { .. } => "azure.timedOut",

@@ -98,6 +98,38 @@ impl TokenHostGuard {
         TokenHostGuard { allowed: None }
     }
 
+    /// Whether `authorization` (a request's `Authorization` header) may go to `url`: the
+    /// host must be the cloud's ([`TokenHostGuard::check`]), and a bearer token's audience
+    /// must be that host's service, so a Resource Manager token never reaches a vault (or
+    /// a vault's token Resource Manager) even if a client mixed them up.
+    pub fn check_token(&self, url: &Url, authorization: &str) -> Result<(), AzureError> {
+        self.check(url)?;
+        let Some(cloud) = &self.allowed else {
+            return Ok(());
+        };
+        let Some(token) = authorization
+            .strip_prefix("Bearer ")
+            .or_else(|| authorization.strip_prefix("bearer "))
+        else {
+            return Ok(());
+        };
+        // A token that is not a JWT names no audience: the cloud's host rule alone applies.
+        let Some(audience) = crate::signin::claims::payload(token.trim()).and_then(|claims| {
+            claims
+                .get("aud")
+                .and_then(|a| a.as_str().map(str::to_owned))
+        }) else {
+            return Ok(());
+        };
+        match cloud.audience_allows(&audience, url) {
+            Some(true) => Ok(()),
+            _ => Err(AzureError::WrongTokenAudience {
+                host: authority(url),
+                audience,
+            }),
+        }
+    }
+
     /// Whether a request to `url` carrying a bearer token may be sent.
     pub fn check(&self, url: &Url) -> Result<(), AzureError> {
         match &self.allowed {
@@ -292,10 +324,12 @@ impl WireResponse {
 }
 
 impl WireRequest {
-    fn carries_token(&self) -> bool {
+    /// The `Authorization` header, if the request carries one.
+    fn authorization(&self) -> Option<&str> {
         self.headers
             .iter()
-            .any(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+            .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| value.as_str())
     }
 
     /// Whether the request is safe to send again after a failure that may have come after
@@ -368,8 +402,8 @@ impl HttpTransport {
     /// [`HttpSettings::attempt_timeout`] and [`HttpSettings::max_body_bytes`]. Never logs
     /// headers or bodies.
     pub async fn send(&self, request: WireRequest) -> Result<WireResponse, AzureError> {
-        if request.carries_token() {
-            self.guard.check(&request.url)?;
+        if let Some(authorization) = request.authorization() {
+            self.guard.check_token(&request.url, authorization)?;
             if let Some(log) = &self.log {
                 log.record(&request);
             }
@@ -1050,6 +1084,55 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "azure.untrustedTokenHost"
+        );
+    }
+
+    fn jwt(claims: &str) -> String {
+        use base64::Engine as _;
+        let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        format!("{}.{}.sig", encode(r#"{"alg":"RS256"}"#), encode(claims))
+    }
+
+    /// A Resource Manager token addressed to a vault of the same cloud is refused before
+    /// anything is sent (no connection is attempted: the host does not exist).
+    #[tokio::test]
+    async fn a_token_never_goes_to_another_services_host() {
+        let cloud = Arc::new(CloudSettings::azure_cloud());
+        let transport = HttpTransport::for_cloud(
+            cloud,
+            &HttpSettings {
+                proxy: crate::proxy::ProxySettings::none(),
+                ..HttpSettings::default()
+            },
+        )
+        .unwrap();
+        let arm_token = jwt(r#"{"aud":"https://management.core.windows.net/"}"#);
+        let request = |url: &str, token: &str| WireRequest {
+            method: reqwest::Method::GET,
+            url: Url::parse(url).unwrap(),
+            headers: vec![("Authorization".to_owned(), format!("Bearer {token}"))],
+            body: Bytes::new(),
+        };
+        let error = transport
+            .send(request(
+                "https://kv-keyblade-nonexistent.vault.azure.net/keys",
+                &arm_token,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "azure.wrongTokenAudience", "{error}");
+        let graph = jwt(r#"{"aud":"https://graph.microsoft.com"}"#);
+        let error = transport
+            .send(request(
+                "https://management.azure.com/subscriptions",
+                &graph,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "azure.wrongTokenAudience", "{error}");
+        assert!(
+            !error.to_string().contains(&graph),
+            "the token is not in the message"
         );
     }
 }

@@ -14,6 +14,7 @@ import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
 import { SignInDialog, type SignInPreset } from '../SignInDialog';
 import { SubscriptionFilterDialog } from '../SubscriptionFilter';
+import { AboutDialog } from '../AboutDialog';
 import { TenantSwitcherDialog } from '../TenantSwitcher';
 import { Header } from '../Header';
 import { IdentityBlade } from '../IdentityBlade';
@@ -47,6 +48,7 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   const [signInPreset, setSignInPreset] = useState<SignInPreset>({});
   const [tenantsOpen, setTenantsOpen] = useState(false);
   const [filterOpen, setFilterOpen] = useState(false);
+  const [aboutOpen, setAboutOpen] = useState(false);
   const [filterRevision, setFilterRevision] = useState(0);
   const info = appInfo.status === 'loaded' ? appInfo.value : null;
 
@@ -168,6 +170,9 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
           setFilterOpen(true);
         }}
         onSignOut={signOutActive}
+        onAbout={() => {
+          setAboutOpen(true);
+        }}
       />
       <DemoBanner
         session={session}
@@ -240,6 +245,13 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
           setTenantsOpen(false);
           openSignIn({ tenant: tenantId, method: 'browser' });
         }}
+      />
+      <AboutDialog
+        open={aboutOpen}
+        onClose={() => {
+          setAboutOpen(false);
+        }}
+        appInfo={info}
       />
       <SubscriptionFilterDialog
         open={filterOpen}

@@ -19,6 +19,7 @@ function renderHeader(patch: Partial<HeaderProps> = {}) {
     onSwitchTenant: vi.fn(),
     onFilterSubscriptions: vi.fn(),
     onSignOut: vi.fn(),
+    onAbout: vi.fn(),
     ...patch,
   };
   return { props, ...renderInFluent(<Header {...props} />) };

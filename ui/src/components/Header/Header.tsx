@@ -32,6 +32,7 @@ export interface HeaderProps {
   onSwitchTenant: () => void;
   onFilterSubscriptions: () => void;
   onSignOut: () => void;
+  onAbout: () => void;
 }
 
 export function Header({
@@ -47,6 +48,7 @@ export function Header({
   onSwitchTenant,
   onFilterSubscriptions,
   onSignOut,
+  onAbout,
 }: HeaderProps) {
   const styles = useHeaderStyles();
   // The bell's name, shown on hover, stays inside the header's landmark.
@@ -114,6 +116,7 @@ export function Header({
           onSwitchTenant={onSwitchTenant}
           onFilterSubscriptions={onFilterSubscriptions}
           onSignOut={onSignOut}
+          onAbout={onAbout}
         />
       </div>
     </header>

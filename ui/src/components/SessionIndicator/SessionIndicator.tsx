@@ -14,6 +14,7 @@ import {
   ArrowSwapRegular,
   BeakerRegular,
   FilterRegular,
+  InfoRegular,
   PersonAddRegular,
   SignOutRegular,
 } from '@fluentui/react-icons';
@@ -37,6 +38,8 @@ export interface SessionIndicatorProps {
   onFilterSubscriptions: () => void;
   /** Signs the active account out. */
   onSignOut: () => void;
+  /** About keyblade: version, cloud, proxy, data folder. */
+  onAbout: () => void;
 }
 
 const accountGroup = 'account';
@@ -51,6 +54,7 @@ export function SessionIndicator({
   onSwitchTenant,
   onFilterSubscriptions,
   onSignOut,
+  onAbout,
 }: SessionIndicatorProps) {
   const styles = useSessionIndicatorStyles();
   // The menu mounts inside the header's landmark, not at the end of <body> (axe's region rule).
@@ -131,6 +135,9 @@ export function SessionIndicator({
           <MenuItem icon={<BeakerRegular />} disabled={session.kind === 'connecting' || (session.kind === 'signedIn' && session.isDemo)}
             onClick={onUseDemo}>
             Use local demo tenant
+          </MenuItem>
+          <MenuItem icon={<InfoRegular />} onClick={onAbout}>
+            About keyblade
           </MenuItem>
         </MenuList>
       </MenuPopover>

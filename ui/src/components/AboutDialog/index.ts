@@ -1,0 +1,2 @@
+export { AboutDialog } from './AboutDialog';
+export type { AboutDialogProps } from './AboutDialog';
