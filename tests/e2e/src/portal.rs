@@ -166,6 +166,31 @@ pub fn click(session: &Session, xpath: &str, what: &str) -> Result<(), String> {
     }
 }
 
+/// Selects the radio button at `xpath` (see [`choice`]) and waits until it is selected: a
+/// click that lands while a panel still renders can be lost, so it clicks again until the
+/// choice holds or the deadline passes.
+pub fn select_choice(session: &Session, xpath: &str, what: &str) -> Result<(), String> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        click(session, xpath, what)?;
+        let settle = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < settle {
+            if let Some(element) = session.find(xpath)?
+                && session.is_selected(&element).unwrap_or(false)
+            {
+                return Ok(());
+            }
+            std::thread::sleep(POLL);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{what} was clicked but did not become selected within {}s",
+                UI_TIMEOUT.as_secs()
+            ));
+        }
+    }
+}
+
 /// Picks the option starting with `option` in the drop-down at `select` from the keyboard,
 /// with the arrow keys, as a keyboard user would. (WebKitWebDriver refuses to click the
 /// options of a closed drop-down: "element not interactable".) Each key press changes the

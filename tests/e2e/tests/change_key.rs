@@ -87,7 +87,7 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
     portal::wait_exact_fact(&session, "Key", "acr-prod-key").unwrap();
 
     let panel = portal::open_change_key(&session).unwrap();
-    portal::click(
+    portal::select_choice(
         &session,
         &portal::choice(&panel, "Select from Key Vault"),
         "Select from Key Vault",
@@ -205,7 +205,7 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
     let version = key_uri.rsplit('/').next().unwrap().to_owned();
 
     let panel = portal::open_change_key(&session).unwrap();
-    portal::click(
+    portal::select_choice(
         &session,
         &portal::choice(&panel, "Enter key URI"),
         "Enter key URI",
@@ -236,13 +236,13 @@ fn change_to_a_versioned_key_uri_with_the_system_assigned_identity() {
         )
         .unwrap();
 
-    portal::click(
+    portal::select_choice(
         &session,
         &portal::choice(&panel, "System assigned"),
         "System assigned",
     )
     .unwrap();
-    portal::click(
+    portal::select_choice(
         &session,
         &portal::choice(&panel, "Turn on the system-assigned identity"),
         "Turn on the system-assigned identity",

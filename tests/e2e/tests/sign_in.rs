@@ -38,18 +38,8 @@ fn wait_account(session: &Session, label: &str) {
 }
 
 fn choose_method(session: &Session, method: &str) {
-    let dialog = sign_in_dialog();
-    let radio = portal::choice(&dialog, method);
-    let tab = format!(
-        "{dialog}//*[@role='tab'][normalize-space()={}]",
-        xpath_literal(method)
-    );
-    let target = if session.find(&radio).unwrap().is_some() {
-        radio
-    } else {
-        tab
-    };
-    portal::click(session, &target, &format!("the method {method}")).unwrap();
+    let radio = portal::choice(&sign_in_dialog(), method);
+    portal::select_choice(session, &radio, &format!("the method {method}")).unwrap();
 }
 
 #[test]
