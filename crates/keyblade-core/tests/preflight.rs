@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use keyblade_core::preflight::{Plan, PreflightInput, Severity, plan};
+use keyblade_core::preflight::{FindingCode, Plan, PreflightInput, Severity, plan};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -43,7 +43,7 @@ fn codes(plan: &Plan, severity: Severity) -> Vec<String> {
         .findings
         .iter()
         .filter(|f| f.severity == severity)
-        .map(|f| f.code.to_owned())
+        .map(|f| f.code.as_str().to_owned())
         .collect();
     codes.sort();
     codes
@@ -115,7 +115,7 @@ fn run_case(base: &Value, case: &Value) -> Outcome {
             let actual = plan
                 .findings
                 .iter()
-                .find(|f| f.code == code)
+                .find(|f| f.code.as_str() == code)
                 .map(|f| f.fix.as_deref().unwrap_or(""));
             match actual {
                 Some(fix) if fix.starts_with(wanted) => {}
@@ -188,7 +188,7 @@ fn findings_are_explained_and_actionable() {
     for file in case_files() {
         let outcome = run_case(&base, &read_json(&file));
         for finding in &outcome.plan.findings {
-            *seen.entry(finding.code).or_default() += 1;
+            *seen.entry(finding.code.as_str()).or_default() += 1;
             assert!(
                 finding.message.len() > 40 && finding.message.ends_with('.'),
                 "{}: {} message is terse: {}",
@@ -217,6 +217,7 @@ fn findings_are_explained_and_actionable() {
         "identity.notAttached",
         "identity.unresolved",
         "identity.systemAssignedOff",
+        "identity.deleted",
         "key.notFound",
         "key.unreadable",
         "key.disabled",
@@ -243,6 +244,7 @@ fn findings_are_explained_and_actionable() {
         "access.newIdentityHasNoAccess",
         "access.unverified",
         "access.missingPermissions",
+        "access.unreadable",
     ] {
         assert!(seen.contains_key(code), "no case produces {code}");
     }
@@ -287,7 +289,7 @@ fn missing_access_fix_shows_the_cli_command() {
     let finding = outcome
         .plan
         .errors()
-        .find(|f| f.code == "access.missingPermissions")
+        .find(|f| f.code == FindingCode::AccessMissingPermissions)
         .expect("missing-permission error");
     assert!(finding.message.contains("wrapKey"), "{}", finding.message);
     assert!(
@@ -336,7 +338,7 @@ fn unreadable_key_fix_names_the_cause() {
             .plan
             .findings
             .iter()
-            .find(|f| f.code == "key.unreadable")
+            .find(|f| f.code == FindingCode::KeyUnreadable)
             .and_then(|f| f.fix.clone())
             .expect("a key.unreadable finding with a fix")
     };

@@ -404,12 +404,13 @@ impl Gathered {
                 user_assigned_identity,
                 role_assignments: self.roles.assignments.clone(),
                 role_definitions: self.roles.definitions.clone(),
+                user_assigned_identity_deleted: matches!(self.identity, IdentityLookup::Deleted(_)),
+                role_assignments_unreadable: self.roles.unreadable.as_ref().map(|e| e.to_string()),
             },
         })
     }
 
-    /// Runs the planner, and corrects it where keyblade knows more than its input can say:
-    /// a deleted identity, and role assignments that could not be listed.
+    /// Runs the planner; its findings as the UI shows them.
     pub(crate) fn plan(
         &self,
         desired: IdentityChoice,
@@ -418,56 +419,7 @@ impl Gathered {
     ) -> Result<(Plan, Vec<FindingView>), AzureError> {
         let input = self.planner_input(desired, grant)?;
         let plan = core::plan(&input, now);
-        let mut findings: Vec<FindingView> = Vec::new();
-        let mut drop_codes: Vec<&str> = Vec::new();
-        if let IdentityLookup::Deleted(id) = &self.identity {
-            drop_codes.extend(["identity.notAttached", "identity.unresolved"]);
-            findings.push(FindingView::new(
-                FindingSeverity::Error,
-                "identity.deleted",
-                format!(
-                    "The user-assigned identity {} no longer exists: it was deleted, so it \
-                     cannot get a token to reach the key.",
-                    id.name
-                ),
-                Some(
-                    "Choose another identity, or the system-assigned one. An identity created \
-                     again with the same name gets new IDs: attach it to the registry and grant \
-                     it access to the key again."
-                        .to_owned(),
-                ),
-            ));
-        }
-        if let Some(error) = &self.roles.unreadable {
-            drop_codes.extend(["access.missingPermissions", "access.newIdentityHasNoAccess"]);
-            let denied = plan.findings.iter().any(|f| {
-                f.code == "access.missingPermissions" || f.code == "access.newIdentityHasNoAccess"
-            });
-            if denied {
-                findings.push(FindingView::new(
-                    FindingSeverity::Warning,
-                    "access.unreadable",
-                    format!(
-                        "keyblade could not list the role assignments on the vault, so it \
-                         cannot tell whether the identity may get, wrap and unwrap the key: \
-                         {error}"
-                    ),
-                    Some(
-                        "Ask for Reader on the vault (it includes reading role assignments), \
-                         or make sure the identity has the role Key Vault Crypto Service \
-                         Encryption User on the vault."
-                            .to_owned(),
-                    ),
-                ));
-            }
-        }
-        findings.extend(
-            plan.findings
-                .iter()
-                .filter(|f| !drop_codes.contains(&f.code))
-                .map(FindingView::from),
-        );
-        findings.sort_by_key(|f| f.severity);
+        let findings = plan.findings.iter().map(FindingView::from).collect();
         Ok((plan, findings))
     }
 }

@@ -31,7 +31,7 @@ pub mod view;
 
 use serde::{Deserialize, Serialize};
 
-use keyblade_core::preflight::{Finding, HttpMethod, PlanStep, Severity, StepKind};
+use keyblade_core::preflight::{Finding, FindingCode, HttpMethod, PlanStep, Severity, StepKind};
 
 pub use pickers::{
     IdentityOption, IdentityOptions, KeyListAccess, KeyOption, KeyVersionOption, NewKeyRequest,
@@ -121,7 +121,10 @@ pub struct FindingView {
     /// How much it matters.
     pub severity: FindingSeverity,
     /// Stable identifier, e.g. `access.missingPermissions`.
-    pub code: String,
+    // A string on the wire (and in the generated TypeScript), typed here so Rust code
+    // matches on variants rather than on spellings.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub code: FindingCode,
     /// What was found, as a sentence for the user.
     pub message: String,
     /// What to do, often with the Azure CLI command.
@@ -131,13 +134,13 @@ pub struct FindingView {
 impl FindingView {
     pub(crate) fn new(
         severity: FindingSeverity,
-        code: &str,
+        code: FindingCode,
         message: impl Into<String>,
         fix: Option<String>,
     ) -> FindingView {
         FindingView {
             severity,
-            code: code.to_owned(),
+            code,
             message: message.into(),
             fix,
         }
@@ -152,7 +155,7 @@ impl From<&Finding> for FindingView {
                 Severity::Warning => FindingSeverity::Warning,
                 Severity::Info => FindingSeverity::Info,
             },
-            code: finding.code.to_owned(),
+            code: finding.code,
             message: finding.message.clone(),
             fix: finding.fix.clone(),
         }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use keyblade_core::preflight::{
-    CRYPTO_SERVICE_ENCRYPTION_USER, GrantAccess, IdentityChoice, Plan, PlanStep, StepKind,
+    CRYPTO_SERVICE_ENCRYPTION_USER, FindingCode, GrantAccess, IdentityChoice, Plan, PlanStep,
+    StepKind,
 };
 
 use crate::Session;
@@ -115,14 +116,6 @@ pub enum GrantOutcome {
         az_command: String,
     },
 }
-
-/// Findings that say the identity's access is (or may be) missing.
-const ACCESS_FINDINGS: [&str; 4] = [
-    "access.missingPermissions",
-    "access.newIdentityHasNoAccess",
-    "access.unverified",
-    "access.unreadable",
-];
 
 /// The facts for a desired change, gathered.
 pub(crate) struct Prepared {
@@ -302,7 +295,7 @@ async fn grant_availability(
 ) -> Result<GrantAvailability, AzureError> {
     let wants_access = findings
         .iter()
-        .any(|f| ACCESS_FINDINGS.contains(&f.code.as_str()) || f.code == "access.willGrant");
+        .any(|f| f.code.is_missing_access() || f.code == FindingCode::AccessWillGrant);
     if !wants_access {
         return Ok(GrantAvailability::NotNeeded);
     }
@@ -346,10 +339,7 @@ pub async fn grant_access(
     let prepared = prepare(session, registry_id, desired).await?;
     let Some((step, vault)) = grant_step(&prepared)? else {
         let (_, findings) = prepared.plan(false)?;
-        let reason = if findings
-            .iter()
-            .any(|f| ACCESS_FINDINGS.contains(&f.code.as_str()))
-        {
+        let reason = if findings.iter().any(|f| f.code.is_missing_access()) {
             "keyblade cannot grant access until the identity and the key's vault are known; fix \
              the other findings first."
         } else {

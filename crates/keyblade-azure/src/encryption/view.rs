@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use keyblade_core::KeyUri;
-use keyblade_core::preflight::IdentityChoice;
+use keyblade_core::preflight::{FindingCode, IdentityChoice};
 
 use crate::Session;
 use crate::arm::model::{EncryptionIdentity, Registry, RegistryEncryption};
@@ -185,17 +185,6 @@ const CREATE_NEW_REGISTRY: &str = "To use one, create a new Premium registry wit
      customer-managed key (az acr create --sku Premium --identity … --key-encryption-key …) \
      and import the images into it (az acr import).";
 
-/// Findings that say the check could not be made, rather than that access is missing.
-const UNCERTAIN: [&str; 7] = [
-    "key.unreadable",
-    "vault.notFound",
-    "identity.unresolved",
-    "access.unverified",
-    "access.unreadable",
-    "hsm.accessNotChecked",
-    "plan.kindNotSupported",
-];
-
 /// Reads the registry and everything its Encryption blade shows. Independent reads run
 /// concurrently: the registry with the subscription list, then the key, the vault (and its
 /// role assignments) and the identity.
@@ -305,7 +294,7 @@ pub(crate) async fn view_of(
             if on.is_none() {
                 view.health = unhealthy(FindingView::new(
                     FindingSeverity::Error,
-                    "identity.systemAssignedOff",
+                    FindingCode::IdentitySystemAssignedOff,
                     "The registry's encryption uses its system-assigned identity, which is turned \
                      off, so nothing can reach the key.",
                     Some(
@@ -336,7 +325,7 @@ pub(crate) async fn view_of(
             });
             view.health = unhealthy(FindingView::new(
                 FindingSeverity::Error,
-                "identity.notAttached",
+                FindingCode::IdentityNotAttached,
                 format!(
                     "The registry's encryption uses the identity with client ID {client_id}, \
                      which is no longer attached to the registry, so nothing can reach the key."
@@ -431,7 +420,11 @@ pub(crate) async fn view_of(
             IdentityLookup::SystemAssigned | IdentityLookup::Unreadable => {}
         }
     }
-    if plan.findings.iter().any(|f| f.code == "acr.notPremium") {
+    if plan
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::AcrNotPremium)
+    {
         view.change = ChangeAvailability {
             allowed: false,
             reason: Some(change_refusal(&registry)),
@@ -455,11 +448,7 @@ fn health_from(findings: &[FindingView]) -> DataHealth {
     let problems: Vec<FindingView> = findings
         .iter()
         .filter(|f| f.severity != FindingSeverity::Info)
-        .filter(|f| {
-            !["rotation.", "acr.", "plan.noChange"]
-                .iter()
-                .any(|prefix| f.code.starts_with(prefix))
-        })
+        .filter(|f| !is_about_changing(f.code))
         .cloned()
         .collect();
     if let Some(error) = problems
@@ -472,10 +461,7 @@ fn health_from(findings: &[FindingView]) -> DataHealth {
             problems,
         };
     }
-    if let Some(uncertain) = problems
-        .iter()
-        .find(|f| UNCERTAIN.contains(&f.code.as_str()))
-    {
+    if let Some(uncertain) = problems.iter().find(|f| f.code.is_uncertain()) {
         return DataHealth {
             status: HealthStatus::Unknown,
             summary: uncertain.message.clone(),
@@ -545,11 +531,28 @@ pub(crate) fn same_key_uri(session: &Session, configured: &str, wanted: &KeyUri)
     }
 }
 
+/// Findings about rotation and about the rules for changing keys: advice for a change, not
+/// about whether the key in use can be reached.
+fn is_about_changing(code: FindingCode) -> bool {
+    use FindingCode::*;
+    matches!(
+        code,
+        RotationAutomatic
+            | RotationManual
+            | RotationPinning
+            | RotationNotLatestVersion
+            | AcrNotPremium
+            | AcrCreatedWithoutCmk
+            | PlanNoChange
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn finding(severity: FindingSeverity, code: &str) -> FindingView {
+        let code = FindingCode::parse(code).expect("a known code");
         FindingView::new(severity, code, format!("{code} message"), None)
     }
 

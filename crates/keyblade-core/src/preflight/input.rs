@@ -185,6 +185,15 @@ pub struct Facts {
     /// knows need not be listed.
     #[serde(default)]
     pub role_definitions: Vec<RoleDefinition>,
+    /// Set when the chosen user-assigned identity's resource answered 404: it was deleted
+    /// (the resource may still list it). Such an identity gets no tokens, so the planner
+    /// reports it as deleted rather than as unattached or unreadable.
+    #[serde(default)]
+    pub user_assigned_identity_deleted: bool,
+    /// Why the vault's role assignments could not be listed, when they could not. An empty
+    /// `role_assignments` then proves nothing, so missing access is reported as unknown.
+    #[serde(default)]
+    pub role_assignments_unreadable: Option<String>,
 }
 
 /// The outcome of reading the key from Key Vault.

@@ -8,6 +8,7 @@
 //! the other kinds are reported as not supported yet.
 
 mod access;
+mod finding;
 mod input;
 mod steps;
 
@@ -18,6 +19,7 @@ use crate::arm_id::ResourceId;
 use crate::key_uri::{KeyUri, KeyUriKind};
 
 pub use access::{AccessReport, CRYPTO_SERVICE_ENCRYPTION_USER, Needed, wildcard_match};
+pub use finding::FindingCode;
 pub use input::{
     AccessPolicy, AccessPolicyPermissions, CurrentEncryption, DesiredEncryption, Facts,
     GrantAccess, IdentityChoice, KeyDetails, KeyLookup, NetworkAcls, ResourceIdentity,
@@ -50,8 +52,8 @@ pub enum Severity {
 pub struct Finding {
     /// How much it matters; errors block saving.
     pub severity: Severity,
-    /// Stable identifier, e.g. `key.expired`.
-    pub code: &'static str,
+    /// Stable identifier, serialised as e.g. `key.expired`.
+    pub code: FindingCode,
     /// What is wrong and why it matters.
     pub message: String,
     /// What to do about it: an instruction, often with the Azure CLI command.
@@ -176,13 +178,7 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn add(
-        &mut self,
-        severity: Severity,
-        code: &'static str,
-        message: String,
-        fix: Option<String>,
-    ) {
+    fn add(&mut self, severity: Severity, code: FindingCode, message: String, fix: Option<String>) {
         self.findings.push(Finding {
             severity,
             code,
@@ -207,7 +203,7 @@ impl Planner<'_> {
             let kind = self.resource().kind.display_name();
             self.add(
                 Severity::Error,
-                "plan.kindNotSupported",
+                FindingCode::PlanKindNotSupported,
                 format!("keyblade can check a {kind}'s key but cannot change its encryption yet."),
                 Some(format!(
                     "Change the key in the Azure portal's Encryption page of the {kind}, using \
@@ -244,7 +240,7 @@ impl Planner<'_> {
         if !is_premium {
             self.add(
                 Severity::Error,
-                "acr.notPremium",
+                FindingCode::AcrNotPremium,
                 format!(
                     "Registry {name} is on the {} tier. {RULE}",
                     sku.as_deref().unwrap_or("unknown")
@@ -260,7 +256,7 @@ impl Planner<'_> {
         if !has_cmk {
             self.add(
                 Severity::Error,
-                "acr.createdWithoutCmk",
+                FindingCode::AcrCreatedWithoutCmk,
                 format!(
                     "Registry {name} was created with Microsoft-managed keys, and encryption \
                      cannot be switched to a customer-managed key afterwards. {RULE}"
@@ -289,7 +285,7 @@ impl Planner<'_> {
                 None if !self.rules.steps_supported => {
                     self.add(
                         Severity::Warning,
-                        "identity.systemAssignedOff",
+                        FindingCode::IdentitySystemAssignedOff,
                         format!(
                             "The system-assigned identity of {} is off, so it cannot reach the \
                              key and its access cannot be checked.",
@@ -321,7 +317,7 @@ impl Planner<'_> {
                     ));
                     self.add(
                         Severity::Info,
-                        "identity.systemAssignedWillBeTurnedOn",
+                        FindingCode::IdentitySystemAssignedWillBeTurnedOn,
                         format!(
                             "The system-assigned identity of {} is off; saving turns it on \
                              first. Entra ID creates it in the subscription's tenant.",
@@ -339,6 +335,37 @@ impl Planner<'_> {
                     }
                 }
             },
+            IdentityChoice::UserAssigned { resource_id }
+                if self.input.facts.user_assigned_identity_deleted =>
+            {
+                // Deleted outright: "not attached" or "could not read" would send the user
+                // looking for the wrong fix.
+                self.add(
+                    Severity::Error,
+                    FindingCode::IdentityDeleted,
+                    format!(
+                        "The user-assigned identity {} no longer exists: it was deleted, so it \
+                         cannot get a token to reach the key.",
+                        resource_id.name()
+                    ),
+                    Some(format!(
+                        "Choose another identity, or the system-assigned one. An identity created \
+                         again with the same name gets new IDs: attach it to the {} and grant \
+                         it access to the key again.",
+                        if resource.kind == ResourceKind::ContainerRegistry {
+                            "registry"
+                        } else {
+                            resource.kind.display_name()
+                        }
+                    )),
+                );
+                ResolvedIdentity {
+                    principal: None,
+                    acr_identity_value: None,
+                    tenant_id: None,
+                    is_system_assigned: false,
+                }
+            }
             IdentityChoice::UserAssigned { resource_id } => {
                 let attached = resource
                     .identity
@@ -349,7 +376,7 @@ impl Planner<'_> {
                 if attached.is_none() {
                     self.add(
                         Severity::Error,
-                        "identity.notAttached",
+                        FindingCode::IdentityNotAttached,
                         format!(
                             "The user-assigned identity {} is not attached to {}, so the \
                              service cannot use it to reach the key.",
@@ -386,7 +413,7 @@ impl Planner<'_> {
                     None => {
                         self.add(
                             Severity::Warning,
-                            "identity.unresolved",
+                            FindingCode::IdentityUnresolved,
                             format!(
                                 "keyblade could not read the identity {}, so it cannot check \
                                  the identity's access to the key.",
@@ -419,7 +446,7 @@ impl Planner<'_> {
             KeyLookup::NotFound => {
                 self.add(
                     Severity::Error,
-                    "key.notFound",
+                    FindingCode::KeyNotFound,
                     format!("Key Vault has no key {uri}: the key (or this version) does not exist or was deleted."),
                     Some(format!(
                         "Check the name and version in the Keys list of vault {vault}; a deleted \
@@ -448,7 +475,7 @@ impl Planner<'_> {
                 };
                 self.add(
                     Severity::Warning,
-                    "key.unreadable",
+                    FindingCode::KeyUnreadable,
                     format!(
                         "keyblade could not read key {uri} ({reason}), so it cannot check that \
                          the key is enabled, unexpired and of a supported type."
@@ -461,7 +488,7 @@ impl Planner<'_> {
         if !details.enabled {
             self.add(
                 Severity::Error,
-                "key.disabled",
+                FindingCode::KeyDisabled,
                 format!("Key {name} is disabled, so Key Vault refuses to wrap or unwrap with it."),
                 Some(format!(
                     "Enable it: az keyvault key set-attributes --vault-name {vault} --name {name} --enabled true"
@@ -472,7 +499,7 @@ impl Planner<'_> {
             if expires <= now {
                 self.add(
                     Severity::Error,
-                    "key.expired",
+                    FindingCode::KeyExpired,
                     format!(
                         "Key {name} expired on {}; Key Vault refuses to wrap with an expired key.",
                         date(expires)
@@ -485,7 +512,7 @@ impl Planner<'_> {
             } else if expires - now <= EXPIRY_WARNING {
                 self.add(
                     Severity::Warning,
-                    "key.expiresSoon",
+                    FindingCode::KeyExpiresSoon,
                     format!(
                         "Key {name} expires on {}. After that the service cannot wrap new data \
                          keys with it.",
@@ -504,7 +531,7 @@ impl Planner<'_> {
         {
             self.add(
                 Severity::Error,
-                "key.notYetValid",
+                FindingCode::KeyNotYetValid,
                 format!(
                     "Key {name} is not valid until {} (its activation date); Key Vault refuses \
                      to use it before then.",
@@ -519,7 +546,7 @@ impl Planner<'_> {
         if !kty_supported {
             self.add(
                 Severity::Error,
-                "key.unsupportedType",
+                FindingCode::KeyUnsupportedType,
                 format!(
                     "Key {name} is of type {}; customer-managed keys must be RSA or RSA-HSM.",
                     details.kty
@@ -540,7 +567,7 @@ impl Planner<'_> {
         if !missing_ops.is_empty() {
             self.add(
                 Severity::Error,
-                "key.missingOperations",
+                FindingCode::KeyMissingOperations,
                 format!(
                     "Key {name} does not allow {}; the service wraps its data key with the key \
                      and needs both wrapKey and unwrapKey.",
@@ -561,7 +588,7 @@ impl Planner<'_> {
         match desired.version() {
             None => self.add(
                 Severity::Info,
-                "rotation.automatic",
+                FindingCode::RotationAutomatic,
                 format!(
                     "The key URI has no version, so rotation is automatic: the service moves to \
                      each new key version {automatic}."
@@ -570,7 +597,7 @@ impl Planner<'_> {
             ),
             Some(version) => self.add(
                 Severity::Info,
-                "rotation.manual",
+                FindingCode::RotationManual,
                 format!(
                     "The key URI names version {version}, so rotation is manual: the service \
                      keeps using this version until the key URI is changed."
@@ -584,7 +611,7 @@ impl Planner<'_> {
         {
             self.add(
                 Severity::Warning,
-                "rotation.pinning",
+                FindingCode::RotationPinning,
                 "The key is rotated automatically now; a versioned URI switches to manual \
                  rotation, and new key versions will no longer be picked up."
                     .to_owned(),
@@ -601,7 +628,7 @@ impl Planner<'_> {
         {
             self.add(
                 Severity::Warning,
-                "rotation.notLatestVersion",
+                FindingCode::RotationNotLatestVersion,
                 format!(
                     "Version {version} is not the key's latest version ({}): the service would \
                      encrypt with an older version.",
@@ -620,7 +647,7 @@ impl Planner<'_> {
         let Some(vault) = self.input.facts.vault.clone() else {
             self.add(
                 Severity::Warning,
-                "vault.notFound",
+                FindingCode::VaultNotFound,
                 format!(
                     "keyblade could not find the {} {} in the subscriptions you can read, so it \
                      cannot check its tenant, protection, firewall or access.",
@@ -646,7 +673,7 @@ impl Planner<'_> {
         {
             self.add(
                 Severity::Error,
-                "vault.mismatch",
+                FindingCode::VaultMismatch,
                 format!(
                     "The vault resource {} is not the vault of the key URI ({}).",
                     vault.id.name(),
@@ -676,7 +703,7 @@ impl Planner<'_> {
         if let Some((whose, tenant)) = other_tenant {
             self.add(
                 Severity::Error,
-                "vault.otherTenant",
+                FindingCode::VaultOtherTenant,
                 format!(
                     "Vault {} belongs to tenant {}, but {whose} belongs to tenant {tenant}. A \
                      managed identity gets tokens only in its own tenant, so it cannot reach \
@@ -703,7 +730,7 @@ impl Planner<'_> {
         if vault.enable_soft_delete == Some(false) {
             self.add(
                 self.rules.soft_delete,
-                "vault.softDeleteOff",
+                FindingCode::VaultSoftDeleteOff,
                 format!(
                     "Vault {name} has soft delete turned off: a deleted key is gone at once, \
                      and with it every piece of data encrypted under it."
@@ -717,7 +744,7 @@ impl Planner<'_> {
         if vault.enable_purge_protection != Some(true) {
             self.add(
                 self.rules.purge_protection,
-                "vault.purgeProtectionOff",
+                FindingCode::VaultPurgeProtectionOff,
                 format!(
                     "Vault {name} does not have purge protection: anyone allowed to purge can \
                      destroy the key for good during the retention period, making the data \
@@ -764,7 +791,7 @@ impl Planner<'_> {
         match (bypass, identity_passes) {
             (true, true) => self.add(
                 Severity::Info,
-                "network.trustedServiceBypass",
+                FindingCode::NetworkTrustedServiceBypass,
                 format!(
                     "Vault {name} has {restriction}; the {kind} gets through as a trusted \
                      Microsoft service with its system-assigned identity."
@@ -773,7 +800,7 @@ impl Planner<'_> {
             ),
             (true, false) => self.add(
                 Severity::Error,
-                "network.userAssignedBlocked",
+                FindingCode::NetworkUserAssignedBlocked,
                 format!(
                     "Vault {name} has {restriction}. The trusted-services exception lets a \
                      {kind} through only with its system-assigned identity, not a user-assigned \
@@ -793,7 +820,7 @@ impl Planner<'_> {
             ),
             (false, _) => self.add(
                 Severity::Error,
-                "network.blocked",
+                FindingCode::NetworkBlocked,
                 format!(
                     "Vault {name} has {restriction} and does not let trusted Microsoft services \
                      bypass it, so the {kind} cannot reach the key."
@@ -815,7 +842,7 @@ impl Planner<'_> {
         if self.key_uri().is_managed_hsm() {
             self.add(
                 Severity::Warning,
-                "hsm.accessNotChecked",
+                FindingCode::HsmAccessNotChecked,
                 "Managed HSM grants access with its own local roles, which keyblade does not \
                  read yet, so the identity's access to the key is not checked."
                     .to_owned(),
@@ -865,7 +892,7 @@ impl Planner<'_> {
             if grant.is_some() {
                 self.add(
                     Severity::Info,
-                    "access.alreadyGranted",
+                    FindingCode::AccessAlreadyGranted,
                     "The identity already has get, wrapKey and unwrapKey on the key; nothing \
                      needs granting."
                         .to_owned(),
@@ -883,7 +910,7 @@ impl Planner<'_> {
             self.steps.push(grant_step(&grant.role_assignment_name));
             self.add(
                 Severity::Info,
-                "access.willGrant",
+                FindingCode::AccessWillGrant,
                 format!(
                     "Saving grants the identity {} through {model}. New access can take a few \
                      minutes to apply: if the key change is then refused with access denied, \
@@ -910,10 +937,29 @@ impl Planner<'_> {
         } else {
             format!("Select \"Grant access\" to let keyblade do it, or run: {command}")
         });
-        if matches!(principal, Principal::NewSystemAssigned { .. }) {
+        if let Some(error) = self.input.facts.role_assignments_unreadable.clone()
+            && !report.is_uncertain()
+        {
+            // Nothing found may only mean nothing could be listed.
+            self.add(
+                Severity::Warning,
+                FindingCode::AccessUnreadable,
+                format!(
+                    "keyblade could not list the role assignments on the vault ({}), so it \
+                     cannot tell whether the identity may get, wrap and unwrap the key.",
+                    error.trim_end_matches('.')
+                ),
+                Some(
+                    "Ask for Reader on the vault (it includes reading role assignments), or \
+                     make sure the identity has the role Key Vault Crypto Service Encryption \
+                     User on the vault."
+                        .to_owned(),
+                ),
+            );
+        } else if matches!(principal, Principal::NewSystemAssigned { .. }) {
             self.add(
                 Severity::Error,
-                "access.newIdentityHasNoAccess",
+                FindingCode::AccessNewIdentityHasNoAccess,
                 format!(
                     "The system-assigned identity will be new, so it has no access to the key \
                      yet; it needs get, wrapKey and unwrapKey through {model}."
@@ -930,7 +976,7 @@ impl Planner<'_> {
             }
             self.add(
                 Severity::Warning,
-                "access.unverified",
+                FindingCode::AccessUnverified,
                 format!(
                     "keyblade found no grant of {} to the identity, but could not evaluate {}, \
                      which may grant it.",
@@ -942,7 +988,7 @@ impl Planner<'_> {
         } else {
             self.add(
                 Severity::Error,
-                "access.missingPermissions",
+                FindingCode::AccessMissingPermissions,
                 format!(
                     "The identity lacks {} on the key through {model}; without them the service \
                      cannot wrap or unwrap its data key.",
@@ -970,7 +1016,7 @@ impl Planner<'_> {
             if same_key && current_identity.eq_ignore_ascii_case(&identity_value) {
                 self.add(
                     Severity::Info,
-                    "plan.noChange",
+                    FindingCode::PlanNoChange,
                     "The resource already uses this key URI with this identity; there is \
                      nothing to change."
                         .to_owned(),
