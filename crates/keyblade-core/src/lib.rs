@@ -5,6 +5,7 @@
 
 pub mod arm_id;
 pub mod key_uri;
+pub mod kind;
 pub mod preflight;
 
 pub use arm_id::{ResourceId, ResourceIdError};
@@ -12,3 +13,4 @@ pub use key_uri::{
     InvalidVaultSuffix, KeyUri, KeyUriError, KeyUriKind, KeyVersion, NameProblem, PortRule,
     Rotation, VaultKind, VaultSuffix, VaultSuffixes, VersionProblem, validate_key_name,
 };
+pub use kind::{BodyShape, IdentityReference, KindRules, ResourceKind};

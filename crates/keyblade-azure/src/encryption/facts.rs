@@ -390,14 +390,16 @@ impl Gathered {
                 id: core_id(&registry.id.id)?,
                 tenant_id: self.read.tenant_id.clone(),
                 sku: Some(registry.sku.clone()),
+                // Only Azure AI services needs the vault in its region.
+                location: None,
                 identity,
                 encryption,
             },
-            desired: DesiredEncryption {
+            desired: core::Desired::CustomerManagedKey(DesiredEncryption {
                 key_uri: self.key_uri.clone(),
                 identity: desired,
                 grant_access: grant,
-            },
+            }),
             facts: core::Facts {
                 key: self.key.clone(),
                 vault: self.vault.as_ref().map(vault_facts).transpose()?,
@@ -435,6 +437,7 @@ fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
     Ok(core::VaultFacts {
         id: core_id(&vault.id.id)?,
         tenant_id: vault.tenant_id.clone(),
+        location: None,
         enable_rbac_authorization: vault.enable_rbac_authorization,
         access_policies: vault
             .access_policies

@@ -184,6 +184,9 @@ impl From<StepKind> for PlanStepKind {
             StepKind::AddAccessPolicy => PlanStepKind::AddAccessPolicy,
             StepKind::CreateRoleAssignment => PlanStepKind::CreateRoleAssignment,
             StepKind::SetEncryptionKey => PlanStepKind::SetEncryptionKey,
+            // Planned only for kinds this crate does not write yet; shown as the encryption
+            // change it is until the UI gets a kind of its own (a bindings change).
+            StepKind::UseMicrosoftManagedKeys => PlanStepKind::SetEncryptionKey,
         }
     }
 }

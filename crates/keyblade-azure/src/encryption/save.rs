@@ -1029,9 +1029,9 @@ pub(crate) async fn run_grant_step(
                 .await?;
             Ok(())
         }
-        StepKind::EnableSystemAssignedIdentity | StepKind::SetEncryptionKey => {
-            Err(step_error(step, "it is not a grant"))
-        }
+        StepKind::EnableSystemAssignedIdentity
+        | StepKind::SetEncryptionKey
+        | StepKind::UseMicrosoftManagedKeys => Err(step_error(step, "it is not a grant")),
     }
 }
 
@@ -1103,6 +1103,11 @@ async fn run_step(
                 set_key_when_access_is_effective(session, registry, &change, progress).await?;
             Ok(())
         }
+        // The planner never turns a registry's key off (its rules forbid it).
+        StepKind::UseMicrosoftManagedKeys => Err(step_error(
+            step,
+            "a registry cannot go back to Microsoft-managed keys",
+        )),
     }
 }
 

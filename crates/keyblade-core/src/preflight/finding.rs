@@ -50,8 +50,6 @@ finding_codes! {
     PlanDisableNotSupported = "plan.disableNotSupported",
     /// Saving turns the customer-managed key off: back to Microsoft-managed keys.
     PlanWillDisable = "plan.willDisable",
-    /// keyblade cannot change this kind's encryption yet.
-    PlanKindNotSupported = "plan.kindNotSupported",
     /// The resource already is as asked; nothing to do.
     PlanNoChange = "plan.noChange",
     /// The system-assigned identity is off and the plan turns it on first.
@@ -159,7 +157,6 @@ impl FindingCode {
                 | FindingCode::AccessUnverified
                 | FindingCode::AccessUnreadable
                 | FindingCode::HsmAccessNotChecked
-                | FindingCode::PlanKindNotSupported
         )
     }
 }

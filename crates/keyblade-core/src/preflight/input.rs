@@ -11,38 +11,7 @@ use time::OffsetDateTime;
 
 use crate::arm_id::ResourceId;
 use crate::key_uri::KeyUri;
-
-/// The kinds of resource whose encryption keyblade manages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ResourceKind {
-    /// Azure Container Registry (`Microsoft.ContainerRegistry/registries`): planned end to end.
-    ContainerRegistry,
-    /// Azure AI services (`Microsoft.CognitiveServices/accounts`): checks only, no steps yet.
-    CognitiveServicesAccount,
-    /// A storage account (`Microsoft.Storage/storageAccounts`): checks only, no steps yet.
-    StorageAccount,
-}
-
-impl ResourceKind {
-    /// The ARM type, e.g. `Microsoft.ContainerRegistry/registries`.
-    pub fn arm_type(self) -> &'static str {
-        match self {
-            ResourceKind::ContainerRegistry => "Microsoft.ContainerRegistry/registries",
-            ResourceKind::CognitiveServicesAccount => "Microsoft.CognitiveServices/accounts",
-            ResourceKind::StorageAccount => "Microsoft.Storage/storageAccounts",
-        }
-    }
-
-    /// How the UI and messages name it.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ResourceKind::ContainerRegistry => "container registry",
-            ResourceKind::CognitiveServicesAccount => "Azure AI services account",
-            ResourceKind::StorageAccount => "storage account",
-        }
-    }
-}
+pub use crate::kind::ResourceKind;
 
 /// The resource whose encryption is being changed, as ARM describes it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +26,9 @@ pub struct ResourceState {
     /// `sku.name`, e.g. `Premium`.
     #[serde(default)]
     pub sku: Option<String>,
+    /// `location`, e.g. `westeurope`: some kinds need the vault in the same region.
+    #[serde(default)]
+    pub location: Option<String>,
     /// The identities attached now; empty when ARM returned no `identity` block.
     #[serde(default)]
     pub identity: ResourceIdentity,
@@ -115,13 +87,18 @@ pub enum CurrentEncryption {
     /// A customer-managed key in Key Vault or Managed HSM.
     CustomerManaged {
         /// `keyVaultProperties.keyIdentifier` as ARM returns it (not re-validated: it is
-        /// what is configured, even if keyblade would reject it as input).
+        /// what is configured, even if keyblade would reject it as input). For kinds that
+        /// store the vault URI, name and version apart (Azure AI services, storage), the
+        /// caller joins them: `{vaultUri}/keys/{name}` plus `/{version}` when one is set.
         key_uri: String,
         /// `keyVaultProperties.versionedKeyIdentifier`: the version in use.
         #[serde(default)]
         versioned_key_uri: Option<String>,
-        /// ACR: `keyVaultProperties.identity`, a user-assigned identity's client ID or
-        /// the reserved word `system`.
+        /// The identity that reaches the key: the reserved word `system`, or the
+        /// user-assigned identity as the kind names it ([`crate::kind::IdentityReference`]):
+        /// ACR's `keyVaultProperties.identity` and Azure AI services'
+        /// `identityClientId` (client IDs), storage's `identity.userAssignedIdentity`
+        /// (a resource ID).
         identity: String,
     },
 }
@@ -151,6 +128,56 @@ pub struct DesiredEncryption {
     /// Set when the user asked keyblade to grant the identity access to the key.
     #[serde(default)]
     pub grant_access: Option<GrantAccess>,
+}
+
+/// What the user asked for: a customer-managed key, or back to Microsoft-managed keys.
+///
+/// On the wire a key choice is a [`DesiredEncryption`] object as it always was, and going
+/// back is `{"keySource": "microsoftManaged"}`; an untagged enum would hide every typo
+/// in a key choice behind "did not match any variant", so (de)serialisation is by hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per plan, never in a collection: boxing would only add noise"
+)]
+pub enum Desired {
+    /// Use this customer-managed key.
+    CustomerManagedKey(DesiredEncryption),
+    /// Turn the customer-managed key off (where the kind allows it).
+    MicrosoftManagedKeys,
+}
+
+/// The `keySource` that asks for Microsoft-managed keys.
+const MICROSOFT_MANAGED: &str = "microsoftManaged";
+
+impl Serialize for Desired {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Desired::CustomerManagedKey(desired) => desired.serialize(serializer),
+            Desired::MicrosoftManagedKeys => {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("keySource", MICROSOFT_MANAGED)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Desired {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Desired, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        match value.get("keySource").and_then(serde_json::Value::as_str) {
+            Some(MICROSOFT_MANAGED) => Ok(Desired::MicrosoftManagedKeys),
+            Some(other) if other != "customerManaged" => Err(D::Error::custom(format!(
+                "unknown keySource `{other}`: expected `{MICROSOFT_MANAGED}` or `customerManaged`"
+            ))),
+            _ => serde_json::from_value(value)
+                .map(Desired::CustomerManagedKey)
+                .map_err(D::Error::custom),
+        }
+    }
 }
 
 /// The user's request to grant access, with what a pure planner cannot make itself.
@@ -263,6 +290,9 @@ pub struct VaultFacts {
     pub id: ResourceId,
     /// `tenantId`: the tenant the vault trusts; an identity from another tenant cannot use it.
     pub tenant_id: String,
+    /// The vault resource's `location`.
+    #[serde(default)]
+    pub location: Option<String>,
     /// `enableRbacAuthorization`; Managed HSMs always use their own local RBAC.
     #[serde(default)]
     pub enable_rbac_authorization: bool,

@@ -3,9 +3,8 @@
 //!
 //! [`plan`] is pure: the caller gathers the facts (ARM, Key Vault) and passes `now`; the
 //! result lists findings (errors block saving) and the ordered steps, each with its ARM
-//! request and the equivalent Azure CLI command. Container Registry is complete; the
-//! checks that do not depend on the service run for every [`ResourceKind`], and steps for
-//! the other kinds are reported as not supported yet.
+//! request and the equivalent Azure CLI command. Every [`ResourceKind`] is planned from the
+//! same input; what differs between services comes from its [`KindRules`] row.
 
 mod access;
 mod finding;
@@ -17,18 +16,21 @@ use time::{Duration, OffsetDateTime};
 
 use crate::arm_id::ResourceId;
 use crate::key_uri::{KeyUri, KeyUriKind};
+pub use crate::kind::KindRules;
+use crate::kind::{BodyShape, IdentityReference};
 
 pub use access::{AccessReport, CRYPTO_SERVICE_ENCRYPTION_USER, Needed, wildcard_match};
 pub use finding::FindingCode;
 pub use input::{
-    AccessPolicy, AccessPolicyPermissions, CurrentEncryption, DesiredEncryption, Facts,
+    AccessPolicy, AccessPolicyPermissions, CurrentEncryption, Desired, DesiredEncryption, Facts,
     GrantAccess, IdentityChoice, KeyDetails, KeyLookup, NetworkAcls, ResourceIdentity,
     ResourceKind, ResourceState, RoleAssignment, RoleDefinition, RolePermission,
     SystemAssignedIdentity, UnreadableCause, UserAssignedIdentity, VaultFacts,
 };
 pub use steps::{
-    AUTHORIZATION_API_VERSION, AzArg, AzCommand, CONTAINER_REGISTRY_API_VERSION, HttpMethod,
-    KEY_VAULT_API_VERSION, Placeholder, PlanStep, StepKind,
+    AUTHORIZATION_API_VERSION, AzArg, AzCommand, COGNITIVE_SERVICES_API_VERSION,
+    CONTAINER_REGISTRY_API_VERSION, HttpMethod, KEY_VAULT_API_VERSION, Placeholder, PlanStep,
+    STORAGE_API_VERSION, StepKind,
 };
 
 use access::{check_access_policies, check_role_assignments};
@@ -36,6 +38,7 @@ use steps::Principal;
 
 /// How much a finding matters. Errors block saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// The change would fail or leave the resource unable to use its key: blocks Save.
@@ -90,54 +93,14 @@ impl Plan {
 pub struct PreflightInput {
     /// The resource as it is now.
     pub resource: ResourceState,
-    /// The key and identity the user chose.
-    pub desired: DesiredEncryption,
+    /// The key and identity the user chose, or Microsoft-managed keys.
+    pub desired: Desired,
     /// What was looked up about the key, its vault and the identity.
     pub facts: Facts,
 }
 
-/// Rules that differ between services.
-struct KindRules {
-    soft_delete: Severity,
-    purge_protection: Severity,
-    /// Whether a user-assigned identity gets through a vault firewall's trusted-services
-    /// exception. For Container Registry only the system-assigned identity does.
-    user_assigned_is_trusted_service: bool,
-    automatic_rotation: &'static str,
-    /// Whether keyblade can build the steps for this kind yet.
-    steps_supported: bool,
-}
-
-impl KindRules {
-    fn of(kind: ResourceKind) -> KindRules {
-        match kind {
-            // ACR recommends purge protection and relies on soft delete being on (the
-            // default); neither is enforced by the service.
-            ResourceKind::ContainerRegistry => KindRules {
-                soft_delete: Severity::Warning,
-                purge_protection: Severity::Warning,
-                user_assigned_is_trusted_service: false,
-                automatic_rotation: "within an hour",
-                steps_supported: true,
-            },
-            // Storage and Azure AI services refuse a vault without both protections.
-            ResourceKind::StorageAccount => KindRules {
-                soft_delete: Severity::Error,
-                purge_protection: Severity::Error,
-                user_assigned_is_trusted_service: false,
-                automatic_rotation: "within 24 hours",
-                steps_supported: false,
-            },
-            ResourceKind::CognitiveServicesAccount => KindRules {
-                soft_delete: Severity::Error,
-                purge_protection: Severity::Error,
-                user_assigned_is_trusted_service: false,
-                automatic_rotation: "when the service next checks the vault",
-                steps_supported: false,
-            },
-        }
-    }
-}
+/// How every kind's stored encryption names the system-assigned identity.
+const SYSTEM: &str = "system";
 
 /// Keys expiring within this window get a warning.
 const EXPIRY_WARNING: Duration = Duration::days(30);
@@ -145,34 +108,89 @@ const EXPIRY_WARNING: Duration = Duration::days(30);
 /// Works out the findings and steps for changing `input.resource`'s encryption to
 /// `input.desired`, as of `now`.
 pub fn plan(input: &PreflightInput, now: OffsetDateTime) -> Plan {
-    let mut planner = Planner {
-        input,
-        rules: KindRules::of(input.resource.kind),
-        findings: Vec::new(),
-        steps: Vec::new(),
+    let rules = KindRules::of(input.resource.kind);
+    let (mut findings, steps) = match &input.desired {
+        Desired::MicrosoftManagedKeys => plan_disable(&input.resource, rules),
+        Desired::CustomerManagedKey(desired) => {
+            let mut planner = Planner {
+                input,
+                rules,
+                desired,
+                findings: Vec::new(),
+                steps: Vec::new(),
+            };
+            planner.run(now);
+            (planner.findings, planner.steps)
+        }
     };
-    planner.run(now);
-    let Planner {
-        mut findings,
-        steps,
-        ..
-    } = planner;
     findings.sort_by_key(|f| f.severity);
     Plan { steps, findings }
+}
+
+/// Back to Microsoft-managed keys: one write of the resource, where the kind allows it.
+/// The key, vault and identity no longer matter, so nothing about them is checked.
+fn plan_disable(resource: &ResourceState, rules: &KindRules) -> (Vec<Finding>, Vec<PlanStep>) {
+    let name = resource.id.name();
+    let kind = rules.display_name;
+    if !rules.can_disable {
+        let finding = Finding {
+            severity: Severity::Error,
+            code: FindingCode::PlanDisableNotSupported,
+            message: format!(
+                "A {kind} cannot go back to Microsoft-managed keys: its encryption is chosen \
+                 when it is created and stays for its lifetime."
+            ),
+            fix: Some(format!(
+                "Keep the customer-managed key, or create a new {kind} with Microsoft-managed \
+                 keys and move the content into it."
+            )),
+        };
+        return (vec![finding], Vec::new());
+    }
+    if resource.encryption == CurrentEncryption::ServiceManaged {
+        let finding = Finding {
+            severity: Severity::Info,
+            code: FindingCode::PlanNoChange,
+            message: format!("The {kind} {name} already uses Microsoft-managed keys."),
+            fix: None,
+        };
+        return (vec![finding], Vec::new());
+    }
+    let finding = Finding {
+        severity: Severity::Info,
+        code: FindingCode::PlanWillDisable,
+        message: format!(
+            "Saving turns the customer-managed key of {name} off: the service encrypts with \
+             Microsoft-managed keys again. The key and the identity's access to it are left \
+             as they are."
+        ),
+        fix: None,
+    };
+    (
+        vec![finding],
+        vec![steps::use_microsoft_managed_keys(&resource.id, rules)],
+    )
 }
 
 /// The identity that will reach the key, as far as it is known.
 struct ResolvedIdentity {
     principal: Option<Principal>,
-    /// The value ACR stores in `keyVaultProperties.identity`.
-    acr_identity_value: Option<String>,
+    /// How the kind's encryption names the identity (`system`, a client ID or a resource
+    /// ID: [`crate::kind::IdentityReference`]).
+    stored_value: Option<String>,
+    /// A user-assigned identity's client ID (Azure AI services' `identityClientId`).
+    client_id: Option<String>,
+    /// A user-assigned identity's resource ID (storage's `userAssignedIdentity`).
+    resource_id: Option<ResourceId>,
     tenant_id: Option<String>,
     is_system_assigned: bool,
 }
 
 struct Planner<'a> {
     input: &'a PreflightInput,
-    rules: KindRules,
+    rules: &'static KindRules,
+    /// The key and identity chosen.
+    desired: &'a DesiredEncryption,
     findings: Vec<Finding>,
     steps: Vec<PlanStep>,
 }
@@ -192,32 +210,18 @@ impl Planner<'_> {
     }
 
     fn key_uri(&self) -> &KeyUri {
-        &self.input.desired.key_uri
+        &self.desired.key_uri
     }
 
     fn run(&mut self, now: OffsetDateTime) {
         if !self.resource_can_take_a_key() {
             return;
         }
-        if !self.rules.steps_supported {
-            let kind = self.resource().kind.display_name();
-            self.add(
-                Severity::Error,
-                FindingCode::PlanKindNotSupported,
-                format!("keyblade can check a {kind}'s key but cannot change its encryption yet."),
-                Some(format!(
-                    "Change the key in the Azure portal's Encryption page of the {kind}, using \
-                     the findings here to prepare the key and vault."
-                )),
-            );
-        }
         let identity = self.resolve_identity();
         self.check_key(now);
         self.check_rotation();
         self.check_vault(&identity);
-        if self.rules.steps_supported {
-            self.add_key_step(&identity);
-        }
+        self.add_key_step(&identity);
     }
 
     /// Container Registry takes a customer-managed key only at creation and only on
@@ -274,36 +278,53 @@ impl Planner<'_> {
 
     fn resolve_identity(&mut self) -> ResolvedIdentity {
         let resource = self.resource().clone();
-        match &self.input.desired.identity {
+        let unknown = ResolvedIdentity {
+            principal: None,
+            stored_value: None,
+            client_id: None,
+            resource_id: None,
+            tenant_id: None,
+            is_system_assigned: false,
+        };
+        let system = matches!(self.desired.identity, IdentityChoice::SystemAssigned);
+        let supported = if system {
+            self.rules.system_assigned_identity
+        } else {
+            self.rules.user_assigned_identity
+        };
+        if !supported {
+            let which = if system {
+                "system-assigned"
+            } else {
+                "user-assigned"
+            };
+            self.add(
+                Severity::Error,
+                FindingCode::IdentityKindNotSupported,
+                format!(
+                    "A {} cannot reach its key with a {which} identity.",
+                    self.rules.display_name
+                ),
+                Some(format!(
+                    "Choose the {} identity.",
+                    if system {
+                        "user-assigned"
+                    } else {
+                        "system-assigned"
+                    }
+                )),
+            );
+            return unknown;
+        }
+        match &self.desired.identity {
             IdentityChoice::SystemAssigned => match &resource.identity.system_assigned {
                 Some(system) => ResolvedIdentity {
                     principal: Some(Principal::Known(system.principal_id.clone())),
-                    acr_identity_value: Some("system".to_owned()),
+                    stored_value: Some(SYSTEM.to_owned()),
                     tenant_id: Some(system.tenant_id.clone()),
                     is_system_assigned: true,
+                    ..unknown
                 },
-                None if !self.rules.steps_supported => {
-                    self.add(
-                        Severity::Warning,
-                        FindingCode::IdentitySystemAssignedOff,
-                        format!(
-                            "The system-assigned identity of {} is off, so it cannot reach the \
-                             key and its access cannot be checked.",
-                            resource.id.name()
-                        ),
-                        Some(
-                            "Turn the identity on in the resource's Identity page, grant it \
-                             access to the key, then change the key."
-                                .to_owned(),
-                        ),
-                    );
-                    ResolvedIdentity {
-                        principal: None,
-                        acr_identity_value: None,
-                        tenant_id: Some(resource.tenant_id.clone()),
-                        is_system_assigned: true,
-                    }
-                }
                 None => {
                     let user_assigned: Vec<ResourceId> = resource
                         .identity
@@ -311,8 +332,9 @@ impl Planner<'_> {
                         .iter()
                         .map(|u| u.resource_id.clone())
                         .collect();
-                    self.steps.push(steps::enable_registry_system_identity(
+                    self.steps.push(steps::enable_system_identity(
                         &resource.id,
+                        self.rules,
                         &user_assigned,
                     ));
                     self.add(
@@ -328,10 +350,12 @@ impl Planner<'_> {
                     ResolvedIdentity {
                         principal: Some(Principal::NewSystemAssigned {
                             resource: resource.id.clone(),
+                            kind: resource.kind,
                         }),
-                        acr_identity_value: Some("system".to_owned()),
+                        stored_value: Some(SYSTEM.to_owned()),
                         tenant_id: Some(resource.tenant_id.clone()),
                         is_system_assigned: true,
+                        ..unknown
                     }
                 }
             },
@@ -352,19 +376,10 @@ impl Planner<'_> {
                         "Choose another identity, or the system-assigned one. An identity created \
                          again with the same name gets new IDs: attach it to the {} and grant \
                          it access to the key again.",
-                        if resource.kind == ResourceKind::ContainerRegistry {
-                            "registry"
-                        } else {
-                            resource.kind.display_name()
-                        }
+                        self.rules.short_name
                     )),
                 );
-                ResolvedIdentity {
-                    principal: None,
-                    acr_identity_value: None,
-                    tenant_id: None,
-                    is_system_assigned: false,
-                }
+                unknown
             }
             IdentityChoice::UserAssigned { resource_id } => {
                 let attached = resource
@@ -374,6 +389,24 @@ impl Planner<'_> {
                     .find(|u| u.resource_id == *resource_id)
                     .cloned();
                 if attached.is_none() {
+                    // Only ACR's CLI attaches a user-assigned identity in one plain command;
+                    // the others name the portal page rather than a half-right command.
+                    let fix = if resource.kind == ResourceKind::ContainerRegistry {
+                        format!(
+                            "Attach it first: {}",
+                            AzCommand::new(self.rules.az_assign_identity)
+                                .option("--name", resource.id.name())
+                                .option("--resource-group", resource.id.resource_group())
+                                .option("--subscription", resource.id.subscription_id())
+                                .option("--identities", resource_id.as_str())
+                                .render()
+                        )
+                    } else {
+                        format!(
+                            "Attach it first on the {}'s Identity page (User assigned, Add).",
+                            self.rules.display_name
+                        )
+                    };
                     self.add(
                         Severity::Error,
                         FindingCode::IdentityNotAttached,
@@ -383,15 +416,7 @@ impl Planner<'_> {
                             resource_id.name(),
                             resource.id.name()
                         ),
-                        Some(format!(
-                            "Attach it first: {}",
-                            AzCommand::new(&["az", "acr", "identity", "assign"])
-                                .option("--name", resource.id.name())
-                                .option("--resource-group", resource.id.resource_group())
-                                .option("--subscription", resource.id.subscription_id())
-                                .option("--identities", resource_id.as_str())
-                                .render()
-                        )),
+                        Some(fix),
                     );
                 }
                 let looked_up = self
@@ -406,7 +431,12 @@ impl Planner<'_> {
                 match attached.as_ref().or(looked_up) {
                     Some(identity) => ResolvedIdentity {
                         principal: Some(Principal::Known(identity.principal_id.clone())),
-                        acr_identity_value: Some(identity.client_id.clone()),
+                        stored_value: Some(match self.rules.identity_reference {
+                            IdentityReference::ClientId => identity.client_id.clone(),
+                            IdentityReference::ResourceId => identity.resource_id.to_string(),
+                        }),
+                        client_id: Some(identity.client_id.clone()),
+                        resource_id: Some(identity.resource_id.clone()),
                         tenant_id,
                         is_system_assigned: false,
                     },
@@ -425,12 +455,7 @@ impl Planner<'_> {
                                     .to_owned(),
                             ),
                         );
-                        ResolvedIdentity {
-                            principal: None,
-                            acr_identity_value: None,
-                            tenant_id: None,
-                            is_system_assigned: false,
-                        }
+                        unknown
                     }
                 }
             }
@@ -586,6 +611,30 @@ impl Planner<'_> {
         let desired = self.key_uri().clone();
         let automatic = self.rules.automatic_rotation;
         match desired.version() {
+            None if !self.rules.follows_new_versions => {
+                let latest = match &self.input.facts.key {
+                    KeyLookup::Found(details) => details.latest_version.as_ref().map(|v| {
+                        format!("{}/{}", desired.without_version(), v.to_ascii_lowercase())
+                    }),
+                    _ => None,
+                };
+                self.add(
+                    Severity::Error,
+                    FindingCode::CognitiveUnversionedKey,
+                    format!(
+                        "The key URI has no version, but a {} does not move to new key \
+                         versions by itself: it needs the version to use.",
+                        self.rules.display_name
+                    ),
+                    Some(format!(
+                        "Choose a key version{}; when the key is rotated, use \"Update key \
+                         version\" to move the account to the new one.",
+                        latest
+                            .map(|uri| format!(" (the latest is {uri})"))
+                            .unwrap_or_default()
+                    )),
+                );
+            }
             None => self.add(
                 Severity::Info,
                 FindingCode::RotationAutomatic,
@@ -684,9 +733,45 @@ impl Planner<'_> {
             return;
         }
         self.check_tenant(&vault, identity);
+        self.check_region(&vault);
         self.check_protection(&vault);
         self.check_network(&vault, identity);
         self.check_access(&vault, identity);
+    }
+
+    fn check_region(&mut self, vault: &VaultFacts) {
+        if !self.rules.vault_same_region {
+            return;
+        }
+        // ARM spells regions both ways (`westeurope`, `West Europe`).
+        let normal = |region: &str| -> String {
+            region
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let (Some(resource_region), Some(vault_region)) =
+            (self.resource().location.clone(), vault.location.clone())
+        else {
+            return;
+        };
+        if normal(&resource_region) != normal(&vault_region) {
+            self.add(
+                Severity::Error,
+                FindingCode::VaultOtherRegion,
+                format!(
+                    "Vault {} is in {vault_region}, but the {} is in {resource_region}; a {} \
+                     takes its key only from a vault in its own region.",
+                    vault.id.name(),
+                    self.rules.display_name,
+                    self.rules.display_name
+                ),
+                Some(format!(
+                    "Use a key in a vault in {resource_region}, or create one there (New vault)."
+                )),
+            );
+        }
     }
 
     fn check_tenant(&mut self, vault: &VaultFacts, identity: &ResolvedIdentity) {
@@ -838,7 +923,7 @@ impl Planner<'_> {
         let Some(principal) = identity.principal.clone() else {
             return;
         };
-        let grant = self.input.desired.grant_access.clone();
+        let grant = self.desired.grant_access.clone();
         if self.key_uri().is_managed_hsm() {
             self.add(
                 Severity::Warning,
@@ -906,7 +991,7 @@ impl Planner<'_> {
         } else {
             "the vault's access policies"
         };
-        if let Some(grant) = grant.as_ref().filter(|_| self.rules.steps_supported) {
+        if let Some(grant) = grant.as_ref() {
             self.steps.push(grant_step(&grant.role_assignment_name));
             self.add(
                 Severity::Info,
@@ -924,19 +1009,18 @@ impl Planner<'_> {
         let command = grant_step("new-guid").az_command;
         // Name the control the review really shows: a "Grant access" button grants now, but
         // an identity this save turns on does not exist yet, so the review offers a check
-        // box that makes Save grant it right after turning it on. Kinds keyblade cannot
-        // change yet get neither.
-        let fix = Some(if !self.rules.steps_supported {
-            format!("keyblade cannot grant it for this kind of resource yet; run: {command}")
-        } else if matches!(principal, Principal::NewSystemAssigned { .. }) {
-            format!(
-                "Select the \"Grant access when saving\" check box to let keyblade grant it \
+        // box that makes Save grant it right after turning it on.
+        let fix = Some(
+            if matches!(principal, Principal::NewSystemAssigned { .. }) {
+                format!(
+                    "Select the \"Grant access when saving\" check box to let keyblade grant it \
                  right after turning the identity on, or turn the identity on yourself and run: \
                  {command}"
-            )
-        } else {
-            format!("Select \"Grant access\" to let keyblade do it, or run: {command}")
-        });
+                )
+            } else {
+                format!("Select \"Grant access\" to let keyblade do it, or run: {command}")
+            },
+        );
         if let Some(error) = self.input.facts.role_assignments_unreadable.clone()
             && !report.is_uncertain()
         {
@@ -1000,10 +1084,15 @@ impl Planner<'_> {
     }
 
     fn add_key_step(&mut self, identity: &ResolvedIdentity) {
-        let Some(identity_value) = identity.acr_identity_value.clone() else {
+        let Some(identity_value) = identity.stored_value.clone() else {
             return;
         };
         let desired = self.key_uri().clone();
+        // The body of a kind that does not follow new versions needs one; the refusal
+        // (`cognitive.unversionedKey`) says what to do instead.
+        if desired.version().is_none() && !self.rules.follows_new_versions {
+            return;
+        }
         if let CurrentEncryption::CustomerManaged {
             key_uri,
             identity: current_identity,
@@ -1026,11 +1115,26 @@ impl Planner<'_> {
             }
         }
         let resource_id = self.resource().id.clone();
-        self.steps.push(steps::set_registry_key(
-            &resource_id,
-            &desired,
-            &identity_value,
-        ));
+        let step = match self.rules.body_shape {
+            BodyShape::RegistryKeyVaultProperties => {
+                steps::set_registry_key(&resource_id, &desired, &identity_value)
+            }
+            BodyShape::CognitiveKeyVaultProperties | BodyShape::StorageKeyvaultproperties => {
+                let key_identity = if identity.is_system_assigned {
+                    steps::KeyIdentity::SystemAssigned
+                } else {
+                    match (&identity.client_id, &identity.resource_id) {
+                        (Some(client_id), Some(resource_id)) => steps::KeyIdentity::UserAssigned {
+                            client_id: client_id.clone(),
+                            resource_id: resource_id.clone(),
+                        },
+                        _ => return,
+                    }
+                };
+                steps::set_account_key(&resource_id, self.rules, &desired, &key_identity)
+            }
+        };
+        self.steps.push(step);
     }
 }
 

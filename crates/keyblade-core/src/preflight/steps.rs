@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::arm_id::ResourceId;
 use crate::key_uri::KeyUri;
+use crate::kind::{BodyShape, KindRules, ResourceKind};
 
 use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, NEEDED};
 
@@ -17,6 +18,10 @@ use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, NEEDED};
 
 /// `Microsoft.ContainerRegistry/registries`.
 pub const CONTAINER_REGISTRY_API_VERSION: &str = "2023-07-01";
+/// `Microsoft.CognitiveServices/accounts`.
+pub const COGNITIVE_SERVICES_API_VERSION: &str = "2024-10-01";
+/// `Microsoft.Storage/storageAccounts`.
+pub const STORAGE_API_VERSION: &str = "2023-05-01";
 /// `Microsoft.KeyVault/vaults` (Resource Manager, not the Key Vault data plane).
 pub const KEY_VAULT_API_VERSION: &str = "2022-02-01-preview";
 /// `Microsoft.Authorization` (role assignments and definitions, permissions).
@@ -50,6 +55,9 @@ pub enum StepKind {
     CreateRoleAssignment,
     /// Point the resource's encryption at the key (a PATCH of the resource).
     SetEncryptionKey,
+    /// Turn the customer-managed key off: back to Microsoft-managed keys (a PATCH of the
+    /// resource; never planned for a registry).
+    UseMicrosoftManagedKeys,
 }
 
 impl StepKind {
@@ -60,6 +68,7 @@ impl StepKind {
             StepKind::AddAccessPolicy => "addAccessPolicy",
             StepKind::CreateRoleAssignment => "createRoleAssignment",
             StepKind::SetEncryptionKey => "setEncryptionKey",
+            StepKind::UseMicrosoftManagedKeys => "useMicrosoftManagedKeys",
         }
     }
 }
@@ -110,7 +119,10 @@ pub struct PlanStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Known(String),
-    NewSystemAssigned { resource: ResourceId },
+    NewSystemAssigned {
+        resource: ResourceId,
+        kind: ResourceKind,
+    },
 }
 
 impl Principal {
@@ -124,14 +136,17 @@ impl Principal {
     fn az_value(&self) -> AzArg {
         match self {
             Principal::Known(id) => AzArg::Literal(id.clone()),
-            Principal::NewSystemAssigned { resource } => AzArg::Substitution(
-                AzCommand::new(&["az", "acr", "identity", "show"])
-                    .option("--name", resource.name())
-                    .option("--resource-group", resource.resource_group())
-                    .option("--subscription", resource.subscription_id())
-                    .option("--query", "principalId")
-                    .option("--output", "tsv"),
-            ),
+            Principal::NewSystemAssigned { resource, kind } => {
+                let rules = KindRules::of(*kind);
+                AzArg::Substitution(
+                    AzCommand::new(rules.az_show_identity)
+                        .option("--name", resource.name())
+                        .option("--resource-group", resource.resource_group())
+                        .option("--subscription", resource.subscription_id())
+                        .option("--query", rules.az_principal_id_query)
+                        .option("--output", "tsv"),
+                )
+            }
         }
     }
 
@@ -143,9 +158,11 @@ impl Principal {
     }
 }
 
-/// Container Registry: turn on the system-assigned identity, keeping user-assigned ones.
-pub fn enable_registry_system_identity(
-    registry: &ResourceId,
+/// Turn on the resource's system-assigned identity, keeping user-assigned ones. The body
+/// is the same for every kind (ARM's common `identity` block); the CLI is the kind's.
+pub fn enable_system_identity(
+    resource: &ResourceId,
+    rules: &KindRules,
     user_assigned: &[ResourceId],
 ) -> PlanStep {
     let body = if user_assigned.is_empty() {
@@ -168,22 +185,35 @@ pub fn enable_registry_system_identity(
             if user_assigned.len() == 1 { "y" } else { "ies" }
         )
     };
+    let command = AzCommand::new(rules.az_assign_identity)
+        .option("--name", resource.name())
+        .option("--resource-group", resource.resource_group())
+        .option("--subscription", resource.subscription_id());
+    let command = match rules.kind {
+        ResourceKind::ContainerRegistry => command.option("--identities", "[system]"),
+        // `identity assign` turns the system-assigned identity on by itself.
+        ResourceKind::CognitiveServicesAccount => command,
+        // `az storage account update` restates the identity type, so it must keep the
+        // user-assigned identity (the CLI takes one) when there is one.
+        ResourceKind::StorageAccount => match user_assigned.first() {
+            None => command.option("--identity-type", "SystemAssigned"),
+            Some(first) => command
+                .option("--identity-type", "SystemAssigned,UserAssigned")
+                .option("--user-identity-id", first.as_str()),
+        },
+    };
     PlanStep {
         kind: StepKind::EnableSystemAssignedIdentity,
         title: format!(
-            "Turn on the system-assigned managed identity of registry {}",
-            registry.name()
+            "Turn on the system-assigned managed identity of {} {}",
+            rules.short_name,
+            resource.name()
         ),
         method: HttpMethod::Patch,
-        path: format!("{registry}?api-version={CONTAINER_REGISTRY_API_VERSION}"),
+        path: format!("{resource}?api-version={}", rules.api_version),
         body,
         body_summary: summary,
-        az_command: AzCommand::new(&["az", "acr", "identity", "assign"])
-            .option("--name", registry.name())
-            .option("--resource-group", registry.resource_group())
-            .option("--subscription", registry.subscription_id())
-            .option("--identities", "[system]")
-            .render(),
+        az_command: command.render(),
         placeholders: Vec::new(),
     }
 }
@@ -332,6 +362,154 @@ pub fn set_registry_key(registry: &ResourceId, key_uri: &KeyUri, identity: &str)
     }
 }
 
+/// The identity an Azure AI services or storage account reaches its key with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyIdentity {
+    /// The account's system-assigned identity (named by leaving the identity out).
+    SystemAssigned,
+    /// A user-assigned identity attached to the account.
+    UserAssigned {
+        /// Its client ID (Azure AI services' `identityClientId`).
+        client_id: String,
+        /// Its resource ID (storage's `encryption.identity.userAssignedIdentity`).
+        resource_id: ResourceId,
+    },
+}
+
+/// Azure AI services or storage: turn the customer-managed key on, or change the key or
+/// its version, in the kind's body shape. Cognitive needs a versioned `key_uri` (the
+/// planner refuses an unversioned one); storage follows new versions when it has none.
+pub fn set_account_key(
+    account: &ResourceId,
+    rules: &KindRules,
+    key_uri: &KeyUri,
+    identity: &KeyIdentity,
+) -> PlanStep {
+    let key_source = rules.key_vault_key_source.unwrap_or("Microsoft.KeyVault");
+    let version = key_uri.version().map(|v| v.as_str().to_owned());
+    let vault_url = key_uri.vault_url();
+    let base = AzCommand::new(rules.az_set_key)
+        .option("--name", account.name())
+        .option("--resource-group", account.resource_group())
+        .option("--subscription", account.subscription_id());
+    let (encryption, summary, command) = if rules.body_shape == BodyShape::StorageKeyvaultproperties
+    {
+        // Storage writes the vault URI without its trailing slash and an empty version for
+        // "follow the latest".
+        let vault_uri = vault_url.trim_end_matches('/').to_owned();
+        let version = version.unwrap_or_default();
+        let user_assigned = match identity {
+            KeyIdentity::SystemAssigned => None,
+            KeyIdentity::UserAssigned { resource_id, .. } => Some(resource_id.to_string()),
+        };
+        let mut encryption = json!({
+            "keySource": key_source,
+            "keyvaultproperties": {
+                "keyvaulturi": vault_uri,
+                "keyname": key_uri.key_name(),
+                "keyversion": version
+            },
+            // An empty block names the system-assigned identity, replacing a user-assigned
+            // one set before.
+            "identity": {}
+        });
+        if let Some(id) = &user_assigned {
+            encryption["identity"] = json!({ "userAssignedIdentity": id });
+        }
+        let mut command = base
+            .option("--encryption-key-source", key_source)
+            .option("--encryption-key-vault", &vault_uri)
+            .option("--encryption-key-name", key_uri.key_name())
+            .option("--encryption-key-version", &version);
+        if let Some(id) = &user_assigned {
+            // Only names the identity for the key; the account's identity block (already
+            // holding it) is left as it is.
+            command = command.option("--key-vault-user-identity-id", id);
+        }
+        let summary = format!(
+            "encryption.keyvaultproperties = {{keyvaulturi: {vault_uri}, keyname: {}, keyversion: {}}}, identity: {}",
+            key_uri.key_name(),
+            if version.is_empty() {
+                "(latest)"
+            } else {
+                &version
+            },
+            user_assigned.as_deref().unwrap_or("system-assigned")
+        );
+        (encryption, summary, command)
+    } else {
+        let mut properties = json!({
+            "keyVaultUri": vault_url,
+            "keyName": key_uri.key_name(),
+            "keyVersion": version.clone().unwrap_or_default()
+        });
+        if let KeyIdentity::UserAssigned { client_id, .. } = identity {
+            properties["identityClientId"] = json!(client_id);
+        }
+        let encryption = json!({ "keySource": key_source, "keyVaultProperties": properties });
+        let summary = format!(
+            "encryption.keyVaultProperties = {{keyVaultUri: {vault_url}, keyName: {}, keyVersion: {}{}}}",
+            key_uri.key_name(),
+            version.as_deref().unwrap_or(""),
+            match identity {
+                KeyIdentity::SystemAssigned => String::new(),
+                KeyIdentity::UserAssigned { client_id, .. } =>
+                    format!(", identityClientId: {client_id}"),
+            }
+        );
+        let command = base.option("--encryption", &encryption.to_string());
+        (encryption, summary, command)
+    };
+    PlanStep {
+        kind: StepKind::SetEncryptionKey,
+        title: format!(
+            "Encrypt {} {} with key {} ({})",
+            rules.short_name,
+            account.name(),
+            key_uri.key_name(),
+            match key_uri.version() {
+                Some(version) => format!("version {version}, rotated manually"),
+                None => "latest version, rotated automatically".to_owned(),
+            }
+        ),
+        method: HttpMethod::Patch,
+        path: format!("{account}?api-version={}", rules.api_version),
+        body: json!({ "properties": { "encryption": encryption } }),
+        body_summary: summary,
+        az_command: command.render(),
+        placeholders: Vec::new(),
+    }
+}
+
+/// Back to Microsoft-managed keys: `encryption.keySource` set to the kind's platform
+/// source. Only for kinds whose rules allow it (`can_disable`).
+pub fn use_microsoft_managed_keys(resource: &ResourceId, rules: &KindRules) -> PlanStep {
+    let key_source = rules.platform_key_source.unwrap_or("Microsoft.Storage");
+    let encryption = json!({ "keySource": key_source });
+    let base = AzCommand::new(rules.az_set_key)
+        .option("--name", resource.name())
+        .option("--resource-group", resource.resource_group())
+        .option("--subscription", resource.subscription_id());
+    let command = match rules.body_shape {
+        BodyShape::StorageKeyvaultproperties => base.option("--encryption-key-source", key_source),
+        _ => base.option("--encryption", &encryption.to_string()),
+    };
+    PlanStep {
+        kind: StepKind::UseMicrosoftManagedKeys,
+        title: format!(
+            "Encrypt {} {} with Microsoft-managed keys",
+            rules.short_name,
+            resource.name()
+        ),
+        method: HttpMethod::Patch,
+        path: format!("{resource}?api-version={}", rules.api_version),
+        body: json!({ "properties": { "encryption": encryption } }),
+        body_summary: format!("encryption.keySource = {key_source}"),
+        az_command: command.render(),
+        placeholders: Vec::new(),
+    }
+}
+
 /// One word of a CLI command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AzArg {
@@ -458,7 +636,8 @@ mod tests {
 
     #[test]
     fn enabling_system_identity_keeps_user_assigned_ones() {
-        let plain = enable_registry_system_identity(&registry(), &[]);
+        let rules = KindRules::of(ResourceKind::ContainerRegistry);
+        let plain = enable_system_identity(&registry(), rules, &[]);
         assert_eq!(plain.body, json!({"identity": {"type": "SystemAssigned"}}));
         assert_eq!(
             plain.az_command,
@@ -468,7 +647,7 @@ mod tests {
             "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1",
         )
         .unwrap();
-        let both = enable_registry_system_identity(&registry(), std::slice::from_ref(&uai));
+        let both = enable_system_identity(&registry(), rules, std::slice::from_ref(&uai));
         assert_eq!(
             both.body["identity"]["type"],
             "SystemAssigned, UserAssigned"
@@ -507,6 +686,7 @@ mod tests {
     fn grants_to_a_new_system_identity_use_a_placeholder_and_a_substitution() {
         let principal = Principal::NewSystemAssigned {
             resource: registry(),
+            kind: ResourceKind::ContainerRegistry,
         };
         let step = create_role_assignment(&vault(), &principal, "0000-guid");
         assert_eq!(
