@@ -354,3 +354,60 @@ fn unreadable_key_fix_names_the_cause() {
         "{other}"
     );
 }
+
+/// Each kind's key step has its service's body shape, API version and CLI.
+#[test]
+fn account_steps_have_their_kinds_body_shape() {
+    let base = read_json(&preflight_dir().join("base.json"));
+    let step = |name: &str| {
+        let outcome = run_case(&base, &case_named(name));
+        assert!(
+            outcome.failures.is_empty(),
+            "{name}: {:?}",
+            outcome.failures
+        );
+        let last = outcome.plan.steps.last().expect("a step").clone();
+        (serde_json::to_value(&last).expect("step serialises"), last)
+    };
+    let (json, storage) = step("storage-change-vault");
+    let encryption = &json["body"]["properties"]["encryption"];
+    assert_eq!(encryption["keySource"], "Microsoft.Keyvault");
+    assert_eq!(
+        encryption["keyvaultproperties"],
+        serde_json::json!({"keyvaulturi": "https://kv1.vault.azure.net", "keyname": "k2", "keyversion": ""})
+    );
+    assert!(
+        encryption["identity"]["userAssignedIdentity"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("/userAssignedIdentities/id1"))
+    );
+    assert!(storage.path.ends_with("?api-version=2023-05-01"));
+    assert!(
+        storage
+            .az_command
+            .starts_with("az storage account update --name st1")
+    );
+    let (json, cognitive) = step("cognitive-system-assigned-off-grant");
+    let encryption = &json["body"]["properties"]["encryption"];
+    assert_eq!(encryption["keySource"], "Microsoft.KeyVault");
+    assert_eq!(
+        encryption["keyVaultProperties"]["keyVersion"],
+        "0123456789abcdef0123456789abcdef"
+    );
+    assert!(
+        encryption["keyVaultProperties"]
+            .get("identityClientId")
+            .is_none()
+    );
+    assert!(cognitive.path.ends_with("?api-version=2024-10-01"));
+    assert!(
+        cognitive
+            .az_command
+            .starts_with("az cognitiveservices account update")
+    );
+    let (json, _) = step("storage-disable");
+    assert_eq!(
+        json["body"]["properties"]["encryption"],
+        serde_json::json!({"keySource": "Microsoft.Storage"})
+    );
+}
