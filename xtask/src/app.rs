@@ -132,7 +132,7 @@ fn run_headless(executable: &Path, exit_after_screenshot: bool) -> Result<(), St
 /// an empty webview is one or two flat colours) and three captures half a second apart are
 /// identical (the UI finished its first render and is not waiting on the back end). An
 /// animation never settles, so ten seconds after the first content is good enough too.
-fn wait_for_paint(display: &str, app: &mut Background, app_log: &Path) -> Result<(), String> {
+pub fn wait_for_paint(display: &str, app: &mut Background, app_log: &Path) -> Result<(), String> {
     const TIMEOUT: Duration = Duration::from_secs(90);
     const SETTLE_AT_MOST: Duration = Duration::from_secs(10);
     let deadline = Instant::now() + TIMEOUT;
@@ -215,7 +215,7 @@ fn ppm_pixels(ppm: &[u8]) -> Option<&[u8]> {
     rest.get(1..)
 }
 
-fn save_screenshot(display: &str, path: &Path) -> Result<(), String> {
+pub fn save_screenshot(display: &str, path: &Path) -> Result<(), String> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;

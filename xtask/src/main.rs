@@ -4,6 +4,7 @@
 //! everything else the project needs.
 
 mod app;
+mod bundle;
 mod deny;
 mod e2e;
 mod icons;
@@ -35,6 +36,11 @@ Tasks:
            can be fetched or is already here (skipped, not failed, when it is not).
              --no-install             do not install cargo-deny
   e2e      Only the end-to-end test (builds the UI and the app first).
+  bundle   The Linux installers with the Tauri bundler: the .deb (target/*/bundle/deb).
+             --release                optimised build (the default is a debug build)
+             --appimage               the AppImage too (its tools are downloaded)
+             --install-check          install the .deb with apt-get, start the installed
+                                      keyblade under Xvfb, check it paints, remove it
   icons    Regenerate icons/ from icons/keyblade.svg with the Tauri CLI.
   bench    The performance benchmark: the Encryption blade, vault and key lists, and
            Save to verified, against the sandbox's `large` scenario with 30 ms latency
@@ -56,6 +62,7 @@ fn main() -> ExitCode {
         "e2e" => no_options("e2e", &options).and_then(|()| e2e::run_alone()),
         "deny" => deny_options(&options).and_then(deny::run_alone),
         "icons" => no_options("icons", &options).and_then(|()| icons::regenerate()),
+        "bundle" => bundle_options(&options).and_then(|options| bundle::run(&options)),
         "bench" => no_options("bench", &options).and_then(|()| {
             process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "encryption"]).run()
         }),
@@ -99,6 +106,19 @@ fn test_options(options: &[String]) -> Result<test::TestOptions, String> {
         }
     }
     Ok(test)
+}
+
+fn bundle_options(options: &[String]) -> Result<bundle::BundleOptions, String> {
+    let mut bundle = bundle::BundleOptions::default();
+    for option in options {
+        match option.as_str() {
+            "--release" => bundle.release = true,
+            "--appimage" => bundle.appimage = true,
+            "--install-check" => bundle.install_check = true,
+            other => return Err(format!("`bundle` does not take `{other}`.\n\n{HELP}")),
+        }
+    }
+    Ok(bundle)
 }
 
 /// Whether `deny` may install cargo-deny.

@@ -1,6 +1,6 @@
 //! Installing what the build and the tests need, only when it is missing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::process::{Cmd, find_on_path};
@@ -72,6 +72,25 @@ pub fn ensure_system_packages(needs: Needs) -> Result<(), String> {
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend(&missing);
     apt(&sudo, &install)
+}
+
+/// Installs a local `.deb` with apt-get, which also installs the packages it depends on.
+pub fn apt_install_file(deb: &Path) -> Result<(), String> {
+    if find_on_path("apt-get").is_none() {
+        return Err("this Linux has no apt-get to install the .deb with".to_owned());
+    }
+    let sudo = sudo_prefix()?;
+    let deb = deb.to_string_lossy();
+    apt(
+        &sudo,
+        &["install", "-y", "--no-install-recommends", deb.as_ref()],
+    )
+}
+
+/// Removes an installed package.
+pub fn apt_remove(package: &str) -> Result<(), String> {
+    let sudo = sudo_prefix()?;
+    apt(&sudo, &["remove", "-y", package])
 }
 
 fn is_installed(package: &str) -> bool {

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check the project has, in one command.
 
 use crate::app;
+use crate::bundle;
 use crate::deny;
 use crate::e2e;
 use crate::prereq::{self, Needs};
@@ -14,7 +15,7 @@ pub struct TestOptions {
 }
 
 pub fn run(options: &TestOptions) -> Result<(), String> {
-    let mut steps = Steps::new(10);
+    let mut steps = Steps::new(11);
     let e2e_unsupported = e2e::unsupported_here();
     let mut tauri_driver = None;
     let ready = steps.run("Install missing prerequisites", || {
@@ -93,6 +94,21 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
             );
         }
         (None, None) => steps.skip("End-to-end test", "tauri-driver is not available"),
+    }
+    // Linux only, like the end-to-end test: the .deb and Xvfb are Linux things.
+    match e2e_unsupported {
+        Some(why) => steps.skip("Package: install the .deb and see it paint", why),
+        None => {
+            steps.run(
+                "Package: build the .deb, install it with apt-get, see the installed app paint",
+                || {
+                    bundle::run(&bundle::BundleOptions {
+                        install_check: true,
+                        ..bundle::BundleOptions::default()
+                    })
+                },
+            );
+        }
     }
     steps.finish()
 }
