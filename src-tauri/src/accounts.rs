@@ -217,8 +217,8 @@ impl AccountsFile {
                 Err(error) => {
                     let aside = path.with_extension("json.unreadable");
                     let _ = std::fs::rename(&path, &aside);
-                    eprintln!(
-                        "keyblade: the remembered accounts in {} could not be read ({error}); \
+                    crate::log_warn!(
+                        "the remembered accounts in {} could not be read ({error}); \
                          the file was moved to {}",
                         path.display(),
                         aside.display()

@@ -367,7 +367,7 @@ pub(crate) async fn retire_demo(state: &AppState) {
     if let Some(sandbox) = demo
         && let Err(error) = sandbox.stop().await
     {
-        eprintln!("keyblade: could not save the demo tenant's state: {error}");
+        crate::log_warn!("could not save the demo tenant's state: {error}");
     }
 }
 
@@ -396,7 +396,7 @@ pub fn connect_in_background<R: Runtime>(app: &AppHandle<R>, account: Option<Rem
 
 pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>) {
     if let Err(error) = app.emit(SESSION_CHANGED, ()) {
-        eprintln!("keyblade: could not tell the window that the session changed: {error}");
+        crate::log_warn!("could not tell the window that the session changed: {error}");
     }
 }
 
@@ -603,8 +603,8 @@ pub(crate) async fn start_sandbox(
             };
             let aside = path.with_extension("json.unreadable");
             let _ = std::fs::rename(&path, &aside);
-            eprintln!(
-                "keyblade: the demo tenant's state {} could not be loaded ({first}); it was \
+            crate::log_warn!(
+                "the demo tenant's state {} could not be loaded ({first}); it was \
                  moved to {} and the demo starts fresh",
                 path.display(),
                 aside.display()
@@ -623,7 +623,7 @@ pub fn stop_demo<R: Runtime>(app: &AppHandle<R>) {
     if let Some(sandbox) = sandbox
         && let Err(error) = tauri::async_runtime::block_on(sandbox.stop())
     {
-        eprintln!("keyblade: could not save the demo tenant's state: {error}");
+        crate::log_warn!("could not save the demo tenant's state: {error}");
     }
 }
 

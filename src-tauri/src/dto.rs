@@ -16,6 +16,11 @@ use crate::error::WireError;
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
+    /// The git commit the app was built from (`unknown` outside a checkout).
+    pub commit: String,
+    /// keyblade's log file, if it keeps one (About shows it; Copy diagnostics includes
+    /// its last lines).
+    pub log_file: Option<String>,
     pub cloud: CloudSummary,
     pub session: SessionStatus,
     /// Every account keyblade remembers, the active one marked; empty on the demo tenant

@@ -4,6 +4,7 @@
 //! `keyblade-core` and `keyblade-azure` crates; see `ARCHITECTURE.md`.
 
 pub mod accounts;
+pub mod applog;
 pub mod bindings;
 #[macro_use]
 pub mod commands;
@@ -49,8 +50,19 @@ pub fn run() -> Result<(), tauri::Error> {
         .manage(state)
         .setup(|app| {
             let paths = app.path();
+            let data_dir = paths.app_data_dir().ok();
+            if let Some(dir) = &data_dir {
+                applog::init(&dir.join("logs"));
+            }
+            log_info!(
+                "keyblade {} (commit {}) starting on {} {}",
+                env!("CARGO_PKG_VERSION"),
+                env!("KEYBLADE_COMMIT"),
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            );
             app.state::<AppState>().set_paths(AppPaths {
-                data_dir: paths.app_data_dir().ok(),
+                data_dir,
                 config_dir: paths.app_config_dir().ok(),
             });
             // Connects in the background: the window opens at once and shows progress.

@@ -102,7 +102,7 @@ impl<R: Runtime> Progress for EventProgress<R> {
         let event = progress_event(&self.operation_id, update, &self.completed);
         if let Err(error) = self.app.emit(OPERATION_PROGRESS, event) {
             // The operation goes on; only its live progress is lost, its result still arrives.
-            eprintln!("keyblade: could not report progress to the window: {error}");
+            crate::log_warn!("could not report progress to the window: {error}");
         }
     }
 }
@@ -128,7 +128,7 @@ pub fn watch_in_background<R: Runtime>(
             outcome: outcome.map_err(|error| CommandError::from(error).to_wire()),
         };
         if let Err(error) = app.emit(SAVE_SETTLED, settled) {
-            eprintln!("keyblade: could not report a save's end to the window: {error}");
+            crate::log_warn!("could not report a save's end to the window: {error}");
         }
     });
 }

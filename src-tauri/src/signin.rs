@@ -66,7 +66,7 @@ impl<R: Runtime> SignInWindow for AppWindow<R> {
             step,
         };
         if let Err(error) = self.app.emit(SIGN_IN_PROGRESS, event) {
-            eprintln!("keyblade: could not show the sign-in's progress: {error}");
+            crate::log_warn!("could not show the sign-in's progress: {error}");
         }
     }
 
@@ -192,7 +192,18 @@ pub async fn sign_in<R: Runtime>(
         app: app.clone(),
         operation_id: request.operation_id.clone(),
     };
-    let new = sign_in_with(&state, &window, &request).await?;
+    let new = match sign_in_with(&state, &window, &request).await {
+        Ok(new) => new,
+        Err(error) => {
+            crate::log_info!("sign-in did not complete ({}): {error}", error.code());
+            return Err(error);
+        }
+    };
+    crate::log_info!(
+        "signed in as {} in tenant {}",
+        new.connected.account,
+        new.connected.tenant_id
+    );
     notify(app);
     connect::retire_demo(&state).await;
     Ok(new)
@@ -418,7 +429,7 @@ impl Built {
     /// A sign-in that did not prove itself leaves no refresh token behind.
     async fn abandon(&self) {
         if let Err(error) = self.credential.sign_out().await {
-            eprintln!("keyblade: could not remove an unused sign-in from the keyring: {error}");
+            crate::log_warn!("could not remove an unused sign-in from the keyring: {error}");
         }
     }
 }
@@ -603,6 +614,10 @@ pub async fn sign_out<R: Runtime>(
     account_id: Option<String>,
 ) -> Result<(), CommandError> {
     let state = app.state::<AppState>();
+    crate::log_info!(
+        "signing out {}",
+        account_id.as_deref().unwrap_or("the account in use")
+    );
     if sign_out_in(&state, account_id).await? {
         connect::connect_in_background(app, state.accounts_snapshot().active_account().cloned());
     } else {
@@ -661,8 +676,8 @@ async fn forget_secrets(
         RememberedSignIn::AzureCli { .. } => Ok(()),
     };
     if let Err(reason) = result {
-        eprintln!(
-            "keyblade: could not remove the sign-in of {} from the keyring: {reason}",
+        crate::log_warn!(
+            "could not remove the sign-in of {} from the keyring: {reason}",
             account.label()
         );
     }

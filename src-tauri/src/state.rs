@@ -215,7 +215,7 @@ impl AppState {
         if let Some(dir) = self.accounts_dir()
             && let Err(reason) = accounts.save(&dir)
         {
-            eprintln!("keyblade: could not remember the accounts for the next start: {reason}");
+            crate::log_warn!("could not remember the accounts for the next start: {reason}");
         }
         result
     }

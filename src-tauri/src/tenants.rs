@@ -110,7 +110,7 @@ pub async fn skipped_tenants(connected: &Connected) -> Vec<TenantSummary> {
             .filter(|t| matches!(t.access, TenantAccessStatus::NeedsInteraction { .. }))
             .collect(),
         Err(error) => {
-            eprintln!("keyblade: could not list the account's tenants: {error}");
+            crate::log_warn!("could not list the account's tenants: {error}");
             Vec::new()
         }
     }

@@ -44,7 +44,7 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
         }
         if let Err(error) = app.save_window_state(REMEMBERED) {
             // Not worth interrupting the user for: the window opens at its default size.
-            eprintln!("keyblade: could not remember the window's size and position: {error}");
+            crate::log_warn!("could not remember the window's size and position: {error}");
         }
     });
 }

@@ -5,7 +5,16 @@
 /**
  * What the header and the About box show: version, the cloud in use, and who is signed in.
  */
-export type AppInfo = { version: string, cloud: CloudSummary, session: SessionStatus, 
+export type AppInfo = { version: string, 
+/**
+ * The git commit the app was built from (`unknown` outside a checkout).
+ */
+commit: string, 
+/**
+ * keyblade's log file, if it keeps one (About shows it; Copy diagnostics includes
+ * its last lines).
+ */
+logFile: string | null, cloud: CloudSummary, session: SessionStatus, 
 /**
  * Every account keyblade remembers, the active one marked; empty on the demo tenant
  * alone. The header's account switcher lists them.

@@ -8,6 +8,7 @@ macro_rules! with_app_commands {
     ($callback:ident) => {
         $callback!(
             app::app_info,
+            app::diagnostics,
             session::sign_in,
             session::cancel_sign_in,
             session::sign_out,

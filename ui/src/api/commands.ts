@@ -32,6 +32,11 @@ export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
 }
 
+/** What a bug report needs, as text (version, commit, cloud, proxy, session, the log's last lines; no secrets). */
+export function diagnostics(): Promise<string> {
+  return call<string>('diagnostics');
+}
+
 /** Rejects with `session.signedOut` while no one is signed in. */
 export function listSubscriptions(): Promise<SubscriptionSummary[]> {
   return call<SubscriptionSummary[]>('list_subscriptions');

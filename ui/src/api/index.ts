@@ -6,6 +6,7 @@ export {
   checkVaultName,
   createKey,
   createVault,
+  diagnostics,
   enableSystemIdentity,
   getEncryption,
   grantAccess,

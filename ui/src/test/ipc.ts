@@ -50,7 +50,14 @@ export const publicCloud = {
 export const signedOutReason = 'no Azure account is configured, and this build has no sign-in yet.';
 
 /** What app_info adds to every answer: no remembered account, no cloud to sign in to at start. */
-const noAccounts = { accounts: [], signInCloud: null, proxy: 'No proxy', dataFolder: null };
+const noAccounts = {
+  accounts: [],
+  signInCloud: null,
+  proxy: 'No proxy',
+  dataFolder: null,
+  commit: 'unknown',
+  logFile: null,
+};
 
 export const signedOutInfo: AppInfo = {
   version: '0.1.0',
@@ -106,6 +113,8 @@ export const azureInfo: AppInfo = {
   signInCloud: null,
   proxy: 'No proxy',
   dataFolder: null,
+  commit: 'unknown',
+  logFile: null,
 };
 
 export const contosoProd: SubscriptionSummary = {

@@ -1,4 +1,6 @@
 import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle } from '@fluentui/react-components';
+import { useState } from 'react';
+import { diagnostics, toCommandError } from '../../api';
 import type { AppInfo } from '../../api/contract';
 import { FactList } from '../FactList';
 import { aboutFacts } from './aboutFacts';
@@ -12,6 +14,16 @@ export interface AboutDialogProps {
 
 /** "About keyblade": the version, the cloud in use, the proxy Azure requests go through, and where files are kept. */
 export function AboutDialog({ open, onClose, appInfo }: AboutDialogProps) {
+  const [copyStatus, setCopyStatus] = useState<string | null>(null);
+  const copyDiagnostics = async () => {
+    try {
+      const text = await diagnostics();
+      await navigator.clipboard.writeText(text);
+      setCopyStatus('Copied: version, cloud, proxy, session and the log’s last lines (no secrets).');
+    } catch (rejection) {
+      setCopyStatus(`Could not copy the diagnostics: ${toCommandError(rejection, 'diagnostics').message}`);
+    }
+  };
   return (
     <Dialog
       open={open}
@@ -24,8 +36,16 @@ export function AboutDialog({ open, onClose, appInfo }: AboutDialogProps) {
           <DialogTitle>About keyblade</DialogTitle>
           <DialogContent>
             <FactList facts={aboutFacts(appInfo)} />
+            <p role="status">{copyStatus}</p>
           </DialogContent>
           <DialogActions>
+            <Button
+              onClick={() => {
+                void copyDiagnostics();
+              }}
+            >
+              Copy diagnostics
+            </Button>
             <Button appearance="primary" onClick={onClose}>
               Close
             </Button>

@@ -4,6 +4,8 @@ import type { AppInfo } from '../../api/contract';
 
 const info: AppInfo = {
   version: '0.2.0',
+  commit: 'abc123def456',
+  logFile: null,
   cloud: { name: 'AzureCloud', armEndpoint: 'https://management.azure.com/', keyVaultSuffix: 'vault.azure.net' },
   session: { state: 'connecting', message: 'Starting…' },
   accounts: [],
@@ -19,11 +21,13 @@ describe('aboutFacts', () => {
     expect(facts.find((f) => f.term === 'Data folder')?.value).toMatch(/^None: /);
     expect(facts.map((f) => f.term)).toEqual([
       'Version',
+      'Commit',
       'Cloud',
       'Resource Manager',
       'Key Vault suffix',
       'Proxy',
       'Data folder',
+      'Log file',
     ]);
   });
 
