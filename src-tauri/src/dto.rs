@@ -212,6 +212,23 @@ impl From<&keyblade_azure::arm::model::Registry> for ResourceSummary {
     }
 }
 
+impl From<&keyblade_azure::arm::accounts::Account> for ResourceSummary {
+    fn from(account: &keyblade_azure::arm::accounts::Account) -> ResourceSummary {
+        use keyblade_azure::arm::accounts::AccountKind;
+        ResourceSummary {
+            id: account.id.id.clone(),
+            name: account.id.name.clone(),
+            resource_group: account.id.resource_group.clone(),
+            kind: match account.kind {
+                AccountKind::Storage => ResourceKind::StorageAccount,
+                AccountKind::CognitiveServices => ResourceKind::CognitiveServicesAccount,
+            },
+            location: account.location.clone(),
+            subscription_id: account.id.subscription_id.clone(),
+        }
+    }
+}
+
 /// A built-in Azure cloud, or one described by its Resource Manager metadata URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(

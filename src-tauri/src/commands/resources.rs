@@ -2,6 +2,8 @@
 
 use tauri::State;
 
+use keyblade_azure::arm::accounts::AccountKind;
+
 use crate::dto::{ResourceSummary, SubscriptionSummary};
 use crate::error::CommandError;
 use crate::state::AppState;
@@ -13,7 +15,8 @@ pub async fn list_subscriptions(
     subscriptions(&state).await
 }
 
-/// The subscription's container registries, by name.
+/// The subscription's container registries, storage accounts and Cognitive Services
+/// accounts, by name.
 #[tauri::command]
 pub async fn list_resources(
     state: State<'_, AppState>,
@@ -47,9 +50,17 @@ async fn resources(
     subscription_id: &str,
 ) -> Result<Vec<ResourceSummary>, CommandError> {
     let connected = state.connected("list the subscription's resources")?;
-    let registries = connected.azure.arm.list_registries(subscription_id).await?;
+    let arm = &connected.azure.arm;
+    // The three kinds at once: the picker waits for the slowest, not their sum.
+    let (registries, storage, cognitive) = tokio::join!(
+        arm.list_registries(subscription_id),
+        arm.list_accounts(AccountKind::Storage, subscription_id),
+        arm.list_accounts(AccountKind::CognitiveServices, subscription_id),
+    );
     let mut resources: Vec<ResourceSummary> =
-        registries.iter().map(ResourceSummary::from).collect();
+        registries?.iter().map(ResourceSummary::from).collect();
+    resources.extend(storage?.iter().map(ResourceSummary::from));
+    resources.extend(cognitive?.iter().map(ResourceSummary::from));
     resources.sort_by_key(|r| r.name.to_ascii_lowercase());
     Ok(resources)
 }
@@ -88,12 +99,20 @@ mod tests {
             .unwrap();
         let names: Vec<&str> = registries.iter().map(|r| r.name.as_str()).collect();
         assert!(names.contains(&"crcontosoprod"), "{names:?}");
+        // Storage accounts are listed beside registries, with their kind.
+        let storage = registries
+            .iter()
+            .find(|r| r.name == "stcontosocmk")
+            .expect("the production storage account is listed");
+        assert_eq!(storage.kind, crate::dto::ResourceKind::StorageAccount);
         assert!(names.contains(&"crcontosonocmk"), "{names:?}");
         let mut sorted = names.clone();
         sorted.sort_by_key(|n| n.to_ascii_lowercase());
         assert_eq!(names, sorted);
-        for registry in &registries {
-            assert_eq!(registry.kind, crate::dto::ResourceKind::ContainerRegistry);
+        for registry in registries
+            .iter()
+            .filter(|r| r.kind == crate::dto::ResourceKind::ContainerRegistry)
+        {
             assert_eq!(registry.subscription_id, production.subscription_id);
             assert!(
                 registry

@@ -1,9 +1,11 @@
 /**
- * A controllable `matchMedia` for jsdom, which has none. Only `(prefers-color-scheme: dark)` is
- * answered from `prefersDark`; every other query reports no match.
+ * A controllable `matchMedia` for jsdom, which has none. `(prefers-color-scheme: dark)` and
+ * `(forced-colors: active)` are answered from `setPrefersDark` and `setForcedColors`; every other
+ * query reports no match.
  */
 export class FakeMediaQueries {
   private dark = false;
+  private forced = false;
   private readonly listeners = new Set<(event: MediaQueryListEvent) => void>();
 
   get listenerCount(): number {
@@ -17,24 +19,34 @@ export class FakeMediaQueries {
     }
   }
 
+  setForcedColors(forced: boolean): void {
+    this.forced = forced;
+    for (const listener of [...this.listeners]) {
+      listener({ matches: forced, media: '(forced-colors: active)' } as MediaQueryListEvent);
+    }
+  }
+
   install(): void {
-    const isDarkQuery = (query: string) => query.replace(/\s+/g, '') === '(prefers-color-scheme:dark)';
+    const normalised = (query: string) => query.replace(/\s+/g, '');
+    const isDarkQuery = (query: string) => normalised(query) === '(prefers-color-scheme:dark)';
+    const isForcedQuery = (query: string) => normalised(query) === '(forced-colors:active)';
+    const isKnown = (query: string) => isDarkQuery(query) || isForcedQuery(query);
     const matchMedia = (query: string): MediaQueryList => {
       const queries = this.listeners;
       const fake = {
         media: query,
         get matches() {
-          return isDarkQuery(query) && fakeMediaQueries.dark;
+          return (isDarkQuery(query) && fakeMediaQueries.dark) || (isForcedQuery(query) && fakeMediaQueries.forced);
         },
         onchange: null,
         addEventListener: (_type: string, listener: (event: MediaQueryListEvent) => void) => {
-          if (isDarkQuery(query)) queries.add(listener);
+          if (isKnown(query)) queries.add(listener);
         },
         removeEventListener: (_type: string, listener: (event: MediaQueryListEvent) => void) => {
           queries.delete(listener);
         },
         addListener: (listener: (event: MediaQueryListEvent) => void) => {
-          if (isDarkQuery(query)) queries.add(listener);
+          if (isKnown(query)) queries.add(listener);
         },
         removeListener: (listener: (event: MediaQueryListEvent) => void) => {
           queries.delete(listener);
@@ -48,6 +60,7 @@ export class FakeMediaQueries {
 
   reset(): void {
     this.dark = false;
+    this.forced = false;
     this.listeners.clear();
   }
 }

@@ -1,6 +1,13 @@
-import { webDarkTheme, webLightTheme, type Theme } from '@fluentui/react-components';
+import { teamsHighContrastTheme, webDarkTheme, webLightTheme, type Theme } from '@fluentui/react-components';
 import type { ColorScheme } from './useOsColorScheme';
 
 export function themeFor(scheme: ColorScheme): Theme {
-  return scheme === 'dark' ? webDarkTheme : webLightTheme;
+  switch (scheme) {
+    case 'dark':
+      return webDarkTheme;
+    case 'highContrast':
+      return teamsHighContrastTheme;
+    case 'light':
+      return webLightTheme;
+  }
 }

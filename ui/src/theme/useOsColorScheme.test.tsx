@@ -28,6 +28,20 @@ describe('useOsColorScheme', () => {
     expect(fakeMediaQueries.listenerCount).toBe(0);
   });
 
+  it('uses the high-contrast theme while the OS forces colours, over light or dark', () => {
+    fakeMediaQueries.setPrefersDark(true);
+    const { result } = renderHook(() => useOsColorScheme());
+    expect(result.current).toBe('dark');
+    act(() => {
+      fakeMediaQueries.setForcedColors(true);
+    });
+    expect(result.current).toBe('highContrast');
+    act(() => {
+      fakeMediaQueries.setForcedColors(false);
+    });
+    expect(result.current).toBe('dark');
+  });
+
   it('falls back to light where there is no matchMedia', () => {
     Object.defineProperty(window, 'matchMedia', { configurable: true, writable: true, value: undefined });
     try {

@@ -13,4 +13,6 @@ export const useAppStyles = makeStyles({
   // Native scrollbars and form controls follow the theme too.
   light: { colorScheme: 'light' },
   dark: { colorScheme: 'dark' },
+  // The contrast theme is dark-based; the OS's forced colours win over it anyway.
+  highContrast: { colorScheme: 'dark' },
 });
