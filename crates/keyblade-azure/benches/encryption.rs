@@ -288,6 +288,7 @@ async fn run() -> Result<(), String> {
     let registry = registry_id(1, 0);
     let first_vault = sandbox.endpoints().vault_uri(&large::vault_name(1, 0));
     let desired = |i: u64| DesiredChange {
+        key_source: Default::default(),
         key_uri: format!("{first_vault}keys/key-{:03}", 1 + i % 2),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity_id(1),

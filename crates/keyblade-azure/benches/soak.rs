@@ -90,6 +90,7 @@ fn choices(sandbox: &RunningSandbox) -> Vec<DesiredChange> {
         ),
     };
     let change = |key: String, identity: IdentitySelection| DesiredChange {
+        key_source: Default::default(),
         key_uri: key,
         identity,
         grant_access: true,

@@ -438,6 +438,7 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
     let before = key_vault_properties(&fixture.stored(&id)).clone();
     // id-acr-prod has no role on the RBAC vault.
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")
@@ -561,6 +562,7 @@ async fn save_an_unversioned_key_selected_from_key_vault() {
         .unwrap();
     let key = keys.iter().find(|k| k.name == "storage-cmk-key").unwrap();
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: key.kid.clone(),
         identity: IdentitySelection::UserAssigned {
             resource_id: view.identity.as_ref().unwrap().resource_id.clone().unwrap(),
@@ -649,6 +651,7 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
         .unwrap();
     let pinned = &versions[0];
     let mut desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: pinned.kid.clone(),
         identity: IdentitySelection::SystemAssigned,
         grant_access: false,
@@ -771,6 +774,7 @@ async fn save_creates_the_role_assignment_the_review_named() {
     let view = encryption::load_view(&session, &id).await.unwrap();
     assert!(view.system_assigned_identity.is_none());
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")
@@ -864,6 +868,7 @@ async fn a_save_that_meets_a_503_still_ends_right() {
     let id = registry("crcontosoprod");
     let view = encryption::load_view(&session, &id).await.unwrap();
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
@@ -952,6 +957,7 @@ async fn a_registry_changed_elsewhere_is_not_overwritten() {
     let after_other = fixture.stored(&id);
 
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
@@ -1018,6 +1024,7 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
         Some(1),
     );
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
@@ -1078,6 +1085,7 @@ async fn saving_what_is_already_there_writes_nothing() {
     let id = registry("crcontosoprod");
     let view = encryption::load_view(&session, &id).await.unwrap();
     let desired = DesiredChange {
+        key_source: Default::default(),
         key_uri: view.key.as_ref().unwrap().key_uri.clone(),
         identity: IdentitySelection::UserAssigned {
             resource_id: identity("id-acr-prod"),
@@ -1108,6 +1116,7 @@ async fn saving_what_is_already_there_writes_nothing() {
         &session,
         &id,
         &DesiredChange {
+            key_source: Default::default(),
             key_uri: "https://kv-contoso-prod-cmk.vault.azure.net/secrets/x".to_owned(),
             ..desired
         },

@@ -57,6 +57,7 @@ fn session_waiting(fixture: &Fixture, propagation: Duration, lro: LroSettings) -
 /// crcontosoprod moved from acr-prod-key to storage-cmk-key, same vault and identity.
 fn other_key(fixture: &Fixture) -> DesiredChange {
     DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/storage-cmk-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
@@ -555,6 +556,7 @@ async fn a_cancel_before_the_first_write_leaves_the_registry_unchanged() {
 /// id-acr-prod moved to the RBAC vault's key, granting it the role in the same save.
 fn rbac_key_with_grant(fixture: &Fixture) -> DesiredChange {
     DesiredChange {
+        key_source: Default::default(),
         key_uri: format!(
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")

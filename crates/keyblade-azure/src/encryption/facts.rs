@@ -17,23 +17,13 @@ use keyblade_core::{KeyUri, ResourceId as CoreId};
 use crate::Session;
 use crate::arm::CONCURRENCY;
 use crate::arm::model::{
-    AssignmentFilter, EncryptionIdentity, Registry, RegistryEncryption, ResourceId,
-    UserAssignedIdentity, Vault,
+    AssignmentFilter, RegistryEncryption, ResourceId, UserAssignedIdentity, Vault,
 };
 use crate::error::{AzureError, KeyVaultDenial};
 
 use super::{FindingSeverity, FindingView, IdentitySelection};
 
-/// The registry as read now, with the tenant of its subscription.
-#[derive(Debug, Clone)]
-pub(crate) struct RegistryRead {
-    pub registry: Registry,
-    pub tenant_id: String,
-}
-
-pub(crate) fn parse_registry_id(text: &str) -> Result<ResourceId, AzureError> {
-    ResourceId::parse(text)?.expect_type("Microsoft.ContainerRegistry", "registries")
-}
+pub(crate) use super::resource::{ResourceRead, parse_resource_id, stored_identity_value};
 
 pub(crate) fn parse_identity_id(text: &str) -> Result<ResourceId, AzureError> {
     ResourceId::parse(text)?.expect_type("Microsoft.ManagedIdentity", "userAssignedIdentities")
@@ -56,17 +46,17 @@ fn core_id(id: &str) -> Result<CoreId, AzureError> {
     })
 }
 
-/// Reads the registry fresh (for its ETag) and, concurrently, the subscription list (cached)
-/// for the tenant its identities live in.
-pub(crate) async fn read_registry(
+/// Reads the resource fresh (for its ETag) and, concurrently, the subscription list
+/// (cached) for the tenant its identities live in.
+pub(crate) async fn read_resource(
     session: &Session,
     id: &ResourceId,
-) -> Result<RegistryRead, AzureError> {
-    let (registry, subscriptions) = futures::join!(
-        session.arm.get_registry(id),
+) -> Result<ResourceRead, AzureError> {
+    let (resource, subscriptions) = futures::join!(
+        super::resource::get_resource(session, id),
         session.arm.list_subscriptions()
     );
-    let registry = registry?;
+    let resource = resource?;
     // A caller who cannot list subscriptions still reads the registry; its identities then
     // count as being in the signed-in tenant, which is where ARM found the registry.
     let tenant_id = subscriptions
@@ -78,8 +68,8 @@ pub(crate) async fn read_registry(
                 .and_then(|s| s.tenant_id)
         })
         .unwrap_or_else(|| session.credential().tenant_id().to_owned());
-    Ok(RegistryRead {
-        registry,
+    Ok(ResourceRead {
+        resource,
         tenant_id,
     })
 }
@@ -108,21 +98,34 @@ pub(crate) struct RoleFacts {
 /// Everything looked up for one key and identity choice.
 #[derive(Debug, Clone)]
 pub(crate) struct Gathered {
-    pub read: RegistryRead,
-    pub key_uri: KeyUri,
+    pub read: ResourceRead,
+    /// The key asked for; `None` asks for Microsoft-managed keys.
+    pub key_uri: Option<KeyUri>,
     pub key: KeyLookup,
     pub vault: Option<Vault>,
     pub identity: IdentityLookup,
     pub roles: RoleFacts,
 }
 
+/// With Microsoft-managed keys asked for, nothing but the resource matters.
+pub(crate) fn without_key(read: ResourceRead) -> Gathered {
+    Gathered {
+        read,
+        key_uri: None,
+        key: KeyLookup::NotFound,
+        vault: None,
+        identity: IdentityLookup::SystemAssigned,
+        roles: RoleFacts::default(),
+    }
+}
+
 /// Looks up the key, its vault (and its role assignments) and the identity concurrently
-/// with `registry`, which is either already read (the blade: the key comes from it) or
+/// with `resource`, which is either already read (the blade: the key comes from it) or
 /// being read (preflight: the key comes from the user).
 pub(crate) async fn gather(
     session: &Session,
-    registry_id: &ResourceId,
-    registry: impl std::future::Future<Output = Result<RegistryRead, AzureError>>,
+    resource_id: &ResourceId,
+    resource: impl std::future::Future<Output = Result<ResourceRead, AzureError>>,
     key_uri: KeyUri,
     identity: &IdentitySelection,
 ) -> Result<Gathered, AzureError> {
@@ -130,9 +133,9 @@ pub(crate) async fn gather(
         IdentitySelection::SystemAssigned => None,
         IdentitySelection::UserAssigned { resource_id } => Some(parse_identity_id(resource_id)?),
     };
-    let home_subscription = registry_id.subscription_id.as_str();
+    let home_subscription = resource_id.subscription_id.as_str();
     let (read, key, (vault, roles), identity) = futures::join!(
-        registry,
+        resource,
         look_up_key(session, &key_uri),
         async {
             let vault = find_vault(session, &key_uri, home_subscription).await;
@@ -146,7 +149,7 @@ pub(crate) async fn gather(
     );
     Ok(Gathered {
         read: read?,
-        key_uri,
+        key_uri: Some(key_uri),
         key,
         vault,
         identity,
@@ -307,15 +310,6 @@ async fn role_facts(session: &Session, vault: &Vault) -> RoleFacts {
     }
 }
 
-/// The value ACR stores for the identity, as the planner compares it: `system`, or a
-/// user-assigned identity's client ID.
-pub(crate) fn stored_identity_value(identity: &EncryptionIdentity) -> String {
-    match identity {
-        EncryptionIdentity::SystemAssigned { .. } => "system".to_owned(),
-        EncryptionIdentity::UserAssigned { client_id, .. } => client_id.clone(),
-    }
-}
-
 impl Gathered {
     /// The planner's input for `desired`, from what was gathered.
     pub(crate) fn planner_input(
@@ -323,13 +317,13 @@ impl Gathered {
         desired: IdentityChoice,
         grant: Option<core::GrantAccess>,
     ) -> Result<PreflightInput, AzureError> {
-        let registry = &self.read.registry;
+        let resource = &self.read.resource;
         let deleted = match &self.identity {
             IdentityLookup::Deleted(id) => Some(id.id.as_str()),
             _ => None,
         };
         let identity = core::ResourceIdentity {
-            system_assigned: registry.identity.system_assigned.as_ref().and_then(|s| {
+            system_assigned: resource.identity().system_assigned.as_ref().and_then(|s| {
                 s.principal_id
                     .clone()
                     .map(|principal_id| core::SystemAssignedIdentity {
@@ -340,10 +334,10 @@ impl Gathered {
                             .unwrap_or_else(|| self.read.tenant_id.clone()),
                     })
             }),
-            // A deleted identity still listed on the registry cannot reach anything: the
+            // A deleted identity still listed on the resource cannot reach anything: the
             // planner must not count it as attached.
-            user_assigned: registry
-                .identity
+            user_assigned: resource
+                .identity()
                 .user_assigned
                 .iter()
                 .filter(|attached| {
@@ -359,7 +353,7 @@ impl Gathered {
                 })
                 .collect::<Result<_, AzureError>>()?,
         };
-        let encryption = match &registry.encryption {
+        let encryption = match resource.encryption() {
             RegistryEncryption::MicrosoftManaged => core::CurrentEncryption::ServiceManaged,
             RegistryEncryption::CustomerManaged {
                 key_identifier,
@@ -369,7 +363,7 @@ impl Gathered {
             } => core::CurrentEncryption::CustomerManaged {
                 key_uri: key_identifier.clone(),
                 versioned_key_uri: versioned_key_identifier.clone(),
-                identity: stored_identity_value(identity),
+                identity: stored_identity_value(resource.kind(), identity),
             },
         };
         let user_assigned_identity = match &self.identity {
@@ -386,20 +380,22 @@ impl Gathered {
         };
         Ok(PreflightInput {
             resource: core::ResourceState {
-                kind: core::ResourceKind::ContainerRegistry,
-                id: core_id(&registry.id.id)?,
+                kind: resource.kind(),
+                id: core_id(&resource.id().id)?,
                 tenant_id: self.read.tenant_id.clone(),
-                sku: Some(registry.sku.clone()),
-                // Only Azure AI services needs the vault in its region.
-                location: None,
+                sku: resource.sku().map(str::to_owned),
+                location: Some(resource.location().to_owned()).filter(|l| !l.is_empty()),
                 identity,
                 encryption,
             },
-            desired: core::Desired::CustomerManagedKey(DesiredEncryption {
-                key_uri: self.key_uri.clone(),
-                identity: desired,
-                grant_access: grant,
-            }),
+            desired: match &self.key_uri {
+                Some(key_uri) => core::Desired::CustomerManagedKey(DesiredEncryption {
+                    key_uri: key_uri.clone(),
+                    identity: desired,
+                    grant_access: grant,
+                }),
+                None => core::Desired::MicrosoftManagedKeys,
+            },
             facts: core::Facts {
                 key: self.key.clone(),
                 vault: self.vault.as_ref().map(vault_facts).transpose()?,
@@ -437,7 +433,7 @@ fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
     Ok(core::VaultFacts {
         id: core_id(&vault.id.id)?,
         tenant_id: vault.tenant_id.clone(),
-        location: None,
+        location: Some(vault.location.clone()).filter(|l| !l.is_empty()),
         enable_rbac_authorization: vault.enable_rbac_authorization,
         access_policies: vault
             .access_policies

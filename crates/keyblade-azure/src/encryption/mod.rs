@@ -26,6 +26,7 @@
 mod facts;
 pub mod pickers;
 pub mod preflight;
+mod resource;
 pub mod save;
 pub mod view;
 
@@ -54,10 +55,18 @@ pub use view::{
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DesiredChange {
+    /// A customer-managed key (the default when absent), or back to Microsoft-managed keys
+    /// (storage and Cognitive Services accounts; registries refuse it with
+    /// `plan.disableNotSupported`). With Microsoft-managed keys the key URI, identity and
+    /// grant are ignored.
+    #[serde(default)]
+    pub key_source: KeySource,
     /// The key URI as typed, or the `kid` of a key (unversioned: automatic rotation) or of
-    /// a key version (versioned: manual rotation) picked in Select from Key Vault.
+    /// a key version (versioned: manual rotation) picked in Select from Key Vault. Empty
+    /// (or absent) with Microsoft-managed keys.
+    #[serde(default)]
     pub key_uri: String,
-    /// The identity the registry should reach the key with.
+    /// The identity the resource should reach the key with.
     pub identity: IdentitySelection,
     /// Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
     /// them (an access policy, or a role assignment on an RBAC vault).
@@ -173,8 +182,10 @@ pub enum PlanStepKind {
     AddAccessPolicy,
     /// Creates a role assignment for the identity on the key or vault.
     CreateRoleAssignment,
-    /// Points the registry's encryption at the key.
+    /// Points the resource's encryption at the key.
     SetEncryptionKey,
+    /// Turns the customer-managed key off: Microsoft-managed keys again (accounts only).
+    UseMicrosoftManagedKeys,
 }
 
 impl From<StepKind> for PlanStepKind {
@@ -184,9 +195,7 @@ impl From<StepKind> for PlanStepKind {
             StepKind::AddAccessPolicy => PlanStepKind::AddAccessPolicy,
             StepKind::CreateRoleAssignment => PlanStepKind::CreateRoleAssignment,
             StepKind::SetEncryptionKey => PlanStepKind::SetEncryptionKey,
-            // Planned only for kinds this crate does not write yet; shown as the encryption
-            // change it is until the UI gets a kind of its own (a bindings change).
-            StepKind::UseMicrosoftManagedKeys => PlanStepKind::SetEncryptionKey,
+            StepKind::UseMicrosoftManagedKeys => PlanStepKind::UseMicrosoftManagedKeys,
         }
     }
 }

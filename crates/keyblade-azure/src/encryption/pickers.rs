@@ -377,9 +377,9 @@ pub async fn list_identities(
     session: &Session,
     registry_id: &str,
 ) -> Result<IdentityOptions, AzureError> {
-    let id = facts::parse_registry_id(registry_id)?;
+    let id = facts::parse_resource_id(registry_id)?;
     let (registry, in_subscription) = futures::join!(
-        session.arm.get_registry(&id),
+        super::resource::get_resource(session, &id),
         session
             .arm
             .list_user_assigned_identities(&id.subscription_id)
@@ -387,7 +387,7 @@ pub async fn list_identities(
     let registry = registry?;
     let in_subscription = in_subscription.unwrap_or_default();
     let unlisted: Vec<crate::arm::model::ResourceId> = registry
-        .identity
+        .identity()
         .user_assigned
         .iter()
         .filter(|a| {
@@ -399,7 +399,7 @@ pub async fn list_identities(
         .collect();
     let looked_up = session.arm.get_identities(&unlisted).await;
     let mut attached = Vec::new();
-    for attached_identity in &registry.identity.user_assigned {
+    for attached_identity in &registry.identity().user_assigned {
         let listed = in_subscription
             .iter()
             .find(|i| i.id.id.eq_ignore_ascii_case(&attached_identity.resource_id))
@@ -429,7 +429,7 @@ pub async fn list_identities(
         .into_iter()
         .filter(|i| {
             !registry
-                .identity
+                .identity()
                 .user_assigned
                 .iter()
                 .any(|a| a.resource_id.eq_ignore_ascii_case(&i.id.id))
@@ -439,15 +439,15 @@ pub async fn list_identities(
     available.sort_by_key(|i| i.name.to_ascii_lowercase());
     attached.sort_by_key(|i| i.name.to_ascii_lowercase());
     Ok(IdentityOptions {
-        system_assigned_enabled: registry.identity.system_assigned.is_some(),
+        system_assigned_enabled: registry.identity().system_assigned.is_some(),
         system_assigned_principal_id: registry
-            .identity
+            .identity()
             .system_assigned
             .as_ref()
             .and_then(|s| s.principal_id.clone()),
         attached,
         available,
-        etag: registry.etag,
+        etag: registry.etag().map(str::to_owned),
     })
 }
 

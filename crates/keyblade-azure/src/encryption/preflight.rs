@@ -15,7 +15,8 @@ use crate::error::AzureError;
 
 use super::facts::{self, Gathered};
 use super::{
-    DesiredChange, FindingView, IdentitySelection, PlanStepView, RotationMode, save::run_grant_step,
+    DesiredChange, FindingView, IdentitySelection, KeySource, PlanStepView, RotationMode,
+    save::run_grant_step,
 };
 
 /// What Save would do, and what stands in its way.
@@ -25,9 +26,10 @@ use super::{
 pub struct PreflightReport {
     /// No finding is an error.
     pub can_save: bool,
-    /// The key URI as it will be stored.
+    /// The key URI as it will be stored; empty when Microsoft-managed keys were asked for.
     pub key_uri: String,
-    /// Whether the registry will follow new key versions.
+    /// Whether the resource will follow new key versions (`automatic` when Microsoft-managed
+    /// keys were asked for: there is no version to pin).
     pub rotation: RotationMode,
     /// The calls Save makes, in order, each with its `az` equivalent.
     pub steps: Vec<PlanStepView>,
@@ -126,11 +128,11 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn plan(&self, grant: bool) -> Result<(Plan, Vec<FindingView>), AzureError> {
-        let registry = &self.gathered.read.registry;
+        let resource = &self.gathered.read.resource;
         let grant = grant.then(|| GrantAccess {
             role_assignment_name: role_assignment_name(&RoleAssignmentSeed {
-                registry_id: &registry.id.id,
-                registry_etag: registry.etag.as_deref(),
+                registry_id: &resource.id().id,
+                registry_etag: resource.etag(),
                 identity: &self.choice,
                 vault_id: self
                     .gathered
@@ -178,14 +180,23 @@ fn role_assignment_name(seed: &RoleAssignmentSeed) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, text.as_bytes()).to_string()
 }
 
-/// Validates the input, then reads the registry, the key, its vault (with its role
-/// assignments when it uses RBAC) and the identity, all concurrently.
+/// Validates the input, then reads the resource, the key, its vault (with its role
+/// assignments when it uses RBAC) and the identity, all concurrently. With
+/// Microsoft-managed keys asked for, only the resource is read.
 pub(crate) async fn prepare(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     desired: &DesiredChange,
 ) -> Result<Prepared, AzureError> {
-    let id = facts::parse_registry_id(registry_id)?;
+    let id = facts::parse_resource_id(resource_id)?;
+    if desired.key_source == KeySource::MicrosoftManaged {
+        let read = facts::read_resource(session, &id).await?;
+        return Ok(Prepared {
+            id,
+            gathered: facts::without_key(read),
+            choice: IdentityChoice::SystemAssigned,
+        });
+    }
     let key_uri = facts::parse_key_uri(session, &desired.key_uri)?;
     let choice = match &desired.identity {
         IdentitySelection::SystemAssigned => IdentityChoice::SystemAssigned,
@@ -204,7 +215,7 @@ pub(crate) async fn prepare(
     let gathered = facts::gather(
         session,
         &id,
-        facts::read_registry(session, &id),
+        facts::read_resource(session, &id),
         key_uri,
         &desired.identity,
     )
@@ -216,24 +227,34 @@ pub(crate) async fn prepare(
     })
 }
 
-/// Plans the change: the steps Save would make (with their `az` commands) and the
-/// findings, errors first. Nothing is written.
+/// Plans the change on a registry, storage account or Cognitive Services account: the
+/// steps Save would make (with their `az` commands) and the findings, errors first.
+/// Nothing is written.
 pub async fn preflight(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     desired: &DesiredChange,
 ) -> Result<PreflightReport, AzureError> {
-    let prepared = prepare(session, registry_id, desired).await?;
+    let prepared = prepare(session, resource_id, desired).await?;
     let (plan, findings) = prepared.plan(desired.grant_access)?;
     let grant = grant_availability(session, &prepared, &findings).await?;
     Ok(PreflightReport {
         can_save: !facts::has_errors(&findings),
-        key_uri: prepared.gathered.key_uri.to_string(),
-        rotation: prepared.gathered.key_uri.rotation().into(),
+        key_uri: prepared
+            .gathered
+            .key_uri
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        rotation: prepared
+            .gathered
+            .key_uri
+            .as_ref()
+            .map_or(RotationMode::Automatic, |uri| uri.rotation().into()),
         steps: plan.steps.iter().map(PlanStepView::from).collect(),
         findings,
         grant,
-        etag: prepared.gathered.read.registry.etag.clone(),
+        etag: prepared.gathered.read.resource.etag().map(str::to_owned),
     })
 }
 
@@ -333,10 +354,10 @@ async fn grant_availability(
 /// assignment on an RBAC vault) when your account may; then run preflight again.
 pub async fn grant_access(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     desired: &DesiredChange,
 ) -> Result<GrantOutcome, AzureError> {
-    let prepared = prepare(session, registry_id, desired).await?;
+    let prepared = prepare(session, resource_id, desired).await?;
     let Some((step, vault)) = grant_step(&prepared)? else {
         let (_, findings) = prepared.plan(false)?;
         let reason = if findings.iter().any(|f| f.code.is_missing_access()) {

@@ -17,14 +17,15 @@ use keyblade_core::preflight::{Placeholder, PlanStep, StepKind};
 use crate::Session;
 use crate::arm::lro::{Progress, ProgressUpdate};
 use crate::arm::model::{
-    AccessPolicy, EncryptionChange, EncryptionIdentity, EncryptionIdentityChoice, IdentityChange,
-    NewRoleAssignment, Registry, RegistryChange, RegistryEncryption, ResourceId,
+    AccessPolicy, EncryptionIdentity, IdentityChange, NewRoleAssignment, RegistryEncryption,
+    ResourceId, ResourceIdentity,
 };
 use crate::error::AzureError;
 
-use super::facts::{self, RegistryRead};
+use super::facts::{self, ResourceRead};
 use super::pickers::{IdentityOptions, list_identities};
 use super::preflight::prepare;
+use super::resource::EncryptedResource;
 use super::view::{EncryptionView, same_key_uri, view_of};
 use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, ProblemView};
 
@@ -176,17 +177,17 @@ pub type CancelSave = crate::cancel::Cancel;
 /// is invalid); once a write was attempted the outcome is what the read-back shows.
 pub async fn save(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     desired: &DesiredChange,
     etag: &str,
     progress: &dyn Progress,
     cancel: &CancelSave,
 ) -> Result<SaveOutcome, AzureError> {
-    let prepared = prepare(session, registry_id, desired).await?;
-    let before = prepared.gathered.read.registry.clone();
-    if !etags_match(before.etag.as_deref(), etag) {
+    let prepared = prepare(session, resource_id, desired).await?;
+    let before = prepared.gathered.read.resource.clone();
+    if !guard_matches(&before, etag) {
         return Ok(SaveOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&before.id.name),
+            message: changed_elsewhere_message(before.kind(), &before.id().name),
             completed_steps: Vec::new(),
         });
     }
@@ -204,14 +205,12 @@ pub async fn save(
     let step_count = u32::try_from(plan.steps.len()).unwrap_or(u32::MAX);
     let wanted = Wanted {
         id: &prepared.id,
-        before: &before.encryption,
-        key_uri: &prepared.gathered.key_uri,
+        kind: before.kind(),
+        before: before.encryption(),
+        key_uri: prepared.gathered.key_uri.as_ref(),
         desired,
     };
-    let mut registry = Registry {
-        etag: Some(etag.to_owned()),
-        ..before.clone()
-    };
+    let mut resource = before.clone().with_etag(etag);
     let mut system_principal: Option<String> = None;
     let mut completed: Vec<PlanStepView> = Vec::new();
     for (index, step) in plan.steps.iter().enumerate() {
@@ -244,7 +243,7 @@ pub async fn save(
         let ran = tokio::select! {
             biased;
             () = cancel.cancelled() => None,
-            ran = run_step(session, step, &mut registry, &mut system_principal, &scoped) => Some(ran),
+            ran = run_step(session, step, &mut resource, &mut system_principal, &scoped) => Some(ran),
         };
         match ran {
             Some(Ok(())) => {
@@ -290,9 +289,14 @@ pub async fn save(
     let read_back = plan
         .steps
         .last()
-        .is_some_and(|step| step.kind == StepKind::SetEncryptionKey)
-        .then(|| RegistryRead {
-            registry,
+        .is_some_and(|step| {
+            matches!(
+                step.kind,
+                StepKind::SetEncryptionKey | StepKind::UseMicrosoftManagedKeys
+            )
+        })
+        .then(|| ResourceRead {
+            resource,
             tenant_id: prepared.gathered.read.tenant_id.clone(),
         });
     let last_step = plan
@@ -306,15 +310,18 @@ pub async fn save(
     .await)
 }
 
-const VERIFY: &str = "Verify the registry's new key and identity";
+const VERIFY: &str = "Verify the new encryption as read back";
 const CANCELLED: &str = "save.cancelled";
 
 /// What a save is judged against.
 struct Wanted<'a> {
     id: &'a ResourceId,
-    /// The registry's encryption before the save.
+    /// Which kind of resource (how it stores the identity).
+    kind: keyblade_core::ResourceKind,
+    /// The resource's encryption before the save.
     before: &'a RegistryEncryption,
-    key_uri: &'a KeyUri,
+    /// The key asked for; `None`: Microsoft-managed keys.
+    key_uri: Option<&'a KeyUri>,
     desired: &'a DesiredChange,
 }
 
@@ -322,13 +329,13 @@ struct Wanted<'a> {
 #[derive(Debug)]
 enum ReadBack {
     /// Finished, with the new key and identity.
-    Desired(Box<RegistryRead>),
+    Desired(Box<ResourceRead>),
     /// Finished, with the key and identity it had before.
-    Before(Box<RegistryRead>),
+    Before(Box<ResourceRead>),
     /// Finished, with something that is neither.
-    Other(Box<RegistryRead>, Vec<String>),
+    Other(Box<ResourceRead>, Vec<String>),
     /// Its operation still runs (`provisioningState` not terminal).
-    Running(Box<RegistryRead>, String),
+    Running(Box<ResourceRead>, String),
     /// It could not be read.
     Unreadable(AzureError),
 }
@@ -336,30 +343,33 @@ enum ReadBack {
 fn classify(
     session: &Session,
     wanted: &Wanted<'_>,
-    read: Result<RegistryRead, AzureError>,
+    read: Result<ResourceRead, AzureError>,
 ) -> ReadBack {
     let read = match read {
         Ok(read) => read,
         Err(error) => return ReadBack::Unreadable(error),
     };
     if let Some(state) = read
-        .registry
-        .provisioning_state
-        .as_deref()
+        .resource
+        .provisioning_state()
         .filter(|state| !is_terminal(state))
     {
         let state = state.to_owned();
         return ReadBack::Running(Box::new(read), state);
     }
-    let mismatches = mismatches(
-        session,
-        &read.registry,
-        wanted.key_uri,
-        &wanted.desired.identity,
-    );
+    let mismatches = match wanted.key_uri {
+        Some(key_uri) => mismatches(session, &read.resource, key_uri, &wanted.desired.identity),
+        None => match read.resource.encryption() {
+            RegistryEncryption::MicrosoftManaged => Vec::new(),
+            RegistryEncryption::CustomerManaged { key_identifier, .. } => vec![format!(
+                "The {} still uses the customer-managed key {key_identifier}.",
+                read.resource.noun()
+            )],
+        },
+    };
     if mismatches.is_empty() {
         ReadBack::Desired(Box::new(read))
-    } else if same_encryption(&read.registry.encryption, wanted.before) {
+    } else if same_encryption(wanted.kind, read.resource.encryption(), wanted.before) {
         ReadBack::Before(Box::new(read))
     } else {
         ReadBack::Other(Box::new(read), mismatches)
@@ -376,7 +386,7 @@ fn is_terminal(state: &str) -> bool {
 async fn verify(
     session: &Session,
     wanted: &Wanted<'_>,
-    read_back: Option<RegistryRead>,
+    read_back: Option<ResourceRead>,
     steps: Vec<PlanStepView>,
     last_step: PlanStepView,
     step_count: u32,
@@ -387,7 +397,7 @@ async fn verify(
     });
     let read = match read_back {
         Some(read) => Ok(read),
-        None => facts::read_registry(session, wanted.id).await,
+        None => facts::read_resource(session, wanted.id).await,
     };
     let outcome = match classify(session, wanted, read) {
         ReadBack::Desired(read) => SaveOutcome::Applied {
@@ -403,8 +413,8 @@ async fn verify(
                 step_count,
                 completed: steps,
                 error: Some(AzureError::Other(
-                    "Every step answered success, but the registry read back does not show \
-                     the new key and identity."
+                    "Every step answered success, but the resource read back does not show \
+                     the new encryption."
                         .to_owned(),
                 )),
             };
@@ -425,7 +435,7 @@ async fn verify(
         _ => progress.report(ProgressUpdate::Failed {
             operation: VERIFY.to_owned(),
             code: "save.unverified".to_owned(),
-            message: "The registry read back does not show the new key and identity.".to_owned(),
+            message: "The resource read back does not show the new encryption.".to_owned(),
         }),
     }
     outcome
@@ -434,24 +444,27 @@ async fn verify(
 /// What the read-back registry shows that differs from what was saved.
 fn mismatches(
     session: &Session,
-    registry: &Registry,
+    resource: &EncryptedResource,
     wanted: &KeyUri,
     identity: &IdentitySelection,
 ) -> Vec<String> {
+    let noun = resource.noun();
     let RegistryEncryption::CustomerManaged {
         key_identifier,
         versioned_key_identifier,
         identity: in_use,
         key_rotation_enabled,
         ..
-    } = &registry.encryption
+    } = resource.encryption()
     else {
-        return vec!["The registry reports a Microsoft-managed key after the save.".to_owned()];
+        return vec![format!(
+            "The {noun} reports a Microsoft-managed key after the save."
+        )];
     };
     let mut found = Vec::new();
     if !same_key_uri(session, key_identifier, wanted) {
         found.push(format!(
-            "The registry's key is {key_identifier}, not {wanted}."
+            "The {noun}'s key is {key_identifier}, not {wanted}."
         ));
     }
     match wanted.version() {
@@ -460,7 +473,7 @@ fn mismatches(
                 found.push("Automatic key rotation is not on for the unversioned key.".to_owned());
             }
             if versioned_key_identifier.is_none() {
-                found.push("The registry reports no key version in use.".to_owned());
+                found.push(format!("The {noun} reports no key version in use."));
             }
         }
         Some(_) => {
@@ -480,7 +493,7 @@ fn mismatches(
     }
     let identity_ok = match (identity, in_use) {
         (IdentitySelection::SystemAssigned, EncryptionIdentity::SystemAssigned { .. }) => {
-            registry.identity.system_assigned.is_some()
+            resource.identity().system_assigned.is_some()
         }
         (
             IdentitySelection::UserAssigned { resource_id },
@@ -493,7 +506,7 @@ fn mismatches(
     };
     if !identity_ok {
         found.push(format!(
-            "The registry reaches its key through {}, not the chosen identity.",
+            "The {noun} reaches its key through {}, not the chosen identity.",
             match in_use {
                 EncryptionIdentity::SystemAssigned { .. } =>
                     "its system-assigned identity".to_owned(),
@@ -526,7 +539,7 @@ async fn settle(
     let started = Instant::now();
     let mut looks = 0u32;
     let read_back = loop {
-        let read = facts::read_registry(session, wanted.id).await;
+        let read = facts::read_resource(session, wanted.id).await;
         let read_back = classify(session, wanted, read);
         // A write whose answer was lost often still runs: give its operation the time an
         // answered one would get before calling the save unfinished. Not after a cancel.
@@ -586,18 +599,18 @@ async fn outcome_after(
             view: view_of(session, *read).await.ok().map(Box::new),
             note: interrupted.error.map(|error| {
                 format!(
-                    "Azure answered \"{error}\", but the registry read back shows the new key \
-                     and identity in place: the change was applied."
+                    "Azure answered \"{error}\", but the resource read back shows the new \
+                     encryption in place: the change was applied."
                 )
             }),
         },
         ReadBack::Running(read, state) => SaveOutcome::InProgress {
             reason: format!(
-                "Step {} of {} ({}) has not finished: {cause}. Azure reports the registry as \
+                "Step {} of {} ({}) has not finished: {cause}. Azure reports the resource as \
                  {state}; {next}",
                 interrupted.step_number, interrupted.step_count, interrupted.step.title
             ),
-            provisioning_state: read.registry.provisioning_state.clone(),
+            provisioning_state: read.resource.provisioning_state().map(str::to_owned),
             watch: watch_of(wanted, &interrupted),
             watching,
             completed_steps: interrupted.completed,
@@ -605,7 +618,7 @@ async fn outcome_after(
         ReadBack::Unreadable(read_error) => SaveOutcome::InProgress {
             reason: format!(
                 "Step {} of {} ({}) did not answer: {cause}. keyblade could not read the \
-                 registry back either ({read_error}), so it does not know yet whether the \
+                 resource back either ({read_error}), so it does not know yet whether the \
                  change was applied; {next}",
                 interrupted.step_number, interrupted.step_count, interrupted.step.title
             ),
@@ -617,7 +630,7 @@ async fn outcome_after(
         ReadBack::Before(read) => {
             if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
                 return SaveOutcome::ChangedElsewhere {
-                    message: changed_elsewhere_message(&wanted.id.name),
+                    message: changed_elsewhere_message(wanted.kind, &wanted.id.name),
                     completed_steps: interrupted.completed,
                 };
             }
@@ -626,7 +639,7 @@ async fn outcome_after(
         ReadBack::Other(read, mismatches) => {
             if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
                 return SaveOutcome::ChangedElsewhere {
-                    message: changed_elsewhere_message(&wanted.id.name),
+                    message: changed_elsewhere_message(wanted.kind, &wanted.id.name),
                     completed_steps: interrupted.completed,
                 };
             }
@@ -643,7 +656,7 @@ fn watch_of(wanted: &Wanted<'_>, interrupted: &Interrupted) -> SaveWatch {
             ..
         } => (
             Some(key_identifier.clone()),
-            Some(facts::stored_identity_value(identity)),
+            Some(facts::stored_identity_value(wanted.kind, identity)),
         ),
         RegistryEncryption::MicrosoftManaged => (None, None),
     };
@@ -661,7 +674,7 @@ fn watch_of(wanted: &Wanted<'_>, interrupted: &Interrupted) -> SaveWatch {
 async fn failed(
     session: &Session,
     interrupted: Interrupted,
-    read: RegistryRead,
+    read: ResourceRead,
     encryption_unchanged: bool,
     mismatches: Vec<String>,
 ) -> SaveOutcome {
@@ -738,19 +751,25 @@ pub async fn watch_until_settled(
     watch: &SaveWatch,
     cancel: &CancelSave,
 ) -> Result<SaveOutcome, AzureError> {
-    let id = facts::parse_registry_id(&watch.registry_id)?;
-    let key_uri = facts::parse_key_uri(session, &watch.desired.key_uri)?;
+    let id = facts::parse_resource_id(&watch.registry_id)?;
+    let key_uri = match watch.desired.key_source {
+        super::KeySource::CustomerManaged => {
+            Some(facts::parse_key_uri(session, &watch.desired.key_uri)?)
+        }
+        super::KeySource::MicrosoftManaged => None,
+    };
     let settings = session.save_settings().clone();
     let started = Instant::now();
     let before = before_encryption(watch);
     let wanted = Wanted {
         id: &id,
         before: &before,
-        key_uri: &key_uri,
+        kind: resource_kind_of(&id),
+        key_uri: key_uri.as_ref(),
         desired: &watch.desired,
     };
     loop {
-        let read = facts::read_registry(session, &id).await;
+        let read = facts::read_resource(session, &id).await;
         let read_back = classify(session, &wanted, read);
         let waiting = matches!(read_back, ReadBack::Running(..) | ReadBack::Unreadable(_));
         if !waiting
@@ -809,13 +828,34 @@ fn before_encryption(watch: &SaveWatch) -> RegistryEncryption {
     }
 }
 
-fn changed_elsewhere_message(registry_name: &str) -> String {
+fn changed_elsewhere_message(kind: keyblade_core::ResourceKind, name: &str) -> String {
+    let noun = keyblade_core::KindRules::of(kind).short_name;
     format!(
-        "Registry {} was changed elsewhere after keyblade read it, so nothing was saved over \
-         that change. Reload the Encryption blade, review the registry as it is now, and save \
-         again.",
-        registry_name
+        "The {noun} {name} was changed elsewhere after keyblade read it, so nothing was saved \
+         over that change. Reload the Encryption blade, review the {noun} as it is now, and \
+         save again."
     )
+}
+
+/// Whether the resource is still the one read with `etag`. An account the service reads
+/// without an ETag cannot be guarded (nor written with `If-Match`): it passes.
+fn guard_matches(resource: &EncryptedResource, etag: &str) -> bool {
+    match (resource, resource.etag()) {
+        (EncryptedResource::Account(_), None) => true,
+        (_, current) => etags_match(current, etag),
+    }
+}
+
+/// The kind of a resource ID that [`facts::parse_resource_id`] accepted.
+fn resource_kind_of(id: &ResourceId) -> keyblade_core::ResourceKind {
+    use crate::arm::accounts::AccountKind;
+    match AccountKind::of(id) {
+        Some(AccountKind::Storage) => keyblade_core::ResourceKind::StorageAccount,
+        Some(AccountKind::CognitiveServices) => {
+            keyblade_core::ResourceKind::CognitiveServicesAccount
+        }
+        None => keyblade_core::ResourceKind::ContainerRegistry,
+    }
 }
 
 fn etags_match(current: Option<&str>, expected: &str) -> bool {
@@ -830,7 +870,11 @@ fn etags_match(current: Option<&str>, expected: &str) -> bool {
 
 /// The same key and identity, ignoring what the service updates by itself (the version in
 /// use and the last rotation time of an automatically rotated key).
-fn same_encryption(a: &RegistryEncryption, b: &RegistryEncryption) -> bool {
+fn same_encryption(
+    kind: keyblade_core::ResourceKind,
+    a: &RegistryEncryption,
+    b: &RegistryEncryption,
+) -> bool {
     match (a, b) {
         (RegistryEncryption::MicrosoftManaged, RegistryEncryption::MicrosoftManaged) => true,
         (
@@ -846,8 +890,8 @@ fn same_encryption(a: &RegistryEncryption, b: &RegistryEncryption) -> bool {
             },
         ) => {
             key_a.eq_ignore_ascii_case(key_b)
-                && facts::stored_identity_value(identity_a)
-                    .eq_ignore_ascii_case(&facts::stored_identity_value(identity_b))
+                && facts::stored_identity_value(kind, identity_a)
+                    .eq_ignore_ascii_case(&facts::stored_identity_value(kind, identity_b))
         }
         _ => false,
     }
@@ -1035,11 +1079,12 @@ pub(crate) async fn run_grant_step(
     }
 }
 
-/// Runs one step; registry writes update `registry` (its new ETag guards the next write).
+/// Runs one step; writes of the resource update `resource` (its new ETag guards the next
+/// write). Each kind's write goes through its own client call ([`EncryptedResource`]).
 async fn run_step(
     session: &Session,
     step: &PlanStep,
-    registry: &mut Registry,
+    resource: &mut EncryptedResource,
     system_principal: &mut Option<String>,
     progress: &dyn Progress,
 ) -> Result<(), AzureError> {
@@ -1054,26 +1099,21 @@ async fn run_step(
                 .and_then(Value::as_object)
                 .map(|map| map.keys().cloned().collect())
                 .unwrap_or_default();
-            let change = RegistryChange {
-                identity: Some(IdentityChange {
-                    system_assigned: true,
-                    user_assigned,
-                }),
-                encryption: None,
+            let change = IdentityChange {
+                system_assigned: true,
+                user_assigned,
             };
-            *registry = session
-                .arm
-                .update_registry(registry, &change, progress)
-                .await?;
-            let principal = registry
-                .identity
+            *resource = resource.update_identity(session, change, progress).await?;
+            let principal = resource
+                .identity()
                 .system_assigned
                 .as_ref()
                 .and_then(|s| s.principal_id.clone())
                 .ok_or_else(|| AzureError::InvalidResponse {
                     what: format!(
-                        "registry {} after turning on its identity",
-                        registry.id.name
+                        "{} {} after turning on its identity",
+                        resource.noun(),
+                        resource.id().name
                     ),
                     reason: "it shows no system-assigned principal ID".to_owned(),
                 })?;
@@ -1082,32 +1122,18 @@ async fn run_step(
         }
         StepKind::SetEncryptionKey => {
             let body = substituted_body(step, system_principal.as_deref())?;
-            let key_vault = body
-                .pointer("/properties/encryption/keyVaultProperties")
-                .ok_or_else(|| step_error(step, "its body has no keyVaultProperties"))?;
-            let identity = text_at(step, key_vault, "/identity")?;
-            let change = RegistryChange {
-                identity: None,
-                encryption: Some(EncryptionChange {
-                    key_identifier: text_at(step, key_vault, "/keyIdentifier")?.to_owned(),
-                    identity: if identity.eq_ignore_ascii_case("system") {
-                        EncryptionIdentityChoice::SystemAssigned
-                    } else {
-                        EncryptionIdentityChoice::UserAssigned {
-                            client_id: identity.to_owned(),
-                        }
-                    },
-                }),
-            };
-            *registry =
-                set_key_when_access_is_effective(session, registry, &change, progress).await?;
+            *resource =
+                set_key_when_access_is_effective(session, resource, step, &body, progress).await?;
             Ok(())
         }
-        // The planner never turns a registry's key off (its rules forbid it).
-        StepKind::UseMicrosoftManagedKeys => Err(step_error(
-            step,
-            "a registry cannot go back to Microsoft-managed keys",
-        )),
+        // Planned only where the kind's rules allow it (never for registries).
+        StepKind::UseMicrosoftManagedKeys => {
+            let body = substituted_body(step, None)?;
+            *resource = resource
+                .write_encryption(session, step, &body, progress)
+                .await?;
+            Ok(())
+        }
     }
 }
 
@@ -1119,18 +1145,18 @@ const WAITING_FOR_ACCESS: &str = "Waiting for the new access to take effect";
 /// refused PATCH changes nothing, so its ETag still guards the retry.
 async fn set_key_when_access_is_effective(
     session: &Session,
-    registry: &Registry,
-    change: &RegistryChange,
+    resource: &EncryptedResource,
+    step: &PlanStep,
+    body: &Value,
     progress: &dyn Progress,
-) -> Result<Registry, AzureError> {
+) -> Result<EncryptedResource, AzureError> {
     let settings = session.save_settings();
     let started = Instant::now();
     let mut wait = settings.propagation_first_wait;
     let mut attempts = 0u32;
     loop {
-        match session
-            .arm
-            .update_registry(registry, change, progress)
+        match resource
+            .write_encryption(session, step, body, progress)
             .await
         {
             Err(error)
@@ -1177,15 +1203,14 @@ pub enum IdentityChangeOutcome {
 /// identities), if the registry is still the one read with `etag`.
 pub async fn attach_identity(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     identity_id: &str,
     etag: &str,
     progress: &dyn Progress,
 ) -> Result<IdentityChangeOutcome, AzureError> {
     let wanted = facts::parse_identity_id(identity_id)?;
-    change_identities(session, registry_id, etag, progress, |registry| {
-        let mut user_assigned: Vec<String> = registry
-            .identity
+    change_identities(session, resource_id, etag, progress, |identity| {
+        let mut user_assigned: Vec<String> = identity
             .user_assigned
             .iter()
             .map(|a| a.resource_id.clone())
@@ -1197,7 +1222,7 @@ pub async fn attach_identity(
             user_assigned.push(wanted.id.clone());
         }
         IdentityChange {
-            system_assigned: registry.identity.system_assigned.is_some(),
+            system_assigned: identity.system_assigned.is_some(),
             user_assigned,
         }
     })
@@ -1208,15 +1233,14 @@ pub async fn attach_identity(
 /// keeping its user-assigned identities, if the registry is still the one read with `etag`.
 pub async fn enable_system_identity(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     etag: &str,
     progress: &dyn Progress,
 ) -> Result<IdentityChangeOutcome, AzureError> {
-    change_identities(session, registry_id, etag, progress, |registry| {
+    change_identities(session, resource_id, etag, progress, |identity| {
         IdentityChange {
             system_assigned: true,
-            user_assigned: registry
-                .identity
+            user_assigned: identity
                 .user_assigned
                 .iter()
                 .map(|a| a.resource_id.clone())
@@ -1228,36 +1252,28 @@ pub async fn enable_system_identity(
 
 async fn change_identities(
     session: &Session,
-    registry_id: &str,
+    resource_id: &str,
     etag: &str,
     progress: &dyn Progress,
-    wanted: impl FnOnce(&Registry) -> IdentityChange,
+    wanted: impl FnOnce(&ResourceIdentity) -> IdentityChange,
 ) -> Result<IdentityChangeOutcome, AzureError> {
-    let id = facts::parse_registry_id(registry_id)?;
-    let registry = session.arm.get_registry(&id).await?;
-    if !etags_match(registry.etag.as_deref(), etag) {
+    let id = facts::parse_resource_id(resource_id)?;
+    let resource = super::resource::get_resource(session, &id).await?;
+    let name = resource.id().name.clone();
+    let kind = resource.kind();
+    if !guard_matches(&resource, etag) {
         return Ok(IdentityChangeOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&registry.id.name),
+            message: changed_elsewhere_message(kind, &name),
         });
     }
-    let change = RegistryChange {
-        identity: Some(wanted(&registry)),
-        encryption: None,
-    };
-    let guarded = Registry {
-        etag: Some(etag.to_owned()),
-        ..registry
-    };
-    match session
-        .arm
-        .update_registry(&guarded, &change, progress)
-        .await
-    {
+    let change = wanted(resource.identity());
+    let guarded = resource.with_etag(etag);
+    match guarded.update_identity(session, change, progress).await {
         Ok(_) => Ok(IdentityChangeOutcome::Changed {
-            identities: list_identities(session, registry_id).await?,
+            identities: list_identities(session, resource_id).await?,
         }),
         Err(AzureError::PreconditionFailed { .. }) => Ok(IdentityChangeOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(&guarded.id.name),
+            message: changed_elsewhere_message(kind, &name),
         }),
         Err(other) => Err(other),
     }

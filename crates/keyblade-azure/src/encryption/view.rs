@@ -9,28 +9,34 @@ use keyblade_core::KeyUri;
 use keyblade_core::preflight::{FindingCode, IdentityChoice};
 
 use crate::Session;
-use crate::arm::model::{EncryptionIdentity, Registry, RegistryEncryption};
+use crate::arm::model::{EncryptionIdentity, RegistryEncryption};
 use crate::error::AzureError;
 
-use super::facts::{self, IdentityLookup, RegistryRead};
+use super::facts::{self, IdentityLookup, ResourceRead};
+use super::resource::EncryptedResource;
 use super::{FindingSeverity, FindingView, IdentitySelection, RotationMode};
 
-/// Everything the Encryption blade shows for one registry.
+/// Everything the Encryption blade shows for one resource: a container registry, a
+/// storage account or a Cognitive Services account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionView {
-    /// The registry's resource ID.
+    /// Which kind of resource (`containerRegistry`, `storageAccount`,
+    /// `cognitiveServicesAccount`), which decides the rules that apply.
+    pub kind: keyblade_core::ResourceKind,
+    /// The resource's ID (named for registries, the first kind; any kind's ID).
     pub registry_id: String,
-    /// The registry's name.
+    /// The resource's name.
     pub registry_name: String,
-    /// The registry's resource group.
+    /// The resource's resource group.
     pub resource_group: String,
-    /// The registry's subscription ID.
+    /// The resource's subscription ID.
     pub subscription_id: String,
-    /// The registry's Azure region.
+    /// The resource's Azure region.
     pub location: String,
-    /// `Basic`, `Standard` or `Premium`.
+    /// A registry's tier: `Basic`, `Standard` or `Premium`. Empty for accounts (keyblade
+    /// does not read their SKU; it does not decide anything about their keys).
     pub sku: String,
     /// The ETag the registry was read with: pass it to [`super::save()`], which refuses to
     /// overwrite a registry changed since.
@@ -57,9 +63,11 @@ pub struct EncryptionView {
 /// Who holds the key that protects the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Default)]
 #[serde(rename_all = "camelCase")]
 pub enum KeySource {
     /// "Customer-managed key": a key in the customer's Key Vault.
+    #[default]
     CustomerManaged,
     /// "Microsoft-managed key".
     MicrosoftManaged,
@@ -87,6 +95,10 @@ pub struct KeyInUse {
     /// The key's newest version, when the key could be read; differs from
     /// `version_in_use` when a newer version is not (yet) used.
     pub latest_version: Option<String>,
+    /// The key's newest version when it is not the version in use: a newer version exists
+    /// (a Cognitive Services account, pinned to its version, stays on the old one until the
+    /// key is updated). `None` when the version in use is the newest, or either is unknown.
+    pub newer_version: Option<String>,
     /// Whether the registry follows new key versions.
     pub rotation: RotationMode,
     /// `keyVaultProperties.lastKeyRotationTimestamp`.
@@ -185,44 +197,53 @@ const CREATE_NEW_REGISTRY: &str = "To use one, create a new Premium registry wit
      customer-managed key (az acr create --sku Premium --identity … --key-encryption-key …) \
      and import the images into it (az acr import).";
 
-/// Reads the registry and everything its Encryption blade shows. Independent reads run
-/// concurrently: the registry with the subscription list, then the key, the vault (and its
-/// role assignments) and the identity.
-pub async fn load_view(session: &Session, registry_id: &str) -> Result<EncryptionView, AzureError> {
-    let id = facts::parse_registry_id(registry_id)?;
-    let read = facts::read_registry(session, &id).await?;
+/// Reads the resource (a container registry, a storage account or a Cognitive Services
+/// account) and everything its Encryption blade shows. Independent reads run concurrently:
+/// the resource with the subscription list, then the key, the vault (and its role
+/// assignments) and the identity.
+pub async fn load_view(session: &Session, resource_id: &str) -> Result<EncryptionView, AzureError> {
+    let id = facts::parse_resource_id(resource_id)?;
+    let read = facts::read_resource(session, &id).await?;
     view_of(session, read).await
 }
 
-/// The view of a registry already read.
+/// The view of a resource already read.
 pub(crate) async fn view_of(
     session: &Session,
-    read: RegistryRead,
+    read: ResourceRead,
 ) -> Result<EncryptionView, AzureError> {
-    let registry = read.registry.clone();
+    let resource = read.resource.clone();
+    let noun = resource.noun();
+    let id = resource.id();
+    let change = match &resource {
+        EncryptedResource::Registry(_) => ChangeAvailability {
+            allowed: false,
+            reason: Some(change_refusal(&resource)),
+        },
+        EncryptedResource::Account(_) => account_change(session, &resource).await,
+    };
     let mut view = EncryptionView {
-        registry_id: registry.id.id.clone(),
-        registry_name: registry.id.name.clone(),
-        resource_group: registry.id.resource_group.clone(),
-        subscription_id: registry.id.subscription_id.clone(),
-        location: registry.location.clone(),
-        sku: registry.sku.clone(),
-        etag: registry.etag.clone(),
+        kind: resource.kind(),
+        registry_id: id.id.clone(),
+        registry_name: id.name.clone(),
+        resource_group: id.resource_group.clone(),
+        subscription_id: id.subscription_id.clone(),
+        location: resource.location().to_owned(),
+        sku: resource.sku().unwrap_or_default().to_owned(),
+        etag: resource.etag().map(str::to_owned),
         key_source: KeySource::MicrosoftManaged,
         key: None,
         identity: None,
         health: DataHealth {
             status: HealthStatus::NotApplicable,
-            summary: "The registry's data is encrypted with a Microsoft-managed key; there is \
-                      no key of yours to reach."
-                .to_owned(),
+            summary: format!(
+                "The {noun}'s data is encrypted with a Microsoft-managed key; there is no key \
+                 of yours to reach."
+            ),
             problems: Vec::new(),
         },
-        change: ChangeAvailability {
-            allowed: false,
-            reason: Some(change_refusal(&registry)),
-        },
-        system_assigned_identity: registry.identity.system_assigned.as_ref().map(|s| {
+        change,
+        system_assigned_identity: resource.identity().system_assigned.as_ref().map(|s| {
             SystemIdentityView {
                 principal_id: s.principal_id.clone(),
                 tenant_id: s.tenant_id.clone(),
@@ -236,7 +257,7 @@ pub(crate) async fn view_of(
         identity,
         key_rotation_enabled,
         last_key_rotation,
-    } = &registry.encryption
+    } = resource.encryption()
     else {
         return Ok(view);
     };
@@ -269,6 +290,7 @@ pub(crate) async fn view_of(
                     .and_then(|uri| uri.version().map(|v| v.as_str().to_owned()))
             }),
         latest_version: None,
+        newer_version: None,
         rotation: match &configured {
             Some(uri) => uri.rotation().into(),
             None if *key_rotation_enabled => RotationMode::Automatic,
@@ -276,16 +298,19 @@ pub(crate) async fn view_of(
         },
         last_rotation: *last_key_rotation,
     });
-    view.change = ChangeAvailability {
-        allowed: registry.sku.eq_ignore_ascii_case("Premium"),
-        reason: (!registry.sku.eq_ignore_ascii_case("Premium")).then(|| change_refusal(&registry)),
-    };
+    if let EncryptedResource::Registry(registry) = &resource {
+        let premium = registry.sku.eq_ignore_ascii_case("Premium");
+        view.change = ChangeAvailability {
+            allowed: premium,
+            reason: (!premium).then(|| change_refusal(&resource)),
+        };
+    }
     let (selection, choice) = match identity {
         EncryptionIdentity::SystemAssigned { client_id } => {
-            let on = registry.identity.system_assigned.as_ref();
+            let on = resource.identity().system_assigned.as_ref();
             view.identity = Some(EncryptionIdentityView {
                 kind: IdentityKind::SystemAssigned,
-                name: registry.id.name.clone(),
+                name: id.name.clone(),
                 resource_id: None,
                 client_id: Some(client_id.clone()).filter(|c| !c.eq_ignore_ascii_case("system")),
                 principal_id: on.and_then(|s| s.principal_id.clone()),
@@ -295,8 +320,10 @@ pub(crate) async fn view_of(
                 view.health = unhealthy(FindingView::new(
                     FindingSeverity::Error,
                     FindingCode::IdentitySystemAssignedOff,
-                    "The registry's encryption uses its system-assigned identity, which is turned \
-                     off, so nothing can reach the key.",
+                    format!(
+                        "The {noun}'s encryption uses its system-assigned identity, which is \
+                         turned off, so nothing can reach the key."
+                    ),
                     Some(
                         "Turn the system-assigned identity on (Identity, Status On) and grant it \
                          get, wrapKey and unwrapKey on the key, or change the key to use a \
@@ -327,14 +354,13 @@ pub(crate) async fn view_of(
                 FindingSeverity::Error,
                 FindingCode::IdentityNotAttached,
                 format!(
-                    "The registry's encryption uses the identity with client ID {client_id}, \
-                     which is no longer attached to the registry, so nothing can reach the key."
+                    "The {noun}'s encryption uses the identity with client ID {client_id}, \
+                     which is no longer attached to the {noun}, so nothing can reach the key."
                 ),
-                Some(
-                    "Attach that identity to the registry again, or change the key to use an \
-                     identity that is attached and has access."
-                        .to_owned(),
-                ),
+                Some(format!(
+                    "Attach that identity to the {noun} again, or change the key to use an \
+                         identity that is attached and has access."
+                )),
             ));
             return Ok(view);
         }
@@ -342,8 +368,8 @@ pub(crate) async fn view_of(
             client_id,
             resource_id: Some(resource_id),
         } => {
-            let attached = registry
-                .identity
+            let attached = resource
+                .identity()
                 .user_assigned
                 .iter()
                 .find(|a| a.resource_id.eq_ignore_ascii_case(resource_id));
@@ -387,10 +413,10 @@ pub(crate) async fn view_of(
         };
         return Ok(view);
     };
-    let registry_id = registry.id.clone();
+    let resource_id = id.clone();
     let gathered = facts::gather(
         session,
-        &registry_id,
+        &resource_id,
         async { Ok(read) },
         checked_uri,
         &selection,
@@ -404,6 +430,12 @@ pub(crate) async fn view_of(
                 .latest_version
                 .as_ref()
                 .map(|v| v.to_ascii_lowercase());
+            key.newer_version = match (&key.latest_version, &key.version_in_use) {
+                (Some(latest), Some(in_use)) if !latest.eq_ignore_ascii_case(in_use) => {
+                    Some(latest.clone())
+                }
+                _ => None,
+            };
         }
     }
     if let Some(identity_view) = view.identity.as_mut() {
@@ -427,7 +459,7 @@ pub(crate) async fn view_of(
     {
         view.change = ChangeAvailability {
             allowed: false,
-            reason: Some(change_refusal(&registry)),
+            reason: Some(change_refusal(&resource)),
         };
     }
     view.health = health_from(&findings);
@@ -475,8 +507,37 @@ fn health_from(findings: &[FindingView]) -> DataHealth {
     }
 }
 
-/// Why Change key is not offered.
-fn change_refusal(registry: &Registry) -> String {
+/// Whether the caller may change an account's key: Resource Manager's permissions for its
+/// kind's `write` action on it. When the permissions cannot be read, trying is the only way
+/// to find out (Resource Manager refuses what is not allowed), so Change key is offered.
+async fn account_change(session: &Session, resource: &EncryptedResource) -> ChangeAvailability {
+    let rules = keyblade_core::KindRules::of(resource.kind());
+    let action = format!("{}/write", rules.arm_type);
+    match facts::caller_may(session, &resource.id().id, &action).await {
+        Ok(false) => ChangeAvailability {
+            allowed: false,
+            reason: Some(format!(
+                "Your account may not change {} {}: none of your roles on it allows {action}. \
+                 Ask for Contributor on it, or sign in as someone who has it.",
+                rules.short_name,
+                resource.id().name
+            )),
+        },
+        Ok(true) | Err(_) => ChangeAvailability {
+            allowed: true,
+            reason: None,
+        },
+    }
+}
+
+/// Why Change key is not offered for a registry.
+fn change_refusal(resource: &EncryptedResource) -> String {
+    let registry = match resource {
+        EncryptedResource::Registry(registry) => registry,
+        EncryptedResource::Account(_) => {
+            return format!("You may not change the key of this {}.", resource.noun());
+        }
+    };
     let premium = registry.sku.eq_ignore_ascii_case("Premium");
     let has_cmk = matches!(
         registry.encryption,
