@@ -310,7 +310,14 @@ pub async fn save(
     .await)
 }
 
-const VERIFY: &str = "Verify the new encryption as read back";
+/// The title of the read-back "operation" a save reports last.
+fn verify_title(wanted: &Wanted<'_>) -> String {
+    let noun = keyblade_core::KindRules::of(wanted.kind).short_name;
+    match wanted.key_uri {
+        Some(_) => format!("Verify the {noun}'s new key and identity"),
+        None => format!("Verify the {noun}'s Microsoft-managed keys"),
+    }
+}
 const CANCELLED: &str = "save.cancelled";
 
 /// What a save is judged against.
@@ -393,7 +400,7 @@ async fn verify(
     progress: &dyn Progress,
 ) -> SaveOutcome {
     progress.report(ProgressUpdate::Submitted {
-        operation: VERIFY.to_owned(),
+        operation: verify_title(wanted),
     });
     let read = match read_back {
         Some(read) => Ok(read),
@@ -423,17 +430,17 @@ async fn verify(
     };
     match &outcome {
         SaveOutcome::Applied { .. } => progress.report(ProgressUpdate::Succeeded {
-            operation: VERIFY.to_owned(),
+            operation: verify_title(wanted),
         }),
         SaveOutcome::InProgress { reason, .. } => progress.report(ProgressUpdate::Waiting {
-            operation: VERIFY.to_owned(),
+            operation: verify_title(wanted),
             reason: reason.clone(),
             attempts: 0,
             next_check_ms: u64::try_from(session.save_settings().watch_interval.as_millis())
                 .unwrap_or(u64::MAX),
         }),
         _ => progress.report(ProgressUpdate::Failed {
-            operation: VERIFY.to_owned(),
+            operation: verify_title(wanted),
             code: "save.unverified".to_owned(),
             message: "The resource read back does not show the new encryption.".to_owned(),
         }),
@@ -567,7 +574,7 @@ async fn settle(
     let outcome = outcome_after(session, wanted, interrupted, read_back, watching).await;
     if let SaveOutcome::InProgress { reason, .. } = &outcome {
         progress.report(ProgressUpdate::Waiting {
-            operation: VERIFY.to_owned(),
+            operation: verify_title(wanted),
             reason: reason.clone(),
             attempts: 0,
             next_check_ms: u64::try_from(settings.watch_interval.as_millis()).unwrap_or(u64::MAX),

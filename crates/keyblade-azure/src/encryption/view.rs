@@ -605,6 +605,10 @@ fn is_about_changing(code: FindingCode) -> bool {
             | AcrNotPremium
             | AcrCreatedWithoutCmk
             | PlanNoChange
+            // A rule for picking a key (Azure AI services takes one only from a vault in its
+            // region), not about whether the identity reaches the key in use.
+            | VaultOtherRegion
+            | CognitiveUnversionedKey
     )
 }
 
