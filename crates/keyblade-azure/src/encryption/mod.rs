@@ -1,5 +1,11 @@
-//! The Encryption blade of a container registry, end to end: what it shows, the pickers of
-//! its Change key panel, preflight, granting access, and saving.
+//! The Encryption blade of a container registry, a storage account or a Cognitive Services
+//! (Azure AI services) account, end to end: what it shows, the pickers of its Change key
+//! panel, preflight, granting access, and saving.
+//!
+//! The path is kind-neutral: the resource is read into one shape and planned with
+//! keyblade-core's rules for its kind ([`keyblade_core::KindRules`]); the only per-kind code is
+//! the read and the write of the resource itself (registries through their typed PATCH,
+//! accounts through [`crate::arm::Arm::update_account`]).
 //!
 //! This module is the orchestration between Azure access ([`crate::arm`],
 //! [`crate::keyvault`]) and keyblade-core's pure planner: it gathers facts (independent
@@ -74,17 +80,17 @@ pub struct DesiredChange {
     pub grant_access: bool,
 }
 
-/// Which identity the registry should use to reach the key.
+/// Which identity the resource should use to reach the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum IdentitySelection {
-    /// The registry's system-assigned identity; Save turns it on when it is off.
+    /// The resource's system-assigned identity; Save turns it on when it is off.
     SystemAssigned,
     /// A user-assigned identity.
     #[serde(rename_all = "camelCase")]
     UserAssigned {
-        /// The identity's ARM resource ID; it must be attached to the registry.
+        /// The identity's ARM resource ID; it must be attached to the resource.
         resource_id: String,
     },
 }
@@ -176,7 +182,7 @@ impl From<&Finding> for FindingView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PlanStepKind {
-    /// Turns on the registry's system-assigned identity.
+    /// Turns on the resource's system-assigned identity.
     EnableSystemAssignedIdentity,
     /// Adds a Key Vault access policy for the identity.
     AddAccessPolicy,
@@ -276,8 +282,12 @@ mod ts_tests {
         let view = EncryptionView::decl(&cfg);
         assert!(view.contains("checkedAt: string"), "{view}");
         assert!(view.contains("etag: string | null"), "{view}");
+        assert!(view.contains("kind: ResourceKind"), "{view}");
         let key = KeyInUse::decl(&cfg);
         assert!(key.contains("lastRotation: string | null"), "{key}");
+        assert!(key.contains("newerVersion: string | null"), "{key}");
+        let desired = DesiredChange::decl(&cfg);
+        assert!(desired.contains("keySource"), "{desired}");
         let outcome = SaveOutcome::decl(&cfg);
         assert!(
             outcome.contains("\"status\": \"changedElsewhere\""),

@@ -352,26 +352,26 @@ impl From<UserAssignedIdentity> for IdentityOption {
     }
 }
 
-/// The identities a registry can use to reach its key.
+/// The identities a resource (registry or account) can use to reach its key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityOptions {
-    /// Whether the registry's system-assigned identity is on (Save can turn it on).
+    /// Whether the resource's system-assigned identity is on (Save can turn it on).
     pub system_assigned_enabled: bool,
     /// The system-assigned identity's object ID, when it is on.
     pub system_assigned_principal_id: Option<String>,
-    /// User-assigned identities attached to the registry.
+    /// User-assigned identities attached to the resource.
     pub attached: Vec<IdentityOption>,
-    /// The other user-assigned identities of the registry's subscription, which can be
+    /// The other user-assigned identities of the resource's subscription, which can be
     /// attached ([`super::attach_identity`]).
     pub available: Vec<IdentityOption>,
-    /// The registry's ETag, for [`super::attach_identity`].
+    /// The resource's ETag, for [`super::attach_identity`].
     pub etag: Option<String>,
 }
 
-/// The identities the Identity picker offers: the registry's own, and those of its
-/// subscription that could be attached. The registry and the subscription's identities
+/// The identities the Identity picker offers: the resource's own, and those of its
+/// subscription that could be attached. The resource and the subscription's identities
 /// are read concurrently; attached identities outside the list are looked up one by one.
 pub async fn list_identities(
     session: &Session,

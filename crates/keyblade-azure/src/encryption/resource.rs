@@ -356,3 +356,150 @@ fn account_encryption_change(
         identity,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm::model::AttachedIdentity;
+    use serde_json::json;
+
+    const UAI: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1";
+
+    fn account(kind: AccountKind, id: &str) -> Account {
+        Account {
+            kind,
+            id: ResourceId::parse(id).unwrap(),
+            location: "eastus".to_owned(),
+            etag: None,
+            provisioning_state: None,
+            identity: ResourceIdentity {
+                system_assigned: None,
+                user_assigned: vec![AttachedIdentity {
+                    resource_id: UAI.to_owned(),
+                    principal_id: Some("p1".to_owned()),
+                    client_id: Some("c1".to_owned()),
+                }],
+            },
+            encryption: RegistryEncryption::MicrosoftManaged,
+            key_expires: None,
+        }
+    }
+
+    fn step(body: Value) -> PlanStep {
+        PlanStep {
+            kind: keyblade_core::preflight::StepKind::SetEncryptionKey,
+            title: "t".to_owned(),
+            method: keyblade_core::preflight::HttpMethod::Patch,
+            path: String::new(),
+            body,
+            body_summary: String::new(),
+            az_command: String::new(),
+            placeholders: Vec::new(),
+        }
+    }
+
+    /// A key step in each kind's spelling (as keyblade-core writes it) becomes the same
+    /// typed change, with both IDs of the identity filled in from the attached identities.
+    #[test]
+    fn each_kinds_key_step_becomes_its_typed_change() {
+        let storage = account(
+            AccountKind::Storage,
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/st1",
+        );
+        let cognitive = account(
+            AccountKind::CognitiveServices,
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/c1",
+        );
+        let cases = [
+            (
+                &storage,
+                json!({"properties": {"encryption": {
+                    "keySource": "Microsoft.Keyvault",
+                    "keyvaultproperties": {"keyvaulturi": "https://kv1.vault.azure.net", "keyname": "k", "keyversion": ""},
+                    "identity": {"userAssignedIdentity": UAI}
+                }}}),
+                None,
+            ),
+            (
+                &cognitive,
+                json!({"properties": {"encryption": {
+                    "keySource": "Microsoft.KeyVault",
+                    "keyVaultProperties": {"keyVaultUri": "https://kv1.vault.azure.net/", "keyName": "k",
+                        "keyVersion": "v1", "identityClientId": "c1"}
+                }}}),
+                Some("v1"),
+            ),
+        ];
+        for (account, body, version) in cases {
+            let kind = account.kind;
+            let change = account_encryption_change(account, &step(body.clone()), &body).unwrap();
+            let AccountEncryptionChange::CustomerManaged {
+                vault_uri,
+                key_name,
+                key_version,
+                identity,
+            } = change
+            else {
+                panic!("{kind:?}: customer-managed");
+            };
+            assert!(
+                vault_uri.starts_with("https://kv1.vault.azure.net"),
+                "{kind:?}"
+            );
+            assert_eq!(key_name, "k");
+            assert_eq!(key_version.as_deref(), version, "{kind:?}");
+            assert_eq!(
+                identity,
+                AccountIdentityChoice::UserAssigned {
+                    resource_id: UAI.to_owned(),
+                    client_id: "c1".to_owned(),
+                },
+                "{kind:?}"
+            );
+        }
+        let off = json!({"properties": {"encryption": {"keySource": "Microsoft.Storage"}}});
+        assert_eq!(
+            account_encryption_change(&storage, &step(off.clone()), &off).unwrap(),
+            AccountEncryptionChange::MicrosoftManaged
+        );
+        let system = json!({"properties": {"encryption": {
+            "keySource": "Microsoft.Keyvault",
+            "keyvaultproperties": {"keyvaulturi": "https://kv1.vault.azure.net", "keyname": "k", "keyversion": ""},
+            "identity": {}
+        }}});
+        assert!(matches!(
+            account_encryption_change(&storage, &step(system.clone()), &system).unwrap(),
+            AccountEncryptionChange::CustomerManaged {
+                identity: AccountIdentityChoice::SystemAssigned,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn only_managed_kinds_are_accepted() {
+        assert!(parse_resource_id(UAI).is_err());
+        assert!(
+            parse_resource_id(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn storage_names_a_user_assigned_identity_by_resource_id() {
+        let identity = EncryptionIdentity::UserAssigned {
+            client_id: "c1".to_owned(),
+            resource_id: Some(UAI.to_owned()),
+        };
+        assert_eq!(
+            stored_identity_value(ResourceKind::StorageAccount, &identity),
+            UAI
+        );
+        assert_eq!(
+            stored_identity_value(ResourceKind::CognitiveServicesAccount, &identity),
+            "c1"
+        );
+    }
+}

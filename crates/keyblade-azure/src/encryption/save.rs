@@ -114,7 +114,7 @@ pub enum SaveOutcome {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SaveWatch {
-    /// The registry's resource ID.
+    /// The resource's ID (any kind; named for registries, the first kind).
     pub registry_id: String,
     /// What the save asked for.
     pub desired: DesiredChange,
@@ -166,7 +166,9 @@ impl Default for SaveSettings {
 /// Cancels a running save: the save stops waiting and reports the registry as it reads it.
 pub type CancelSave = crate::cancel::Cancel;
 
-/// Saves `desired` on the registry, if it is still the one read with `etag`.
+/// Saves `desired` on the resource (a registry, storage account or Cognitive Services
+/// account), if it is still the one read with `etag`. An account the service reads without
+/// an ETag cannot be guarded: pass an empty `etag` (the view's `None`).
 ///
 /// Re-plans from fresh facts first (the plan shown may be minutes old), and refuses when the
 /// plan has errors. `progress` hears one `submitted` and one `succeeded`/`failed` per step,
@@ -1206,8 +1208,8 @@ pub enum IdentityChangeOutcome {
     },
 }
 
-/// Attaches a user-assigned identity of the subscription to the registry (keeping its other
-/// identities), if the registry is still the one read with `etag`.
+/// Attaches a user-assigned identity to the resource (a registry or an account; keeping its
+/// other identities), if the resource is still the one read with `etag`.
 pub async fn attach_identity(
     session: &Session,
     resource_id: &str,
@@ -1236,8 +1238,8 @@ pub async fn attach_identity(
     .await
 }
 
-/// Turns on the registry's system-assigned identity (the portal's Identity, Status On),
-/// keeping its user-assigned identities, if the registry is still the one read with `etag`.
+/// Turns on the resource's system-assigned identity (the portal's Identity, Status On),
+/// keeping its user-assigned identities, if the resource is still the one read with `etag`.
 pub async fn enable_system_identity(
     session: &Session,
     resource_id: &str,
