@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Fixture, etag, identity, registry};
+use common::{Fixture, etag, identity, registry, route};
 use keyblade_azure::Session;
 use keyblade_azure::encryption::{
     CancelSave, DesiredChange, FindingSeverity, HealthStatus, IdentityChangeOutcome,
@@ -16,6 +16,7 @@ use keyblade_azure::encryption::{
 };
 use keyblade_core::ResourceKind;
 use keyblade_core::preflight::FindingCode;
+use keyblade_sandbox::faults::FaultEffect;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
 use url::Url;
 
@@ -438,4 +439,46 @@ async fn a_registry_is_refused_microsoft_managed_keys() {
         other => panic!("refused: {other:#?}"),
     }
     assert_eq!(fixture.stored(&id), before);
+}
+
+/// A refused account write: the save says which step failed and, read back, that the
+/// account's encryption is unchanged.
+#[tokio::test]
+async fn a_failed_account_write_leaves_the_account_unchanged() {
+    let fixture = Fixture::start().await;
+    let session = fixture.session();
+    let id = storage("stcontosoplain");
+    let uai = identity("id-storage-cmk");
+    attach(&session, &id, &uai).await;
+    let before = fixture.stored(&id)["properties"]["encryption"].clone();
+    fixture.fault(
+        route("PATCH", "(?i)/storageAccounts/stcontosoplain$"),
+        FaultEffect::Status {
+            status: 400,
+            retry_after: None,
+        },
+        Some(1),
+    );
+    let desired = customer_key(
+        format!(
+            "{}keys/storage-cmk-key",
+            fixture.vault_uri_string("kv-contoso-prod-cmk")
+        ),
+        &uai,
+        false,
+    );
+    match save_now(&session, &id, &desired).await {
+        SaveOutcome::Failed {
+            failed_step,
+            encryption_unchanged,
+            view,
+            ..
+        } => {
+            assert_eq!(failed_step.kind, PlanStepKind::SetEncryptionKey);
+            assert!(encryption_unchanged);
+            assert_eq!(view.unwrap().key_source, KeySource::MicrosoftManaged);
+        }
+        other => panic!("failed: {other:#?}"),
+    }
+    assert_eq!(fixture.stored(&id)["properties"]["encryption"], before);
 }
