@@ -7,11 +7,11 @@ use ts_rs::{Config, TS};
 
 use keyblade_azure::encryption::{
     ChangeAvailability, DataHealth, DesiredChange, EncryptionIdentityView, EncryptionView,
-    FindingSeverity, FindingView, GrantAvailability, GrantOutcome, HealthStatus,
-    IdentityChangeOutcome, IdentityOption, IdentityOptions, IdentitySelection, KeyInUse,
-    KeyListAccess, KeyOption, KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest,
-    PermissionModel, PlanStepKind, PlanStepView, PreflightReport, ProblemView, RotationMode,
-    SaveOutcome, SaveWatch, VaultNameCheck, VaultOption,
+    FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
+    IdentityOption, IdentityOptions, IdentitySelection, KeyInUse, KeyListAccess, KeyOption,
+    KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepKind,
+    PlanStepView, PreflightReport, ProblemView, RotationMode, SaveOutcome, SaveWatch, Severity,
+    VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
 };
 
@@ -57,6 +57,9 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<WireError>(),
         IpcType::of::<SubscriptionSummary>(),
         IpcType::of::<ResourceKind>(),
+        IpcType::of::<keyblade_core::KindRules>(),
+        IpcType::of::<keyblade_core::BodyShape>(),
+        IpcType::of::<keyblade_core::IdentityReference>(),
         IpcType::of::<ResourceSummary>(),
         IpcType::of::<OperationProgress>(),
         IpcType::of::<ProgressStage>(),
@@ -73,7 +76,7 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<HealthStatus>(),
         IpcType::of::<ChangeAvailability>(),
         IpcType::of::<FindingView>(),
-        IpcType::of::<FindingSeverity>(),
+        IpcType::of::<Severity>(),
         IpcType::of::<DesiredChange>(),
         IpcType::of::<IdentitySelection>(),
         IpcType::of::<PreflightReport>(),

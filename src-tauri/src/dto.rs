@@ -34,6 +34,10 @@ pub struct AppInfo {
     pub proxy: String,
     /// Where keyblade keeps its files (the demo tenant, remembered accounts), if anywhere.
     pub data_folder: Option<String>,
+    /// What each resource kind can do (identities, whether it follows new key versions,
+    /// whether customer-managed keys can be turned off, its `az` commands): the UI's one
+    /// Encryption blade and Change key panel are driven by these rows.
+    pub kinds: Vec<keyblade_core::KindRules>,
 }
 
 /// One remembered account in the account switcher: who, in which tenant and cloud, and how
@@ -178,14 +182,9 @@ impl From<keyblade_azure::encryption::SubscriptionOption> for SubscriptionSummar
     }
 }
 
-/// The resource types whose Encryption blade keyblade can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum ResourceKind {
-    ContainerRegistry,
-    CognitiveServicesAccount,
-    StorageAccount,
-}
+/// The resource kinds keyblade manages keys for: keyblade-core's, the one type for the
+/// concept in every layer.
+pub use keyblade_core::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

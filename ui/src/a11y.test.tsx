@@ -1,14 +1,15 @@
 import { emit } from '@tauri-apps/api/event';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EncryptionView, KeyUriInfo, VaultNameCheck } from './bindings';
+import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
 import { NotificationsPanel } from './components/NotificationsPanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
-import { cleanReport, cmkView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, vaults, versions } from './test/encryption';
-import { azureInfo, contosoDev, contosoProd, demoInfo, mockShell, prodRegistry, rejectWith, signedInHandlers, signedOutHandlers, tenants, type CommandHandler } from './test/ipc';
+import { cleanReport, cmkView, cognitiveView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, storageView, turnOffReport, vaults, versions } from './test/encryption';
+import { azureInfo, contosoDev, contosoProd, demoInfo, mockShell, prodLanguage, prodRegistry, prodStorage, rejectWith, signedInHandlers, signedOutHandlers, tenants, type CommandHandler } from './test/ipc';
 import { renderApp, renderInFluent } from './test/render';
+import { registryRules } from './test/kinds';
 
 // An axe-core audit of every blade, panel and dialog, as the app shows them with the test fixtures. The rules that
 // need real layout are off (see test/axe.ts: jsdom paints nothing, so colour contrast and target sizes cannot be
@@ -52,11 +53,15 @@ function menu() {
 }
 
 async function selectRegistry(user: User) {
+  await selectResource(user, prodRegistry);
+}
+
+async function selectResource(user: User, resource: ResourceSummary) {
   await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
   await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
   const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
   await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
-  await user.click(await within(picker).findByRole('radio', { name: new RegExp(prodRegistry.name) }, slow));
+  await user.click(await within(picker).findByRole('radio', { name: new RegExp(resource.name) }, slow));
   await user.click(within(picker).getByRole('button', { name: 'Select' }));
   await waitFor(() => {
     expect(screen.queryByRole('dialog', { name: 'Select a resource', hidden: true })).toBeNull();
@@ -161,6 +166,39 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
     view = revokedView;
     await user.click(within(commands).getByRole('button', { name: 'Refresh' }));
     await screen.findByText(/az keyvault set-policy/, {}, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Encryption blade of a storage account and of an Azure AI services account with a newer key version', async () => {
+    let view = storageView;
+    demoShell(() => view);
+    const { user } = renderApp();
+    await selectResource(user, prodStorage);
+    await openEncryption(user);
+    await screen.findByText(storageView.health.summary, {}, slow);
+    await expectNoAxeViolations();
+
+    view = cognitiveView;
+    await selectResource(user, prodLanguage);
+    await screen.findByRole('button', { name: 'Update key version' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('the Change key panel of a storage account: Microsoft-managed keys, and the Turn off customer-managed keys? dialog', async () => {
+    demoShell(() => storageView, {
+      preflight: (args) => ((args.desired as DesiredChange).keySource === 'microsoftManaged' ? turnOffReport : cleanReport),
+    });
+    const { user } = renderApp();
+    await selectResource(user, prodStorage);
+    const panel = await openChangeKey(user);
+    await user.click(within(panel).getByRole('radio', { name: 'Microsoft-managed keys' }));
+    const save = within(panel).getByRole('button', { name: 'Save' });
+    await waitFor(() => {
+      expect(save).toBeEnabled();
+    }, slow);
+    await expectNoAxeViolations();
+    await user.click(save);
+    await screen.findByRole('alertdialog', { name: 'Turn off customer-managed keys?' }, slow);
     await expectNoAxeViolations();
   });
 
@@ -447,6 +485,7 @@ describe('accessibility audit (axe-core): the Change key panel with a save still
         open
         onClose={vi.fn()}
         view={cmkView}
+        rules={registryRules}
         onSave={vi.fn()}
         onRegistryChanged={vi.fn()}
         keyVaultSuffix="vault.azure.net"

@@ -33,7 +33,13 @@ proxy: string,
 /**
  * Where keyblade keeps its files (the demo tenant, remembered accounts), if anywhere.
  */
-dataFolder: string | null, };
+dataFolder: string | null, 
+/**
+ * What each resource kind can do (identities, whether it follows new key versions,
+ * whether customer-managed keys can be turned off, its `az` commands): the UI's one
+ * Encryption blade and Change key panel are driven by these rows.
+ */
+kinds: Array<KindRules>, };
 
 /**
  * The Azure cloud keyblade talks to (Azure public unless configured otherwise).
@@ -227,9 +233,129 @@ state: string | null,
 selected: boolean, };
 
 /**
- * The resource types whose Encryption blade keyblade can show.
+ * The kinds of resource whose encryption keyblade manages.
  */
 export type ResourceKind = "containerRegistry" | "cognitiveServicesAccount" | "storageAccount";
+
+/**
+ * What a service allows and needs for a customer-managed key. One row per
+ * [`ResourceKind`]; serialisable so the UI can describe a kind's capabilities.
+ */
+export type KindRules = { 
+/**
+ * The kind this row is about.
+ */
+kind: ResourceKind, 
+/**
+ * The ARM resource type.
+ */
+armType: string, 
+/**
+ * How messages name one, e.g. `storage account`.
+ */
+displayName: string, 
+/**
+ * How a step's title names one, e.g. `registry`.
+ */
+shortName: string, 
+/**
+ * The API version of the resource's reads and writes.
+ */
+apiVersion: string, 
+/**
+ * Whether the system-assigned identity can reach the key.
+ */
+systemAssignedIdentity: boolean, 
+/**
+ * Whether a user-assigned identity can reach the key.
+ */
+userAssignedIdentity: boolean, 
+/**
+ * How the stored encryption names a user-assigned identity.
+ */
+identityReference: IdentityReference, 
+/**
+ * Whether the service moves to a key's new versions by itself when the key is given
+ * without a version. Azure AI services does not: it keeps the version it was given.
+ */
+followsNewVersions: boolean, 
+/**
+ * Whether the resource can go back to Microsoft-managed keys. A registry cannot:
+ * its encryption is fixed at creation.
+ */
+canDisable: boolean, 
+/**
+ * Whether a customer-managed key can be turned on after creation.
+ */
+canEnableAfterCreation: boolean, 
+/**
+ * `encryption.keySource` for a customer-managed key (Storage spells it
+ * `Microsoft.Keyvault`); `None` when the kind has no key source (a registry has
+ * `encryption.status`).
+ */
+keyVaultKeySource: string | null, 
+/**
+ * `encryption.keySource` for Microsoft-managed keys.
+ */
+platformKeySource: string | null, 
+/**
+ * Whether the vault must be in the resource's tenant.
+ */
+vaultSameTenant: boolean, 
+/**
+ * Whether the vault must be in the resource's region.
+ */
+vaultSameRegion: boolean, 
+/**
+ * The shape of the body that sets the key.
+ */
+bodyShape: BodyShape, 
+/**
+ * The Azure CLI command that sets (or removes) the key.
+ */
+azSetKey: Array<string>, 
+/**
+ * The Azure CLI command that turns the system-assigned identity on.
+ */
+azAssignIdentity: Array<string>, 
+/**
+ * The Azure CLI command that shows the resource's identity, and the `--query` that
+ * picks its principal ID from the answer.
+ */
+azShowIdentity: Array<string>, 
+/**
+ * `--query` for [`az_show_identity`](Self::az_show_identity).
+ */
+azPrincipalIdQuery: string, 
+/**
+ * How much a vault without soft delete matters.
+ */
+softDelete: Severity, 
+/**
+ * How much a vault without purge protection matters.
+ */
+purgeProtection: Severity, 
+/**
+ * Whether a user-assigned identity passes a vault firewall's trusted-services
+ * exception (for these services only the system-assigned identity does).
+ */
+userAssignedIsTrustedService: boolean, 
+/**
+ * When the service picks up a new key version, in words (`within an hour`).
+ */
+automaticRotation: string, };
+
+/**
+ * How the kind's ARM body names the key (`properties.encryption…`).
+ */
+export type BodyShape = "registryKeyVaultProperties" | "cognitiveKeyVaultProperties" | "storageKeyvaultproperties";
+
+/**
+ * How the kind's stored encryption names the identity that reaches the key, which is
+ * what [`crate::preflight::CurrentEncryption::CustomerManaged::identity`] holds (or
+ * `system` for the system-assigned identity).
+ */
+export type IdentityReference = "clientId" | "resourceId";
 
 export type ResourceSummary = { 
 /**
@@ -267,31 +393,38 @@ export type ProgressStage = "submitted" | "running" | "succeeded" | "failed";
 export type SaveSettled = { operationId: string, outcome: { Ok : SaveOutcome } | { Err : CommandError }, };
 
 /**
- * Everything the Encryption blade shows for one registry.
+ * Everything the Encryption blade shows for one resource: a container registry, a
+ * storage account or a Cognitive Services account.
  */
 export type EncryptionView = { 
 /**
- * The registry's resource ID.
+ * Which kind of resource (`containerRegistry`, `storageAccount`,
+ * `cognitiveServicesAccount`), which decides the rules that apply.
+ */
+kind: ResourceKind, 
+/**
+ * The resource's ID (named for registries, the first kind; any kind's ID).
  */
 registryId: string, 
 /**
- * The registry's name.
+ * The resource's name.
  */
 registryName: string, 
 /**
- * The registry's resource group.
+ * The resource's resource group.
  */
 resourceGroup: string, 
 /**
- * The registry's subscription ID.
+ * The resource's subscription ID.
  */
 subscriptionId: string, 
 /**
- * The registry's Azure region.
+ * The resource's Azure region.
  */
 location: string, 
 /**
- * `Basic`, `Standard` or `Premium`.
+ * A registry's tier: `Basic`, `Standard` or `Premium`. Empty for accounts (keyblade
+ * does not read their SKU; it does not decide anything about their keys).
  */
 sku: string, 
 /**
@@ -371,6 +504,12 @@ versionInUse: string | null,
  * `version_in_use` when a newer version is not (yet) used.
  */
 latestVersion: string | null, 
+/**
+ * The key's newest version when it is not the version in use: a newer version exists
+ * (a Cognitive Services account, pinned to its version, stays on the old one until the
+ * key is updated). `None` when the version in use is the newest, or either is unknown.
+ */
+newerVersion: string | null, 
 /**
  * Whether the registry follows new key versions.
  */
@@ -475,7 +614,7 @@ export type FindingView = {
 /**
  * How much it matters.
  */
-severity: FindingSeverity, 
+severity: Severity, 
 /**
  * Stable identifier, e.g. `access.missingPermissions`.
  */
@@ -490,21 +629,29 @@ message: string,
 fix: string | null, };
 
 /**
- * How much a finding matters.
+ * How much a finding matters. Errors block saving.
  */
-export type FindingSeverity = "error" | "warning" | "info";
+export type Severity = "error" | "warning" | "info";
 
 /**
  * What the user chose in the Change key panel.
  */
 export type DesiredChange = { 
 /**
+ * A customer-managed key (the default when absent), or back to Microsoft-managed keys
+ * (storage and Cognitive Services accounts; registries refuse it with
+ * `plan.disableNotSupported`). With Microsoft-managed keys the key URI, identity and
+ * grant are ignored.
+ */
+keySource: KeySource, 
+/**
  * The key URI as typed, or the `kid` of a key (unversioned: automatic rotation) or of
- * a key version (versioned: manual rotation) picked in Select from Key Vault.
+ * a key version (versioned: manual rotation) picked in Select from Key Vault. Empty
+ * (or absent) with Microsoft-managed keys.
  */
 keyUri: string, 
 /**
- * The identity the registry should reach the key with.
+ * The identity the resource should reach the key with.
  */
 identity: IdentitySelection, 
 /**
@@ -514,11 +661,11 @@ identity: IdentitySelection,
 grantAccess: boolean, };
 
 /**
- * Which identity the registry should use to reach the key.
+ * Which identity the resource should use to reach the key.
  */
 export type IdentitySelection = { "type": "systemAssigned" } | { "type": "userAssigned", 
 /**
- * The identity's ARM resource ID; it must be attached to the registry.
+ * The identity's ARM resource ID; it must be attached to the resource.
  */
 resourceId: string, };
 
@@ -531,11 +678,12 @@ export type PreflightReport = {
  */
 canSave: boolean, 
 /**
- * The key URI as it will be stored.
+ * The key URI as it will be stored; empty when Microsoft-managed keys were asked for.
  */
 keyUri: string, 
 /**
- * Whether the registry will follow new key versions.
+ * Whether the resource will follow new key versions (`automatic` when Microsoft-managed
+ * keys were asked for: there is no version to pin).
  */
 rotation: RotationMode, 
 /**
@@ -591,7 +739,7 @@ azCommand: string, };
 /**
  * Which kind of call a plan step makes.
  */
-export type PlanStepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey";
+export type PlanStepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
@@ -763,7 +911,7 @@ view: EncryptionView | null, };
  */
 export type SaveWatch = { 
 /**
- * The registry's resource ID.
+ * The resource's ID (any kind; named for registries, the first kind).
  */
 registryId: string, 
 /**
@@ -1027,11 +1175,11 @@ name: string,
 size: number, };
 
 /**
- * The identities a registry can use to reach its key.
+ * The identities a resource (registry or account) can use to reach its key.
  */
 export type IdentityOptions = { 
 /**
- * Whether the registry's system-assigned identity is on (Save can turn it on).
+ * Whether the resource's system-assigned identity is on (Save can turn it on).
  */
 systemAssignedEnabled: boolean, 
 /**
@@ -1039,16 +1187,16 @@ systemAssignedEnabled: boolean,
  */
 systemAssignedPrincipalId: string | null, 
 /**
- * User-assigned identities attached to the registry.
+ * User-assigned identities attached to the resource.
  */
 attached: Array<IdentityOption>, 
 /**
- * The other user-assigned identities of the registry's subscription, which can be
+ * The other user-assigned identities of the resource's subscription, which can be
  * attached ([`super::attach_identity`]).
  */
 available: Array<IdentityOption>, 
 /**
- * The registry's ETag, for [`super::attach_identity`].
+ * The resource's ETag, for [`super::attach_identity`].
  */
 etag: string | null, };
 

@@ -9,10 +9,9 @@ mod common;
 use common::{Fixture, etag, identity, registry, route};
 use keyblade_azure::Session;
 use keyblade_azure::encryption::{
-    CancelSave, DesiredChange, FindingSeverity, HealthStatus, IdentityChangeOutcome,
-    IdentitySelection, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepKind,
-    RotationMode, SaveOutcome, attach_identity, create_key, create_vault, load_view, preflight,
-    save,
+    CancelSave, DesiredChange, HealthStatus, IdentityChangeOutcome, IdentitySelection, KeySource,
+    NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
+    Severity, attach_identity, create_key, create_vault, load_view, preflight, save,
 };
 use keyblade_core::ResourceKind;
 use keyblade_core::preflight::FindingCode;
@@ -259,7 +258,7 @@ async fn cognitive_services_accounts_go_through_the_encryption_path() {
             findings
                 .iter()
                 .any(|f| f.code == FindingCode::CognitiveUnversionedKey
-                    && f.severity == FindingSeverity::Error),
+                    && f.severity == Severity::Error),
             "{findings:#?}"
         ),
         other => panic!("refused: {other:#?}"),

@@ -80,6 +80,7 @@ pub fn info(state: &AppState) -> AppInfo {
         },
         proxy: crate::connect::http_settings().proxy.describe(),
         data_folder: state.paths().data_dir.map(|dir| dir.display().to_string()),
+        kinds: keyblade_core::KindRules::ALL.to_vec(),
     }
 }
 

@@ -24,6 +24,14 @@ pub fn dialog(title: &str) -> String {
     )
 }
 
+/// The open confirmation (`role=alertdialog`) titled `title`.
+pub fn alert_dialog(title: &str) -> String {
+    format!(
+        "//*[@role='alertdialog'][.//*[self::h1 or self::h2 or self::h3][{}]]",
+        with_text(title)
+    )
+}
+
 /// A button inside `scope` (an XPath, or "" for the whole page) whose text or accessible
 /// name is `label`.
 pub fn button(scope: &str, label: &str) -> String {
@@ -467,7 +475,15 @@ pub fn wait_notification(
         &format!("the finished notification {title:?}"),
         timeout,
     )?;
-    session.text(&item)
+    // While the panel slides in, WebKit reports its text as empty: wait until it shows.
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let text = session.text(&item)?;
+        if !text.trim().is_empty() || Instant::now() >= deadline {
+            return Ok(text);
+        }
+        std::thread::sleep(POLL);
+    }
 }
 
 /// Closes the notifications panel.

@@ -158,6 +158,19 @@ impl Sandbox {
         read_json(&url, response).map(|_| ())
     }
 
+    /// The versions of `vault`'s key `key`, oldest first, as the sandbox's Key Vault holds
+    /// them.
+    pub fn key_versions(&self, vault: &str, key: &str) -> Result<Vec<String>, String> {
+        let state = self.admin_get("/state", &[])?;
+        let versions = state["vaults"]["vaults"][vault]["keys"][key]["versions"]
+            .as_array()
+            .ok_or_else(|| format!("the sandbox has no key {vault}/{key}"))?;
+        Ok(versions
+            .iter()
+            .filter_map(|v| v["version"].as_str().map(str::to_owned))
+            .collect())
+    }
+
     /// A Resource Manager resource exactly as the sandbox stores it.
     pub fn resource(&self, id: &str) -> Result<Value, String> {
         self.admin_get("/resource", &[("id", id)])

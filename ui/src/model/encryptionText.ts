@@ -1,4 +1,4 @@
-import type { EncryptionView, FindingSeverity, HealthStatus, IdentityKind, RotationMode } from '../bindings';
+import type { EncryptionView, Severity, HealthStatus, IdentityKind, RotationMode } from '../bindings';
 
 /** The portal's words for who holds the key. */
 export const keySourceLabels: Record<EncryptionView['keySource'], string> = {
@@ -34,13 +34,13 @@ export const healthLabels: Record<HealthStatus, string> = {
   notApplicable: 'Not applicable',
 };
 
-export const severityIntents: Record<FindingSeverity, 'error' | 'warning' | 'info'> = {
+export const severityIntents: Record<Severity, 'error' | 'warning' | 'info'> = {
   error: 'error',
   warning: 'warning',
   info: 'info',
 };
 
-export const severityLabels: Record<FindingSeverity, string> = {
+export const severityLabels: Record<Severity, string> = {
   error: 'Error',
   warning: 'Warning',
   info: 'Information',

@@ -8,6 +8,8 @@ describe('filterResources', () => {
   it.each([
     { kind: null, filter: '', names: ['contoso-language', 'contosodata', 'contosoimages'] },
     { kind: 'containerRegistry' as const, filter: '', names: ['contosoimages'] },
+    { kind: 'storageAccount' as const, filter: '', names: ['contosodata'] },
+    { kind: 'cognitiveServicesAccount' as const, filter: '', names: ['contoso-language'] },
     { kind: null, filter: '  DATA ', names: ['contosodata'] },
     { kind: 'storageAccount' as const, filter: 'images', names: [] },
   ])('kind $kind and filter "$filter" keep $names, by name', ({ kind, filter, names }) => {

@@ -15,9 +15,9 @@ export const resourceKindNames: Record<ResourceKind, KindNames> = {
     pluralInSentence: 'container registries',
   },
   cognitiveServicesAccount: {
-    singular: 'Cognitive Services account',
-    plural: 'Cognitive Services accounts',
-    pluralInSentence: 'Cognitive Services accounts',
+    singular: 'Azure AI services account',
+    plural: 'Azure AI services accounts',
+    pluralInSentence: 'Azure AI services accounts',
   },
   storageAccount: { singular: 'Storage account', plural: 'Storage accounts', pluralInSentence: 'storage accounts' },
 };

@@ -11,7 +11,7 @@ const grantStep: PlanStepView = {
 
 const watch: SaveWatch = {
   registryId: cmkView.registryId,
-  desired: { keyUri: 'https://kv-contoso.vault.azure.net/keys/cmk-images', identity: { type: 'systemAssigned' }, grantAccess: false },
+  desired: { keySource: 'customerManaged', keyUri: 'https://kv-contoso.vault.azure.net/keys/cmk-images', identity: { type: 'systemAssigned' }, grantAccess: false },
   beforeKey: 'https://kv-contoso.vault.azure.net/keys/cmk-old',
   beforeIdentity: 'system',
   step: setKeyStep,
@@ -49,16 +49,16 @@ describe('saveOutcomeNotice', () => {
     expect(saveOutcomeNotice({ status: 'applied', steps: [setKeyStep], view: cmkView, note: null })).toEqual({
       status: 'succeeded',
       message:
-        'Saved and verified: keyblade read the registry back and it uses key cmk-images in kv-contoso (automatic rotation) through id-images.',
+        'Saved and verified: keyblade read it back and it uses key cmk-images in kv-contoso (automatic rotation) through id-images.',
     });
     const note =
       'Azure answered "the connection was lost", but the registry read back shows the new key and identity in place: the change was applied.';
     expect(saveOutcomeNotice({ status: 'applied', steps: [setKeyStep], view: revokedView, note })).toEqual({
       status: 'succeeded',
-      message: `Saved and verified: keyblade read the registry back and it uses key cmk-images in kv-contoso (automatic rotation) through id-images. Data health: ${revokedView.health.summary} ${note}`,
+      message: `Saved and verified: keyblade read it back and it uses key cmk-images in kv-contoso (automatic rotation) through id-images. Data health: ${revokedView.health.summary} ${note}`,
     });
     expect(saveOutcomeNotice({ status: 'applied', steps: [], view: null, note: null }).message).toBe(
-      'Saved and verified: keyblade read the registry back and it uses the new key and identity.',
+      'Saved and verified: keyblade read it back and it uses the new key and identity.',
     );
   });
 
@@ -129,11 +129,11 @@ describe('saveOutcomeNotice', () => {
       encryptionUnchanged: false,
       mismatches: ['The key is cmk-other, not cmk-images.', 'The identity is id-images, not the system-assigned one.'],
       summary:
-        'Step 1 of 1 failed: Encrypt registry contosoimages with key cmk-images. keyblade read the registry back and its encryption is neither what it was before the save nor what was asked: check the key and identity shown in the blade.',
+        'Step 1 of 1 failed: Encrypt registry contosoimages with key cmk-images. keyblade read it back and its encryption is neither what it was before the save nor what was asked: check the key and identity shown in the blade.',
     });
     expect(notice.status).toBe('failed');
     expect(notice.message).toMatch(
-      /^Partly changed: keyblade read the registry back, and its key and identity are neither what they were nor what you asked for\. Check them in the Encryption blade before you save again\. Step 1 of 1 failed: /,
+      /^Partly changed: keyblade read it back, and its key and identity are neither what they were nor what you asked for\. Check them in the Encryption blade before you save again\. Step 1 of 1 failed: /,
     );
     expect(notice.message).toContain(
       'How it differs: The key is cmk-other, not cmk-images. The identity is id-images, not the system-assigned one.',

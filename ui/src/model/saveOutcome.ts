@@ -13,7 +13,7 @@ export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
       return {
         status: 'succeeded',
         message: joinSentences(
-          `Saved and verified: keyblade read the registry back${keySentence(outcome.view)}.${healthSentence(outcome.view)}`,
+          `Saved and verified: keyblade read it back${keySentence(outcome.view)}.${healthSentence(outcome.view)}`,
           outcome.note,
         ),
       };
@@ -54,7 +54,7 @@ export function saveOutcomeNotice(outcome: SaveOutcome): NotificationPatch {
       return {
         status: 'failed',
         message: joinSentences(
-          "Partly changed: keyblade read the registry back, and its key and identity are neither what they were nor what you asked for. Check them in the Encryption blade before you save again.",
+          "Partly changed: keyblade read it back, and its key and identity are neither what they were nor what you asked for. Check them in the Encryption blade before you save again.",
           outcome.summary,
           outcome.error.message,
           outcome.mismatches.length === 0 ? null : `How it differs: ${outcome.mismatches.join(' ')}`,

@@ -7,7 +7,7 @@ import type {
   PreflightReport,
   VaultOption,
 } from '../bindings';
-import { contosoProd, prodRegistry } from './ipc';
+import { contosoProd, prodLanguage, prodRegistry, prodStorage } from './ipc';
 
 // Fixtures for the Encryption blade and the Change key panel, shaped as the shell returns them.
 
@@ -18,6 +18,7 @@ export const version2 = 'fedcba9876543210fedcba9876543210';
 export const identityId = `/subscriptions/${sub}/resourceGroups/rg-security/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-images`;
 
 export const cmkView: EncryptionView = {
+  kind: 'containerRegistry',
   registryId: prodRegistry.id,
   registryName: prodRegistry.name,
   resourceGroup: prodRegistry.resourceGroup,
@@ -35,6 +36,7 @@ export const cmkView: EncryptionView = {
     keyName: 'cmk-images',
     versionInUse: version1,
     latestVersion: version1,
+    newerVersion: null,
     rotation: 'automatic',
     lastRotation: '2026-05-12T14:02:00Z',
   },
@@ -259,3 +261,51 @@ export function fixture<T>(list: readonly T[], index: number): T {
   if (item === undefined) throw new Error(`The fixture list has no item ${String(index)}.`);
   return item;
 }
+
+/** Storage account contosodata with a customer-managed key that follows new versions. */
+export const storageView: EncryptionView = {
+  ...cmkView,
+  kind: 'storageAccount',
+  registryId: prodStorage.id,
+  registryName: prodStorage.name,
+  resourceGroup: prodStorage.resourceGroup,
+  sku: '',
+};
+
+/** Azure AI services account contoso-language, pinned to version1 while version2 is newer. */
+export const cognitiveView: EncryptionView = {
+  ...cmkView,
+  kind: 'cognitiveServicesAccount',
+  registryId: prodLanguage.id,
+  registryName: prodLanguage.name,
+  resourceGroup: prodLanguage.resourceGroup,
+  sku: '',
+  key: cmkView.key === null ? null : {
+    ...cmkView.key,
+    keyUri: `${vaultUri}keys/cmk-images/${version1}`,
+    latestVersion: version2,
+    newerVersion: version2,
+    rotation: 'manual',
+  },
+};
+
+/** What preflight answers for Microsoft-managed keys: one step, no key URI. */
+export const turnOffReport: PreflightReport = {
+  canSave: true,
+  keyUri: '',
+  rotation: 'automatic',
+  steps: [
+    {
+      kind: 'useMicrosoftManagedKeys',
+      title: 'Use Microsoft-managed keys for storage account contosodata',
+      method: 'PATCH',
+      path: `${prodStorage.id}?api-version=2023-05-01`,
+      body: {},
+      bodySummary: 'encryption.keySource = Microsoft.Storage',
+      azCommand: 'az storage account update --name contosodata --encryption-key-source Microsoft.Storage',
+    },
+  ],
+  findings: [],
+  grant: { status: 'notNeeded' },
+  etag: '"etag-3"',
+};

@@ -1,6 +1,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AccountSummary, AppInfo, SubscriptionSummary, TenantSummary } from '../api/contract';
 import type { CommandError, ResourceSummary } from '../bindings';
+import { kindRows } from './kinds';
 
 /**
  * Rejects the way the shell does: Tauri serializes the command's `Err` and the promise rejects with that
@@ -57,6 +58,7 @@ const noAccounts = {
   dataFolder: null,
   commit: 'unknown',
   logFile: null,
+  kinds: kindRows,
 };
 
 export const signedOutInfo: AppInfo = {
@@ -115,6 +117,7 @@ export const azureInfo: AppInfo = {
   dataFolder: null,
   commit: 'unknown',
   logFile: null,
+  kinds: kindRows,
 };
 
 export const contosoProd: SubscriptionSummary = {

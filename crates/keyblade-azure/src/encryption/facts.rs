@@ -21,7 +21,7 @@ use crate::arm::model::{
 };
 use crate::error::{AzureError, KeyVaultDenial};
 
-use super::{FindingSeverity, FindingView, IdentitySelection};
+use super::{FindingView, IdentitySelection, Severity};
 
 pub(crate) use super::resource::{ResourceRead, parse_resource_id, stored_identity_value};
 
@@ -424,9 +424,7 @@ impl Gathered {
 
 /// Whether any finding blocks saving.
 pub(crate) fn has_errors(findings: &[FindingView]) -> bool {
-    findings
-        .iter()
-        .any(|f| f.severity == FindingSeverity::Error)
+    findings.iter().any(|f| f.severity == Severity::Error)
 }
 
 fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {

@@ -38,7 +38,7 @@ pub mod view;
 
 use serde::{Deserialize, Serialize};
 
-use keyblade_core::preflight::{Finding, FindingCode, HttpMethod, PlanStep, Severity, StepKind};
+use keyblade_core::preflight::{Finding, FindingCode, HttpMethod, PlanStep, StepKind};
 
 pub use pickers::{
     IdentityOption, IdentityOptions, KeyListAccess, KeyOption, KeyVersionOption, NewKeyRequest,
@@ -115,18 +115,8 @@ impl From<keyblade_core::Rotation> for RotationMode {
     }
 }
 
-/// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub enum FindingSeverity {
-    /// Blocks saving.
-    Error,
-    /// Worth reading before saving; does not block.
-    Warning,
-    /// For information only.
-    Info,
-}
+/// How much a finding matters: keyblade-core's, the one type for it in every layer.
+pub use keyblade_core::preflight::Severity;
 
 /// Something preflight (or the health check) found, with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +124,7 @@ pub enum FindingSeverity {
 #[serde(rename_all = "camelCase")]
 pub struct FindingView {
     /// How much it matters.
-    pub severity: FindingSeverity,
+    pub severity: Severity,
     /// Stable identifier, e.g. `access.missingPermissions`.
     // A string on the wire (and in the generated TypeScript), typed here so Rust code
     // matches on variants rather than on spellings.
@@ -148,7 +138,7 @@ pub struct FindingView {
 
 impl FindingView {
     pub(crate) fn new(
-        severity: FindingSeverity,
+        severity: Severity,
         code: FindingCode,
         message: impl Into<String>,
         fix: Option<String>,
@@ -165,11 +155,7 @@ impl FindingView {
 impl From<&Finding> for FindingView {
     fn from(finding: &Finding) -> FindingView {
         FindingView {
-            severity: match finding.severity {
-                Severity::Error => FindingSeverity::Error,
-                Severity::Warning => FindingSeverity::Warning,
-                Severity::Info => FindingSeverity::Info,
-            },
+            severity: finding.severity,
             code: finding.code,
             message: finding.message.clone(),
             fix: finding.fix.clone(),

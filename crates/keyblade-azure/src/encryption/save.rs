@@ -695,9 +695,9 @@ async fn failed(
         )
     });
     let state = if encryption_unchanged {
-        "The registry's encryption is unchanged (keyblade read it back)."
+        "Its encryption is unchanged (keyblade read it back)."
     } else {
-        "keyblade read the registry back and its encryption is neither what it was before the \
+        "keyblade read it back and its encryption is neither what it was before the \
          save nor what was asked: check the key and identity shown in the blade."
     };
     let summary = format!(

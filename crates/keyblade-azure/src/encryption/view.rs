@@ -14,7 +14,7 @@ use crate::error::AzureError;
 
 use super::facts::{self, IdentityLookup, ResourceRead};
 use super::resource::EncryptedResource;
-use super::{FindingSeverity, FindingView, IdentitySelection, RotationMode};
+use super::{FindingView, IdentitySelection, RotationMode, Severity};
 
 /// Everything the Encryption blade shows for one resource: a container registry, a
 /// storage account or a Cognitive Services account.
@@ -318,7 +318,7 @@ pub(crate) async fn view_of(
             });
             if on.is_none() {
                 view.health = unhealthy(FindingView::new(
-                    FindingSeverity::Error,
+                    Severity::Error,
                     FindingCode::IdentitySystemAssignedOff,
                     format!(
                         "The {noun}'s encryption uses its system-assigned identity, which is \
@@ -351,7 +351,7 @@ pub(crate) async fn view_of(
                 exists: false,
             });
             view.health = unhealthy(FindingView::new(
-                FindingSeverity::Error,
+                Severity::Error,
                 FindingCode::IdentityNotAttached,
                 format!(
                     "The {noun}'s encryption uses the identity with client ID {client_id}, \
@@ -479,14 +479,11 @@ fn unhealthy(problem: FindingView) -> DataHealth {
 fn health_from(findings: &[FindingView]) -> DataHealth {
     let problems: Vec<FindingView> = findings
         .iter()
-        .filter(|f| f.severity != FindingSeverity::Info)
+        .filter(|f| f.severity != Severity::Info)
         .filter(|f| !is_about_changing(f.code))
         .cloned()
         .collect();
-    if let Some(error) = problems
-        .iter()
-        .find(|f| f.severity == FindingSeverity::Error)
-    {
+    if let Some(error) = problems.iter().find(|f| f.severity == Severity::Error) {
         return DataHealth {
             status: HealthStatus::Unhealthy,
             summary: error.message.clone(),
@@ -616,14 +613,14 @@ fn is_about_changing(code: FindingCode) -> bool {
 mod tests {
     use super::*;
 
-    fn finding(severity: FindingSeverity, code: &str) -> FindingView {
+    fn finding(severity: Severity, code: &str) -> FindingView {
         let code = FindingCode::parse(code).expect("a known code");
         FindingView::new(severity, code, format!("{code} message"), None)
     }
 
     #[test]
     fn health_follows_the_findings_that_concern_reaching_the_key() {
-        use FindingSeverity::*;
+        use Severity::*;
         let cases: Vec<(&str, Vec<FindingView>, HealthStatus, &str)> = vec![
             ("nothing wrong", vec![], HealthStatus::Healthy, ""),
             (

@@ -16,6 +16,7 @@
 //! | `stcontosocmk` / `stcontosoplain` | Storage with CMK (auto-rotating) / without |
 //! | `cog-contoso-openai` / `cog-contoso-language` | Cognitive Services with CMK / without |
 //! | `kv-contoso-dev` | vault without purge protection, with a soft-deleted key |
+//! | `kv-contoso-ai` / `kv-contoso-ai-dr` | vaults in swedencentral, beside the AI accounts (`ai-cmk-key` with two versions / `ai-dr-key`), `id-openai-cmk` has access |
 //!
 //! Key Vault admits a service through the trusted-services bypass only when it
 //! calls with its system-assigned identity, and a registry can only be created
@@ -210,6 +211,13 @@ pub fn steps() -> Vec<Step> {
         json!({"put": {"id": firewall_vault, "body": vault_body("eastus", false, true,
         Some(json!({"defaultAction": "Allow", "bypass": "AzureServices", "ipRules": [], "virtualNetworkRules": []})))}}),
     );
+    // Azure AI services want their vault in their own region: two vaults beside the AI
+    // accounts (swedencentral), so a key can be changed to another vault there.
+    for name in ["kv-contoso-ai", "kv-contoso-ai-dr"] {
+        step(
+            json!({"put": {"id": vault_id(PROD_SECURITY_GROUP, name), "body": vault_body("swedencentral", false, true, None)}}),
+        );
+    }
     let rbac_vault_scope = vault_id(PROD_SECURITY_GROUP, "kv-contoso-prod-rbac");
     step(
         json!({"roleAssignment": {"scope": rbac_vault_scope, "role": "Key Vault Crypto Officer", "principalId": DEMO_CLIENT_OBJECT_ID}}),
@@ -227,6 +235,8 @@ pub fn steps() -> Vec<Step> {
         ("kv-contoso-prod-cmk", "acr-pinned-key", "RSA-HSM", 2, 400),
         ("kv-contoso-prod-cmk", "storage-cmk-key", "RSA", 1, 90),
         ("kv-contoso-prod-cmk", "openai-cmk-key", "RSA", 1, 30),
+        ("kv-contoso-ai", "ai-cmk-key", "RSA", 2, 100),
+        ("kv-contoso-ai-dr", "ai-dr-key", "RSA", 1, 20),
         ("kv-contoso-prod-cmk", "signing-ec-key", "EC", 1, 10),
         ("kv-contoso-prod-rbac", "acr-rbac-key", "RSA", 1, 60),
         ("kv-contoso-firewall", "acr-firewall-key", "RSA", 1, 45),
@@ -245,6 +255,8 @@ pub fn steps() -> Vec<Step> {
         ("kv-contoso-prod-cmk", "id-acr-orphan"),
         ("kv-contoso-prod-cmk", "id-storage-cmk"),
         ("kv-contoso-prod-cmk", "id-openai-cmk"),
+        ("kv-contoso-ai", "id-openai-cmk"),
+        ("kv-contoso-ai-dr", "id-openai-cmk"),
         ("kv-contoso-firewall", "id-acr-firewall"),
         ("kv-contoso-dev", "id-acr-revoked"),
         ("kv-contoso-dev", "id-acr-disabled"),

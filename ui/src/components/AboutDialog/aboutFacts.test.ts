@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aboutFacts } from './aboutFacts';
 import type { AppInfo } from '../../api/contract';
+import { kindRows } from '../../test/kinds';
 
 const info: AppInfo = {
   version: '0.2.0',
@@ -12,6 +13,7 @@ const info: AppInfo = {
   signInCloud: null,
   proxy: 'http://***@proxy.corp:3128 (from HTTPS_PROXY)',
   dataFolder: null,
+  kinds: kindRows,
 };
 
 describe('aboutFacts', () => {

@@ -17,7 +17,7 @@ const unfinished: SaveOutcome = {
   provisioningState: 'Updating',
   watch: {
     registryId: cmkView.registryId,
-    desired: { keyUri: cleanReport.keyUri, identity: { type: 'userAssigned', resourceId: cmkView.identity?.resourceId ?? '' }, grantAccess: false },
+    desired: { keySource: 'customerManaged', keyUri: cleanReport.keyUri, identity: { type: 'userAssigned', resourceId: cmkView.identity?.resourceId ?? '' }, grantAccess: false },
     beforeKey: null,
     beforeIdentity: null,
     step: setKeyStep,
@@ -96,7 +96,7 @@ describe('App: a save that has not finished when it answers', () => {
     }, slow);
     await user.click(changeKeyAgain);
     panel = await screen.findByRole('dialog', { name: 'Change key' }, slow);
-    expect(within(panel).getByText('A save of this registry has not finished')).toBeInTheDocument();
+    expect(within(panel).getByText('A save of this resource has not finished')).toBeInTheDocument();
     expect(within(panel).getByRole('button', { name: 'Save' })).toBeDisabled();
     await user.click(within(panel).getByRole('button', { name: 'Cancel save' }));
     expect(shell.calls.filter((c) => c.command === 'cancel_save').map((c) => c.args)).toEqual([{ operationId }]);
@@ -111,7 +111,7 @@ describe('App: a save that has not finished when it answers', () => {
     };
     await emit('save-settled', applied);
     await waitFor(() => {
-      expect(within(panel).queryByText('A save of this registry has not finished')).toBeNull();
+      expect(within(panel).queryByText('A save of this resource has not finished')).toBeNull();
     }, slow);
     expect(within(panel).queryByRole('button', { name: 'Cancel save' })).toBeNull();
     await waitFor(() => {
@@ -122,7 +122,7 @@ describe('App: a save that has not finished when it answers', () => {
     await user.click(screen.getByRole('button', { name: /^Notifications/ }));
     const bell = await screen.findByRole('dialog', { name: 'Notifications' });
     const item = within(bell).getByRole('listitem', { name: 'Changing the key of contosoimages' });
-    expect(item).toHaveTextContent(/Saved and verified: keyblade read the registry back and it uses key cmk-images in kv-contoso/);
+    expect(item).toHaveTextContent(/Saved and verified: keyblade read it back and it uses key cmk-images in kv-contoso/);
     expect(item).toHaveTextContent('Succeeded');
     expect(within(item).queryByRole('button', { name: 'Cancel save' })).toBeNull();
   });

@@ -40,7 +40,7 @@ describe('App shell', () => {
     const main = screen.getByRole('main');
     expect(within(main).getByRole('heading', { level: 1, name: 'Encryption' })).toBeInTheDocument();
     expect(
-      await within(main).findByRole('heading', { name: 'Select a container registry to see its encryption' }),
+      await within(main).findByRole('heading', { name: 'Select a resource to see its encryption' }),
     ).toBeInTheDocument();
     const commands = within(main).getByRole('toolbar', { name: 'Encryption commands' });
     for (const name of ['Change key', 'Refresh']) {
@@ -57,12 +57,12 @@ describe('App shell', () => {
     mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
     await user.click(within(resourceMenu()).getByRole('button', { name: 'Encryption' }));
-    await screen.findByRole('heading', { name: 'Select a container registry to see its encryption' });
+    await screen.findByRole('heading', { name: 'Select a resource to see its encryption' });
 
     // Clicking leaves focus on the menu entry; the blade's command bar is the next tab stop.
     await user.tab();
     expect(screen.getByRole('button', { name: 'Change key' })).toHaveFocus();
-    expect(await screen.findByRole('tooltip')).toHaveTextContent('No resource selected. Select a container registry first.');
+    expect(await screen.findByRole('tooltip')).toHaveTextContent('No resource selected. Select a resource first.');
   });
 
   it('shows the signed-out reason on the Encryption blade instead of any data', async () => {

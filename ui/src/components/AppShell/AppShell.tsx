@@ -3,6 +3,7 @@ import { openDemoTenant, signOut, switchAccount, toCommandError } from '../../ap
 import type { SignInOutcome } from '../../api/contract';
 import type { EncryptionView } from '../../bindings';
 import type { BladeId } from '../../model/blades';
+import { kindRulesFor } from '../../model/kindRules';
 import { resourceContext } from '../../model/resourceContext';
 import type { Selection } from '../../model/selection';
 import { useNotifications } from '../../state/notifications';
@@ -42,8 +43,10 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   const [selection, setSelection] = useState<Selection | null>(null);
   const [pickerOpen, setPickerOpen] = useState(false);
   const [notificationsOpen, setNotificationsOpen] = useState(false);
-  // The panel works on the view it was opened from: refreshing the blade behind it must not close it.
-  const [changeKeyView, setChangeKeyView] = useState<EncryptionView | null>(null);
+  // The panel works on the view it was opened from: refreshing the blade behind it must not close it. `keyUri`
+  // prefills Enter key URI (Update key version).
+  const [changeKey, setChangeKey] = useState<{ view: EncryptionView; keyUri: string | null } | null>(null);
+  const changeKeyView = changeKey?.view ?? null;
   const [signInOpen, setSignInOpen] = useState(false);
   const [signInPreset, setSignInPreset] = useState<SignInPreset>({});
   const [tenantsOpen, setTenantsOpen] = useState(false);
@@ -190,8 +193,12 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
               {...bladeProps}
               source={encryption.source ?? encryptionUnreadable}
               onRefresh={refreshEncryption}
+              kinds={info?.kinds ?? []}
               onChangeKey={() => {
-                setChangeKeyView(encryptionView);
+                setChangeKey(encryptionView === null ? null : { view: encryptionView, keyUri: null });
+              }}
+              onUpdateKeyVersion={(keyUri) => {
+                setChangeKey(encryptionView === null ? null : { view: encryptionView, keyUri });
               }}
             />
           )}
@@ -214,9 +221,11 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
       <ChangeKeyPanel
         open={changeKeyView !== null}
         onClose={() => {
-          setChangeKeyView(null);
+          setChangeKey(null);
         }}
         view={changeKeyView}
+        rules={changeKeyView === null ? null : kindRulesFor(info, changeKeyView.kind)}
+        initialKeyUri={changeKey?.keyUri ?? null}
         onSave={startSave}
         onRegistryChanged={refreshEncryption}
         runningSave={runningSave}

@@ -5,6 +5,7 @@ import { cleanReport, cmkView, identities, vaults } from '../../test/encryption'
 import { contosoProd, mockShell } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
+import { registryRules } from '../../test/kinds';
 
 // Key URIs depend on the cloud: the panel's hints and prefills use the active cloud's Key Vault suffix.
 
@@ -31,6 +32,7 @@ function renderPanel(keyVaultSuffix: string) {
       open
       onClose={vi.fn()}
       view={cmkView}
+        rules={registryRules}
       onSave={vi.fn()}
       onRegistryChanged={vi.fn()}
       keyVaultSuffix={keyVaultSuffix}

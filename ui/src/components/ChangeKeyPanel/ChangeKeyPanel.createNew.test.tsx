@@ -5,6 +5,7 @@ import { cleanReport, cmkView, fixture, identities, identityId, keys, newKey, ne
 import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
+import { registryRules } from '../../test/kinds';
 
 // "Create new" and "Attach" inside the Change key panel: what the panel does with what they return.
 
@@ -41,7 +42,7 @@ function renderPanel(commands: Record<string, CommandHandler>) {
   const shell = mockShell(commands);
   const onRegistryChanged = vi.fn();
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} keyVaultSuffix="vault.azure.net" />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} keyVaultSuffix="vault.azure.net" />,
   );
   return { shell, onRegistryChanged, panel: screen.getByRole('dialog', { name: 'Change key' }), ...rendered };
 }

@@ -19,6 +19,7 @@ import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../t
 import { renderInFluent } from '../../test/render';
 import type { AppNotification } from '../../state/notifications';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
+import { registryRules } from '../../test/kinds';
 
 const slow = { timeout: 10_000 };
 
@@ -60,7 +61,7 @@ function panelHandlers(preflight: (desired: DesiredChange) => PreflightReport): 
 function renderPanel(handlers: Record<string, CommandHandler>, onSave = vi.fn()) {
   const shell = mockShell(handlers);
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} onSave={onSave} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={onSave} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
   );
   return { shell, onSave, ...rendered };
 }
@@ -94,6 +95,7 @@ describe('Change key panel', () => {
     expect(await within(panel()).findByText(/^Unversioned: automatic rotation\./, {}, slow)).toBeInTheDocument();
     await waitFor(() => {
       expect(preflightCalls(shell).at(-1)).toEqual({
+        keySource: 'customerManaged',
         keyUri: `${vaultUri}keys/cmk-images`,
         identity: { type: 'userAssigned', resourceId: identityId },
         grantAccess: false,
@@ -203,7 +205,12 @@ describe('Change key panel', () => {
     expect(onSave).toHaveBeenCalledWith({
       registryId: cmkView.registryId,
       registryName: 'contosoimages',
-      desired: { keyUri: `${vaultUri}keys/cmk-images`, identity: { type: 'systemAssigned' }, grantAccess: false },
+      desired: {
+        keySource: 'customerManaged',
+        keyUri: `${vaultUri}keys/cmk-images`,
+        identity: { type: 'systemAssigned' },
+        grantAccess: false,
+      },
       etag: '"etag-2"',
       planSteps: 1,
     });
@@ -230,13 +237,14 @@ describe('Change key panel', () => {
       open: true,
       onClose: vi.fn(),
       view: cmkView,
+      rules: registryRules,
       onSave: vi.fn(),
       onRegistryChanged: vi.fn(),
       keyVaultSuffix: 'vault.azure.net',
       onCancelSave,
     };
     const { user, rerender } = renderInFluent(<ChangeKeyPanel {...props} runningSave={running} />);
-    const bar = within(panel()).getByText('A save of this registry has not finished').closest('.fui-MessageBar');
+    const bar = within(panel()).getByText('A save of this resource has not finished').closest('.fui-MessageBar');
     expect(bar).toHaveTextContent("Step 1 of 2: Set the registry's encryption key");
     expect(bar).toHaveTextContent(running.message);
 
@@ -260,7 +268,7 @@ describe('Change key panel', () => {
     // The save ended: the bar goes, and Save follows preflight again.
     rerender(wrap(<ChangeKeyPanel {...props} runningSave={null} />));
     expect(within(panel()).queryByRole('button', { name: 'Cancel save' })).toBeNull();
-    expect(within(panel()).queryByText('A save of this registry has not finished')).toBeNull();
+    expect(within(panel()).queryByText('A save of this resource has not finished')).toBeNull();
     await waitFor(() => {
       expect(save).toBeEnabled();
     }, slow);

@@ -1,4 +1,18 @@
-import { Button, DrawerBody, DrawerFooter, Field, Input, Radio, RadioGroup } from '@fluentui/react-components';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  DrawerBody,
+  DrawerFooter,
+  Field,
+  Input,
+  Radio,
+  RadioGroup,
+} from '@fluentui/react-components';
 import { useId, useState } from 'react';
 import {
   attachIdentity,
@@ -15,22 +29,35 @@ import type {
   EncryptionView,
   GrantOutcome,
   IdentityOptions,
-  IdentitySelection,
   KeyUriInfo,
+  KindRules,
 } from '../../bindings';
 import { useCommand, type Loadable } from '../../hooks/useCommand';
 import { useDebounced } from '../../hooks/useDebounced';
 import { uriRotationText } from '../../model/encryptionText';
+import { kindDisplayName } from '../../model/kindRules';
 import { keyUriHint } from '../../model/keyVaultHosts';
 import type { SaveRequest } from '../../state/encryption/runSave';
 import type { AppNotification } from '../../state/notifications';
 import { SidePanel } from '../SidePanel';
+import {
+  desiredChange,
+  encryptionTypeLabels,
+  identitySelection,
+  identityTypes,
+  incompleteReason,
+  initialIdentityChoice,
+  keyUriProblem,
+  microsoftManagedSentence,
+  versionRule,
+} from './changeKeyForm';
 import { IdentitySection, type IdentityChoice } from './IdentitySection';
 import { KeyVaultPicker } from './KeyVaultPicker';
 import { choiceKeyUri, type VaultChoice } from './vaultChoice';
 import { ReviewSection, type PreflightState } from './ReviewSection';
 import { RunningSaveBar } from './RunningSaveBar';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
+import { useEncryptionType } from './useEncryptionType';
 
 /** How long typing must pause before the key URI is checked, and before preflight runs. */
 export const keyUriCheckDelayMs = 300;
@@ -39,8 +66,12 @@ export const preflightDelayMs = 400;
 export interface ChangeKeyPanelProps {
   open: boolean;
   onClose: () => void;
-  /** The registry's encryption as the blade shows it. */
+  /** The resource's encryption as the blade shows it. */
   view: EncryptionView | null;
+  /** The rules of the view's kind (app_info's `kinds` row); the form shows only what the kind allows. */
+  rules: KindRules | null;
+  /** Opens Enter key URI with this URI (Update key version: the newer version's URI); else Select from Key Vault. */
+  initialKeyUri?: string | null;
   /** Starts the save (the caller follows it in a notification); the panel closes. */
   onSave: (request: SaveRequest) => void;
   /** The registry changed from the panel (an identity was attached): the blade reads it again. */
@@ -58,6 +89,8 @@ export function ChangeKeyPanel({
   open,
   onClose,
   view,
+  rules,
+  initialKeyUri = null,
   onSave,
   onRegistryChanged,
   keyVaultSuffix,
@@ -66,9 +99,11 @@ export function ChangeKeyPanel({
 }: ChangeKeyPanelProps) {
   return (
     <SidePanel open={open} onClose={onClose} title="Change key" closeLabel="Close Change key" size="medium">
-      {view !== null && (
+      {view !== null && rules !== null && (
         <ChangeKeyForm
           view={view}
+          rules={rules}
+          initialKeyUri={initialKeyUri}
           onClose={onClose}
           onSave={onSave}
           onRegistryChanged={onRegistryChanged}
@@ -83,40 +118,39 @@ export function ChangeKeyPanel({
 
 type KeyMode = 'vault' | 'uri';
 
-function initialIdentity(view: EncryptionView): IdentityChoice {
-  if (view.identity?.kind === 'systemAssigned') return { type: 'systemAssigned' };
-  return { type: 'userAssigned', resourceId: view.identity?.resourceId ?? null };
-}
-
-function identitySelection(choice: IdentityChoice): IdentitySelection | null {
-  if (choice.type === 'systemAssigned') return { type: 'systemAssigned' };
-  return choice.resourceId === null ? null : { type: 'userAssigned', resourceId: choice.resourceId };
-}
-
 function ChangeKeyForm({
   view,
+  rules,
+  initialKeyUri,
   onClose,
   onSave,
   onRegistryChanged,
   keyVaultSuffix,
   runningSave,
   onCancelSave,
-}: Omit<ChangeKeyPanelProps, 'open' | 'view' | 'runningSave' | 'onCancelSave'> & {
+}: Omit<ChangeKeyPanelProps, 'open' | 'view' | 'rules' | 'initialKeyUri' | 'runningSave' | 'onCancelSave'> & {
   view: EncryptionView;
+  rules: KindRules;
+  initialKeyUri: string | null;
   runningSave: AppNotification | null;
   onCancelSave: (id: string) => void;
 }) {
   const styles = useChangeKeyPanelStyles();
   const blockerId = useId();
-  const [mode, setMode] = useState<KeyMode>('vault');
+  const encryptionType = useEncryptionType(rules);
+  const { keySource, turningOff } = encryptionType;
+  const [mode, setMode] = useState<KeyMode>(initialKeyUri === null ? 'vault' : 'uri');
+  const versions = versionRule(rules);
   const [vaultChoice, setVaultChoice] = useState<VaultChoice>({
     subscriptionId: view.subscriptionId,
     vault: null,
     key: null,
     version: null,
   });
-  const [uriInput, setUriInput] = useState(view.key?.keyUri ?? '');
-  const [identityChoice, setIdentityChoice] = useState<IdentityChoice>(initialIdentity(view));
+  const [uriInput, setUriInput] = useState(initialKeyUri ?? view.key?.keyUri ?? '');
+  const [identityChoice, setIdentityChoice] = useState<IdentityChoice>(() =>
+    initialIdentityChoice(rules, view.identity === null ? null : { kind: view.identity.kind, resourceId: view.identity.resourceId }),
+  );
   const [turnOnSystem, setTurnOnSystem] = useState(false);
   const [grantAtSave, setGrantAtSave] = useState(false);
 
@@ -128,7 +162,9 @@ function ChangeKeyForm({
     'validate_key_uri',
   );
   const uriSettled = typedUri === uriInput.trim();
-  const typedKeyUri = uriSettled && uriCheck.state.status === 'loaded' ? uriCheck.state.value.canonical : null;
+  const uriProblem = uriCheck.state.status === 'loaded' ? keyUriProblem(rules, uriCheck.state.value) : null;
+  const typedKeyUri =
+    uriSettled && uriCheck.state.status === 'loaded' && uriProblem === null ? uriCheck.state.value.canonical : null;
 
   const identities = useCommand(`identities:${view.registryId}`, () => listIdentities(view.registryId), 'list_identities');
   // Reading the identities again after an attach must not blank the Identity section: keep the last list
@@ -141,10 +177,9 @@ function ChangeKeyForm({
     identities.state.status === 'loading' && lastIdentities?.status === 'loaded' ? lastIdentities : identities.state;
   const identityOptions = shownIdentities.status === 'loaded' ? shownIdentities.value : null;
 
-  const keyUri = mode === 'vault' ? choiceKeyUri(vaultChoice) : typedKeyUri;
+  const keyUri = mode === 'vault' ? choiceKeyUri(vaultChoice, versions.allowUnversioned) : typedKeyUri;
   const identity = identitySelection(identityChoice);
-  const desired: DesiredChange | null =
-    keyUri === null || identity === null ? null : { keyUri, identity, grantAccess: grantAtSave };
+  const desired = desiredChange({ keySource, keyUri, identity, grantAccess: grantAtSave });
 
   // Preflight: once the choice stops changing, and again after a grant.
   const desiredKey = desired === null ? null : JSON.stringify(desired);
@@ -158,10 +193,7 @@ function ChangeKeyForm({
     if (desired === null) {
       return {
         status: 'incomplete',
-        reason:
-          keyUri === null
-            ? 'Choose a key (or enter a valid key URI) to see what will change.'
-            : 'Choose the identity the registry uses to reach the key.',
+        reason: incompleteReason(rules, keyUri, mode === 'vault' && vaultChoice.key !== null),
       };
     }
     if (settledKey !== desiredKey) return { status: 'checking' };
@@ -177,6 +209,7 @@ function ChangeKeyForm({
   })();
 
   const systemConsentMissing =
+    !turningOff &&
     identityChoice.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
   const etag = preflightState.status === 'ready' ? (preflightState.report.etag ?? view.etag) : view.etag;
   const saveBlocker = ((): string | null => {
@@ -196,8 +229,12 @@ function ChangeKeyForm({
         return preflightState.reason;
       case 'ready':
         if (!preflightState.report.canSave) return 'Preflight found errors: fix them before saving (see Review).';
-        if (preflightState.report.steps.length === 0) return 'Nothing to save: the registry already uses this key and identity.';
-        return etag === null ? "The registry's ETag is unknown: refresh the blade, then try again." : null;
+        if (preflightState.report.steps.length === 0) {
+          return turningOff
+            ? `Nothing to save: the ${rules.shortName} already uses Microsoft-managed keys.`
+            : `Nothing to save: the ${rules.shortName} already uses this key and identity.`;
+        }
+        return etag === null ? `The ${rules.shortName}'s ETag is unknown: refresh the blade, then try again.` : null;
     }
   })();
 
@@ -242,66 +279,90 @@ function ChangeKeyForm({
     }
   };
 
-  const uriField = uriFieldState(uriInput, uriSettled, uriCheck.state);
+  const uriField = uriFieldState(uriInput, uriSettled, uriCheck.state, uriProblem);
 
   return (
     <>
       <DrawerBody>
         <div className={styles.form}>
           <p className={styles.hint}>
-            Registry {view.registryName}. Nothing is changed until you select Save, after the review below.
+            {kindDisplayName(rules)} {view.registryName}. Nothing is changed until you select Save, after the review
+            below.
           </p>
           {runningSave !== null && <RunningSaveBar save={runningSave} onCancel={onCancelSave} />}
-          <fieldset className={styles.section}>
-            <legend className={styles.sectionTitle}>Encryption key</legend>
-            <RadioGroup
-              aria-label="Encryption key"
-              value={mode}
-              onChange={(_event, data) => {
-                setMode(data.value === 'uri' ? 'uri' : 'vault');
-              }}
-            >
-              <Radio value="vault" label="Select from Key Vault" />
-              <Radio value="uri" label="Enter key URI" />
-            </RadioGroup>
-            {mode === 'vault' ? (
-              <KeyVaultPicker
-                choice={vaultChoice}
-                onChange={setVaultChoice}
-                defaults={{ resourceGroup: view.resourceGroup, location: view.location }}
-                keyVaultSuffix={keyVaultSuffix}
-                onEnterUriInstead={(prefix) => {
-                  setUriInput(prefix);
-                  setMode('uri');
+          {encryptionType.offered && (
+            <fieldset className={styles.section}>
+              <legend className={styles.sectionTitle}>Encryption type</legend>
+              <RadioGroup
+                aria-label="Encryption type"
+                value={keySource}
+                onChange={(_event, data) => {
+                  encryptionType.choose(data.value === 'microsoftManaged' ? 'microsoftManaged' : 'customerManaged');
                 }}
-              />
-            ) : (
-              <Field
-                label="Key URI"
-                required
-                validationState={uriField.state}
-                validationMessage={uriField.message}
-                hint={keyUriHint(keyVaultSuffix)}
               >
-                <Input
-                  value={uriInput}
-                  onChange={(_event, data) => {
-                    setUriInput(data.value);
+                <Radio value="microsoftManaged" label={encryptionTypeLabels.microsoftManaged} />
+                <Radio value="customerManaged" label={encryptionTypeLabels.customerManaged} />
+              </RadioGroup>
+              {turningOff && <p className={styles.hint}>{microsoftManagedSentence}</p>}
+            </fieldset>
+          )}
+          {!turningOff && (
+            <fieldset className={styles.section}>
+              <legend className={styles.sectionTitle}>Encryption key</legend>
+              <RadioGroup
+                aria-label="Encryption key"
+                value={mode}
+                onChange={(_event, data) => {
+                  setMode(data.value === 'uri' ? 'uri' : 'vault');
+                }}
+              >
+                <Radio value="vault" label="Select from Key Vault" />
+                <Radio value="uri" label="Enter key URI" />
+              </RadioGroup>
+              {mode === 'vault' ? (
+                <KeyVaultPicker
+                  choice={vaultChoice}
+                  onChange={setVaultChoice}
+                  versionRule={versions}
+                  defaults={{ resourceGroup: view.resourceGroup, location: view.location }}
+                  keyVaultSuffix={keyVaultSuffix}
+                  onEnterUriInstead={(prefix) => {
+                    setUriInput(prefix);
+                    setMode('uri');
                   }}
-                  spellCheck={false}
                 />
-              </Field>
-            )}
-          </fieldset>
-          <IdentitySection
-            identities={shownIdentities}
-            onRetry={identities.reload}
-            choice={identityChoice}
-            onChoice={setIdentityChoice}
-            turnOnSystem={turnOnSystem}
-            onTurnOnSystem={setTurnOnSystem}
-            onAttach={attach}
-          />
+              ) : (
+                <Field
+                  label="Key URI"
+                  required
+                  validationState={uriField.state}
+                  validationMessage={uriField.message}
+                  hint={versions.explanation === null ? keyUriHint(keyVaultSuffix) : `${keyUriHint(keyVaultSuffix)} ${versions.explanation}`}
+                >
+                  <Input
+                    value={uriInput}
+                    onChange={(_event, data) => {
+                      setUriInput(data.value);
+                    }}
+                    spellCheck={false}
+                  />
+                </Field>
+              )}
+            </fieldset>
+          )}
+          {!turningOff && (
+            <IdentitySection
+              allowed={identityTypes(rules)}
+              shortName={rules.shortName}
+              identities={shownIdentities}
+              onRetry={identities.reload}
+              choice={identityChoice}
+              onChoice={setIdentityChoice}
+              turnOnSystem={turnOnSystem}
+              onTurnOnSystem={setTurnOnSystem}
+              onAttach={attach}
+            />
+          )}
           <ReviewSection
             changeKey={desiredKey}
             preflight={preflightState}
@@ -309,6 +370,8 @@ function ChangeKeyForm({
             onGrant={grant}
             grantAtSave={grantAtSave}
             onGrantAtSave={setGrantAtSave}
+            turningOff={turningOff}
+            shortName={rules.shortName}
           />
         </div>
       </DrawerBody>
@@ -324,7 +387,9 @@ function ChangeKeyForm({
               appearance="primary"
               disabled={saveBlocker !== null}
               aria-describedby={saveBlocker === null ? undefined : blockerId}
-              onClick={save}
+              onClick={() => {
+                encryptionType.requestSave(desired, save);
+              }}
             >
               Save
             </Button>
@@ -332,7 +397,56 @@ function ChangeKeyForm({
           </div>
         </div>
       </DrawerFooter>
+      {encryptionType.confirming && (
+        <TurnOffDialog
+          shortName={rules.shortName}
+          name={view.registryName}
+          onCancel={encryptionType.cancelTurnOff}
+          onConfirm={() => {
+            encryptionType.confirmTurnOff(save);
+          }}
+        />
+      )}
     </>
+  );
+}
+
+/** Save's confirmation when it turns customer-managed keys off; mounted to open it. */
+function TurnOffDialog({
+  shortName,
+  name,
+  onCancel,
+  onConfirm,
+}: {
+  shortName: string;
+  name: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog
+      open
+      modalType="alert"
+      onOpenChange={(_event, data) => {
+        if (!data.open) onCancel();
+      }}
+    >
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>Turn off customer-managed keys?</DialogTitle>
+          <DialogContent>
+            The {shortName} {name} will use Microsoft-managed keys. {microsoftManagedSentence} You can choose a
+            customer-managed key again later.
+          </DialogContent>
+          <DialogActions>
+            <Button appearance="primary" onClick={onConfirm}>
+              Turn off
+            </Button>
+            <Button onClick={onCancel}>Cancel</Button>
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
   );
 }
 
@@ -340,8 +454,10 @@ function uriFieldState(
   input: string,
   settled: boolean,
   check: Loadable<KeyUriInfo>,
+  problem: string | null,
 ): { state: 'none' | 'error' | 'success'; message: string | null } {
   if (input.trim() === '') return { state: 'none', message: null };
+  if (settled && problem !== null) return { state: 'error', message: problem };
   switch (settled ? check.status : 'loading') {
     case 'failed':
       return check.status === 'failed'

@@ -9,6 +9,10 @@ import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 export type IdentityChoice = { type: 'systemAssigned' } | { type: 'userAssigned'; resourceId: string | null };
 
 export interface IdentitySectionProps {
+  /** The identity types the kind allows (its rules' `userAssignedIdentity`, `systemAssignedIdentity`). */
+  allowed: readonly IdentityChoice['type'][];
+  /** How the resource is named in a sentence, e.g. "storage account". */
+  shortName: string;
   identities: Loadable<IdentityOptions>;
   onRetry: () => void;
   choice: IdentityChoice;
@@ -21,6 +25,8 @@ export interface IdentitySectionProps {
 
 /** The Change key panel's Identity: User assigned (attached, or attach one) or System assigned. */
 export function IdentitySection({
+  allowed,
+  shortName,
   identities,
   onRetry,
   choice,
@@ -61,10 +67,10 @@ export function IdentitySection({
           );
         }}
       >
-        <Radio value="userAssigned" label="User assigned" />
-        <Radio value="systemAssigned" label="System assigned" />
+        {allowed.includes('userAssigned') && <Radio value="userAssigned" label="User assigned" />}
+        {allowed.includes('systemAssigned') && <Radio value="systemAssigned" label="System assigned" />}
       </RadioGroup>
-      {identities.status === 'loading' && <Spinner size="tiny" label="Loading the registry's identities…" />}
+      {identities.status === 'loading' && <Spinner size="tiny" label="Loading the resource's identities…" />}
       {identities.status === 'failed' && (
         <CommandErrorBar title="Could not list managed identities" error={identities.error} onRetry={onRetry} />
       )}
@@ -75,8 +81,8 @@ export function IdentitySection({
             required
             hint={
               options.attached.length === 0
-                ? 'No user-assigned identity is attached to this registry. Attach one below.'
-                : 'Identities attached to this registry.'
+                ? `No user-assigned identity is attached to this ${shortName}. Attach one below.`
+                : `Identities attached to this ${shortName}.`
             }
           >
             <Select
@@ -122,7 +128,7 @@ export function IdentitySection({
               </Button>
             </div>
           )}
-          {attaching && <Spinner size="tiny" label="Attaching the identity to the registry…" />}
+          {attaching && <Spinner size="tiny" label={`Attaching the identity to the ${shortName}…`} />}
           {attachError !== null && <CommandErrorBar title="Could not attach the identity" error={attachError} />}
         </>
       )}
@@ -130,7 +136,7 @@ export function IdentitySection({
         <>
           {options.systemAssignedEnabled ? (
             <p className={styles.hint}>
-              The registry's system-assigned identity is on (principal ID {options.systemAssignedPrincipalId ?? 'unknown'}).
+              The {shortName}'s system-assigned identity is on (principal ID {options.systemAssignedPrincipalId ?? 'unknown'}).
             </p>
           ) : (
             <Checkbox

@@ -13,7 +13,7 @@ import { useState } from 'react';
 import { listKeys, listKeyVersions, listSubscriptions, listVaults } from '../../api';
 import type { KeyOption, VaultOption } from '../../bindings';
 import { useCommand } from '../../hooks/useCommand';
-import { rotationExplanations, uriRotationText } from '../../model/encryptionText';
+import type { VersionRule } from './changeKeyForm';
 import { vaultKeysPrefix } from '../../model/keyVaultHosts';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
@@ -37,11 +37,20 @@ export interface KeyVaultPickerProps {
   onEnterUriInstead: (prefix: string) => void;
   /** The active cloud's Key Vault DNS suffix: the vault's URI when Azure did not give one. */
   keyVaultSuffix: string;
+  /** Whether the kind may store the key without a version, and the Version list's hints. */
+  versionRule: VersionRule;
 }
 
 const unversioned = '';
 
-export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, keyVaultSuffix }: KeyVaultPickerProps) {
+export function KeyVaultPicker({
+  choice,
+  onChange,
+  defaults,
+  onEnterUriInstead,
+  keyVaultSuffix,
+  versionRule,
+}: KeyVaultPickerProps) {
   const styles = useChangeKeyPanelStyles();
   const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
   const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
@@ -200,9 +209,8 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
           )}
           <Field
             label="Version"
-            hint={`${uriRotationText[choice.version === null ? 'automatic' : 'manual']}. ${
-              rotationExplanations[choice.version === null ? 'automatic' : 'manual']
-            }`}
+            required={!versionRule.allowUnversioned}
+            hint={choice.version === null ? versionRule.unversionedHint : versionRule.pinnedHint}
           >
             <Select
               value={choice.version?.version ?? unversioned}
@@ -210,7 +218,11 @@ export function KeyVaultPicker({ choice, onChange, defaults, onEnterUriInstead, 
                 onChange({ ...choice, version: versionList.find((v) => v.version === data.value) ?? null });
               }}
             >
-              <option value={unversioned}>Always use the current version (automatic rotation)</option>
+              <option value={unversioned}>
+                {versionRule.allowUnversioned
+                  ? 'Always use the current version (automatic rotation)'
+                  : 'Select a version'}
+              </option>
               {versionList.map((v) => (
                 <option key={v.version} value={v.version}>
                   {versionOptionLabel(v)}

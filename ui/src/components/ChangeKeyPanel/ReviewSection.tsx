@@ -29,10 +29,23 @@ export interface ReviewSectionProps {
   onGrant: () => Promise<GrantOutcome | CommandError>;
   grantAtSave: boolean;
   onGrantAtSave: (on: boolean) => void;
+  /** Microsoft-managed keys were asked for: the report's key URI and rotation mean nothing, so they are not shown. */
+  turningOff?: boolean;
+  /** How the resource is named in a sentence, e.g. "storage account". */
+  shortName?: string;
 }
 
 /** Review: what preflight found (each with its fix), what will change, and the same change with `az`. */
-export function ReviewSection({ changeKey, preflight, onRetry, onGrant, grantAtSave, onGrantAtSave }: ReviewSectionProps) {
+export function ReviewSection({
+  changeKey,
+  preflight,
+  onRetry,
+  onGrant,
+  grantAtSave,
+  onGrantAtSave,
+  turningOff = false,
+  shortName = 'registry',
+}: ReviewSectionProps) {
   const styles = useChangeKeyPanelStyles();
   // Kept here, not in the report: the report is replaced while preflight runs again after the grant.
   const [granting, setGranting] = useState(false);
@@ -69,6 +82,8 @@ export function ReviewSection({ changeKey, preflight, onRetry, onGrant, grantAtS
           }}
           grantAtSave={grantAtSave}
           onGrantAtSave={onGrantAtSave}
+          turningOff={turningOff}
+          shortName={shortName}
         />
       )}
     </section>
@@ -81,12 +96,16 @@ function Report({
   onGrant,
   grantAtSave,
   onGrantAtSave,
+  turningOff,
+  shortName,
 }: {
   report: PreflightReport;
   granting: boolean;
   onGrant: () => void;
   grantAtSave: boolean;
   onGrantAtSave: (on: boolean) => void;
+  turningOff: boolean;
+  shortName: string;
 }) {
   const styles = useChangeKeyPanelStyles();
   const commands = report.steps.map((step) => step.azCommand).join('\n\n');
@@ -94,9 +113,13 @@ function Report({
 
   return (
     <>
-      <p className={styles.hint}>
-        Key URI to store: <span className={styles.stepDetail}>{report.keyUri}</span> ({uriRotationText[report.rotation]})
-      </p>
+      {turningOff ? (
+        <p className={styles.hint}>Encryption to store: Microsoft-managed keys.</p>
+      ) : (
+        <p className={styles.hint}>
+          Key URI to store: <span className={styles.stepDetail}>{report.keyUri}</span> ({uriRotationText[report.rotation]})
+        </p>
+      )}
       {report.findings.length === 0 && (
         <MessageBar intent="success">
           <MessageBarBody>Preflight found nothing in the way.</MessageBarBody>
@@ -152,7 +175,11 @@ function Report({
 
       <h4 className={styles.sectionTitle}>What will change</h4>
       {report.steps.length === 0 ? (
-        <p className={styles.hint}>Nothing: the registry already uses this key and identity.</p>
+        <p className={styles.hint}>
+          {turningOff
+            ? `Nothing: the ${shortName} already uses Microsoft-managed keys.`
+            : `Nothing: the ${shortName} already uses this key and identity.`}
+        </p>
       ) : (
         <ol className={styles.steps} aria-label="What will change">
           {report.steps.map((step, index) => (

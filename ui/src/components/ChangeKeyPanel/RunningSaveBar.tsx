@@ -15,7 +15,7 @@ export function RunningSaveBar({ save, onCancel }: RunningSaveBarProps) {
   return (
     <MessageBar intent="info" layout="multiline">
       <MessageBarBody>
-        <MessageBarTitle>A save of this registry has not finished</MessageBarTitle>
+        <MessageBarTitle>A save of this resource has not finished</MessageBarTitle>
         {save.step !== null && <span className={styles.barLine}>{save.step}</span>}
         {save.message !== '' && <span className={styles.barLine}>{save.message}</span>}
         {cancel?.requested === true && (

@@ -11,9 +11,13 @@ export interface VaultChoice {
   version: KeyVersionOption | null;
 }
 
-/** The key URI a choice stands for: the version's when one is pinned, else the key's (unversioned). */
-export function choiceKeyUri(choice: VaultChoice): string | null {
-  return choice.version?.kid ?? choice.key?.kid ?? null;
+/**
+ * The key URI a choice stands for: the version's when one is pinned, else the key's (unversioned), which only a
+ * kind that follows new key versions may store (`allowUnversioned`); otherwise null until a version is picked.
+ */
+export function choiceKeyUri(choice: VaultChoice, allowUnversioned = true): string | null {
+  if (choice.version !== null) return choice.version.kid;
+  return allowUnversioned ? (choice.key?.kid ?? null) : null;
 }
 
 export function vaultOptionLabel(vault: VaultOption): string {

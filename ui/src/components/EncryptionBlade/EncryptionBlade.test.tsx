@@ -1,8 +1,9 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { ResourceContext } from '../../model/resourceContext';
-import { basicView, cmkView, mmkView, noCmkReason, revokedView } from '../../test/encryption';
-import { contosoProd, prodRegistry, prodStorage } from '../../test/ipc';
+import { basicView, cmkView, cognitiveView, mmkView, noCmkReason, revokedView, storageView, vaultUri, version2 } from '../../test/encryption';
+import { contosoProd, prodLanguage, prodRegistry, prodStorage } from '../../test/ipc';
+import { kindRows } from '../../test/kinds';
 import { renderInFluent } from '../../test/render';
 import { EncryptionBlade } from './EncryptionBlade';
 import { encryptionCommandState, encryptionUnreadable, type EncryptionSource } from './encryptionSource';
@@ -37,24 +38,24 @@ describe('encryptionCommandState', () => {
       context: { kind: 'noResource' },
       source: encryptionUnreadable,
       canRefresh: true,
-      changeKey: /Select a container registry first/,
-      refresh: /Select a container registry first/,
-    },
-    {
-      name: 'with a storage account',
-      context: storage,
-      source: encryptionUnreadable,
-      canRefresh: true,
-      changeKey: /does not manage the encryption of storage accounts/,
-      refresh: /does not manage the encryption of storage accounts/,
+      changeKey: /Select a resource first/,
+      refresh: /Select a resource first/,
     },
     {
       name: 'before the registry was read',
       context: registry,
       source: encryptionUnreadable,
       canRefresh: true,
-      changeKey: /No registry has been read yet/,
-      refresh: /No registry has been read yet/,
+      changeKey: /No resource has been read yet/,
+      refresh: /No resource has been read yet/,
+    },
+    {
+      name: "while a storage account's encryption loads, in its words",
+      context: storage,
+      source: { kind: 'loading' },
+      canRefresh: true,
+      changeKey: /^Wait until the storage account's encryption has loaded\.$/,
+      refresh: /^The storage account's encryption is loading\.$/,
     },
     {
       name: 'for a registry created without a customer-managed key',
@@ -81,7 +82,7 @@ describe('encryptionCommandState', () => {
       refresh: null,
     },
   ])('disables the commands $name, saying why', ({ context, source, canRefresh, changeKey, refresh }) => {
-    const state = encryptionCommandState(context, source, canRefresh);
+    const state = encryptionCommandState(context, source, canRefresh, kindRows);
     expect(state.changeKeyBlocker).toMatch(changeKey);
     if (refresh === null) {
       expect(state.refreshBlocker).toBeNull();
@@ -92,7 +93,7 @@ describe('encryptionCommandState', () => {
 });
 
 describe('EncryptionBlade', () => {
-  const handlers = () => ({ onOpenPicker: vi.fn(), onRetrySession: vi.fn() });
+  const handlers = () => ({ onOpenPicker: vi.fn(), onRetrySession: vi.fn(), kinds: kindRows });
 
   it('titles the blade with the registry name, as the portal does', () => {
     renderInFluent(<EncryptionBlade context={registry} source={encryptionUnreadable} {...handlers()} />);
@@ -130,6 +131,67 @@ describe('EncryptionBlade', () => {
 
     await user.click(within(screen.getByRole('toolbar', { name: 'Encryption commands' })).getByRole('button', { name: 'Change key' }));
     expect(onChangeKey).toHaveBeenCalledOnce();
+  });
+
+  const cognitive: ResourceContext = { kind: 'resource', selection: { subscription: contosoProd, resource: prodLanguage } };
+
+  it.each([
+    {
+      name: 'a registry with an unversioned key',
+      context: registry,
+      view: cmkView,
+      title: 'contosoimages | Encryption',
+      type: 'Container registry',
+      tier: 'Premium',
+      rotation: /^Automatic: follows new key versions \(the registry picks up a new version within an hour\)\.$/,
+      newer: null,
+    },
+    {
+      name: 'a registry pinned to a version',
+      context: registry,
+      view: { ...cmkView, key: cmkView.key === null ? null : { ...cmkView.key, rotation: 'manual' as const } },
+      title: 'contosoimages | Encryption',
+      type: 'Container registry',
+      tier: 'Premium',
+      rotation: /^Manual: stays on this version/,
+      newer: null,
+    },
+    {
+      name: 'a storage account',
+      context: storage,
+      view: storageView,
+      title: 'contosodata | Encryption',
+      type: 'Storage account',
+      tier: null,
+      rotation: /^Automatic: follows new key versions \(the storage account picks up a new version within 24 hours\)\.$/,
+      newer: null,
+    },
+    {
+      name: 'an Azure AI services account with a newer key version',
+      context: cognitive,
+      view: cognitiveView,
+      title: 'contoso-language | Encryption',
+      type: 'Azure AI services account',
+      tier: null,
+      rotation: /^Manual: Azure AI services accounts do not follow new key versions/,
+      newer: 'A newer version of the key exists (fedcba98…). The Azure AI services account still uses 01234567….',
+    },
+  ])('shows $name in its kind\'s words', async ({ context, view, title, type, tier, rotation, newer }) => {
+    const onUpdateKeyVersion = vi.fn();
+    const { user } = renderInFluent(
+      <EncryptionBlade context={context} source={{ kind: 'loaded', view }} onUpdateKeyVersion={onUpdateKeyVersion} {...handlers()} />,
+    );
+    expect(screen.getByRole('heading', { level: 1, name: title })).toBeInTheDocument();
+    expect(fact('Resource type')).toBe(type);
+    expect(fact('Pricing tier')).toBe(tier);
+    expect(fact('Key rotation')).toMatch(rotation);
+    if (newer === null) {
+      expect(screen.queryByRole('button', { name: 'Update key version' })).toBeNull();
+    } else {
+      expect(screen.getByText(newer)).toBeInTheDocument();
+      await user.click(screen.getByRole('button', { name: 'Update key version' }));
+      expect(onUpdateKeyVersion).toHaveBeenCalledWith(`${vaultUri}keys/cmk-images/${version2}`);
+    }
   });
 
   it('says when the data is inaccessible, why, and what to do', () => {
@@ -174,9 +236,10 @@ describe('EncryptionBlade', () => {
     expect(onRefresh).toHaveBeenCalledTimes(2);
   });
 
-  it('says which resources it supports when another kind is selected', async () => {
-    const props = handlers();
+  it("says which resources it supports when app_info's kinds have no row for the selected kind", async () => {
+    const props = { ...handlers(), kinds: kindRows.filter((row) => row.kind !== 'storageAccount') };
     const { user } = renderInFluent(<EncryptionBlade context={storage} source={encryptionUnreadable} {...props} />);
+    expect(screen.getAllByText(/does not manage the encryption of storage accounts/)[0]).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'Encryption is not available for this resource' })).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Select a resource' }));
     expect(props.onOpenPicker).toHaveBeenCalledOnce();

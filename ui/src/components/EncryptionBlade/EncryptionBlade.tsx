@@ -1,6 +1,8 @@
 import { Button, Spinner } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, KeyResetRegular, ShieldLockRegular } from '@fluentui/react-icons';
+import type { KindRules } from '../../bindings';
 import { bladeTitles } from '../../model/blades';
+import { kindRulesFor } from '../../model/kindRules';
 import type { ResourceContext } from '../../model/resourceContext';
 import { resourceKindNames } from '../../model/resources';
 import { Blade, BladeCommand } from '../Blade';
@@ -13,29 +15,36 @@ import { useEncryptionBladeStyles } from './useEncryptionBladeStyles.styles';
 
 export interface EncryptionBladeProps {
   context: ResourceContext;
-  /** The selected registry's encryption as the parent read it. */
+  /** The selected resource's encryption as the parent read it. */
   source: EncryptionSource;
+  /** app_info's `kinds`: what each kind of resource can do, which the blade's words follow. */
+  kinds: readonly KindRules[];
   onOpenPicker: () => void;
   onRetrySession: () => void;
   /** Reads the encryption again; without it Refresh stays disabled. */
   onRefresh?: (() => void) | undefined;
   /** Opens the Change key panel. */
   onChangeKey?: (() => void) | undefined;
+  /** Opens the Change key panel on Enter key URI, prefilled with this (the newer key version's) URI. */
+  onUpdateKeyVersion?: ((keyUri: string) => void) | undefined;
 }
 
-/** The portal's Settings › Encryption blade for a container registry. */
+/** The portal's Settings › Encryption blade for a container registry, a storage account or an Azure AI services account. */
 export function EncryptionBlade({
   context,
   source,
+  kinds,
   onOpenPicker,
   onRetrySession,
   onRefresh,
   onChangeKey,
+  onUpdateKeyVersion,
 }: EncryptionBladeProps) {
   const styles = useEncryptionBladeStyles();
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
-  const commands = encryptionCommandState(context, source, onRefresh !== undefined);
-  const unsupported = encryptionUnsupportedReason(context);
+  const commands = encryptionCommandState(context, source, onRefresh !== undefined, kinds);
+  const unsupported = encryptionUnsupportedReason(context, kinds);
+  const subject = resource === undefined ? 'resource' : (kindRulesFor(kinds, resource.kind)?.shortName ?? 'resource');
 
   return (
     <Blade
@@ -61,7 +70,7 @@ export function EncryptionBlade({
     >
       <ResourceGate
         context={context}
-        noResourceTitle="Select a container registry to see its encryption"
+        noResourceTitle="Select a resource to see its encryption"
         onOpenPicker={onOpenPicker}
         onRetrySession={onRetrySession}
       >
@@ -86,19 +95,25 @@ export function EncryptionBlade({
                 />
               );
             case 'loading':
-              return <Spinner label="Reading the registry's encryption…" />;
+              return <Spinner label={`Reading the ${subject}'s encryption…`} />;
             case 'failed':
               return (
                 <div className={styles.stack}>
                   <CommandErrorBar
-                    title="Could not read the registry's encryption"
+                    title={`Could not read the ${subject}'s encryption`}
                     error={source.error}
                     onRetry={onRefresh}
                   />
                 </div>
               );
             case 'loaded':
-              return <EncryptionDetails view={source.view} />;
+              return (
+                <EncryptionDetails
+                  view={source.view}
+                  rules={kindRulesFor(kinds, source.view.kind)}
+                  onUpdateKeyVersion={onUpdateKeyVersion}
+                />
+              );
           }
         }}
       </ResourceGate>

@@ -1,54 +1,49 @@
-import { MessageBar, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
-import type { EncryptionView, FindingView } from '../../bindings';
-import {
-  formatTimestamp,
-  healthLabels,
-  identityKindLabels,
-  keySourceLabels,
-  rotationExplanations,
-  rotationLabels,
-  severityIntents,
-} from '../../model/encryptionText';
+import { Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
+import type { EncryptionView, FindingView, KindRules } from '../../bindings';
+import { severityIntents } from '../../model/encryptionText';
+import { newerVersionNotice } from '../../model/kindRules';
 import { BladeSection } from '../BladeSection';
+import { encryptionFacts } from './encryptionFacts';
 import { FactList } from '../FactList';
 import { useEncryptionBladeStyles } from './useEncryptionBladeStyles.styles';
 
-type Row = [term: string, value: string, monospace?: boolean];
 
-/** What the registry's encryption is, as read: the portal's Encryption blade, plus the data health. */
-export function EncryptionDetails({ view }: { view: EncryptionView }) {
+export interface EncryptionDetailsProps {
+  view: EncryptionView;
+  /** The rules of the view's kind; null when app_info has no row for it (the words then stay generic). */
+  rules: KindRules | null;
+  /** Update key version: opens Change key with the newer version's URI. */
+  onUpdateKeyVersion?: ((keyUri: string) => void) | undefined;
+}
+
+/** What the resource's encryption is, as read: the portal's Encryption blade, plus the data health. */
+export function EncryptionDetails({ view, rules, onUpdateKeyVersion }: EncryptionDetailsProps) {
   const styles = useEncryptionBladeStyles();
-  const key = view.key;
-  const identity = view.identity;
-  const rows: Row[] = [['Encryption type', keySourceLabels[view.keySource]]];
-  if (key !== null) {
-    rows.push(
-      ['Key vault', key.vaultName === '' ? key.vaultUri : key.vaultName],
-      ['Key', key.keyName],
-      ['Version in use', key.versionInUse ?? 'Unknown (the registry does not report it)', true],
-    );
-    if (key.latestVersion !== null && key.versionInUse !== null && key.latestVersion !== key.versionInUse) {
-      rows.push(['Latest version', key.latestVersion, true]);
-    }
-    rows.push(
-      ['Key URI', key.keyUri, true],
-      ['Key rotation', `${rotationLabels[key.rotation]}: ${rotationExplanations[key.rotation]}`],
-      ['Last key rotation', key.lastRotation === null ? 'Never rotated' : formatTimestamp(key.lastRotation)],
-    );
-  }
-  if (identity !== null) {
-    rows.push(['Identity', `${identity.name} (${identityKindLabels[identity.kind]})`]);
-    rows.push(['Client ID', identity.clientId ?? 'Unknown', true]);
-    if (!identity.exists) {
-      rows.push(['Identity status', 'Missing: deleted, detached or turned off']);
-    }
-  }
-  rows.push(['Data health', healthLabels[view.health.status]]);
-  rows.push(['Read at', formatTimestamp(view.checkedAt)]);
+  const rows = encryptionFacts(view, rules);
+  const newer = rules === null ? null : newerVersionNotice(rules, view.key);
 
   return (
     <div className={styles.stack}>
       <HealthBar view={view} />
+      {newer !== null && (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>Newer key version</MessageBarTitle>
+            {newer.message}
+          </MessageBarBody>
+          {onUpdateKeyVersion !== undefined && (
+            <MessageBarActions>
+              <Button
+                onClick={() => {
+                  onUpdateKeyVersion(newer.keyUri);
+                }}
+              >
+                Update key version
+              </Button>
+            </MessageBarActions>
+          )}
+        </MessageBar>
+      )}
       {!view.change.allowed && view.change.reason !== null && (
         <MessageBar intent="info" layout="multiline">
           <MessageBarBody>

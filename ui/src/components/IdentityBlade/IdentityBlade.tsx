@@ -24,16 +24,13 @@ export interface IdentityBladeProps {
   onRetrySession: () => void;
 }
 
-/** Why identities cannot be shown for a selected resource of another kind. */
-export const identitiesUnsupported = 'keyblade shows the managed identities of container registries only. Select a container registry.';
-
 /** The portal's Settings › Identity blade: System assigned (Status On/Off) and User assigned. */
 export function IdentityBlade({ context, onOpenPicker, onRetrySession }: IdentityBladeProps) {
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
-  const registryId = resource?.kind === 'containerRegistry' ? resource.id : null;
+  // list_identities takes any kind's resource ID (registries, storage and Azure AI services accounts).
+  const registryId = resource?.id ?? null;
   const identities = useCommand(registryId, () => listIdentities(registryId ?? ''), 'list_identities');
-  const refreshBlocker =
-    resourceCommandBlocker(context, 'a container registry') ?? (registryId === null ? identitiesUnsupported : null);
+  const refreshBlocker = resourceCommandBlocker(context, 'a resource');
   return (
     <Blade
       bladeTitle={bladeTitles.identity}
@@ -60,18 +57,18 @@ export function IdentityBlade({ context, onOpenPicker, onRetrySession }: Identit
               <EmptyState
                 icon={<PersonKeyRegular />}
                 title="Managed identities are not available"
-                description={identitiesUnsupported}
+                description="Select a resource to see its managed identities."
               />
             );
           }
           switch (identities.state.status) {
             case 'idle':
             case 'loading':
-              return <Spinner label="Reading the registry's identities…" />;
+              return <Spinner label={`Reading the identities of ${resource?.name ?? 'the resource'}…`} />;
             case 'failed':
               return (
                 <CommandErrorBar
-                  title="Could not read the registry's identities"
+                  title="Could not read the managed identities"
                   error={identities.state.error}
                   onRetry={identities.reload}
                 />
@@ -117,7 +114,7 @@ function Identities({
       (operationId) => enableSystemIdentity(registryId, etag, operationId),
       (outcome) =>
         outcome.status === 'changed'
-          ? { status: 'succeeded', message: 'Status On: the registry now has a system-assigned identity.' }
+          ? { status: 'succeeded', message: `Status On: ${registryName} now has a system-assigned identity.` }
           : { status: 'failed', message: `Nothing was changed: ${outcome.message}` },
       'enable_system_identity',
     );
@@ -152,7 +149,7 @@ function Identities({
       <BladeSection title="User assigned">
         {options.attached.length === 0 ? (
           <MessageBar intent="info">
-            <MessageBarBody>No user-assigned identity is attached to this registry.</MessageBarBody>
+            <MessageBarBody>No user-assigned identity is attached to {registryName}.</MessageBarBody>
           </MessageBar>
         ) : (
           <table className={styles.table}>

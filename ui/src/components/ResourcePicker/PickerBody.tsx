@@ -251,7 +251,7 @@ function ResourceList({
         description={
           filtered
             ? 'Change or clear the name filter.'
-            : 'keyblade lists container registries, Cognitive Services accounts and storage accounts.'
+            : 'keyblade lists container registries, Azure AI services accounts and storage accounts.'
         }
       />
     );

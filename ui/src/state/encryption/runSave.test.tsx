@@ -12,7 +12,7 @@ import { runSave, type SaveRequest } from './runSave';
 const request: SaveRequest = {
   registryId: cmkView.registryId,
   registryName: cmkView.registryName,
-  desired: { keyUri: cleanReport.keyUri, identity: { type: 'systemAssigned' }, grantAccess: false },
+  desired: { keySource: 'customerManaged', keyUri: cleanReport.keyUri, identity: { type: 'systemAssigned' }, grantAccess: false },
   etag: '"etag-2"',
   planSteps: 2,
 };
@@ -65,7 +65,7 @@ describe('runSave', () => {
     });
     const [after] = result.current.notifications;
     expect(after?.status).toBe('succeeded');
-    expect(after?.message).toMatch(/^Saved and verified: keyblade read the registry back and it uses key cmk-images in kv-contoso \(automatic rotation\) through id-images\./);
+    expect(after?.message).toMatch(/^Saved and verified: keyblade read it back and it uses key cmk-images in kv-contoso \(automatic rotation\) through id-images\./);
     const save = shell.calls.find((c) => c.command === 'save_encryption');
     expect(save?.args).toMatchObject({ registryId: request.registryId, desired: request.desired, etag: '"etag-2"' });
   });
@@ -233,7 +233,7 @@ describe('runSave', () => {
     expect(result.current.notifications[0]).toMatchObject({
       id: operationId,
       status: 'succeeded',
-      message: expect.stringMatching(/^Saved and verified: keyblade read the registry back and it uses key cmk-images/) as unknown,
+      message: expect.stringMatching(/^Saved and verified: keyblade read it back and it uses key cmk-images/) as unknown,
       cancel: null,
     });
     expect(onOutcome).toHaveBeenCalledTimes(2);

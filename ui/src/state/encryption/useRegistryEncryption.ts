@@ -5,17 +5,15 @@ import { useCommand } from '../../hooks/useCommand';
 import type { ResourceContext } from '../../model/resourceContext';
 
 /**
- * Reads the selected registry's encryption while `active` (the Encryption blade is shown) and returns it
- * as the blade's source. `refresh` reads it again, bypassing keyblade's caches.
+ * Reads the selected resource's encryption (a registry or an account: get_encryption takes any kind's ID)
+ * while `active` (the Encryption blade is shown) and returns it as the blade's source. `refresh` reads it
+ * again, bypassing keyblade's caches.
  */
 export function useRegistryEncryption(
   context: ResourceContext,
   active: boolean,
 ): { source: EncryptionSource | null; refresh: () => void } {
-  const registryId =
-    active && context.kind === 'resource' && context.selection.resource.kind === 'containerRegistry'
-      ? context.selection.resource.id
-      : null;
+  const registryId = active && context.kind === 'resource' ? context.selection.resource.id : null;
   const fresh = useRef(false);
   const { state, reload } = useCommand(
     registryId,
