@@ -60,7 +60,7 @@ fn encryption_blade_on_the_embedded_demo_tenant() {
         .wait_for(
             &portal::text(
                 "//main",
-                "Select a container registry to see its encryption",
+                "Select a resource to see its encryption",
             ),
             "the no-registry state",
             UI_TIMEOUT,
