@@ -169,28 +169,53 @@ pub fn env_start(var: impl Fn(&str) -> Option<String>) -> Result<EnvStart, Strin
     }))
 }
 
-/// Why a CA file's metadata rules it out, if it does: it must be a regular file of at most
-/// [`MAX_CA_FILE_BYTES`].
-fn check_ca_file_metadata(metadata: &std::fs::Metadata) -> Result<(), String> {
-    if !metadata.is_file() {
-        return Err(format!(
-            "it is {}, not a regular file. Give the path of a PEM file with the cloud's CA \
-             certificate(s)",
-            file_kind(&metadata.file_type())
-        ));
+/// A small file the user named (a CA bundle, a certificate): `expected` says what it
+/// should be, e.g. "a PEM file with the cloud's CA certificate(s)". It must be a regular
+/// file of at most `max_bytes`: it is looked at before it is opened, because opening a
+/// FIFO waits for a writer and a device such as /dev/zero never ends, either of which
+/// would hang sign-in; and again once open, in case the path was replaced in between.
+/// `Err` is the reason, to follow "The … file {path}:".
+pub(crate) fn read_bounded_file(
+    path: &Path,
+    max_bytes: u64,
+    expected: &str,
+) -> Result<Vec<u8>, String> {
+    let unreadable = |e: std::io::Error| {
+        format!("keyblade cannot read it ({e}). Check the path and its permissions")
+    };
+    let too_large = || {
+        let size = if max_bytes.is_multiple_of(1024 * 1024) {
+            format!("{} MiB", max_bytes / (1024 * 1024))
+        } else {
+            format!("{} KiB", max_bytes / 1024)
+        };
+        format!("it is larger than {size}, the most keyblade reads for it. Give {expected}")
+    };
+    let check = |metadata: &std::fs::Metadata| {
+        if !metadata.is_file() {
+            return Err(format!(
+                "it is {}, not a regular file. Give the path of {expected}",
+                file_kind(&metadata.file_type())
+            ));
+        }
+        if metadata.len() > max_bytes {
+            return Err(too_large());
+        }
+        Ok(())
+    };
+    check(&std::fs::metadata(path).map_err(unreadable)?)?;
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    check(&file.metadata().map_err(unreadable)?)?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file that grew since from one that fits.
+    (&mut file)
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if u64::try_from(bytes.len()).map_or(true, |len| len > max_bytes) {
+        return Err(too_large());
     }
-    if metadata.len() > MAX_CA_FILE_BYTES {
-        return Err(too_large_ca_file());
-    }
-    Ok(())
-}
-
-fn too_large_ca_file() -> String {
-    format!(
-        "it is larger than {} MiB, the most keyblade reads for a CA file. Give a file with only \
-         the cloud's CA certificate(s)",
-        MAX_CA_FILE_BYTES / (1024 * 1024)
-    )
+    Ok(bytes)
 }
 
 /// What a path that is not a regular file is, in a user's words.
@@ -285,27 +310,12 @@ fn read_ca_file(path: &Path) -> Result<String, CommandError> {
         what: format!("The CA file {}", path.display()),
         reason,
     };
-    let unreadable = |e: std::io::Error| {
-        invalid(format!(
-            "keyblade cannot read it ({e}). Check the path and its permissions"
-        ))
-    };
-    // Looked at before it is opened: opening a FIFO waits for a writer, and a device such as
-    // /dev/zero never ends, either of which would hang sign-in.
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    check_ca_file_metadata(&metadata).map_err(invalid)?;
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    // And again once open, in case the path was replaced in between.
-    check_ca_file_metadata(&file.metadata().map_err(unreadable)?).map_err(invalid)?;
-    let mut bytes = Vec::new();
-    // One byte past the limit tells a file that grew since from one that fits.
-    (&mut file)
-        .take(MAX_CA_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if u64::try_from(bytes.len()).map_or(true, |len| len > MAX_CA_FILE_BYTES) {
-        return Err(invalid(too_large_ca_file()));
-    }
+    let bytes = read_bounded_file(
+        path,
+        MAX_CA_FILE_BYTES,
+        "a PEM file with only the cloud's CA certificate(s)",
+    )
+    .map_err(invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         invalid(
             "it is not text, and a PEM file is (-----BEGIN CERTIFICATE-----). A binary DER \

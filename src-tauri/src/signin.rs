@@ -9,7 +9,6 @@
 //! secret, a declined device code or a cancelled browser leaves the session, the accounts
 //! file and the keyring as they were.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -150,31 +149,12 @@ pub fn read_certificate(
         what: format!("The certificate file {}", path.display()),
         reason,
     };
-    let unreadable = |e: std::io::Error| {
-        invalid(format!(
-            "keyblade cannot read it ({e}). Check the path and its permissions"
-        ))
-    };
-    // Looked at before it is opened: a FIFO or a device would hang the sign-in.
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    if !metadata.is_file() {
-        return Err(invalid(
-            "it is not a regular file. Give the path of a .pem or .pfx file".to_owned(),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(unreadable)?
-        .take(MAX_CERTIFICATE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if u64::try_from(bytes.len()).map_or(true, |len| len > MAX_CERTIFICATE_BYTES) {
-        return Err(invalid(format!(
-            "it is larger than {} KiB, too large for a certificate. Give the .pem or .pfx file \
-             of the app registration's certificate",
-            MAX_CERTIFICATE_BYTES / 1024
-        )));
-    }
+    let bytes = connect::read_bounded_file(
+        path,
+        MAX_CERTIFICATE_BYTES,
+        "the .pem or .pfx file of the app registration's certificate",
+    )
+    .map_err(invalid)?;
     match std::str::from_utf8(&bytes) {
         Ok(text) if text.contains("-----BEGIN") => Ok(ClientCertificate::from_pem(text, text)?),
         // Not PEM text: a PFX (PKCS#12) is binary DER.

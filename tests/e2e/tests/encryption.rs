@@ -58,10 +58,7 @@ fn encryption_blade_on_the_embedded_demo_tenant() {
         .expect("the Encryption blade opens");
     session
         .wait_for(
-            &portal::text(
-                "//main",
-                "Select a resource to see its encryption",
-            ),
+            &portal::text("//main", "Select a resource to see its encryption"),
             "the no-registry state",
             UI_TIMEOUT,
         )

@@ -140,18 +140,12 @@ fn a_storage_account_turns_cmk_on_updates_changes_vault_and_turns_it_off() {
 
     // On: the key with the system-assigned identity, which gets access in the same save.
     let panel = portal::open_change_key(&session).unwrap();
-    if session
-        .find(&portal::choice(&panel, "Customer-managed keys"))
-        .unwrap()
-        .is_some()
-    {
-        portal::select_choice(
-            &session,
-            &portal::choice(&panel, "Customer-managed keys"),
-            "Customer-managed keys",
-        )
-        .unwrap();
-    }
+    portal::select_choice(
+        &session,
+        &portal::choice(&panel, "Customer-managed keys"),
+        "Customer-managed keys",
+    )
+    .unwrap();
     let cmk_vault = sandbox.vault_uri("kv-contoso-prod-cmk").unwrap();
     enter_key_uri(
         &session,
@@ -254,18 +248,12 @@ fn an_ai_services_account_turns_cmk_on_updates_the_version_changes_vault_and_tur
     assert_eq!(versions.len(), 2, "the demo key has two versions");
     let ai_vault = sandbox.vault_uri("kv-contoso-ai").unwrap();
     let panel = portal::open_change_key(&session).unwrap();
-    if session
-        .find(&portal::choice(&panel, "Customer-managed keys"))
-        .unwrap()
-        .is_some()
-    {
-        portal::select_choice(
-            &session,
-            &portal::choice(&panel, "Customer-managed keys"),
-            "Customer-managed keys",
-        )
-        .unwrap();
-    }
+    portal::select_choice(
+        &session,
+        &portal::choice(&panel, "Customer-managed keys"),
+        "Customer-managed keys",
+    )
+    .unwrap();
     enter_key_uri(
         &session,
         &panel,
