@@ -9,8 +9,8 @@ use keyblade_azure::encryption::{
     ChangeAvailability, DataHealth, DesiredChange, EncryptionIdentityView, EncryptionView,
     FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
     IdentityOption, IdentityOptions, IdentitySelection, KeyInUse, KeyListAccess, KeyOption,
-    KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepKind,
-    PlanStepView, PreflightReport, ProblemView, RotationMode, SaveOutcome, SaveWatch, Severity,
+    KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepView,
+    PreflightReport, ProblemView, RotationMode, SaveOutcome, SaveWatch, Severity, StepKind,
     VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
 };
@@ -81,7 +81,7 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<IdentitySelection>(),
         IpcType::of::<PreflightReport>(),
         IpcType::of::<PlanStepView>(),
-        IpcType::of::<PlanStepKind>(),
+        IpcType::of::<StepKind>(),
         // A plan step's request body.
         IpcType::of::<serde_json::Value>(),
         IpcType::of::<GrantAvailability>(),

@@ -710,7 +710,7 @@ export type PlanStepView = {
 /**
  * Which kind of call it is.
  */
-kind: PlanStepKind, 
+kind: StepKind, 
 /**
  * A one-line description for the user.
  */
@@ -737,9 +737,9 @@ bodySummary: string,
 azCommand: string, };
 
 /**
- * Which kind of call a plan step makes.
+ * What a step changes; keyblade-azure's executor branches on it.
  */
-export type PlanStepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys";
+export type StepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys" | "createKeyVersion" | "setRotationPolicy" | "disableKey" | "enableKey" | "deleteKey" | "recoverDeletedKey" | "removeAccessPolicy" | "deleteRoleAssignment" | "disableSystemAssignedIdentity" | "addUserAssignedIdentity" | "removeUserAssignedIdentity" | "protectVault";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 

@@ -10,8 +10,8 @@ use common::{Fixture, etag, identity, registry, route};
 use keyblade_azure::Session;
 use keyblade_azure::encryption::{
     CancelSave, DesiredChange, HealthStatus, IdentityChangeOutcome, IdentitySelection, KeySource,
-    NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepKind, RotationMode, SaveOutcome,
-    Severity, attach_identity, create_key, create_vault, load_view, preflight, save,
+    NewKeyRequest, NewVaultRequest, PermissionModel, RotationMode, SaveOutcome, Severity, StepKind,
+    attach_identity, create_key, create_vault, load_view, preflight, save,
 };
 use keyblade_core::ResourceKind;
 use keyblade_core::preflight::FindingCode;
@@ -133,7 +133,7 @@ async fn a_storage_account_goes_through_the_encryption_path() {
         report
             .steps
             .iter()
-            .any(|s| s.kind == PlanStepKind::SetEncryptionKey
+            .any(|s| s.kind == StepKind::SetEncryptionKey
                 && s.body["properties"]["encryption"]["keyvaultproperties"]["keyname"]
                     == "storage-cmk-key"),
         "{report:#?}"
@@ -196,7 +196,7 @@ async fn a_storage_account_goes_through_the_encryption_path() {
     assert!(report.can_save, "{report:#?}");
     assert_eq!(
         report.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
-        [PlanStepKind::UseMicrosoftManagedKeys]
+        [StepKind::UseMicrosoftManagedKeys]
     );
     let outcome = save_now(&session, &id, &microsoft_managed()).await;
     let view = applied(&outcome);
@@ -473,7 +473,7 @@ async fn a_failed_account_write_leaves_the_account_unchanged() {
             view,
             ..
         } => {
-            assert_eq!(failed_step.kind, PlanStepKind::SetEncryptionKey);
+            assert_eq!(failed_step.kind, StepKind::SetEncryptionKey);
             assert!(encryption_unchanged);
             assert_eq!(view.unwrap().key_source, KeySource::MicrosoftManaged);
         }

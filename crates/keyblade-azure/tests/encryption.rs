@@ -13,7 +13,7 @@ use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
     self, DesiredChange, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
     IdentitySelection, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
-    PlanStepKind, RotationMode, SaveOutcome,
+    RotationMode, SaveOutcome, StepKind,
 };
 use keyblade_sandbox::faults::FaultEffect;
 use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
@@ -507,7 +507,7 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
         .unwrap()
     {
         GrantOutcome::Granted { step, .. } => {
-            assert_eq!(step.kind, PlanStepKind::CreateRoleAssignment)
+            assert_eq!(step.kind, StepKind::CreateRoleAssignment)
         }
         other => panic!("expected a grant, got {other:?}"),
     }
@@ -516,8 +516,8 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
         .unwrap();
     assert!(report.can_save, "{:?}", report.findings);
     assert_eq!(report.grant, GrantAvailability::NotNeeded);
-    let kinds: Vec<PlanStepKind> = report.steps.iter().map(|s| s.kind).collect();
-    assert_eq!(kinds, [PlanStepKind::SetEncryptionKey]);
+    let kinds: Vec<StepKind> = report.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, [StepKind::SetEncryptionKey]);
 
     let saved = encryption::save(
         &session,
@@ -681,13 +681,13 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
         .unwrap();
     assert!(report.can_save, "{:?}", report.findings);
     assert_eq!(report.rotation, RotationMode::Manual);
-    let kinds: Vec<PlanStepKind> = report.steps.iter().map(|s| s.kind).collect();
+    let kinds: Vec<StepKind> = report.steps.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
         [
-            PlanStepKind::EnableSystemAssignedIdentity,
-            PlanStepKind::AddAccessPolicy,
-            PlanStepKind::SetEncryptionKey
+            StepKind::EnableSystemAssignedIdentity,
+            StepKind::AddAccessPolicy,
+            StepKind::SetEncryptionKey
         ]
     );
 
@@ -786,13 +786,13 @@ async fn save_creates_the_role_assignment_the_review_named() {
         .await
         .unwrap();
     assert!(report.can_save, "{:?}", report.findings);
-    let kinds: Vec<PlanStepKind> = report.steps.iter().map(|s| s.kind).collect();
+    let kinds: Vec<StepKind> = report.steps.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
         [
-            PlanStepKind::EnableSystemAssignedIdentity,
-            PlanStepKind::CreateRoleAssignment,
-            PlanStepKind::SetEncryptionKey
+            StepKind::EnableSystemAssignedIdentity,
+            StepKind::CreateRoleAssignment,
+            StepKind::SetEncryptionKey
         ]
     );
     let reviewed_name = report.steps[1]
@@ -1058,7 +1058,7 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
     else {
         panic!("expected a failure, got {outcome:?}");
     };
-    assert_eq!(failed_step.kind, PlanStepKind::SetEncryptionKey);
+    assert_eq!(failed_step.kind, StepKind::SetEncryptionKey);
     assert_eq!((step_number, step_count), (1, 1));
     assert_eq!(error.code, "azure.operationFailed");
     assert!(

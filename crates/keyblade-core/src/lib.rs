@@ -4,8 +4,10 @@
 #![warn(missing_docs)]
 
 pub mod arm_id;
+pub mod history;
 pub mod key_uri;
 pub mod kind;
+pub mod lifecycle;
 pub mod preflight;
 
 pub use arm_id::{ResourceId, ResourceIdError};

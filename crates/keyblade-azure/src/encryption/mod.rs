@@ -30,6 +30,7 @@
 //! writes them or the user refreshes ([`crate::Session::invalidate_all`]).
 
 mod facts;
+pub mod lifecycle;
 pub mod pickers;
 pub mod preflight;
 mod resource;
@@ -38,7 +39,7 @@ pub mod view;
 
 use serde::{Deserialize, Serialize};
 
-use keyblade_core::preflight::{Finding, FindingCode, HttpMethod, PlanStep, StepKind};
+use keyblade_core::preflight::{Finding, FindingCode, HttpMethod, PlanStep};
 
 pub use pickers::{
     IdentityOption, IdentityOptions, KeyListAccess, KeyOption, KeyVersionOption, NewKeyRequest,
@@ -163,34 +164,8 @@ impl From<&Finding> for FindingView {
     }
 }
 
-/// Which kind of call a plan step makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub enum PlanStepKind {
-    /// Turns on the resource's system-assigned identity.
-    EnableSystemAssignedIdentity,
-    /// Adds a Key Vault access policy for the identity.
-    AddAccessPolicy,
-    /// Creates a role assignment for the identity on the key or vault.
-    CreateRoleAssignment,
-    /// Points the resource's encryption at the key.
-    SetEncryptionKey,
-    /// Turns the customer-managed key off: Microsoft-managed keys again (accounts only).
-    UseMicrosoftManagedKeys,
-}
-
-impl From<StepKind> for PlanStepKind {
-    fn from(kind: StepKind) -> PlanStepKind {
-        match kind {
-            StepKind::EnableSystemAssignedIdentity => PlanStepKind::EnableSystemAssignedIdentity,
-            StepKind::AddAccessPolicy => PlanStepKind::AddAccessPolicy,
-            StepKind::CreateRoleAssignment => PlanStepKind::CreateRoleAssignment,
-            StepKind::SetEncryptionKey => PlanStepKind::SetEncryptionKey,
-            StepKind::UseMicrosoftManagedKeys => PlanStepKind::UseMicrosoftManagedKeys,
-        }
-    }
-}
+/// Which kind of call a plan step makes: keyblade-core's, the one type for it in every layer.
+pub use keyblade_core::preflight::StepKind;
 
 /// One call of a plan, for the "what will change" list and its `az` equivalent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,7 +173,7 @@ impl From<StepKind> for PlanStepKind {
 #[serde(rename_all = "camelCase")]
 pub struct PlanStepView {
     /// Which kind of call it is.
-    pub kind: PlanStepKind,
+    pub kind: StepKind,
     /// A one-line description for the user.
     pub title: String,
     /// `PATCH`, `PUT`, ...
@@ -216,7 +191,7 @@ pub struct PlanStepView {
 impl From<&PlanStep> for PlanStepView {
     fn from(step: &PlanStep) -> PlanStepView {
         PlanStepView {
-            kind: step.kind.into(),
+            kind: step.kind,
             title: step.title.clone(),
             method: match step.method {
                 HttpMethod::Get => "GET",

@@ -1085,6 +1085,7 @@ pub(crate) async fn run_grant_step(
         StepKind::EnableSystemAssignedIdentity
         | StepKind::SetEncryptionKey
         | StepKind::UseMicrosoftManagedKeys => Err(step_error(step, "it is not a grant")),
+        _ => Err(step_error(step, "it is not a grant")),
     }
 }
 
@@ -1143,6 +1144,8 @@ async fn run_step(
                 .await?;
             Ok(())
         }
+        // Lifecycle steps run through `crate::encryption::lifecycle`, never in a Change key save.
+        _ => Err(step_error(step, "it is not part of a Change key plan")),
     }
 }
 

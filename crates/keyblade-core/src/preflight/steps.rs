@@ -44,7 +44,8 @@ pub enum HttpMethod {
 }
 
 /// What a step changes; keyblade-azure's executor branches on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum StepKind {
     /// Turn on the resource's system-assigned identity (a PATCH of the resource).
@@ -58,6 +59,32 @@ pub enum StepKind {
     /// Turn the customer-managed key off: back to Microsoft-managed keys (a PATCH of the
     /// resource; never planned for a registry).
     UseMicrosoftManagedKeys,
+    // Key lifecycle steps (`crate::lifecycle`). Key Vault data-plane steps carry an
+    // absolute `https://{vault}/keys/...` URL as their `path`; the rest are ARM paths.
+    /// Create a new version of a key (`POST {vault}/keys/{name}/rotate` or `/create`).
+    CreateKeyVersion,
+    /// Replace a key's rotation policy (`PUT {vault}/keys/{name}/rotationpolicy`).
+    SetRotationPolicy,
+    /// Disable a key (`PATCH {vault}/keys/{name}` with `attributes.enabled = false`).
+    DisableKey,
+    /// Enable a key again.
+    EnableKey,
+    /// Delete a key (`DELETE {vault}/keys/{name}`); with soft delete it can be recovered.
+    DeleteKey,
+    /// Recover a soft-deleted key (`POST {vault}/deletedkeys/{name}/recover`).
+    RecoverDeletedKey,
+    /// Remove the identity's access policy (`PUT .../accessPolicies/remove`).
+    RemoveAccessPolicy,
+    /// Delete a role assignment (`DELETE .../roleAssignments/{id}`).
+    DeleteRoleAssignment,
+    /// Turn off the resource's system-assigned identity (a PATCH of the resource).
+    DisableSystemAssignedIdentity,
+    /// Attach a user-assigned identity to the resource (a PATCH of the resource).
+    AddUserAssignedIdentity,
+    /// Detach a user-assigned identity from the resource (a PATCH of the resource).
+    RemoveUserAssignedIdentity,
+    /// Turn on soft delete and purge protection on an existing vault (a PATCH of the vault).
+    ProtectVault,
 }
 
 impl StepKind {
@@ -69,6 +96,18 @@ impl StepKind {
             StepKind::CreateRoleAssignment => "createRoleAssignment",
             StepKind::SetEncryptionKey => "setEncryptionKey",
             StepKind::UseMicrosoftManagedKeys => "useMicrosoftManagedKeys",
+            StepKind::CreateKeyVersion => "createKeyVersion",
+            StepKind::SetRotationPolicy => "setRotationPolicy",
+            StepKind::DisableKey => "disableKey",
+            StepKind::EnableKey => "enableKey",
+            StepKind::DeleteKey => "deleteKey",
+            StepKind::RecoverDeletedKey => "recoverDeletedKey",
+            StepKind::RemoveAccessPolicy => "removeAccessPolicy",
+            StepKind::DeleteRoleAssignment => "deleteRoleAssignment",
+            StepKind::DisableSystemAssignedIdentity => "disableSystemAssignedIdentity",
+            StepKind::AddUserAssignedIdentity => "addUserAssignedIdentity",
+            StepKind::RemoveUserAssignedIdentity => "removeUserAssignedIdentity",
+            StepKind::ProtectVault => "protectVault",
         }
     }
 }
@@ -102,7 +141,8 @@ pub struct PlanStep {
     pub title: String,
     /// The request's method.
     pub method: HttpMethod,
-    /// Path and query relative to the Resource Manager endpoint.
+    /// Path and query relative to the Resource Manager endpoint; for a Key Vault
+    /// data-plane step (a key's versions, attributes, rotation policy), the absolute URL.
     pub path: String,
     /// The JSON body, exactly as sent once placeholders are replaced.
     pub body: Value,

@@ -1,0 +1,115 @@
+//! The key lifecycle beyond Change key: a new key version and the rotation policy
+//! ([`rotation`]), revoking and restoring access ([`revoke`], [`restore`]) and the resource's
+//! identities ([`identity`]).
+//!
+//! Each action has the same two calls as Change key: a `plan_*` that gathers facts and
+//! returns keyblade-core's [`LifecyclePlan`] as a [`LifecyclePlanView`] (steps with their `az`
+//! equivalents, findings, what to confirm, what else is affected), and a `run_*` that plans
+//! again from fresh facts, refuses when the plan has errors or the confirmation does not
+//! match, runs the steps, then reads back and reports a [`LifecycleOutcome`]: what the read
+//! shows, never what was hoped.
+
+pub mod identity;
+pub mod restore;
+pub mod revoke;
+pub mod rotation;
+
+use serde::{Deserialize, Serialize};
+
+use keyblade_core::lifecycle::{AffectedResource, Confirmation, LifecycleAction, LifecyclePlan};
+
+use super::{EncryptionView, FindingView, PlanStepView, ProblemView};
+
+/// A planned lifecycle action, as the review shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct LifecyclePlanView {
+    /// The resource the plan is for.
+    pub resource_id: String,
+    /// What was asked for.
+    pub action: LifecycleAction,
+    /// A title for the review.
+    pub title: String,
+    /// What the plan does and what it means for the data.
+    pub summary: String,
+    /// The calls, in order, each with its `az` equivalent.
+    pub steps: Vec<PlanStepView>,
+    /// Errors first; an error blocks running the plan.
+    pub findings: Vec<FindingView>,
+    /// What the user must do before it runs.
+    pub confirmation: Confirmation,
+    /// Other resources the change reaches.
+    pub affected: Vec<AffectedResource>,
+    /// Whether nothing blocks running it.
+    pub can_run: bool,
+}
+
+impl LifecyclePlanView {
+    /// The view of `plan` for the resource `resource_id`.
+    pub fn new(resource_id: &str, plan: &LifecyclePlan) -> LifecyclePlanView {
+        LifecyclePlanView {
+            resource_id: resource_id.to_owned(),
+            action: plan.action.clone(),
+            title: plan.title.clone(),
+            summary: plan.summary.clone(),
+            steps: plan.steps.iter().map(PlanStepView::from).collect(),
+            findings: plan.findings.iter().map(FindingView::from).collect(),
+            confirmation: plan.confirmation.clone(),
+            affected: plan.affected.clone(),
+            can_run: plan.can_run(),
+        }
+    }
+}
+
+/// How a lifecycle action ended, as read back afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum LifecycleOutcome {
+    /// Read back with the change in place.
+    Applied {
+        /// The calls made, in order.
+        steps: Vec<PlanStepView>,
+        /// What the read-back shows, in a sentence (e.g. "The key is disabled; the
+        /// registry's data is inaccessible.").
+        message: String,
+        /// The blade after the change; `None` if it could not be read.
+        view: Option<Box<EncryptionView>>,
+    },
+    /// Nothing needed doing: the read shows the wanted state already.
+    Unchanged {
+        /// Why.
+        message: String,
+    },
+    /// Azure accepted the change but the read-back does not show it yet (e.g. access
+    /// takes time to propagate).
+    InProgress {
+        /// The calls made.
+        steps: Vec<PlanStepView>,
+        /// What keyblade saw and what to expect.
+        message: String,
+    },
+    /// The plan has errors, or the confirmation did not match; nothing was written.
+    Refused {
+        /// The findings (at least one error), or the confirmation problem as a finding.
+        findings: Vec<FindingView>,
+    },
+    /// A step failed.
+    Failed {
+        /// The call that failed.
+        failed_step: Box<PlanStepView>,
+        /// The calls that completed before it.
+        completed_steps: Vec<PlanStepView>,
+        /// The error.
+        error: ProblemView,
+        /// Read back: nothing changed.
+        unchanged: bool,
+        /// What the user can do next.
+        what_to_do: String,
+    },
+}

@@ -1,0 +1,1 @@
+//! Restoring access: why a key is inaccessible, and the fix that matches.
