@@ -100,6 +100,16 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<IdentityOptions>(),
         IpcType::of::<IdentityOption>(),
         IpcType::of::<IdentityChangeOutcome>(),
+        // The key lifecycle (keyblade-core's `lifecycle`, keyblade-azure's `encryption::lifecycle`).
+        IpcType::of::<keyblade_core::lifecycle::LifecycleAction>(),
+        IpcType::of::<keyblade_core::lifecycle::RevokeWay>(),
+        IpcType::of::<keyblade_core::lifecycle::RestoreFix>(),
+        IpcType::of::<keyblade_core::lifecycle::IdentityAction>(),
+        IpcType::of::<keyblade_core::lifecycle::Confirmation>(),
+        IpcType::of::<keyblade_core::lifecycle::AffectedResource>(),
+        IpcType::of::<keyblade_core::lifecycle::rotation::RotationPolicy>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::LifecyclePlanView>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::LifecycleOutcome>(),
     ]
 }
 

@@ -1245,3 +1245,202 @@ identities: IdentityOptions, } | { "status": "changedElsewhere",
  * What Azure said about the conflict.
  */
 message: string, };
+
+/**
+ * A lifecycle action the user can ask for on a resource's Encryption (or Identity) blade.
+ */
+export type LifecycleAction = { "action": "newKeyVersion" } | { "action": "setRotationPolicy", 
+/**
+ * The policy to save.
+ */
+policy: RotationPolicy, } | { "action": "revoke", 
+/**
+ * How.
+ */
+way: RevokeWay, } | { "action": "restore", 
+/**
+ * Which fix.
+ */
+fix: RestoreFix, } | { "action": "identity", 
+/**
+ * Which change.
+ */
+change: IdentityAction, };
+
+/**
+ * The four ways to revoke a resource's access to its key.
+ */
+export type RevokeWay = "removeAccessPolicy" | "removeRoleAssignment" | "disableKey" | "deleteKey";
+
+/**
+ * The fixes Restore access can apply, one per cause of an inaccessible key.
+ */
+export type RestoreFix = "addAccessPolicy" | "addRoleAssignment" | "enableKey" | "recoverKey" | "attachIdentity";
+
+/**
+ * A change to the resource's managed identities (the Identity blade).
+ */
+export type IdentityAction = { "type": "turnOnSystemAssigned" } | { "type": "turnOffSystemAssigned" } | { "type": "addUserAssigned", 
+/**
+ * The identity's ARM resource ID.
+ */
+resourceId: string, } | { "type": "removeUserAssigned", 
+/**
+ * The identity's ARM resource ID.
+ */
+resourceId: string, };
+
+/**
+ * What the user must do before a plan may run.
+ */
+export type Confirmation = { "type": "review" } | { "type": "typeName", 
+/**
+ * The name to type, exactly.
+ */
+name: string, } | { "type": "typeNameAndAcknowledge", 
+/**
+ * The name to type, exactly.
+ */
+name: string, 
+/**
+ * The sentence the checkbox states, e.g. "I understand the key cannot be recovered".
+ */
+acknowledgement: string, };
+
+/**
+ * Something other than the resource itself that a plan changes or cuts off.
+ */
+export type AffectedResource = { 
+/**
+ * Its ARM resource ID.
+ */
+id: string, 
+/**
+ * Its kind, when it is one keyblade knows.
+ */
+kind: ResourceKind | null, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Why it is affected, e.g. "also uses key cmk-key unversioned".
+ */
+reason: string, };
+
+/**
+ * A key's rotation policy in Key Vault's terms (`lifetimeActions` and
+ * `attributes.expiryTime`), with ISO 8601 durations such as `P90D`.
+ */
+export type RotationPolicy = { 
+/**
+ * Rotate this long after a version is created (`timeAfterCreate` on a Rotate action).
+ */
+rotateAfterCreate: string | null, 
+/**
+ * Rotate this long before a version expires (`timeBeforeExpiry` on a Rotate action).
+ */
+rotateBeforeExpiry: string | null, 
+/**
+ * Notify this long before a version expires (`timeBeforeExpiry` on a Notify action).
+ */
+notifyBeforeExpiry: string | null, 
+/**
+ * New versions expire this long after they are created (`attributes.expiryTime`).
+ */
+expiryTime: string | null, };
+
+/**
+ * A planned lifecycle action, as the review shows it.
+ */
+export type LifecyclePlanView = { 
+/**
+ * The resource the plan is for.
+ */
+resourceId: string, 
+/**
+ * What was asked for.
+ */
+action: LifecycleAction, 
+/**
+ * A title for the review.
+ */
+title: string, 
+/**
+ * What the plan does and what it means for the data.
+ */
+summary: string, 
+/**
+ * The calls, in order, each with its `az` equivalent.
+ */
+steps: Array<PlanStepView>, 
+/**
+ * Errors first; an error blocks running the plan.
+ */
+findings: Array<FindingView>, 
+/**
+ * What the user must do before it runs.
+ */
+confirmation: Confirmation, 
+/**
+ * Other resources the change reaches.
+ */
+affected: Array<AffectedResource>, 
+/**
+ * Whether nothing blocks running it.
+ */
+canRun: boolean, };
+
+/**
+ * How a lifecycle action ended, as read back afterwards.
+ */
+export type LifecycleOutcome = { "status": "applied", 
+/**
+ * The calls made, in order.
+ */
+steps: Array<PlanStepView>, 
+/**
+ * What the read-back shows, in a sentence (e.g. "The key is disabled; the
+ * registry's data is inaccessible.").
+ */
+message: string, 
+/**
+ * The blade after the change; `None` if it could not be read.
+ */
+view: EncryptionView | null, } | { "status": "unchanged", 
+/**
+ * Why.
+ */
+message: string, } | { "status": "inProgress", 
+/**
+ * The calls made.
+ */
+steps: Array<PlanStepView>, 
+/**
+ * What keyblade saw and what to expect.
+ */
+message: string, } | { "status": "refused", 
+/**
+ * The findings (at least one error), or the confirmation problem as a finding.
+ */
+findings: Array<FindingView>, } | { "status": "failed", 
+/**
+ * The call that failed.
+ */
+failedStep: PlanStepView, 
+/**
+ * The calls that completed before it.
+ */
+completedSteps: Array<PlanStepView>, 
+/**
+ * The error.
+ */
+error: ProblemView, 
+/**
+ * Read back: nothing changed.
+ */
+unchanged: boolean, 
+/**
+ * What the user can do next.
+ */
+whatToDo: string, };

@@ -35,7 +35,9 @@ macro_rules! with_app_commands {
             key_vault::open_key_vault,
             identity::list_identities,
             identity::attach_identity,
-            identity::enable_system_identity
+            identity::enable_system_identity,
+            lifecycle::plan_lifecycle,
+            lifecycle::run_lifecycle
         )
     };
 }

@@ -10,5 +10,6 @@ pub mod encryption;
 pub mod identity;
 pub mod key_uri;
 pub mod key_vault;
+pub mod lifecycle;
 pub mod resources;
 pub mod session;

@@ -7,6 +7,9 @@ import type {
   KeyOption,
   KeyUriInfo,
   KeyVersionOption,
+  LifecycleAction,
+  LifecycleOutcome,
+  LifecyclePlanView,
   NewKeyRequest,
   NewVaultRequest,
   PreflightReport,
@@ -138,6 +141,24 @@ export function saveEncryption(
  */
 export function cancelSave(operationId: string): Promise<boolean> {
   return call<boolean>('cancel_save', { operationId });
+}
+
+/** The review of a key lifecycle action (new key version, rotation policy, revoke, restore, identity). Writes nothing. */
+export function planLifecycle(resourceId: string, action: LifecycleAction): Promise<LifecyclePlanView> {
+  return call<LifecyclePlanView>('plan_lifecycle', { resourceId, action });
+}
+
+/**
+ * Runs a key lifecycle action after planning it again; `confirmation` is what the user typed (empty when the plan
+ * asks only for a review). Progress arrives as `operation-progress` events under `operationId`; `cancelSave` stops it.
+ */
+export function runLifecycle(
+  resourceId: string,
+  action: LifecycleAction,
+  confirmation: string,
+  operationId: string,
+): Promise<LifecycleOutcome> {
+  return call<LifecycleOutcome>('run_lifecycle', { resourceId, action, confirmation, operationId });
 }
 
 export function listVaults(subscriptionId: string): Promise<VaultOption[]> {

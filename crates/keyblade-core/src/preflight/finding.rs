@@ -123,6 +123,11 @@ finding_codes! {
     AccessMissingPermissions = "access.missingPermissions",
     /// The vault's role assignments could not be listed, so missing access is not certain.
     AccessUnreadable = "access.unreadable",
+    /// The name typed to confirm a lifecycle action is not the resource's name.
+    LifecycleConfirmationMismatch = "lifecycle.confirmationMismatch",
+    // Rotation codes (lifecycle/rotation.rs) go below this line.
+    // Revoke and restore codes (lifecycle/revoke.rs, restore.rs) go below this line.
+    // Identity codes (lifecycle/identity.rs) go below this line.
 }
 
 impl FindingCode {

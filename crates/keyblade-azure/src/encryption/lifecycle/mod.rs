@@ -13,12 +13,77 @@ pub mod identity;
 pub mod restore;
 pub mod revoke;
 pub mod rotation;
+pub mod users;
 
 use serde::{Deserialize, Serialize};
 
 use keyblade_core::lifecycle::{AffectedResource, Confirmation, LifecycleAction, LifecyclePlan};
 
 use super::{EncryptionView, FindingView, PlanStepView, ProblemView};
+use crate::arm::lro::Progress;
+use crate::cancel::Cancel;
+use crate::{AzureError, Session};
+
+/// Plans `action` on the resource `resource_id`: the review the user confirms. Writes nothing.
+pub async fn plan(
+    session: &Session,
+    resource_id: &str,
+    action: &LifecycleAction,
+) -> Result<LifecyclePlanView, AzureError> {
+    match action {
+        LifecycleAction::NewKeyVersion | LifecycleAction::SetRotationPolicy { .. } => {
+            rotation::plan(session, resource_id, action).await
+        }
+        LifecycleAction::Revoke { way } => revoke::plan(session, resource_id, *way).await,
+        LifecycleAction::Restore { fix } => restore::plan(session, resource_id, *fix).await,
+        LifecycleAction::Identity { change } => identity::plan(session, resource_id, change).await,
+    }
+}
+
+/// Runs `action` on the resource `resource_id`: plans it again from fresh facts, refuses when
+/// the plan has errors or `confirmation` is not what the plan asks the user to type, runs
+/// the steps (reporting each to `progress`, stopping at `cancel`), and reads back.
+pub async fn run(
+    session: &Session,
+    resource_id: &str,
+    action: &LifecycleAction,
+    confirmation: &str,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<LifecycleOutcome, AzureError> {
+    match action {
+        LifecycleAction::NewKeyVersion | LifecycleAction::SetRotationPolicy { .. } => {
+            rotation::run(session, resource_id, action, confirmation, progress, cancel).await
+        }
+        LifecycleAction::Revoke { way } => {
+            revoke::run(session, resource_id, *way, confirmation, progress, cancel).await
+        }
+        LifecycleAction::Restore { fix } => {
+            restore::run(session, resource_id, *fix, confirmation, progress, cancel).await
+        }
+        LifecycleAction::Identity { change } => {
+            identity::run(session, resource_id, change, confirmation, progress, cancel).await
+        }
+    }
+}
+
+/// Whether `typed` satisfies `confirmation`; the refusal's finding when it does not.
+pub fn check_confirmation(confirmation: &Confirmation, typed: &str) -> Result<(), FindingView> {
+    let name = match confirmation {
+        Confirmation::Review => return Ok(()),
+        Confirmation::TypeName { name } | Confirmation::TypeNameAndAcknowledge { name, .. } => name,
+    };
+    if typed.trim() == name {
+        Ok(())
+    } else {
+        Err(FindingView::new(
+            keyblade_core::preflight::Severity::Error,
+            keyblade_core::preflight::FindingCode::LifecycleConfirmationMismatch,
+            format!("The name typed to confirm is not \"{name}\"; nothing was changed."),
+            Some(format!("Type {name} exactly to confirm.")),
+        ))
+    }
+}
 
 /// A planned lifecycle action, as the review shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,53 @@
+//! The key lifecycle beyond Change key, one pair of commands for every action: plan it (the
+//! review), then run it (the change, read back). Which action is data
+//! ([`LifecycleAction`]), so a new action needs no new command.
+
+use tauri::{AppHandle, State};
+
+use keyblade_azure::encryption::lifecycle::{self, LifecycleOutcome, LifecyclePlanView};
+use keyblade_core::lifecycle::LifecycleAction;
+
+use crate::error::CommandError;
+use crate::progress::EventProgress;
+use crate::state::AppState;
+
+/// The review of `action` on the resource: steps with their `az` equivalents, findings,
+/// what to confirm and what else is affected. Writes nothing.
+#[tauri::command]
+pub async fn plan_lifecycle(
+    state: State<'_, AppState>,
+    resource_id: String,
+    action: LifecycleAction,
+) -> Result<LifecyclePlanView, CommandError> {
+    let connected = state.connected("plan the change")?;
+    Ok(lifecycle::plan(&connected.azure, &resource_id, &action).await?)
+}
+
+/// Runs `action` on the resource after planning it again, with `confirmation` as the user
+/// typed it (empty when the plan asks only for a review), reporting progress as
+/// `operation-progress` events under `operation_id`; [`super::encryption::cancel_save`]
+/// with the same `operation_id` stops it waiting.
+#[tauri::command]
+pub async fn run_lifecycle(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    resource_id: String,
+    action: LifecycleAction,
+    confirmation: String,
+    operation_id: String,
+) -> Result<LifecycleOutcome, CommandError> {
+    let connected = state.connected("make the change")?;
+    let progress = EventProgress::new(app, operation_id.clone());
+    let cancel = state.saves.start(&operation_id);
+    let outcome = lifecycle::run(
+        &connected.azure,
+        &resource_id,
+        &action,
+        &confirmation,
+        &progress,
+        &cancel,
+    )
+    .await;
+    state.saves.finish(&operation_id);
+    Ok(outcome?)
+}
