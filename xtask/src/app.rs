@@ -172,7 +172,7 @@ pub fn wait_for_paint(display: &str, app: &mut Background, app_log: &Path) -> Re
 }
 
 /// The root window as binary PPM (`P6`): a short header, then RGB bytes.
-fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
+pub fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
     let output = std::process::Command::new("import")
         .args(["-display", display, "-window", "root", "ppm:-"])
         .output()
@@ -189,7 +189,7 @@ fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Whether a binary PPM capture shows rendered content rather than flat colour.
-fn shows_content(ppm: &[u8]) -> Result<bool, String> {
+pub fn shows_content(ppm: &[u8]) -> Result<bool, String> {
     const CONTENT_COLOURS: usize = 16;
     let pixels = ppm_pixels(ppm).ok_or("`import` returned something that is not a PPM image")?;
     let mut colours = std::collections::HashSet::new();

@@ -10,6 +10,7 @@ mod e2e;
 mod icons;
 mod prereq;
 mod process;
+mod startup;
 mod steps;
 mod test;
 mod xvfb;
@@ -45,6 +46,12 @@ Tasks:
   bench    The performance benchmark: the Encryption blade, vault and key lists, and
            Save to verified, against the sandbox's `large` scenario with 30 ms latency
            per request (release build; prints median and p95 of each).
+  bench-startup
+           Start-up against a bare Tauri 2 app (benches/bare-tauri), release builds, in
+           the same run under Xvfb: first paint, interactive first screen, PSS of app +
+           WebKit 10 s after start, their ratios and targets, and the UI bundle's size.
+             --runs N                 runs of each app (default 3; keyblade's first run
+                                      starts from empty folders, the rest reuse them)
   soak     100 saves through keyblade-azure against the sandbox with 20% random faults
            (write-then-fail kinds included) and slow access propagation; each reported
            outcome is compared with the sandbox's state. Fails on any mismatched report,
@@ -66,6 +73,7 @@ fn main() -> ExitCode {
         "bench" => no_options("bench", &options).and_then(|()| {
             process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "encryption"]).run()
         }),
+        "bench-startup" => startup_options(&options).and_then(|options| startup::run(&options)),
         "soak" => no_options("soak", &options).and_then(|()| {
             process::Cmd::cargo(&["bench", "-p", "keyblade-azure", "--bench", "soak"]).run()
         }),
@@ -166,4 +174,22 @@ pub fn artifacts_dir() -> PathBuf {
 /// The cargo that runs us (so `cargo +toolchain xtask` keeps the toolchain), else `cargo`.
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn startup_options(options: &[String]) -> Result<startup::StartupOptions, String> {
+    let mut parsed = startup::StartupOptions { runs: 3 };
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        match option.as_str() {
+            "--runs" => {
+                parsed.runs = options
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n >= 2)
+                    .ok_or("--runs needs a number of runs, at least 2")?;
+            }
+            other => return Err(format!("bench-startup: unknown option `{other}`")),
+        }
+    }
+    Ok(parsed)
 }

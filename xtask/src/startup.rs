@@ -1,0 +1,347 @@
+//! `cargo xtask bench-startup`: how fast keyblade starts and how much memory it holds,
+//! against a bare Tauri 2 app (`benches/bare-tauri`) of the same Tauri version and features,
+//! both release builds, measured in the same run on the same virtual display.
+//!
+//! Each run starts the app under a fresh Xvfb and captures the screen back to back:
+//! - **first paint** is the first capture that shows rendered content (text, not flat colour);
+//! - **interactive** is when the screen last changed before it stayed the same for
+//!   [`SETTLED_FOR`] (the first screen loaded, not waiting on the back end);
+//! - **PSS** is the proportional set size of the app and every process it started (WebKit's
+//!   web and network processes), [`PSS_AFTER`] after launch.
+//!
+//! keyblade's first run starts from empty folders (a new demo tenant is made, its keys
+//! generated); its later runs reuse them, as a user's second start does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::app;
+use crate::process::Cmd;
+use crate::xvfb;
+
+const SETTLED_FOR: Duration = Duration::from_millis(1500);
+const PSS_AFTER: Duration = Duration::from_secs(10);
+const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
+
+pub struct StartupOptions {
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    first_paint: Duration,
+    interactive: Duration,
+    pss_kib: u64,
+}
+
+pub fn run(options: &StartupOptions) -> Result<(), String> {
+    println!("Building the UI and both apps (release)…");
+    app::build_ui()?;
+    let keyblade = app::build_app(true)?;
+    Cmd::cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "bare-tauri",
+        "--features",
+        "tauri/custom-protocol",
+    ])
+    .run()?;
+    let bare = crate::target_dir()
+        .join("release")
+        .join(format!("bare-tauri{}", std::env::consts::EXE_SUFFIX));
+
+    let work = crate::target_dir().join("bench-startup");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)
+        .map_err(|error| format!("cannot create {}: {error}", work.display()))?;
+    let keyblade_home = work.join("keyblade-home");
+
+    let mut bare_runs = Vec::new();
+    let mut keyblade_first = None;
+    let mut keyblade_later = Vec::new();
+    // Interleaved, so a machine that slows down during the run slows both alike.
+    for round in 0..options.runs.max(2) {
+        let bare_home = work.join(format!("bare-home-{round}"));
+        let measured = measure(&bare, &bare_home, &work.join(format!("bare-{round}")))?;
+        println!("  bare-tauri run {}: {}", round + 1, describe(&measured));
+        bare_runs.push(measured);
+        let measured = measure(
+            &keyblade,
+            &keyblade_home,
+            &work.join(format!("keyblade-{round}")),
+        )?;
+        println!(
+            "  keyblade run {} ({}): {}",
+            round + 1,
+            if round == 0 { "first run" } else { "later run" },
+            describe(&measured)
+        );
+        if round == 0 {
+            keyblade_first = Some(measured);
+        } else {
+            keyblade_later.push(measured);
+        }
+    }
+    let keyblade_first = keyblade_first.ok_or("keyblade did not run")?;
+    let bundle = bundle_sizes(&crate::root().join("ui").join("dist"))?;
+    report(&bare_runs, keyblade_first, &keyblade_later, &bundle);
+    Ok(())
+}
+
+fn describe(run: &Run) -> String {
+    format!(
+        "first paint {:.2} s, interactive {:.2} s, PSS {:.0} MiB",
+        run.first_paint.as_secs_f64(),
+        run.interactive.as_secs_f64(),
+        run.pss_kib as f64 / 1024.0
+    )
+}
+
+fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
+    std::fs::create_dir_all(home)
+        .and_then(|()| std::fs::create_dir_all(logs))
+        .map_err(|error| format!("cannot create {}: {error}", home.display()))?;
+    let display = xvfb::start(&logs.join("xvfb.log"))?;
+    let app_log = logs.join("app.log");
+    let mut command = Cmd::new(executable.to_string_lossy(), &[])
+        .env("DISPLAY", &display.display)
+        .env("HOME", home);
+    for (variable, folder) in [
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+    ] {
+        command = command.env(variable, home.join(folder));
+    }
+    for variable in [
+        "KEYBLADE_CLOUD_METADATA",
+        "KEYBLADE_CA_FILE",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+    ] {
+        command = command.env_remove(variable);
+    }
+    let started = Instant::now();
+    let mut running = command.log_to(&app_log)?.spawn("the app")?;
+    let pid = running.child_mut().id();
+
+    let mut first_paint = None;
+    let mut last_change = None;
+    let mut previous: Option<Vec<u8>> = None;
+    loop {
+        if let Some(status) = running.exited() {
+            return Err(format!(
+                "{} exited ({status}) during the benchmark; see {}",
+                executable.display(),
+                app_log.display()
+            ));
+        }
+        let before = started.elapsed();
+        let capture = app::capture_screen(&display.display)?;
+        // The middle of the capture: `import` reads the screen while it runs.
+        let at = (before + started.elapsed()) / 2;
+        if app::shows_content(&capture)? {
+            first_paint.get_or_insert(at);
+            if previous.as_ref() != Some(&capture) {
+                last_change = Some(at);
+                previous = Some(capture);
+            } else if last_change.is_some_and(|changed| at.saturating_sub(changed) >= SETTLED_FOR) {
+                break;
+            }
+        }
+        if started.elapsed() > GIVE_UP_AFTER {
+            if first_paint.is_none() {
+                return Err(format!(
+                    "{} did not paint within {} s; see {}",
+                    executable.display(),
+                    GIVE_UP_AFTER.as_secs(),
+                    app_log.display()
+                ));
+            }
+            // An animation that never stops: count it as settled when the benchmark gives up.
+            break;
+        }
+    }
+    let screenshot = logs.join("settled.png");
+    let _ = app::save_screenshot(&display.display, &screenshot);
+    if let Some(wait) = PSS_AFTER.checked_sub(started.elapsed()) {
+        std::thread::sleep(wait);
+    }
+    let pss_kib = tree_pss_kib(pid);
+    running.stop();
+    let first_paint = first_paint.ok_or("no paint")?;
+    Ok(Run {
+        first_paint,
+        interactive: last_change.unwrap_or(first_paint),
+        pss_kib,
+    })
+}
+
+/// The PSS of `root` and all its descendants, from `/proc` (Linux only; 0 elsewhere).
+fn tree_pss_kib(root: u32) -> u64 {
+    let mut parents: HashMap<u32, u32> = HashMap::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+            if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat"))
+                && let Some((_, after)) = stat.rsplit_once(')')
+                && let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok())
+            {
+                parents.insert(pid, ppid);
+            }
+        }
+    }
+    let in_tree = |mut pid: u32| loop {
+        if pid == root {
+            return true;
+        }
+        match parents.get(&pid) {
+            Some(&parent) if parent != 0 && parent != pid => pid = parent,
+            _ => return false,
+        }
+    };
+    parents
+        .keys()
+        .copied()
+        .filter(|&pid| in_tree(pid))
+        .map(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+                .ok()
+                .and_then(|text| {
+                    text.lines()
+                        .find_map(|line| line.strip_prefix("Pss:"))
+                        .and_then(|rest| {
+                            rest.trim()
+                                .trim_end_matches("kB")
+                                .trim()
+                                .parse::<u64>()
+                                .ok()
+                        })
+                })
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+struct BundleSizes {
+    files: Vec<(String, u64, u64)>,
+}
+
+/// Each JavaScript file of the UI build, raw and gzipped (what WebKit parses, what a
+/// download would carry).
+fn bundle_sizes(dist: &Path) -> Result<BundleSizes, String> {
+    let assets = dist.join("assets");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&assets)
+        .map_err(|error| format!("cannot read {}: {error}", assets.display()))?
+        .flatten()
+    {
+        let path: PathBuf = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("js") {
+            continue;
+        }
+        let raw = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let gzipped = std::process::Command::new("gzip")
+            .arg("-9")
+            .arg("-c")
+            .arg(&path)
+            .output()
+            .map(|output| output.stdout.len() as u64)
+            .unwrap_or(0);
+        files.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            raw,
+            gzipped,
+        ));
+    }
+    files.sort_by_key(|(_, raw, _)| std::cmp::Reverse(*raw));
+    Ok(BundleSizes { files })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn report(bare: &[Run], first: Run, later: &[Run], bundle: &BundleSizes) {
+    let paint = |runs: &[Run]| median(runs.iter().map(|r| r.first_paint.as_secs_f64()).collect());
+    let interactive =
+        |runs: &[Run]| median(runs.iter().map(|r| r.interactive.as_secs_f64()).collect());
+    let pss = |runs: &[Run]| median(runs.iter().map(|r| r.pss_kib as f64 / 1024.0).collect());
+    let (bare_paint, bare_ready, bare_pss) = (paint(bare), interactive(bare), pss(bare));
+    let (later_paint, later_ready, later_pss) = (paint(later), interactive(later), pss(later));
+    println!();
+    println!(
+        "Start-up, release builds, medians ({} bare runs, {} later keyblade runs):",
+        bare.len(),
+        later.len()
+    );
+    println!(
+        "                      first paint   interactive   PSS (app + WebKit, at {} s)",
+        PSS_AFTER.as_secs()
+    );
+    println!(
+        "  bare Tauri app      {bare_paint:>8.2} s    {bare_ready:>8.2} s    {bare_pss:>8.0} MiB"
+    );
+    println!(
+        "  keyblade, first run {:>8.2} s    {:>8.2} s    {:>8.0} MiB",
+        first.first_paint.as_secs_f64(),
+        first.interactive.as_secs_f64(),
+        first.pss_kib as f64 / 1024.0
+    );
+    println!(
+        "  keyblade, later     {later_paint:>8.2} s    {later_ready:>8.2} s    {later_pss:>8.0} MiB"
+    );
+    println!();
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let paint_ratio = later_paint / bare_paint;
+    println!(
+        "  first paint ratio (later / bare): {paint_ratio:.2}x (target <= 1.15x: {})",
+        verdict(paint_ratio <= 1.15)
+    );
+    println!(
+        "  first paint ratio (first run / bare): {:.2}x",
+        first.first_paint.as_secs_f64() / bare_paint
+    );
+    println!(
+        "  interactive demo (later runs): {later_ready:.2} s (target <= 1.5 s: {})",
+        verdict(later_ready <= 1.5)
+    );
+    println!(
+        "  PSS over the bare app: {:+.0} MiB (target <= +40 MiB: {})",
+        later_pss - bare_pss,
+        verdict(later_pss - bare_pss <= 40.0)
+    );
+    let (raw, gz): (u64, u64) = bundle
+        .files
+        .iter()
+        .fold((0, 0), |(r, g), f| (r + f.1, g + f.2));
+    println!();
+    println!(
+        "  UI JavaScript: {} files, {:.0} KiB ({:.0} KiB gzipped)",
+        bundle.files.len(),
+        raw as f64 / 1024.0,
+        gz as f64 / 1024.0
+    );
+    for (name, raw, gz) in bundle.files.iter().take(6) {
+        println!(
+            "    {name:<40} {:>7.0} KiB ({:.0} KiB gzipped)",
+            *raw as f64 / 1024.0,
+            *gz as f64 / 1024.0
+        );
+    }
+}
