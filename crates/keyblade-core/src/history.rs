@@ -1,2 +1,669 @@
 //! The local history of every change keyblade makes, and the inverse change that undoes an
 //! entry. The types are pure; the shell stores them in the app's data folder.
+//!
+//! An entry says when, who (the account, never a credential), which resource, what was
+//! asked ([`HistoryChange`]: a key change with the settings before and after, or a
+//! lifecycle action), which calls ran (with their `az` equivalents) and how it ended, as
+//! read back. [`inverse`] turns an entry into the change that undoes it ([`UndoPlan`]), which
+//! the caller plans and reviews like any other change; some changes cannot be undone, and
+//! [`NotUndoable`] says why and what to do instead.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::kind::ResourceKind;
+use crate::lifecycle::rotation::RotationPolicy;
+use crate::lifecycle::{IdentityAction, LifecycleAction, RestoreFix, RevokeWay};
+use crate::preflight::StepKind;
+
+/// How many entries the history keeps. Appending beyond it drops the oldest entries, so the
+/// file stays small enough to read whole at every start (about 2 KiB an entry).
+pub const HISTORY_CAPACITY: usize = 2_000;
+
+/// Who holds the key that protects the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum KeySource {
+    /// "Customer-managed key": a key in the customer's Key Vault.
+    #[default]
+    CustomerManaged,
+    /// "Microsoft-managed key".
+    MicrosoftManaged,
+}
+
+/// Which identity the resource should use to reach the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum IdentitySelection {
+    /// The resource's system-assigned identity; Save turns it on when it is off.
+    SystemAssigned,
+    /// A user-assigned identity.
+    #[serde(rename_all = "camelCase")]
+    UserAssigned {
+        /// The identity's ARM resource ID; it must be attached to the resource.
+        resource_id: String,
+    },
+}
+
+/// A resource's encryption settings at one moment: what Change key sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptionSettings {
+    /// Customer-managed or Microsoft-managed keys.
+    pub key_source: KeySource,
+    /// The key URI exactly as configured (versioned: pinned; unversioned: follows new
+    /// versions); `None` with Microsoft-managed keys.
+    pub key_uri: Option<String>,
+    /// The identity that reaches the key; `None` with Microsoft-managed keys, or when the
+    /// identity the resource names could not be resolved.
+    pub identity: Option<IdentitySelection>,
+}
+
+impl EncryptionSettings {
+    /// Microsoft-managed keys.
+    pub fn microsoft_managed() -> EncryptionSettings {
+        EncryptionSettings {
+            key_source: KeySource::MicrosoftManaged,
+            key_uri: None,
+            identity: None,
+        }
+    }
+}
+
+/// The resource an entry is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryResource {
+    /// Its ARM resource ID.
+    pub id: String,
+    /// Its kind.
+    pub kind: ResourceKind,
+    /// Its name.
+    pub name: String,
+}
+
+/// What was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum HistoryChange {
+    /// Change key (or back to Microsoft-managed keys).
+    ChangeKey {
+        /// The settings read just before the change; `None` when they could not be read.
+        before: Option<EncryptionSettings>,
+        /// What was asked for.
+        requested: EncryptionSettings,
+        /// The settings read back afterwards; `None` when they could not be read.
+        after: Option<EncryptionSettings>,
+    },
+    /// A lifecycle action (new key version, rotation policy, revoke, restore, identity).
+    Lifecycle {
+        /// The action.
+        action: LifecycleAction,
+        /// For [`LifecycleAction::SetRotationPolicy`], the policy the key had before, when
+        /// keyblade read it; undo puts it back.
+        #[serde(default)]
+        previous_policy: Option<RotationPolicy>,
+    },
+}
+
+/// How a call of the plan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum StepStatus {
+    /// It succeeded.
+    Completed,
+    /// It failed.
+    Failed,
+    /// It was sent but its end was not seen (the change was still in progress).
+    Unfinished,
+}
+
+/// What the history keeps of one call that ran: a record of what was done (without the
+/// request body, which the `az` command states), not a plan to run again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedStep {
+    /// Which kind of call.
+    pub kind: StepKind,
+    /// Its one-line description.
+    pub title: String,
+    /// `PATCH`, `PUT`, ...
+    pub method: String,
+    /// The ARM path, or the Key Vault URL.
+    pub path: String,
+    /// The same change with Azure CLI.
+    pub az_command: String,
+    /// How it ended.
+    pub status: StepStatus,
+}
+
+/// How a change ended, as read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum OutcomeStatus {
+    /// Read back with the change in place.
+    Applied,
+    /// Nothing needed doing; nothing was written.
+    Unchanged,
+    /// Azure accepted it, but the read-back did not show the end yet.
+    InProgress,
+    /// A call failed.
+    Failed,
+    /// keyblade refused before writing (plan errors, a wrong confirmation, or the resource
+    /// changed elsewhere since it was read).
+    Refused,
+}
+
+/// How a change ended, with what the user was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryOutcome {
+    /// Which way it ended.
+    pub status: OutcomeStatus,
+    /// What the read-back showed, or why it was refused or failed.
+    pub message: String,
+}
+
+/// One change keyblade made (or tried to make). Holds no secret and no token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// Unique within the history.
+    pub id: String,
+    /// When the change was asked for.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub time: OffsetDateTime,
+    /// Who made it, as the header names the account (e.g. `ada@contoso.com`).
+    pub account: String,
+    /// The tenant it was made in.
+    pub tenant_id: String,
+    /// The resource.
+    pub resource: HistoryResource,
+    /// A title for the list, e.g. "Change key" or the lifecycle plan's title.
+    pub title: String,
+    /// What was asked for, with the settings before and after.
+    pub change: HistoryChange,
+    /// The calls that ran, in order.
+    pub steps: Vec<RecordedStep>,
+    /// How it ended.
+    pub outcome: HistoryOutcome,
+    /// The entry this one undid, when it was an undo.
+    #[serde(default)]
+    pub undo_of: Option<String>,
+}
+
+/// The change that undoes an entry, for the caller to plan and review like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum UndoPlan {
+    /// Change key back to these settings (a key and identity, or Microsoft-managed keys).
+    ChangeKey {
+        /// The settings to go back to.
+        settings: EncryptionSettings,
+    },
+    /// Run this lifecycle action.
+    Lifecycle {
+        /// The action that undoes the entry's.
+        action: LifecycleAction,
+    },
+}
+
+/// Why an entry cannot be undone, and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+#[error("{reason}")]
+pub struct NotUndoable {
+    /// What the user reads: why, and what to do instead.
+    pub reason: String,
+}
+
+impl NotUndoable {
+    fn new(reason: impl Into<String>) -> NotUndoable {
+        NotUndoable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The change that undoes `entry`: the settings before a key change, or the lifecycle action
+/// that reverses the entry's. Entries that changed nothing (failed, refused, unchanged) and
+/// changes that cannot be reversed (a new key version) are [`NotUndoable`], with the reason.
+pub fn inverse(entry: &HistoryEntry) -> Result<UndoPlan, NotUndoable> {
+    match entry.outcome.status {
+        OutcomeStatus::Applied | OutcomeStatus::InProgress => {}
+        OutcomeStatus::Unchanged => {
+            return Err(NotUndoable::new(
+                "Nothing was changed by this entry (the resource already had what was asked \
+                 for), so there is nothing to undo.",
+            ));
+        }
+        OutcomeStatus::Refused => {
+            return Err(NotUndoable::new(
+                "keyblade refused this change before writing anything, so there is nothing to \
+                 undo.",
+            ));
+        }
+        OutcomeStatus::Failed => {
+            return Err(NotUndoable::new(
+                "This change failed. Calls that completed before the failure are listed in its \
+                 details; check the resource's Encryption blade and change what is left by \
+                 hand.",
+            ));
+        }
+    }
+    match &entry.change {
+        HistoryChange::ChangeKey { before, .. } => match before {
+            Some(settings) => Ok(UndoPlan::ChangeKey {
+                settings: settings.clone(),
+            }),
+            None => Err(NotUndoable::new(
+                "keyblade could not read the key and identity before this change, so it does \
+                 not know what to go back to. Choose the key you want with Change key.",
+            )),
+        },
+        HistoryChange::Lifecycle {
+            action,
+            previous_policy,
+        } => inverse_action(action, previous_policy.as_ref())
+            .map(|action| UndoPlan::Lifecycle { action }),
+    }
+}
+
+fn inverse_action(
+    action: &LifecycleAction,
+    previous_policy: Option<&RotationPolicy>,
+) -> Result<LifecycleAction, NotUndoable> {
+    Ok(match action {
+        LifecycleAction::NewKeyVersion => {
+            return Err(NotUndoable::new(
+                "A key version cannot be deleted. To stop using the new version, pin the \
+                 previous version with Change key instead.",
+            ));
+        }
+        LifecycleAction::SetRotationPolicy { .. } => match previous_policy {
+            Some(policy) => LifecycleAction::SetRotationPolicy {
+                policy: policy.clone(),
+            },
+            None => {
+                return Err(NotUndoable::new(
+                    "keyblade did not read the key's rotation policy before this change, so it \
+                     does not know what to go back to. Set the policy you want on the \
+                     Encryption blade.",
+                ));
+            }
+        },
+        LifecycleAction::Revoke { way } => LifecycleAction::Restore {
+            fix: match way {
+                RevokeWay::DisableKey => RestoreFix::EnableKey,
+                RevokeWay::DeleteKey => RestoreFix::RecoverKey,
+                RevokeWay::RemoveAccessPolicy => RestoreFix::AddAccessPolicy,
+                RevokeWay::RemoveRoleAssignment => RestoreFix::AddRoleAssignment,
+            },
+        },
+        LifecycleAction::Restore { fix } => LifecycleAction::Revoke {
+            way: match fix {
+                RestoreFix::EnableKey => RevokeWay::DisableKey,
+                RestoreFix::RecoverKey => RevokeWay::DeleteKey,
+                RestoreFix::AddAccessPolicy => RevokeWay::RemoveAccessPolicy,
+                RestoreFix::AddRoleAssignment => RevokeWay::RemoveRoleAssignment,
+                RestoreFix::AttachIdentity => {
+                    return Err(NotUndoable::new(
+                        "Attaching the identity again is not undone here: detaching an \
+                         identity that encryption uses cuts the resource off from its key. To \
+                         detach it, use the Identity blade.",
+                    ));
+                }
+            },
+        },
+        LifecycleAction::Identity { change } => LifecycleAction::Identity {
+            change: match change {
+                IdentityAction::TurnOnSystemAssigned => IdentityAction::TurnOffSystemAssigned,
+                IdentityAction::TurnOffSystemAssigned => IdentityAction::TurnOnSystemAssigned,
+                IdentityAction::AddUserAssigned { resource_id } => {
+                    IdentityAction::RemoveUserAssigned {
+                        resource_id: resource_id.clone(),
+                    }
+                }
+                IdentityAction::RemoveUserAssigned { resource_id } => {
+                    IdentityAction::AddUserAssigned {
+                        resource_id: resource_id.clone(),
+                    }
+                }
+            },
+        },
+    })
+}
+
+/// Appends `entry` to `entries` (oldest first), dropping the oldest beyond
+/// [`HISTORY_CAPACITY`]; returns how many were dropped.
+pub fn append_capped(entries: &mut Vec<HistoryEntry>, entry: HistoryEntry) -> usize {
+    entries.push(entry);
+    let excess = entries.len().saturating_sub(HISTORY_CAPACITY);
+    entries.drain(..excess);
+    excess
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const KEY_A: &str =
+        "https://kv-contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef";
+    const UAI: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-cmk";
+
+    fn entry(change: HistoryChange, status: OutcomeStatus) -> HistoryEntry {
+        HistoryEntry {
+            id: "e1".to_owned(),
+            time: datetime!(2026-12-04 19:00 UTC),
+            account: "ada@contoso.com".to_owned(),
+            tenant_id: "t".to_owned(),
+            resource: HistoryResource {
+                id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/cr".to_owned(),
+                kind: ResourceKind::ContainerRegistry,
+                name: "cr".to_owned(),
+            },
+            title: "t".to_owned(),
+            change,
+            steps: Vec::new(),
+            outcome: HistoryOutcome {
+                status,
+                message: String::new(),
+            },
+            undo_of: None,
+        }
+    }
+
+    fn lifecycle(action: LifecycleAction) -> HistoryChange {
+        HistoryChange::Lifecycle {
+            action,
+            previous_policy: None,
+        }
+    }
+
+    fn cmk(key_uri: &str, identity: IdentitySelection) -> EncryptionSettings {
+        EncryptionSettings {
+            key_source: KeySource::CustomerManaged,
+            key_uri: Some(key_uri.to_owned()),
+            identity: Some(identity),
+        }
+    }
+
+    fn revoke(way: RevokeWay) -> LifecycleAction {
+        LifecycleAction::Revoke { way }
+    }
+
+    fn restore(fix: RestoreFix) -> LifecycleAction {
+        LifecycleAction::Restore { fix }
+    }
+
+    fn identity(change: IdentityAction) -> LifecycleAction {
+        LifecycleAction::Identity { change }
+    }
+
+    /// Every lifecycle action an applied entry records, and the action that undoes it.
+    #[test]
+    fn lifecycle_actions_invert() {
+        let uai = || UAI.to_owned();
+        let table = [
+            (
+                revoke(RevokeWay::DisableKey),
+                restore(RestoreFix::EnableKey),
+            ),
+            (
+                revoke(RevokeWay::DeleteKey),
+                restore(RestoreFix::RecoverKey),
+            ),
+            (
+                revoke(RevokeWay::RemoveAccessPolicy),
+                restore(RestoreFix::AddAccessPolicy),
+            ),
+            (
+                revoke(RevokeWay::RemoveRoleAssignment),
+                restore(RestoreFix::AddRoleAssignment),
+            ),
+            (
+                restore(RestoreFix::EnableKey),
+                revoke(RevokeWay::DisableKey),
+            ),
+            (
+                restore(RestoreFix::RecoverKey),
+                revoke(RevokeWay::DeleteKey),
+            ),
+            (
+                restore(RestoreFix::AddAccessPolicy),
+                revoke(RevokeWay::RemoveAccessPolicy),
+            ),
+            (
+                restore(RestoreFix::AddRoleAssignment),
+                revoke(RevokeWay::RemoveRoleAssignment),
+            ),
+            (
+                identity(IdentityAction::TurnOnSystemAssigned),
+                identity(IdentityAction::TurnOffSystemAssigned),
+            ),
+            (
+                identity(IdentityAction::TurnOffSystemAssigned),
+                identity(IdentityAction::TurnOnSystemAssigned),
+            ),
+            (
+                identity(IdentityAction::AddUserAssigned { resource_id: uai() }),
+                identity(IdentityAction::RemoveUserAssigned { resource_id: uai() }),
+            ),
+            (
+                identity(IdentityAction::RemoveUserAssigned { resource_id: uai() }),
+                identity(IdentityAction::AddUserAssigned { resource_id: uai() }),
+            ),
+        ];
+        for (action, undo) in table {
+            for status in [OutcomeStatus::Applied, OutcomeStatus::InProgress] {
+                let got = inverse(&entry(lifecycle(action.clone()), status));
+                assert_eq!(
+                    got,
+                    Ok(UndoPlan::Lifecycle {
+                        action: undo.clone()
+                    }),
+                    "{action:?} ({status:?})"
+                );
+            }
+            // Undoing the undo gives the original back.
+            assert_eq!(
+                inverse(&entry(lifecycle(undo), OutcomeStatus::Applied)),
+                Ok(UndoPlan::Lifecycle { action }),
+            );
+        }
+    }
+
+    /// Entries that cannot be undone, each with a reason that says what to do instead.
+    #[test]
+    fn not_undoable_entries_say_why() {
+        let policy = RotationPolicy {
+            rotate_after_create: Some("P90D".to_owned()),
+            ..RotationPolicy::default()
+        };
+        let key_change = HistoryChange::ChangeKey {
+            before: Some(cmk(KEY_A, IdentitySelection::SystemAssigned)),
+            requested: EncryptionSettings::microsoft_managed(),
+            after: None,
+        };
+        let table: [(HistoryChange, OutcomeStatus, &str); 8] = [
+            (
+                lifecycle(LifecycleAction::NewKeyVersion),
+                OutcomeStatus::Applied,
+                "pin the previous version with Change key",
+            ),
+            (
+                lifecycle(LifecycleAction::SetRotationPolicy {
+                    policy: policy.clone(),
+                }),
+                OutcomeStatus::Applied,
+                "did not read the key's rotation policy",
+            ),
+            (
+                lifecycle(restore(RestoreFix::AttachIdentity)),
+                OutcomeStatus::Applied,
+                "use the Identity blade",
+            ),
+            (
+                key_change.clone(),
+                OutcomeStatus::Failed,
+                "This change failed",
+            ),
+            (key_change.clone(), OutcomeStatus::Refused, "refused"),
+            (key_change, OutcomeStatus::Unchanged, "Nothing was changed"),
+            (
+                lifecycle(revoke(RevokeWay::DisableKey)),
+                OutcomeStatus::Refused,
+                "refused",
+            ),
+            (
+                HistoryChange::ChangeKey {
+                    before: None,
+                    requested: EncryptionSettings::microsoft_managed(),
+                    after: Some(EncryptionSettings::microsoft_managed()),
+                },
+                OutcomeStatus::Applied,
+                "could not read the key and identity before",
+            ),
+        ];
+        for (change, status, reason) in table {
+            let got = inverse(&entry(change.clone(), status));
+            match got {
+                Err(NotUndoable { reason: said }) => {
+                    assert!(said.contains(reason), "{change:?} {status:?}: {said}")
+                }
+                Ok(plan) => panic!("{change:?} {status:?} is not undoable, got {plan:?}"),
+            }
+        }
+    }
+
+    /// A key change goes back to the settings read before it: a key and identity, or
+    /// Microsoft-managed keys.
+    #[test]
+    fn key_changes_go_back_to_the_settings_before() {
+        let user = IdentitySelection::UserAssigned {
+            resource_id: UAI.to_owned(),
+        };
+        let table = [
+            cmk(KEY_A, IdentitySelection::SystemAssigned),
+            cmk(KEY_A, user),
+            cmk(
+                "https://kv-contoso.vault.azure.net/keys/cmk",
+                IdentitySelection::SystemAssigned,
+            ),
+            EncryptionSettings::microsoft_managed(),
+        ];
+        for before in table {
+            let change = HistoryChange::ChangeKey {
+                before: Some(before.clone()),
+                requested: cmk(
+                    "https://kv-other.vault.azure.net/keys/k",
+                    IdentitySelection::SystemAssigned,
+                ),
+                after: None,
+            };
+            assert_eq!(
+                inverse(&entry(change, OutcomeStatus::Applied)),
+                Ok(UndoPlan::ChangeKey { settings: before }),
+            );
+        }
+    }
+
+    #[test]
+    fn a_recorded_rotation_policy_is_put_back() {
+        let previous = RotationPolicy {
+            rotate_after_create: Some("P30D".to_owned()),
+            ..RotationPolicy::default()
+        };
+        let change = HistoryChange::Lifecycle {
+            action: LifecycleAction::SetRotationPolicy {
+                policy: RotationPolicy::default(),
+            },
+            previous_policy: Some(previous.clone()),
+        };
+        assert_eq!(
+            inverse(&entry(change, OutcomeStatus::Applied)),
+            Ok(UndoPlan::Lifecycle {
+                action: LifecycleAction::SetRotationPolicy { policy: previous }
+            }),
+        );
+    }
+
+    #[test]
+    fn appending_beyond_the_capacity_drops_the_oldest() {
+        let mut entries = Vec::new();
+        for n in 0..HISTORY_CAPACITY {
+            let mut e = entry(
+                lifecycle(LifecycleAction::NewKeyVersion),
+                OutcomeStatus::Applied,
+            );
+            e.id = n.to_string();
+            assert_eq!(append_capped(&mut entries, e), 0);
+        }
+        let mut newest = entry(
+            lifecycle(LifecycleAction::NewKeyVersion),
+            OutcomeStatus::Applied,
+        );
+        newest.id = "newest".to_owned();
+        assert_eq!(append_capped(&mut entries, newest), 1);
+        assert_eq!(entries.len(), HISTORY_CAPACITY);
+        assert_eq!(entries[0].id, "1");
+        assert_eq!(entries[HISTORY_CAPACITY - 1].id, "newest");
+    }
+
+    /// The stored shape: camelCase, tagged, the time as RFC 3339; read back unchanged.
+    #[test]
+    fn entries_round_trip_through_json() {
+        let mut e = entry(
+            HistoryChange::ChangeKey {
+                before: Some(cmk(KEY_A, IdentitySelection::SystemAssigned)),
+                requested: EncryptionSettings::microsoft_managed(),
+                after: Some(EncryptionSettings::microsoft_managed()),
+            },
+            OutcomeStatus::Applied,
+        );
+        e.steps.push(RecordedStep {
+            kind: StepKind::UseMicrosoftManagedKeys,
+            title: "Use Microsoft-managed keys".to_owned(),
+            method: "PATCH".to_owned(),
+            path: "/subscriptions/s".to_owned(),
+            az_command: "az storage account update".to_owned(),
+            status: StepStatus::Completed,
+        });
+        e.undo_of = Some("e0".to_owned());
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["time"], "2026-12-04T19:00:00Z");
+        assert_eq!(json["change"]["type"], "changeKey");
+        assert_eq!(json["change"]["before"]["keySource"], "customerManaged");
+        assert_eq!(
+            json["change"]["before"]["identity"]["type"],
+            "systemAssigned"
+        );
+        assert_eq!(json["steps"][0]["azCommand"], "az storage account update");
+        assert_eq!(json["outcome"]["status"], "applied");
+        assert_eq!(json["undoOf"], "e0");
+        let back: HistoryEntry = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -30,6 +30,7 @@
 //! writes them or the user refreshes ([`crate::Session::invalidate_all`]).
 
 mod facts;
+pub mod history;
 pub mod lifecycle;
 pub mod pickers;
 pub mod preflight;
@@ -81,20 +82,9 @@ pub struct DesiredChange {
     pub grant_access: bool,
 }
 
-/// Which identity the resource should use to reach the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum IdentitySelection {
-    /// The resource's system-assigned identity; Save turns it on when it is off.
-    SystemAssigned,
-    /// A user-assigned identity.
-    #[serde(rename_all = "camelCase")]
-    UserAssigned {
-        /// The identity's ARM resource ID; it must be attached to the resource.
-        resource_id: String,
-    },
-}
+/// Which identity the resource should use to reach the key: keyblade-core's, which the
+/// history records too.
+pub use keyblade_core::history::IdentitySelection;
 
 /// How a key reaches new versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -60,18 +60,8 @@ pub struct EncryptionView {
     pub checked_at: OffsetDateTime,
 }
 
-/// Who holds the key that protects the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Default)]
-#[serde(rename_all = "camelCase")]
-pub enum KeySource {
-    /// "Customer-managed key": a key in the customer's Key Vault.
-    #[default]
-    CustomerManaged,
-    /// "Microsoft-managed key".
-    MicrosoftManaged,
-}
+/// Who holds the key that protects the data: keyblade-core's, which the history records too.
+pub use keyblade_core::history::KeySource;
 
 /// The customer-managed key a registry uses, as the blade shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
