@@ -110,6 +110,16 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<keyblade_core::lifecycle::rotation::RotationPolicy>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::LifecyclePlanView>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::LifecycleOutcome>(),
+        // History and undo (keyblade-core's `history`, keyblade-azure's `encryption::history`).
+        IpcType::of::<keyblade_core::history::HistoryEntry>(),
+        IpcType::of::<keyblade_core::history::HistoryResource>(),
+        IpcType::of::<keyblade_core::history::HistoryChange>(),
+        IpcType::of::<keyblade_core::history::EncryptionSettings>(),
+        IpcType::of::<keyblade_core::history::RecordedStep>(),
+        IpcType::of::<keyblade_core::history::StepStatus>(),
+        IpcType::of::<keyblade_core::history::HistoryOutcome>(),
+        IpcType::of::<keyblade_core::history::OutcomeStatus>(),
+        IpcType::of::<keyblade_azure::encryption::history::UndoReview>(),
     ]
 }
 

@@ -36,6 +36,13 @@ pub enum CommandError {
 
     #[error(transparent)]
     Azure(#[from] keyblade_azure::AzureError),
+
+    /// No history entry has this ID (the history was cleared, or the file set aside).
+    #[error(
+        "The history has no entry {id}: it may have been dropped as the oldest, or the \
+         history file was unreadable and started again. Open History again to see what it holds."
+    )]
+    HistoryEntryNotFound { id: String },
 }
 
 impl CommandError {
@@ -47,6 +54,7 @@ impl CommandError {
             CommandError::InvalidSignIn { .. } => "session.invalidSignIn",
             CommandError::KeyUri(error) => error.code(),
             CommandError::Azure(error) => error.code(),
+            CommandError::HistoryEntryNotFound { .. } => "history.entryNotFound",
         }
     }
 
@@ -57,7 +65,8 @@ impl CommandError {
             | CommandError::Connecting { .. }
             | CommandError::InvalidSignIn { .. }
             | CommandError::KeyUri(_)
-            | CommandError::Azure(_) => None,
+            | CommandError::Azure(_)
+            | CommandError::HistoryEntryNotFound { .. } => None,
         }
     }
 

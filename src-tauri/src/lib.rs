@@ -11,6 +11,7 @@ pub mod commands;
 pub mod connect;
 pub mod dto;
 pub mod error;
+pub mod history;
 pub mod progress;
 pub mod secrets;
 pub mod signin;

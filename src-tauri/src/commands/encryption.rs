@@ -3,7 +3,7 @@
 use tauri::{AppHandle, State};
 
 use keyblade_azure::encryption::{
-    self, DesiredChange, EncryptionView, GrantOutcome, PreflightReport, SaveOutcome,
+    self, DesiredChange, EncryptionView, GrantOutcome, PreflightReport, SaveOutcome, history,
 };
 
 use crate::error::CommandError;
@@ -51,6 +51,8 @@ pub async fn grant_access(
 /// `operation-progress` events under `operation_id`, and returns the outcome as read back.
 /// [`cancel_save`] with the same `operation_id` stops it waiting. An outcome still in
 /// progress is watched in the background, and its end arrives as a `save-settled` event.
+/// The save is recorded in the history ([`crate::history`]), as the undo of the entry
+/// `undo_of` when given.
 #[tauri::command]
 pub async fn save_encryption(
     app: AppHandle,
@@ -59,10 +61,16 @@ pub async fn save_encryption(
     desired: DesiredChange,
     etag: String,
     operation_id: String,
+    undo_of: Option<String>,
 ) -> Result<SaveOutcome, CommandError> {
     let connected = state.connected("save the encryption key")?;
     let progress = EventProgress::new(app.clone(), operation_id.clone());
     let cancel = state.saves.start(&operation_id);
+    // The settings before, for the history (and its undo). Only the resource is read
+    // afresh; the rest comes from the session's caches.
+    let before = encryption::load_view(&connected.azure, &registry_id)
+        .await
+        .ok();
     let outcome = encryption::save(
         &connected.azure,
         &registry_id,
@@ -72,6 +80,17 @@ pub async fn save_encryption(
         &cancel,
     )
     .await;
+    crate::history::record(
+        &state.paths(),
+        history::save_entry(
+            &crate::history::author(&connected),
+            &registry_id,
+            before.as_ref(),
+            &desired,
+            &outcome,
+            undo_of,
+        ),
+    );
     let outcome = outcome?;
     match &outcome {
         // The same cancel switch stays registered for the watch, so a Cancel clicked as

@@ -26,7 +26,8 @@ pub async fn plan_lifecycle(
 /// Runs `action` on the resource after planning it again, with `confirmation` as the user
 /// typed it (empty when the plan asks only for a review), reporting progress as
 /// `operation-progress` events under `operation_id`; [`super::encryption::cancel_save`]
-/// with the same `operation_id` stops it waiting.
+/// with the same `operation_id` stops it waiting. The run is recorded in the history
+/// ([`crate::history`]), as the undo of the entry `undo_of` when given.
 #[tauri::command]
 pub async fn run_lifecycle(
     app: AppHandle,
@@ -35,6 +36,7 @@ pub async fn run_lifecycle(
     action: LifecycleAction,
     confirmation: String,
     operation_id: String,
+    undo_of: Option<String>,
 ) -> Result<LifecycleOutcome, CommandError> {
     let connected = state.connected("make the change")?;
     let progress = EventProgress::new(app, operation_id.clone());
@@ -49,5 +51,6 @@ pub async fn run_lifecycle(
     )
     .await;
     state.saves.finish(&operation_id);
+    crate::history::record_lifecycle(&state, &connected, &resource_id, &action, &outcome, undo_of);
     Ok(outcome?)
 }

@@ -37,7 +37,10 @@ macro_rules! with_app_commands {
             identity::attach_identity,
             identity::enable_system_identity,
             lifecycle::plan_lifecycle,
-            lifecycle::run_lifecycle
+            lifecycle::run_lifecycle,
+            history::list_history,
+            history::get_history_entry,
+            history::plan_undo
         )
     };
 }

@@ -7,6 +7,7 @@ mod list;
 
 pub mod app;
 pub mod encryption;
+pub mod history;
 pub mod identity;
 pub mod key_uri;
 pub mod key_vault;
