@@ -3,6 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
+import { LifecycleReview } from './components/LifecycleReview';
 import { NotificationsPanel } from './components/NotificationsPanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
@@ -525,6 +526,48 @@ describe('accessibility audit (axe-core): the Notifications panel', () => {
     );
     const panel = screen.getByRole('dialog', { name: 'Notifications' });
     await within(panel).findByRole('heading', { name: 'No notifications' });
+    await expectNoAxeViolations(panel);
+  });
+});
+
+describe('accessibility audit (axe-core): the lifecycle review (LifecycleReview)', () => {
+  const reviewStep = {
+    kind: 'createKeyVersion' as const,
+    title: 'Create a new version of key cmk-images',
+    method: 'POST',
+    path: 'https://kv-contoso.vault.azure.net/keys/cmk-images/rotate?api-version=7.4',
+    body: null,
+    bodySummary: '',
+    azCommand: 'az keyvault key rotate --vault-name kv-contoso --name cmk-images',
+  };
+  it('a plan with findings, affected resources and a typed confirmation, then its outcome', async () => {
+    demoShell(() => cmkView, {
+      plan_lifecycle: () => ({
+        resourceId: prodRegistry.id,
+        action: { action: 'newKeyVersion' },
+        title: 'Create a new version of cmk-images',
+        summary: 'Key Vault adds a new version of the key.',
+        steps: [reviewStep],
+        findings: [
+          { severity: 'warning', code: 'rotation.pinnedVersion', message: 'The registry pins a version.', fix: 'Rotate to this version now.' },
+          { severity: 'info', code: 'rotation.followsWithinHour', message: 'Others pick it up within an hour.', fix: null },
+        ],
+        confirmation: { type: 'typeNameAndAcknowledge', name: 'contosoimages', acknowledgement: 'I understand' },
+        affected: [{ id: prodStorage.id, kind: 'storageAccount', name: prodStorage.name, reason: 'also uses key cmk-images' }],
+        canRun: true,
+      }),
+      run_lifecycle: () => ({ status: 'applied', steps: [reviewStep], message: 'Key cmk-images has a new latest version.', view: null }),
+    });
+    const { user } = renderInFluent(
+      <LifecycleReview resourceId={prodRegistry.id} action={{ action: 'newKeyVersion' }} verb="Create version" onClose={vi.fn()} onDone={vi.fn()} />,
+    );
+    const panel = await screen.findByRole('dialog', { name: 'Create a new version of cmk-images' }, slow);
+    await within(panel).findByRole('textbox', { name: /Type the resource name to confirm/ });
+    await expectNoAxeViolations(panel);
+    await user.type(within(panel).getByRole('textbox', { name: /Type the resource name to confirm/ }), 'contosoimages');
+    await user.click(within(panel).getByRole('checkbox', { name: 'I understand' }));
+    await user.click(within(panel).getByRole('button', { name: 'Create version' }));
+    await within(panel).findByText('Key cmk-images has a new latest version.', {}, slow);
     await expectNoAxeViolations(panel);
   });
 });
