@@ -2,6 +2,7 @@ import type {
   DesiredChange,
   EncryptionView,
   GrantOutcome,
+  HistoryEntry,
   IdentityChangeOutcome,
   IdentityOptions,
   KeyOption,
@@ -15,6 +16,7 @@ import type {
   PreflightReport,
   ResourceSummary,
   SaveOutcome,
+  UndoReview,
   VaultNameCheck,
   VaultOption,
 } from '../bindings';
@@ -130,8 +132,16 @@ export function saveEncryption(
   desired: DesiredChange,
   etag: string,
   operationId: string,
+  /** The history entry this save undoes (History's Undo); the shell records the save as its undo. */
+  undoOf: string | null = null,
 ): Promise<SaveOutcome> {
-  return call<SaveOutcome>('save_encryption', { registryId, desired, etag, operationId });
+  return call<SaveOutcome>('save_encryption', {
+    registryId,
+    desired,
+    etag,
+    operationId,
+    ...(undoOf === null ? {} : { undoOf }),
+  });
 }
 
 /**
@@ -157,8 +167,31 @@ export function runLifecycle(
   action: LifecycleAction,
   confirmation: string,
   operationId: string,
+  /** The history entry this run undoes (History's Undo); the shell records the run as its undo. */
+  undoOf: string | null = null,
 ): Promise<LifecycleOutcome> {
-  return call<LifecycleOutcome>('run_lifecycle', { resourceId, action, confirmation, operationId });
+  return call<LifecycleOutcome>('run_lifecycle', {
+    resourceId,
+    action,
+    confirmation,
+    operationId,
+    ...(undoOf === null ? {} : { undoOf }),
+  });
+}
+
+/** The recorded changes of one resource (of every resource for null), newest first. */
+export function listHistory(resourceId: string | null): Promise<HistoryEntry[]> {
+  return call<HistoryEntry[]>('list_history', { resourceId });
+}
+
+/** One history entry; rejects with `history.entryNotFound` when the history no longer holds it. */
+export function getHistoryEntry(id: string): Promise<HistoryEntry> {
+  return call<HistoryEntry>('get_history_entry', { id });
+}
+
+/** The review of undoing a history entry (Change key's preflight, a lifecycle plan, or why it cannot be undone). */
+export function planUndo(entryId: string): Promise<UndoReview> {
+  return call<UndoReview>('plan_undo', { entryId });
 }
 
 export function listVaults(subscriptionId: string): Promise<VaultOption[]> {

@@ -18,6 +18,7 @@ import { SubscriptionFilterDialog } from '../SubscriptionFilter';
 import { AboutDialog } from '../AboutDialog';
 import { TenantSwitcherDialog } from '../TenantSwitcher';
 import { Header } from '../Header';
+import { HistoryBlade } from '../HistoryBlade';
 import { IdentityBlade } from '../IdentityBlade';
 import { NotificationsPanel } from '../NotificationsPanel';
 import { OverviewBlade } from '../OverviewBlade';
@@ -53,6 +54,8 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   const [filterOpen, setFilterOpen] = useState(false);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [filterRevision, setFilterRevision] = useState(0);
+  // History opened from the header lists every resource's changes; from the resource menu, the resource's.
+  const [historyOfAll, setHistoryOfAll] = useState(false);
   const info = appInfo.status === 'loaded' ? appInfo.value : null;
 
   const openSignIn = useCallback((preset: SignInPreset = {}) => {
@@ -176,6 +179,10 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onAbout={() => {
           setAboutOpen(true);
         }}
+        onOpenHistory={() => {
+          setHistoryOfAll(true);
+          setBlade('history');
+        }}
       />
       <DemoBanner
         session={session}
@@ -184,10 +191,24 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         }}
       />
       <div className={styles.body}>
-        <ResourceMenu selected={blade} onSelect={setBlade} />
+        <ResourceMenu
+          selected={blade}
+          onSelect={(next) => {
+            setHistoryOfAll(false);
+            setBlade(next);
+          }}
+        />
         <main id={mainId} className={styles.main} tabIndex={-1}>
           {blade === 'overview' && <OverviewBlade {...bladeProps} />}
           {blade === 'identity' && <IdentityBlade {...bladeProps} />}
+          {blade === 'history' && (
+            <HistoryBlade
+              key={historyOfAll ? 'all' : 'resource'}
+              resource={shownSelection?.resource ?? null}
+              showAllAtStart={historyOfAll}
+              onChanged={refreshEncryption}
+            />
+          )}
           {blade === 'encryption' && (
             <EncryptionBlade
               {...bladeProps}

@@ -8,7 +8,7 @@ import {
   Tooltip,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import { AlertRegular, CubeRegular, KeyMultipleRegular } from '@fluentui/react-icons';
+import { AlertRegular, CubeRegular, HistoryRegular, KeyMultipleRegular } from '@fluentui/react-icons';
 import { Fragment } from 'react';
 import type { AppInfo } from '../../api/contract';
 import type { Selection } from '../../model/selection';
@@ -33,6 +33,8 @@ export interface HeaderProps {
   onFilterSubscriptions: () => void;
   onSignOut: () => void;
   onAbout: () => void;
+  /** Opens History with every resource's changes; without it the header has no History button. */
+  onOpenHistory?: () => void;
 }
 
 export function Header({
@@ -49,6 +51,7 @@ export function Header({
   onFilterSubscriptions,
   onSignOut,
   onAbout,
+  onOpenHistory,
 }: HeaderProps) {
   const styles = useHeaderStyles();
   // The bell's name, shown on hover, stays inside the header's landmark.
@@ -93,6 +96,11 @@ export function Header({
         <Button appearance="subtle" icon={<CubeRegular />} onClick={onOpenPicker} {...restoreFocusTarget}>
           Select resource
         </Button>
+        {onOpenHistory !== undefined && (
+          <Button appearance="subtle" icon={<HistoryRegular />} onClick={onOpenHistory}>
+            History
+          </Button>
+        )}
         <span className={styles.bell}>
           <Tooltip content={bellLabel} relationship="label" mountNode={bellTooltipMount}>
             <Button ref={bellTooltipTrigger} appearance="subtle" icon={<AlertRegular />} onClick={onOpenNotifications} {...restoreFocusTarget} />

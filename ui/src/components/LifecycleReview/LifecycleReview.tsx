@@ -32,6 +32,8 @@ export interface LifecycleReviewProps {
   onClose: () => void;
   /** The action ran: what the shell read back (the caller usually reads the blade again). */
   onDone: (outcome: LifecycleOutcome) => void;
+  /** The history entry this run undoes (History's Undo); the shell records the run as its undo. */
+  undoOf?: string | null;
 }
 
 /**
@@ -39,8 +41,8 @@ export interface LifecycleReviewProps {
  * findings, steps with their `az` equivalents, what else it reaches), asks for the confirmation the plan
  * wants, runs it with progress and Cancel, and shows the outcome as read back.
  */
-export function LifecycleReview({ resourceId, action, verb, onClose, onDone }: LifecycleReviewProps) {
-  const state = useLifecycleReview(resourceId, action, onDone);
+export function LifecycleReview({ resourceId, action, verb, onClose, onDone, undoOf = null }: LifecycleReviewProps) {
+  const state = useLifecycleReview(resourceId, action, onDone, undoOf);
   const styles = useLifecycleReviewStyles();
   const running = state.run.status === 'running';
   const title = state.plan.status === 'ready' ? state.plan.plan.title : 'Review';

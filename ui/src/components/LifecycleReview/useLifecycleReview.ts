@@ -40,6 +40,8 @@ export function useLifecycleReview(
   resourceId: string,
   action: LifecycleAction,
   onDone: (outcome: LifecycleOutcome) => void,
+  /** The history entry this run undoes (History's Undo), recorded with the run. */
+  undoOf: string | null = null,
 ): LifecycleReviewState {
   const [planned, setPlanned] = useState<{ request: string; state: PlanState } | null>(null);
   const [run, setRun] = useState<RunState>({ status: 'idle' });
@@ -100,6 +102,7 @@ export function useLifecycleReview(
           ready.action,
           confirmationText(ready.confirmation, typed),
           operationId,
+          undoOf,
         );
         setRun({ status: 'done', outcome });
         onDoneRef.current(outcome);
@@ -109,7 +112,7 @@ export function useLifecycleReview(
         listening.stop();
       }
     })();
-  }, [canRun, ready, resourceId, typed]);
+  }, [canRun, ready, resourceId, typed, undoOf]);
 
   const cancel = useCallback(() => {
     if (run.status !== 'running') return;

@@ -11,6 +11,8 @@ export interface SaveRequest {
   etag: string;
   /** Steps in the reviewed plan; the verification counts as one more. */
   planSteps: number;
+  /** The history entry this save undoes (History's Undo). */
+  undoOf?: string | undefined;
 }
 
 export interface SaveHooks {
@@ -65,7 +67,7 @@ export async function runSave(
     await Promise.all([listening.ready, settling.ready]);
     let outcome: SaveOutcome;
     try {
-      outcome = await saveEncryption(request.registryId, request.desired, request.etag, operationId);
+      outcome = await saveEncryption(request.registryId, request.desired, request.etag, operationId, request.undoOf ?? null);
     } catch (rejection: unknown) {
       notifications.update(id, saveErrorNotice(toCommandError(rejection, 'save_encryption')));
       hooks.onOutcome?.();

@@ -1,0 +1,1 @@
+export { HistoryBlade, type HistoryBladeProps } from './HistoryBlade';
