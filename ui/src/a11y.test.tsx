@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
 import { LifecycleReview } from './components/LifecycleReview';
+import { keyChangeEntry, keyChangeUndo, newVersionEntry, notUndoable } from './components/HistoryBlade/historyFixtures';
 import { NotificationsPanel } from './components/NotificationsPanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
@@ -569,5 +570,39 @@ describe('accessibility audit (axe-core): the lifecycle review (LifecycleReview)
     await user.click(within(panel).getByRole('button', { name: 'Create version' }));
     await within(panel).findByText('Key cmk-images has a new latest version.', {}, slow);
     await expectNoAxeViolations(panel);
+  });
+});
+
+describe('accessibility audit (axe-core): History', () => {
+  it('the History blade in the app shell, an entry\'s details, the undo review and a change that cannot be undone', { timeout: 90_000 }, async () => {
+    demoShell(() => cmkView, {
+      list_history: () => [newVersionEntry, keyChangeEntry],
+      plan_undo: (args) => (args.entryId === keyChangeEntry.id ? keyChangeUndo : notUndoable),
+    });
+    const { user } = renderApp();
+    await selectRegistry(user);
+    await user.click(within(menu()).getByRole('button', { name: 'History' }));
+    await screen.findByRole('table', { name: 'Changes' }, slow);
+    await expectNoAxeViolations();
+
+    await user.click(screen.getByRole('button', { name: 'Change key' }));
+    const details = await screen.findByRole('dialog', { name: 'Change details' }, slow);
+    await within(details).findByRole('heading', { name: 'Before' });
+    await expectNoAxeViolations();
+
+    await user.click(within(details).getByRole('button', { name: 'Undo' }));
+    const undo = await screen.findByRole('dialog', { name: 'Undo change' }, slow);
+    await within(undo).findByText(/Key URI to store/, {}, slow);
+    await expectNoAxeViolations();
+
+    await user.click(within(undo).getByRole('button', { name: 'Cancel' }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'Change details' })).getByRole('button', { name: 'Close' }));
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog', { name: 'Change details' })).toBeNull();
+    }, slow);
+    await user.click(screen.getByRole('button', { name: 'New key version' }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'Change details' }, slow)).getByRole('button', { name: 'Undo' }));
+    await within(await screen.findByRole('dialog', { name: 'Undo change' })).findByText('This change cannot be undone', {}, slow);
+    await expectNoAxeViolations();
   });
 });

@@ -188,7 +188,8 @@ describe('keyboard', () => {
     mockShell(signedOutHandlers());
     const { user } = renderApp();
     const menu = resourceMenu();
-    // Skip link, then the header's three buttons, then the menu.
+    // Skip link, then the header's four buttons (Select resource, History, Notifications, account), then the menu.
+    await user.tab();
     await user.tab();
     await user.tab();
     await user.tab();
