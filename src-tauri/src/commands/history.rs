@@ -11,18 +11,22 @@ use crate::error::CommandError;
 use crate::state::AppState;
 
 /// The recorded changes of the resource `resource_id` (of every resource for `None`), newest
-/// first. Empty when the platform has no data folder.
+/// first. Empty when the platform has no data folder. Async, so reading the file never holds
+/// up the window's thread.
 #[tauri::command]
-pub fn list_history(state: State<'_, AppState>, resource_id: Option<String>) -> Vec<HistoryEntry> {
-    match crate::history::history_dir(&state.paths()) {
+pub async fn list_history(
+    state: State<'_, AppState>,
+    resource_id: Option<String>,
+) -> Result<Vec<HistoryEntry>, CommandError> {
+    Ok(match crate::history::history_dir(&state.paths()) {
         Some(dir) => crate::history::list(&dir, resource_id.as_deref()),
         None => Vec::new(),
-    }
+    })
 }
 
 /// The entry with `id`.
 #[tauri::command]
-pub fn get_history_entry(
+pub async fn get_history_entry(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<HistoryEntry, CommandError> {
