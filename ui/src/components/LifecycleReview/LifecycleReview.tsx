@@ -149,7 +149,7 @@ function PlanDetails({ plan, state }: { plan: LifecyclePlanView; state: Lifecycl
             validationMessage={
               state.typed !== '' && state.typed.trim() !== plan.confirmation.name
                 ? `This is not ${plan.confirmation.name}.`
-                : undefined
+                : null
             }
           >
             <Input
