@@ -128,6 +128,15 @@ finding_codes! {
     // Rotation codes (lifecycle/rotation.rs) go below this line.
     // Revoke and restore codes (lifecycle/revoke.rs, restore.rs) go below this line.
     // Identity codes (lifecycle/identity.rs) go below this line.
+    /// Turning off or detaching the identity the resource's customer-managed key is reached
+    /// with would leave the data unreadable: refused.
+    IdentityInUseByEncryption = "identity.inUseByEncryption",
+    /// The user-assigned identity to attach lives in another tenant than the resource.
+    IdentityOtherTenant = "identity.otherTenant",
+    /// Turning the system-assigned identity off deletes it, and with it every grant made to it.
+    IdentitySystemAssignedWillBeDeleted = "identity.systemAssignedWillBeDeleted",
+    /// Detaching a user-assigned identity keeps the identity itself and its grants.
+    IdentityWillDetach = "identity.willDetach",
 }
 
 impl FindingCode {

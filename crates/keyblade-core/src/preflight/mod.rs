@@ -35,6 +35,7 @@ pub use steps::{
 
 use access::{check_access_policies, check_role_assignments};
 use steps::Principal;
+pub(crate) use steps::enable_system_identity;
 
 /// How much a finding matters. Errors block saving.
 #[derive(
