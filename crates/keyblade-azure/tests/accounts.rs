@@ -123,6 +123,7 @@ async fn a_storage_account_goes_through_every_step() {
                 identity: Some(IdentityChange {
                     system_assigned: false,
                     user_assigned: vec![uai.clone()],
+                    detach: Vec::new(),
                 }),
                 encryption: Some(AccountEncryptionChange::CustomerManaged {
                     vault_uri: vault.clone(),
@@ -230,6 +231,7 @@ async fn a_cognitive_services_account_turns_customer_managed_keys_on_and_off() {
                 identity: Some(IdentityChange {
                     system_assigned: true,
                     user_assigned: vec![uai.clone()],
+                    detach: Vec::new(),
                 }),
                 encryption: None,
             },

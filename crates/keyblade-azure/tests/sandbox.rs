@@ -550,6 +550,7 @@ async fn a_stale_etag_overwrites_nothing() {
                         .iter()
                         .map(|i| i.resource_id.clone())
                         .collect(),
+                    detach: Vec::new(),
                 }),
                 encryption: None,
             },

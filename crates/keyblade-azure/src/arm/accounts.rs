@@ -422,16 +422,20 @@ pub(crate) fn account_update_body(kind: AccountKind, change: &AccountChange) -> 
     if let Some(identity) = &change.identity {
         let kind_text = match (identity.system_assigned, identity.user_assigned.is_empty()) {
             (true, true) => "SystemAssigned",
-            (true, false) => "SystemAssigned,UserAssigned",
+            // Storage spells the pair without a space, Cognitive Services with one.
+            (true, false) if kind == AccountKind::Storage => "SystemAssigned,UserAssigned",
+            (true, false) => "SystemAssigned, UserAssigned",
             (false, false) => "UserAssigned",
             (false, true) => "None",
         };
         let mut value = json!({ "type": kind_text });
         if !identity.user_assigned.is_empty() {
+            // PATCH merges the map: a `null` entry detaches an identity.
             let attached: Map<String, Value> = identity
                 .user_assigned
                 .iter()
                 .map(|id| (id.clone(), json!({})))
+                .chain(identity.detach.iter().map(|id| (id.clone(), Value::Null)))
                 .collect();
             value["userAssignedIdentities"] = Value::Object(attached);
         }

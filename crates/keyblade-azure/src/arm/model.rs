@@ -230,6 +230,11 @@ pub struct IdentityChange {
     pub system_assigned: bool,
     /// Resource IDs of the user-assigned identities to have attached.
     pub user_assigned: Vec<String>,
+    /// Resource IDs of user-assigned identities to detach. A PATCH merges
+    /// `userAssignedIdentities`, so leaving one out keeps it: each is sent as `null`. Only
+    /// sent while some user-assigned identity stays (otherwise the type drops them all).
+    #[serde(default)]
+    pub detach: Vec<String>,
 }
 
 /// The key and identity a registry's encryption should use.
@@ -595,6 +600,12 @@ pub(crate) fn registry_update_from(change: &RegistryChange) -> acr::RegistryUpda
                     .user_assigned
                     .iter()
                     .map(|id| (id.clone(), serde_json::json!({})))
+                    .chain(
+                        wanted
+                            .detach
+                            .iter()
+                            .map(|id| (id.clone(), serde_json::Value::Null)),
+                    )
                     .collect(),
             )
         });
@@ -798,6 +809,7 @@ mod tests {
             identity: Some(IdentityChange {
                 system_assigned: true,
                 user_assigned: vec!["/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u".into()],
+                detach: Vec::new(),
             }),
             encryption: Some(EncryptionChange {
                 key_identifier: "https://v.vault.azure.net/keys/k".into(),

@@ -1112,6 +1112,7 @@ async fn run_step(
             let change = IdentityChange {
                 system_assigned: true,
                 user_assigned,
+                detach: Vec::new(),
             };
             *resource = resource.update_identity(session, change, progress).await?;
             let principal = resource
@@ -1236,6 +1237,7 @@ pub async fn attach_identity(
         IdentityChange {
             system_assigned: identity.system_assigned.is_some(),
             user_assigned,
+            detach: Vec::new(),
         }
     })
     .await
@@ -1257,6 +1259,7 @@ pub async fn enable_system_identity(
                 .iter()
                 .map(|a| a.resource_id.clone())
                 .collect(),
+            detach: Vec::new(),
         }
     })
     .await
