@@ -156,6 +156,53 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
     await expectNoAxeViolations();
   });
 
+  it('the Identity blade: Status On with Save, the Add user assigned managed identity panel, and a refused review', async () => {
+    const shared = {
+      ...identities.attached[0],
+      resourceId: '/subscriptions/other/resourceGroups/rg-shared/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-shared',
+      name: 'id-shared',
+      subscriptionId: 'other',
+      subscriptionName: 'Contoso Shared',
+    } as (typeof identities.attached)[number];
+    demoShell(() => cmkView, {
+      list_identities: () => ({ ...identities, available: [shared] }),
+      plan_lifecycle: () => ({
+        resourceId: prodRegistry.id,
+        action: { action: 'identity', change: { type: 'removeUserAssigned', resourceId: identities.attached[0]?.resourceId ?? '' } },
+        title: 'Remove user-assigned identity id-images from contosoimages',
+        summary: 'Refused: the customer-managed key of contosoimages is reached with id-images.',
+        steps: [],
+        findings: [
+          {
+            severity: 'error',
+            code: 'identity.inUseByEncryption',
+            message: 'Removing it would cut the registry off from its key: the data would become unreadable.',
+            fix: 'Move encryption to another identity first (Encryption, Change key, Identity), then remove id-images.',
+          },
+        ],
+        confirmation: { type: 'review' },
+        affected: [],
+        canRun: false,
+      }),
+    });
+    const { user } = renderApp();
+    await selectRegistry(user);
+    await user.click(within(menu()).getByRole('button', { name: 'Identity' }));
+    const system = await screen.findByRole('region', { name: 'System assigned' }, slow);
+    await user.click(within(system).getByRole('radio', { name: 'On' }));
+    await expectNoAxeViolations();
+    const users = screen.getByRole('region', { name: 'User assigned' });
+    await user.click(within(users).getByRole('button', { name: 'Add' }));
+    const panel = await screen.findByRole('dialog', { name: 'Add user assigned managed identity' }, slow);
+    await user.click(within(panel).getByRole('radio', { name: /id-shared/ }));
+    await expectNoAxeViolations(panel);
+    await user.click(within(panel).getByRole('button', { name: 'Cancel' }));
+    await user.click(within(screen.getByRole('region', { name: 'User assigned' })).getByRole('button', { name: 'Remove id-images' }));
+    const review = await screen.findByRole('dialog', { name: 'Remove user-assigned identity id-images from contosoimages' }, slow);
+    await within(review).findByText(/the data would become unreadable/);
+    await expectNoAxeViolations(review);
+  });
+
   it('the Encryption blade, healthy then unhealthy', async () => {
     let view = cmkView;
     demoShell(() => view);

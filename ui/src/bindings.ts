@@ -1191,8 +1191,8 @@ systemAssignedPrincipalId: string | null,
  */
 attached: Array<IdentityOption>, 
 /**
- * The other user-assigned identities of the resource's subscription, which can be
- * attached ([`super::attach_identity`]).
+ * The other user-assigned identities of every subscription of the resource's tenant
+ * that the session can read, which can be attached.
  */
 available: Array<IdentityOption>, 
 /**
@@ -1220,6 +1220,10 @@ subscriptionId: string,
  * The identity's resource group.
  */
 resourceGroup: string, 
+/**
+ * The name of the identity's subscription, when it is one the session lists.
+ */
+subscriptionName: string | null, 
 /**
  * The identity's application (client) ID.
  */

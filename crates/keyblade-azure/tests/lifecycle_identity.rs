@@ -349,3 +349,24 @@ async fn a_refused_write_is_reported_unchanged() {
     }
     assert!(stored_system(&fixture.stored(&id)));
 }
+
+/// The picker offers identities of every subscription of the tenant: an account in the
+/// shared subscription sees the production subscription's identities, named by subscription.
+#[tokio::test]
+async fn the_picker_lists_identities_of_every_subscription() {
+    let fixture = Fixture::start().await;
+    let session = fixture.session();
+    let options =
+        keyblade_azure::encryption::list_identities(&session, &cognitive("cog-contoso-language"))
+            .await
+            .unwrap();
+    let prod = options
+        .available
+        .iter()
+        .find(|i| i.name == "id-acr-prod")
+        .expect("an identity of the production subscription is offered");
+    assert!(prod.subscription_id.eq_ignore_ascii_case(PROD_SUBSCRIPTION));
+    assert!(prod.subscription_name.is_some(), "{prod:?}");
+    assert!(options.system_assigned_enabled);
+    assert!(options.attached.is_empty());
+}

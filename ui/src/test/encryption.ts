@@ -174,6 +174,7 @@ export const identities: IdentityOptions = {
       resourceId: identityId,
       name: 'id-images',
       subscriptionId: sub,
+      subscriptionName: 'Contoso Production',
       resourceGroup: 'rg-security',
       clientId: '11111111-2222-3333-4444-555555555555',
       principalId: '66666666-7777-8888-9999-000000000000',

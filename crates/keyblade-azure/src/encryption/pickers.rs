@@ -329,6 +329,8 @@ pub struct IdentityOption {
     pub subscription_id: String,
     /// The identity's resource group.
     pub resource_group: String,
+    /// The name of the identity's subscription, when it is one the session lists.
+    pub subscription_name: Option<String>,
     /// The identity's application (client) ID.
     pub client_id: Option<String>,
     /// The identity's object ID in Entra ID.
@@ -345,6 +347,7 @@ impl From<UserAssignedIdentity> for IdentityOption {
             name: identity.id.name,
             subscription_id: identity.id.subscription_id,
             resource_group: identity.id.resource_group,
+            subscription_name: None,
             client_id: identity.client_id,
             principal_id: identity.principal_id,
             exists: true,
@@ -363,29 +366,27 @@ pub struct IdentityOptions {
     pub system_assigned_principal_id: Option<String>,
     /// User-assigned identities attached to the resource.
     pub attached: Vec<IdentityOption>,
-    /// The other user-assigned identities of the resource's subscription, which can be
-    /// attached ([`super::attach_identity`]).
+    /// The other user-assigned identities of every subscription of the resource's tenant
+    /// that the session can read, which can be attached.
     pub available: Vec<IdentityOption>,
     /// The resource's ETag, for [`super::attach_identity`].
     pub etag: Option<String>,
 }
 
-/// The identities the Identity picker offers: the resource's own, and those of its
-/// subscription that could be attached. The resource and the subscription's identities
-/// are read concurrently; attached identities outside the list are looked up one by one.
+/// The identities the Identity picker offers: the resource's own, and those that could be
+/// attached, from every subscription of the resource's tenant the session can read (an
+/// identity of another tenant cannot be attached). The resource and the lists are read
+/// concurrently; attached identities outside the lists are looked up one by one.
 pub async fn list_identities(
     session: &Session,
     registry_id: &str,
 ) -> Result<IdentityOptions, AzureError> {
     let id = facts::parse_resource_id(registry_id)?;
-    let (registry, in_subscription) = futures::join!(
+    let (registry, (in_subscription, subscription_names)) = futures::join!(
         super::resource::get_resource(session, &id),
-        session
-            .arm
-            .list_user_assigned_identities(&id.subscription_id)
+        identities_of_tenant(session, &id.subscription_id)
     );
     let registry = registry?;
-    let in_subscription = in_subscription.unwrap_or_default();
     let unlisted: Vec<crate::arm::model::ResourceId> = registry
         .identity()
         .user_assigned
@@ -419,6 +420,7 @@ pub async fn list_identities(
                 name: parsed.name,
                 subscription_id: parsed.subscription_id,
                 resource_group: parsed.resource_group,
+                subscription_name: None,
                 client_id: attached_identity.client_id.clone(),
                 principal_id: attached_identity.principal_id.clone(),
                 exists: !matches!(other, Some(Err(AzureError::NotFound { .. }))),
@@ -436,7 +438,21 @@ pub async fn list_identities(
         })
         .map(IdentityOption::from)
         .collect();
-    available.sort_by_key(|i| i.name.to_ascii_lowercase());
+    for option in attached.iter_mut().chain(available.iter_mut()) {
+        option.subscription_name = subscription_names
+            .iter()
+            .find(|(sub, _)| sub.eq_ignore_ascii_case(&option.subscription_id))
+            .map(|(_, name)| name.clone());
+    }
+    available.sort_by_key(|i| {
+        (
+            i.subscription_name
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            i.name.to_ascii_lowercase(),
+        )
+    });
     attached.sort_by_key(|i| i.name.to_ascii_lowercase());
     Ok(IdentityOptions {
         system_assigned_enabled: registry.identity().system_assigned.is_some(),
@@ -449,6 +465,47 @@ pub async fn list_identities(
         available,
         etag: registry.etag().map(str::to_owned),
     })
+}
+
+/// The user-assigned identities of every subscription in the tenant of `home` (at most
+/// [`CONCURRENCY`] listed at once), and the subscriptions' names. A subscription that
+/// cannot be listed is left out; without the subscription list, `home` alone is listed.
+async fn identities_of_tenant(
+    session: &Session,
+    home: &str,
+) -> (Vec<UserAssignedIdentity>, Vec<(String, String)>) {
+    let subscriptions = session.arm.list_subscriptions().await.unwrap_or_default();
+    let tenant = subscriptions
+        .iter()
+        .find(|s| s.subscription_id.eq_ignore_ascii_case(home))
+        .and_then(|s| s.tenant_id.clone());
+    let names: Vec<(String, String)> = subscriptions
+        .iter()
+        .map(|s| (s.subscription_id.clone(), s.display_name.clone()))
+        .collect();
+    let mut listed: Vec<String> = subscriptions
+        .into_iter()
+        .filter(|s| match (&tenant, &s.tenant_id) {
+            (Some(home_tenant), Some(other)) => home_tenant.eq_ignore_ascii_case(other),
+            _ => true,
+        })
+        .map(|s| s.subscription_id)
+        .collect();
+    if !listed.iter().any(|s| s.eq_ignore_ascii_case(home)) {
+        listed.push(home.to_owned());
+    }
+    let lists: Vec<Vec<UserAssignedIdentity>> = futures::stream::iter(listed)
+        .map(|subscription| async move {
+            session
+                .arm
+                .list_user_assigned_identities(&subscription)
+                .await
+                .unwrap_or_default()
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    (lists.into_iter().flatten().collect(), names)
 }
 
 /// "Create new" key vault. Soft delete and purge protection are always on.

@@ -1,21 +1,28 @@
-import { Button, MessageBar, MessageBarBody, Spinner } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, PersonKeyRegular } from '@fluentui/react-icons';
-import { useState } from 'react';
-import { enableSystemIdentity, listIdentities } from '../../api';
+import { Button, Field, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner } from '@fluentui/react-components';
+import {
+  AddRegular,
+  ArrowClockwiseRegular,
+  DeleteRegular,
+  DismissRegular,
+  PersonKeyRegular,
+  SaveRegular,
+} from '@fluentui/react-icons';
+import { listIdentities } from '../../api';
 import type { IdentityOptions } from '../../bindings';
 import { useCommand } from '../../hooks/useCommand';
 import { bladeTitles } from '../../model/blades';
 import { resourceCommandBlocker } from '../../model/commandAvailability';
 import type { ResourceContext } from '../../model/resourceContext';
 import { resourceKindNames } from '../../model/resources';
-import { followOperation } from '../../state/encryption/followOperation';
-import { useNotifications } from '../../state/notifications';
 import { Blade, BladeCommand } from '../Blade';
 import { BladeSection } from '../BladeSection';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
 import { FactList, type Fact } from '../FactList';
+import { LifecycleReview } from '../LifecycleReview';
 import { ResourceGate } from '../ResourceGate';
+import { AddIdentityPanel } from './AddIdentityPanel';
+import { addChange, removeChange, useIdentityChanges } from './identityChanges';
 import { useIdentityBladeStyles } from './useIdentityBladeStyles.styles';
 
 export interface IdentityBladeProps {
@@ -24,7 +31,10 @@ export interface IdentityBladeProps {
   onRetrySession: () => void;
 }
 
-/** The portal's Settings › Identity blade: System assigned (Status On/Off) and User assigned. */
+/**
+ * The portal's Settings › Identity blade: System assigned (Status On/Off, Save) and User assigned (Add, Remove).
+ * Every change is planned and run through the lifecycle review; a refused one shows why before anything is sent.
+ */
 export function IdentityBlade({ context, onOpenPicker, onRetrySession }: IdentityBladeProps) {
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
   // list_identities takes any kind's resource ID (registries, storage and Azure AI services accounts).
@@ -76,8 +86,8 @@ export function IdentityBlade({ context, onOpenPicker, onRetrySession }: Identit
             case 'loaded':
               return (
                 <Identities
-                  registryId={registryId}
-                  registryName={resource?.name ?? ''}
+                  resourceId={registryId}
+                  resourceName={resource?.name ?? ''}
                   options={identities.state.value}
                   onChanged={identities.reload}
                 />
@@ -90,39 +100,20 @@ export function IdentityBlade({ context, onOpenPicker, onRetrySession }: Identit
 }
 
 function Identities({
-  registryId,
-  registryName,
+  resourceId,
+  resourceName,
   options,
   onChanged,
 }: {
-  registryId: string;
-  registryName: string;
+  resourceId: string;
+  resourceName: string;
   options: IdentityOptions;
   onChanged: () => void;
 }) {
   const styles = useIdentityBladeStyles();
-  const notifications = useNotifications();
-  const [turningOn, setTurningOn] = useState(false);
+  const changes = useIdentityChanges(options, onChanged);
 
-  const turnOn = async () => {
-    const etag = options.etag;
-    if (etag === null) return;
-    setTurningOn(true);
-    await followOperation(
-      notifications,
-      `Turning on the system-assigned identity of ${registryName}`,
-      (operationId) => enableSystemIdentity(registryId, etag, operationId),
-      (outcome) =>
-        outcome.status === 'changed'
-          ? { status: 'succeeded', message: `Status On: ${registryName} now has a system-assigned identity.` }
-          : { status: 'failed', message: `Nothing was changed: ${outcome.message}` },
-      'enable_system_identity',
-    );
-    setTurningOn(false);
-    onChanged();
-  };
-
-  const systemFacts: Fact[] = [{ term: 'Status', value: options.systemAssignedEnabled ? 'On' : 'Off' }];
+  const systemFacts: Fact[] = [];
   if (options.systemAssignedEnabled) {
     systemFacts.push({ term: 'Object (principal) ID', value: options.systemAssignedPrincipalId ?? 'Unknown', monospace: true });
   }
@@ -130,26 +121,46 @@ function Identities({
   return (
     <div className={styles.stack}>
       <BladeSection title="System assigned">
-        <FactList facts={systemFacts} />
-        {!options.systemAssignedEnabled && (
-          <div className={styles.actions}>
-            <Button
-              appearance="primary"
-              disabled={turningOn || options.etag === null}
-              onClick={() => {
-                void turnOn();
-              }}
-            >
-              Turn on (Status On)
-            </Button>
-            {turningOn && <Spinner size="tiny" label="Turning on…" />}
-          </div>
-        )}
+        <p className={styles.hint}>
+          A system-assigned managed identity is tied to {resourceName}: Entra ID creates it when the Status is On and
+          deletes it, with what was granted to it, when the Status is Off.
+        </p>
+        <Field label="Status">
+          <RadioGroup
+            layout="horizontal"
+            value={changes.status}
+            onChange={(_event, data) => {
+              changes.setStatus(data.value === 'on' ? 'on' : 'off');
+            }}
+          >
+            <Radio value="off" label="Off" />
+            <Radio value="on" label="On" />
+          </RadioGroup>
+        </Field>
+        {systemFacts.length > 0 && <FactList facts={systemFacts} />}
+        <div className={styles.actions}>
+          <Button appearance="primary" icon={<SaveRegular />} disabled={!changes.statusChanged} onClick={changes.save}>
+            Save
+          </Button>
+          <Button icon={<DismissRegular />} disabled={!changes.statusChanged} onClick={changes.discard}>
+            Discard
+          </Button>
+        </div>
       </BladeSection>
       <BladeSection title="User assigned">
+        <div className={styles.actions}>
+          <Button
+            icon={<AddRegular />}
+            onClick={() => {
+              changes.setAdding(true);
+            }}
+          >
+            Add
+          </Button>
+        </div>
         {options.attached.length === 0 ? (
           <MessageBar intent="info">
-            <MessageBarBody>No user-assigned identity is attached to {registryName}.</MessageBarBody>
+            <MessageBarBody>No user-assigned identity is attached to {resourceName}.</MessageBarBody>
           </MessageBar>
         ) : (
           <table className={styles.table}>
@@ -157,8 +168,12 @@ function Identities({
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Resource group</th>
+                <th scope="col">Subscription</th>
                 <th scope="col">Client ID</th>
                 <th scope="col">Object (principal) ID</th>
+                <th scope="col">
+                  <span className={styles.visuallyHidden}>Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -169,14 +184,48 @@ function Identities({
                     {identity.exists ? '' : ' (deleted)'}
                   </td>
                   <td>{identity.resourceGroup}</td>
+                  <td>{identity.subscriptionName ?? identity.subscriptionId}</td>
                   <td className={styles.mono}>{identity.clientId ?? 'Unknown'}</td>
                   <td className={styles.mono}>{identity.principalId ?? 'Unknown'}</td>
+                  <td>
+                    <Button
+                      appearance="subtle"
+                      icon={<DeleteRegular />}
+                      aria-label={`Remove ${identity.name}`}
+                      onClick={() => {
+                        changes.openReview(removeChange(identity));
+                      }}
+                    >
+                      Remove
+                    </Button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
       </BladeSection>
+      {changes.adding && (
+        <AddIdentityPanel
+          resourceName={resourceName}
+          available={options.available}
+          onAdd={(identity) => {
+            changes.openReview(addChange(identity));
+          }}
+          onClose={() => {
+            changes.setAdding(false);
+          }}
+        />
+      )}
+      {changes.review !== null && (
+        <LifecycleReview
+          resourceId={resourceId}
+          action={{ action: 'identity', change: changes.review.change }}
+          verb={changes.review.verb}
+          onClose={changes.closeReview}
+          onDone={changes.reviewRan}
+        />
+      )}
     </div>
   );
 }

@@ -11,11 +11,30 @@ export const useIdentityBladeStyles = makeStyles({
     fontFamily: tokens.fontFamilyMonospace,
     fontSize: tokens.fontSizeBase200,
   },
+  hint: {
+    ...typographyStyles.body1,
+    color: tokens.colorNeutralForeground2,
+    marginBlockEnd: tokens.spacingVerticalM,
+  },
+  panelBody: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalL,
+  },
+  visuallyHidden: {
+    position: 'absolute',
+    width: '1px',
+    height: '1px',
+    overflow: 'hidden',
+    clipPath: 'inset(50%)',
+    whiteSpace: 'nowrap',
+  },
   actions: {
     display: 'flex',
     alignItems: 'center',
     gap: tokens.spacingHorizontalM,
     marginBlockStart: tokens.spacingVerticalM,
+    marginBlockEnd: tokens.spacingVerticalM,
   },
   table: {
     borderCollapse: 'collapse',
