@@ -38,3 +38,11 @@ pub fn cognitive_account_id(name: &str) -> String {
          Microsoft.CognitiveServices/accounts/{name}"
     )
 }
+
+/// Resource ID of a user-assigned identity in the production security group.
+pub fn identity_id(name: &str) -> String {
+    format!(
+        "/subscriptions/{PRODUCTION_ID}/resourceGroups/rg-contoso-prod-security/providers/\
+         Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    )
+}
