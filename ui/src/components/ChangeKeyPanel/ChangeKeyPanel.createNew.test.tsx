@@ -16,6 +16,7 @@ const spareIdentity: IdentityOption = {
   resourceId: `/subscriptions/${contosoProd.subscriptionId}/resourceGroups/rg-security/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-spare`,
   name: 'id-spare',
   subscriptionId: contosoProd.subscriptionId,
+  subscriptionName: contosoProd.displayName,
   resourceGroup: 'rg-security',
   clientId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
   principalId: 'ffffffff-0000-1111-2222-333333333333',
