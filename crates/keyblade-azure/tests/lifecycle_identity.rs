@@ -370,3 +370,72 @@ async fn the_picker_lists_identities_of_every_subscription() {
     assert!(options.system_assigned_enabled);
     assert!(options.attached.is_empty());
 }
+
+/// Change key with a user-assigned identity that is not attached yet (id-openai-cmk, of the
+/// production subscription, for cog-contoso-language in the shared one): preflight plans the
+/// attach as the first reviewed step, and Save runs it, then sets the key; the sandbox shows
+/// the identity attached, the key in place and reachable.
+#[tokio::test]
+async fn change_key_attaches_the_chosen_identity_as_its_first_step() {
+    use keyblade_azure::encryption::{
+        CancelSave, DesiredChange, IdentitySelection, KeySource, SaveOutcome, StepKind, load_view,
+        preflight, save,
+    };
+    let fixture = Fixture::start().await;
+    let session = fixture.session();
+    let id = cognitive("cog-contoso-language");
+    let uai = identity("id-openai-cmk");
+    let version = fixture.latest_version("kv-contoso-ai", "ai-cmk-key");
+    let desired = DesiredChange {
+        key_source: KeySource::CustomerManaged,
+        key_uri: format!(
+            "{}keys/ai-cmk-key/{version}",
+            fixture.vault_uri_string("kv-contoso-ai")
+        ),
+        identity: IdentitySelection::UserAssigned {
+            resource_id: uai.clone(),
+        },
+        grant_access: false,
+    };
+    let report = preflight(&session, &id, &desired).await.unwrap();
+    assert!(report.can_save, "{:#?}", report.findings);
+    let kinds: Vec<StepKind> = report.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::AddUserAssignedIdentity,
+            StepKind::SetEncryptionKey
+        ]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::IdentityWillAttach)
+    );
+    let view = load_view(&session, &id).await.unwrap();
+    let outcome = save(
+        &session,
+        &id,
+        &desired,
+        &view.etag.clone().unwrap_or_default(),
+        &|_: ProgressUpdate| {},
+        &CancelSave::new(),
+    )
+    .await
+    .unwrap();
+    let SaveOutcome::Applied { steps, .. } = &outcome else {
+        panic!("expected applied: {outcome:#?}");
+    };
+    assert_eq!(steps.len(), 2);
+    let stored = fixture.stored(&id);
+    assert!(stored_system(&stored), "the system-assigned identity stays");
+    assert_eq!(stored_users(&stored), [uai.to_ascii_lowercase()]);
+    assert!(
+        stored["properties"]["encryption"]["keyVaultProperties"]["identityClientId"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty()),
+        "{stored}"
+    );
+    assert_eq!(fixture.oracle_health(&id), "accessible");
+}

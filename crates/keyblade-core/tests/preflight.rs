@@ -218,6 +218,8 @@ fn findings_are_explained_and_actionable() {
         "plan.noChange",
         "identity.systemAssignedWillBeTurnedOn",
         "identity.notAttached",
+        "identity.willAttach",
+        "identity.otherTenant",
         "identity.unresolved",
         "identity.deleted",
         "key.notFound",
@@ -297,7 +299,7 @@ fn missing_access_fix_shows_the_cli_command() {
     assert!(
         finding.fix.as_deref().unwrap_or("").contains(
             "az keyvault set-policy --name kv1 --resource-group kv-rg --subscription s1 \
-             --object-id p-id1 --key-permissions get unwrapKey wrapKey"
+             --object-id p-id1 --key-permissions get unwrapKey wrapKey recover"
         ),
         "{:?}",
         finding.fix
@@ -409,5 +411,51 @@ fn account_steps_have_their_kinds_body_shape() {
     assert_eq!(
         json["body"]["properties"]["encryption"],
         serde_json::json!({"keySource": "Microsoft.Storage"})
+    );
+}
+
+/// An identity that is not attached yet is attached by the save's first step (reviewed like
+/// the others), and the key step names it in the kind's way.
+#[test]
+fn attaching_the_chosen_identity_is_the_first_planned_step() {
+    let base = read_json(&preflight_dir().join("base.json"));
+    let id3 = "/subscriptions/s2/resourceGroups/rg-other/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id3";
+    let outcome = run_case(&base, &case_named("storage-attach-and-enable"));
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let steps = &outcome.plan.steps;
+    assert_eq!(
+        steps[0].body,
+        serde_json::json!({"identity": {"type": "UserAssigned", "userAssignedIdentities": {id3: {}}}})
+    );
+    assert!(
+        steps[0]
+            .az_command
+            .starts_with("az storage account update --name st1"),
+        "{}",
+        steps[0].az_command
+    );
+    assert_eq!(
+        steps[1].body["properties"]["encryption"]["identity"]["userAssignedIdentity"],
+        id3
+    );
+    let outcome = run_case(&base, &case_named("identity-not-attached"));
+    let steps = &outcome.plan.steps;
+    assert!(
+        steps[0]
+            .az_command
+            .starts_with("az acr identity assign --name reg1"),
+        "{}",
+        steps[0].az_command
+    );
+    assert_eq!(
+        steps[0].body["identity"]["userAssignedIdentities"]
+            .as_object()
+            .map(|m| m.len()),
+        Some(2),
+        "id1 is restated beside id2"
+    );
+    assert_eq!(
+        steps[1].body["properties"]["encryption"]["keyVaultProperties"]["identity"],
+        "c-id2"
     );
 }

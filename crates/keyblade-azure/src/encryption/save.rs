@@ -1137,6 +1137,13 @@ async fn run_step(
                 set_key_when_access_is_effective(session, resource, step, &body, progress).await?;
             Ok(())
         }
+        // Planned first when the chosen user-assigned identity is not attached yet: the same
+        // write the Identity blade's Add makes, from the step's own body.
+        StepKind::AddUserAssignedIdentity => {
+            let change = super::lifecycle::identity::identity_change(step)?;
+            *resource = resource.update_identity(session, change, progress).await?;
+            Ok(())
+        }
         // Planned only where the kind's rules allow it (never for registries).
         StepKind::UseMicrosoftManagedKeys => {
             let body = substituted_body(step, None)?;

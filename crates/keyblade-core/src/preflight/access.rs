@@ -29,6 +29,13 @@ pub const NEEDED: [Needed; 3] = [
     },
 ];
 
+/// The key permissions an access policy grant gives: what a service needs ([`NEEDED`]) and
+/// `recover`, which the Cognitive Services customer-managed key document asks for so the
+/// service can recover a key deleted by mistake. Only [`NEEDED`] is checked: `recover` is
+/// not required for access, and the RBAC path (Key Vault Crypto Service Encryption User)
+/// is left as it is.
+pub const GRANTED_KEY_PERMISSIONS: [&str; 4] = ["get", "wrapKey", "unwrapKey", "recover"];
+
 /// Key Vault Crypto Service Encryption User: the built-in role made for this purpose.
 pub const CRYPTO_SERVICE_ENCRYPTION_USER: &str = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
 

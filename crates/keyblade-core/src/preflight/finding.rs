@@ -137,6 +137,8 @@ finding_codes! {
     IdentitySystemAssignedWillBeDeleted = "identity.systemAssignedWillBeDeleted",
     /// Detaching a user-assigned identity keeps the identity itself and its grants.
     IdentityWillDetach = "identity.willDetach",
+    /// The chosen user-assigned identity is not attached yet: Change key attaches it first.
+    IdentityWillAttach = "identity.willAttach",
 }
 
 impl FindingCode {

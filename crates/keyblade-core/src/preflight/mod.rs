@@ -391,7 +391,54 @@ impl Planner<'_> {
                     .iter()
                     .find(|u| u.resource_id == *resource_id)
                     .cloned();
-                if attached.is_none() {
+                let looked_up = self
+                    .input
+                    .facts
+                    .user_assigned_identity
+                    .as_ref()
+                    .filter(|u| u.resource_id == *resource_id);
+                let resource_tenant = resource.tenant_id.clone();
+                let other_tenant = looked_up
+                    .and_then(|u| u.tenant_id.clone())
+                    .filter(|t| !t.eq_ignore_ascii_case(&resource_tenant));
+                if attached.is_none() && looked_up.is_some() && other_tenant.is_none() {
+                    // Attached by the save itself, as its first step, so the review shows the
+                    // write and its `az` equivalent like every other step.
+                    self.steps
+                        .push(crate::lifecycle::identity::add_user_assigned_step(
+                            &resource,
+                            resource_id,
+                        ));
+                    self.add(
+                        Severity::Info,
+                        FindingCode::IdentityWillAttach,
+                        format!(
+                            "The user-assigned identity {} is not attached to {} yet; saving \
+                             attaches it first, keeping the {}'s other identities.",
+                            resource_id.name(),
+                            resource.id.name(),
+                            self.rules.short_name
+                        ),
+                        None,
+                    );
+                } else if attached.is_none()
+                    && let Some(tenant) = other_tenant
+                {
+                    self.add(
+                        Severity::Error,
+                        FindingCode::IdentityOtherTenant,
+                        format!(
+                            "The user-assigned identity {} lives in tenant {tenant}, and {} in \
+                             tenant {resource_tenant}. Azure attaches only identities of the \
+                             resource's own tenant.",
+                            resource_id.name(),
+                            resource.id.name()
+                        ),
+                        Some(format!(
+                            "Choose an identity from a subscription of tenant {resource_tenant}."
+                        )),
+                    );
+                } else if attached.is_none() {
                     // Only ACR's CLI attaches a user-assigned identity in one plain command;
                     // the others name the portal page rather than a half-right command.
                     let fix = if resource.kind == ResourceKind::ContainerRegistry {
@@ -422,12 +469,6 @@ impl Planner<'_> {
                         Some(fix),
                     );
                 }
-                let looked_up = self
-                    .input
-                    .facts
-                    .user_assigned_identity
-                    .as_ref()
-                    .filter(|u| u.resource_id == *resource_id);
                 let tenant_id = looked_up
                     .and_then(|u| u.tenant_id.clone())
                     .or_else(|| attached.as_ref().and_then(|u| u.tenant_id.clone()));

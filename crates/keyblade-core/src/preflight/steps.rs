@@ -8,7 +8,7 @@ use crate::arm_id::ResourceId;
 use crate::key_uri::KeyUri;
 use crate::kind::{BodyShape, KindRules, ResourceKind};
 
-use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, NEEDED};
+use super::access::{CRYPTO_SERVICE_ENCRYPTION_USER, GRANTED_KEY_PERMISSIONS};
 
 // The API versions of the calls a plan makes. keyblade-azure's executor sends each step's
 // call with exactly these (it takes them from here), so the path the review shows is the
@@ -258,16 +258,17 @@ pub fn enable_system_identity(
     }
 }
 
-/// Access-policy vault: add get, wrapKey and unwrapKey for the principal. ARM's `add`
-/// operation merges into an existing entry; `az keyvault set-policy` replaces the listed
-/// permission kind, so the CLI command restates the principal's current key permissions.
+/// Access-policy vault: add get, wrapKey, unwrapKey and recover for the principal. ARM's
+/// `add` operation merges into an existing entry; `az keyvault set-policy` replaces the
+/// listed permission kind, so the CLI command restates the principal's current key
+/// permissions.
 pub fn add_access_policy(
     vault: &ResourceId,
     vault_tenant_id: &str,
     principal: &Principal,
     existing_key_permissions: &[String],
 ) -> PlanStep {
-    let needed: Vec<&str> = NEEDED.iter().map(|n| n.key_permission).collect();
+    let needed: Vec<&str> = GRANTED_KEY_PERMISSIONS.to_vec();
     let mut cli_permissions: Vec<String> = existing_key_permissions.to_vec();
     for permission in &needed {
         if !cli_permissions
@@ -290,7 +291,7 @@ pub fn add_access_policy(
     PlanStep {
         kind: StepKind::AddAccessPolicy,
         title: format!(
-            "Allow the identity to get, wrap and unwrap keys in vault {}",
+            "Allow the identity to get, wrap, unwrap and recover keys in vault {}",
             vault.name()
         ),
         method: HttpMethod::Put,
@@ -709,7 +710,7 @@ mod tests {
         assert_eq!(
             step.az_command,
             "az keyvault set-policy --name kv1 --resource-group kv-rg --subscription s2 \
-             --object-id p1 --key-permissions list Get wrapKey unwrapKey"
+             --object-id p1 --key-permissions list Get wrapKey unwrapKey recover"
         );
         assert_eq!(
             step.path,
@@ -717,7 +718,7 @@ mod tests {
         );
         assert_eq!(
             step.body["properties"]["accessPolicies"][0]["permissions"]["keys"],
-            json!(["get", "wrapKey", "unwrapKey"])
+            json!(["get", "wrapKey", "unwrapKey", "recover"])
         );
         assert!(step.placeholders.is_empty());
     }
