@@ -536,7 +536,7 @@ describe('accessibility audit (axe-core): the Change key panel with a save still
         view={cmkView}
         rules={registryRules}
         onSave={vi.fn()}
-        onRegistryChanged={vi.fn()}
+       
         keyVaultSuffix="vault.azure.net"
         runningSave={runningSave}
         onCancelSave={vi.fn()}

@@ -3,7 +3,6 @@ import type {
   EncryptionView,
   GrantOutcome,
   HistoryEntry,
-  IdentityChangeOutcome,
   IdentityOptions,
   KeyOption,
   KeyUriInfo,
@@ -234,16 +233,3 @@ export function listIdentities(registryId: string): Promise<IdentityOptions> {
   return call<IdentityOptions>('list_identities', { registryId });
 }
 
-export function attachIdentity(
-  registryId: string,
-  identityId: string,
-  etag: string,
-  operationId: string,
-): Promise<IdentityChangeOutcome> {
-  return call<IdentityChangeOutcome>('attach_identity', { registryId, identityId, etag, operationId });
-}
-
-/** The portal's Identity › System assigned › Status On. */
-export function enableSystemIdentity(registryId: string, etag: string, operationId: string): Promise<IdentityChangeOutcome> {
-  return call<IdentityChangeOutcome>('enable_system_identity', { registryId, etag, operationId });
-}

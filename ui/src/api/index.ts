@@ -1,13 +1,11 @@
 export {
   appInfo,
-  attachIdentity,
   cancelSignIn,
   cancelSave,
   checkVaultName,
   createKey,
   createVault,
   diagnostics,
-  enableSystemIdentity,
   getEncryption,
   grantAccess,
   listIdentities,

@@ -248,7 +248,6 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         rules={changeKeyView === null ? null : kindRulesFor(info, changeKeyView.kind)}
         initialKeyUri={changeKey?.keyUri ?? null}
         onSave={startSave}
-        onRegistryChanged={refreshEncryption}
         runningSave={runningSave}
         onCancelSave={notifications.cancel}
         keyVaultSuffix={info?.cloud.keyVaultSuffix ?? publicKeyVaultSuffix}

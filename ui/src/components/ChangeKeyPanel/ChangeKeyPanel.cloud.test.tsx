@@ -34,7 +34,7 @@ function renderPanel(keyVaultSuffix: string) {
       view={cmkView}
         rules={registryRules}
       onSave={vi.fn()}
-      onRegistryChanged={vi.fn()}
+     
       keyVaultSuffix={keyVaultSuffix}
     />,
   );

@@ -1,13 +1,13 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { CommandError, IdentityChangeOutcome, IdentityOption, IdentityOptions, VaultNameCheck, VaultOption } from '../../bindings';
-import { cleanReport, cmkView, fixture, identities, identityId, keys, newKey, newVault, vaults, versions } from '../../test/encryption';
-import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
+import type { IdentityOption, IdentityOptions, VaultNameCheck, VaultOption } from '../../bindings';
+import { cleanReport, cmkView, fixture, identities, keys, newKey, newVault, vaults, versions } from '../../test/encryption';
+import { contosoProd, mockShell, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import { ChangeKeyPanel } from './ChangeKeyPanel';
 import { registryRules } from '../../test/kinds';
 
-// "Create new" and "Attach" inside the Change key panel: what the panel does with what they return.
+// "Create new" inside the Change key panel, and an identity not attached yet: what the panel does with them.
 
 // Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
 const slow = { timeout: 10_000 };
@@ -24,7 +24,6 @@ const spareIdentity: IdentityOption = {
 };
 
 const withSpare: IdentityOptions = { ...identities, available: [spareIdentity] };
-const spareAttached: IdentityOptions = { ...identities, attached: [...identities.attached, spareIdentity], available: [], etag: '"etag-3"' };
 
 function handlers(extra: Record<string, CommandHandler>): Record<string, CommandHandler> {
   return {
@@ -41,11 +40,10 @@ function handlers(extra: Record<string, CommandHandler>): Record<string, Command
 
 function renderPanel(commands: Record<string, CommandHandler>) {
   const shell = mockShell(commands);
-  const onRegistryChanged = vi.fn();
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={vi.fn()} onRegistryChanged={onRegistryChanged} keyVaultSuffix="vault.azure.net" />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={vi.fn()} keyVaultSuffix="vault.azure.net" />,
   );
-  return { shell, onRegistryChanged, panel: screen.getByRole('dialog', { name: 'Change key' }), ...rendered };
+  return { shell, panel: screen.getByRole('dialog', { name: 'Change key' }), ...rendered };
 }
 
 describe('Change key panel, Create new', () => {
@@ -217,90 +215,53 @@ describe('Change key panel, Create new', () => {
   });
 });
 
-describe('Change key panel, Attach identity', () => {
-  function attachControls(panel: HTMLElement) {
-    return {
-      picker: within(panel).getByRole('combobox', { name: 'Attach an identity from the subscription' }),
-      attach: within(panel).getByRole('button', { name: 'Attach' }),
+describe('Change key panel, an identity not attached yet', () => {
+  it('offers it under Not attached yet and lets Save attach it as the first reviewed step; nothing is written from the panel', async () => {
+    const attachStep = {
+      kind: 'addUserAssignedIdentity' as const,
+      title: 'Attach user-assigned identity id-spare to registry contosoimages',
+      method: 'PATCH',
+      path: `${cmkView.registryId}?api-version=2023-07-01`,
+      body: {},
+      bodySummary: 'identity.type = UserAssigned (user-assigned: id-images, id-spare)',
+      azCommand: `az acr identity assign --name contosoimages --identities ${spareIdentity.resourceId}`,
     };
-  }
-
-  it('attaches a user-assigned identity from the subscription and selects it', async () => {
-    let attached = false;
-    let answer: (outcome: IdentityChangeOutcome) => void = () => undefined;
-    const { user, panel, shell, onRegistryChanged } = renderPanel(
+    const { user, panel, shell } = renderPanel(
       handlers({
-        list_identities: () => (attached ? spareAttached : withSpare),
-        attach_identity: () =>
-          new Promise<IdentityChangeOutcome>((resolve) => {
-            answer = (outcome) => {
-              attached = true;
-              resolve(outcome);
-            };
-          }),
+        list_identities: () => withSpare,
+        preflight: () => ({ ...cleanReport, steps: [attachStep, ...cleanReport.steps] }),
+        validate_key_uri: (args) => ({
+          canonical: String(args.input),
+          vaultName: 'kv-contoso',
+          vaultUrl: cmkView.key?.vaultUri ?? '',
+          keyName: 'cmk-images',
+          version: null,
+          rotation: 'automatic',
+          isManagedHsm: false,
+        }),
       }),
     );
-    await within(panel).findByRole('combobox', { name: 'Attach an identity from the subscription' }, slow);
-    const { picker, attach } = attachControls(panel);
-    expect(within(picker).getByRole('option', { name: 'id-spare (rg-security)' })).toBeInTheDocument();
-    expect(attach).toBeDisabled();
-    await user.selectOptions(picker, spareIdentity.resourceId);
-    expect(attach).toBeEnabled();
-    await user.click(attach);
-
-    expect(await within(panel).findByText('Attaching the identity to the registry…')).toBeInTheDocument();
-    expect(attach).toBeDisabled();
-    expect(shell.calls.find((c) => c.command === 'attach_identity')?.args).toEqual({
-      registryId: cmkView.registryId,
-      identityId: spareIdentity.resourceId,
-      etag: withSpare.etag,
-      operationId: expect.stringMatching(/^attach-/) as unknown,
-    });
-
-    const identity = within(panel).getByRole<HTMLSelectElement>('combobox', { name: /User-assigned identity/ });
-    answer({ status: 'changed', identities: spareAttached });
-    // The same list stays on screen while the panel reads the identities again: it does not blink away.
+    // The key in use, as Enter key URI prefills it.
+    await user.click(within(panel).getByRole('radio', { name: 'Enter key URI' }));
+    const identity = await within(panel).findByRole<HTMLSelectElement>('combobox', { name: /User-assigned identity/ }, slow);
+    expect(within(panel).queryByRole('button', { name: 'Attach' })).toBeNull();
+    const group = within(identity).getByRole('group', { name: 'Not attached yet (Save attaches it)' });
+    expect(within(group).getByRole('option', { name: 'id-spare (rg-security, Contoso Production)' })).toBeInTheDocument();
+    await user.selectOptions(identity, spareIdentity.resourceId);
+    expect(await within(panel).findByText(/Save attaches it first, as the first step of the review/)).toBeInTheDocument();
+    const planned = await within(panel).findByRole('list', { name: 'What will change' }, slow);
     await waitFor(() => {
-      expect(identity).toHaveValue(spareIdentity.resourceId);
+      expect(within(planned).getAllByRole('listitem')[0]).toHaveTextContent(attachStep.title);
     }, slow);
-    expect(identity).toBeInTheDocument();
-    expect(identity.selectedOptions[0]).toHaveTextContent('id-spare (client ID aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee)');
-    expect(within(panel).queryByText('Attaching the identity to the registry…')).toBeNull();
-    // The registry changed: the blade reads it again, and so does the panel's identity list.
-    expect(onRegistryChanged).toHaveBeenCalledTimes(1);
-    expect(shell.calls.filter((c) => c.command === 'list_identities')).toHaveLength(2);
-  });
-
-  it.each<{ name: string; attach: CommandHandler; message: string; code: string }>([
-    {
-      name: 'the command fails',
-      attach: () =>
-        rejectWith({
-          code: 'azure.forbidden',
-          message: 'You may not change registry contosoimages: you need Microsoft.ContainerRegistry/registries/write.',
-          details: 'HTTP 403 AuthorizationFailed',
-        } satisfies CommandError),
-      message: 'You may not change registry contosoimages: you need Microsoft.ContainerRegistry/registries/write.',
-      code: 'azure.forbidden',
-    },
-    {
-      name: 'the registry changed elsewhere',
-      attach: () => ({ status: 'changedElsewhere', message: 'Registry contosoimages changed since keyblade read it.' }),
-      message: 'Registry contosoimages changed since keyblade read it.',
-      code: 'registry.changedElsewhere',
-    },
-  ])('says why attaching failed when $name, and keeps the selection', async ({ attach, message, code }) => {
-    const { user, panel, onRegistryChanged } = renderPanel(handlers({ list_identities: () => withSpare, attach_identity: attach }));
-    await within(panel).findByRole('combobox', { name: 'Attach an identity from the subscription' }, slow);
-    const controls = attachControls(panel);
-    await user.selectOptions(controls.picker, spareIdentity.resourceId);
-    await user.click(controls.attach);
-
-    const bar = (await within(panel).findByText('Could not attach the identity', {}, slow)).closest('.fui-MessageBar');
-    expect(bar).toHaveTextContent(message);
-    expect(bar).toHaveTextContent(`Error code: ${code}`);
-    expect(within(panel).getByRole('combobox', { name: /User-assigned identity/ })).toHaveValue(identityId);
-    expect(controls.attach).toBeEnabled();
-    expect(onRegistryChanged).not.toHaveBeenCalled();
+    await waitFor(() => {
+      expect(
+        shell.calls.some(
+          (c) =>
+            c.command === 'preflight' &&
+            JSON.stringify(c.args).includes(spareIdentity.resourceId),
+        ),
+      ).toBe(true);
+    }, slow);
+    expect(shell.calls.map((c) => c.command)).not.toContain('attach_identity');
   });
 });

@@ -33,7 +33,7 @@ function renderPanel(view: EncryptionView, rules: KindRules) {
     validate_key_uri: (args) => uriInfo(String(args.input)),
   });
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={view} rules={rules} onSave={vi.fn()} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={view} rules={rules} onSave={vi.fn()} keyVaultSuffix="vault.azure.net" />,
   );
   const panel = screen.getByRole('dialog', { name: 'Change key' });
   const previews = () => shell.calls.filter((c) => c.command === 'preflight').map((c) => c.args.desired as DesiredChange);
@@ -100,7 +100,7 @@ describe('Change key panel, per kind', () => {
     const newer = `${vaultUri}keys/cmk-images/${versions[0]?.version ?? ''}`;
     mockShell({ list_subscriptions: () => [contosoProd], list_identities: () => identities, validate_key_uri: (args) => uriInfo(String(args.input)), preflight: () => cleanReport });
     renderInFluent(
-      <ChangeKeyPanel open onClose={vi.fn()} view={cognitiveView} rules={cognitiveRules} initialKeyUri={newer} onSave={vi.fn()} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
+      <ChangeKeyPanel open onClose={vi.fn()} view={cognitiveView} rules={cognitiveRules} initialKeyUri={newer} onSave={vi.fn()} keyVaultSuffix="vault.azure.net" />,
     );
     const panel = screen.getByRole('dialog', { name: 'Change key' });
     expect(within(panel).getByRole('radio', { name: 'Enter key URI' })).toBeChecked();

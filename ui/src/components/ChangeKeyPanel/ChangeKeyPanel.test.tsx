@@ -61,7 +61,7 @@ function panelHandlers(preflight: (desired: DesiredChange) => PreflightReport): 
 function renderPanel(handlers: Record<string, CommandHandler>, onSave = vi.fn()) {
   const shell = mockShell(handlers);
   const rendered = renderInFluent(
-    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={onSave} onRegistryChanged={vi.fn()} keyVaultSuffix="vault.azure.net" />,
+    <ChangeKeyPanel open onClose={vi.fn()} view={cmkView} rules={registryRules} onSave={onSave} keyVaultSuffix="vault.azure.net" />,
   );
   return { shell, onSave, ...rendered };
 }
@@ -239,7 +239,6 @@ describe('Change key panel', () => {
       view: cmkView,
       rules: registryRules,
       onSave: vi.fn(),
-      onRegistryChanged: vi.fn(),
       keyVaultSuffix: 'vault.azure.net',
       onCancelSave,
     };

@@ -15,10 +15,8 @@ import {
 } from '@fluentui/react-components';
 import { useId, useState } from 'react';
 import {
-  attachIdentity,
   grantAccess,
   listIdentities,
-  newOperationId,
   preflight,
   toCommandError,
   validateKeyUri,
@@ -74,8 +72,6 @@ export interface ChangeKeyPanelProps {
   initialKeyUri?: string | null;
   /** Starts the save (the caller follows it in a notification); the panel closes. */
   onSave: (request: SaveRequest) => void;
-  /** The registry changed from the panel (an identity was attached): the blade reads it again. */
-  onRegistryChanged: () => void;
   /** The active cloud's Key Vault DNS suffix (app_info's `cloud.keyVaultSuffix`), for hints and prefills. */
   keyVaultSuffix: string;
   /** The notification of a save of this registry that has not finished (running, or watched); else null. */
@@ -92,7 +88,6 @@ export function ChangeKeyPanel({
   rules,
   initialKeyUri = null,
   onSave,
-  onRegistryChanged,
   keyVaultSuffix,
   runningSave = null,
   onCancelSave = () => undefined,
@@ -106,7 +101,6 @@ export function ChangeKeyPanel({
           initialKeyUri={initialKeyUri}
           onClose={onClose}
           onSave={onSave}
-          onRegistryChanged={onRegistryChanged}
           keyVaultSuffix={keyVaultSuffix}
           runningSave={runningSave}
           onCancelSave={onCancelSave}
@@ -124,7 +118,6 @@ function ChangeKeyForm({
   initialKeyUri,
   onClose,
   onSave,
-  onRegistryChanged,
   keyVaultSuffix,
   runningSave,
   onCancelSave,
@@ -261,24 +254,6 @@ function ChangeKeyForm({
     }
   };
 
-  const attach = async (identityId: string): Promise<CommandError | null> => {
-    const registryEtag = identityOptions?.etag ?? view.etag;
-    if (registryEtag === null) {
-      return { code: 'ui.noEtag', message: "The registry's ETag is unknown: refresh the blade and try again.", details: null };
-    }
-    try {
-      const outcome = await attachIdentity(view.registryId, identityId, registryEtag, newOperationId('attach'));
-      if (outcome.status === 'changedElsewhere') {
-        return { code: 'registry.changedElsewhere', message: outcome.message, details: null };
-      }
-      identities.reload();
-      onRegistryChanged();
-      return null;
-    } catch (rejection: unknown) {
-      return toCommandError(rejection, 'attach_identity');
-    }
-  };
-
   const uriField = uriFieldState(uriInput, uriSettled, uriCheck.state, uriProblem);
 
   return (
@@ -360,7 +335,6 @@ function ChangeKeyForm({
               onChoice={setIdentityChoice}
               turnOnSystem={turnOnSystem}
               onTurnOnSystem={setTurnOnSystem}
-              onAttach={attach}
             />
           )}
           <ReviewSection

@@ -1,6 +1,5 @@
-import { Button, Checkbox, Field, Radio, RadioGroup, Select, Spinner } from '@fluentui/react-components';
-import { useState } from 'react';
-import type { CommandError, IdentityOptions } from '../../bindings';
+import { Checkbox, Field, Radio, RadioGroup, Select, Spinner } from '@fluentui/react-components';
+import type { IdentityOptions } from '../../bindings';
 import type { Loadable } from '../../hooks/useCommand';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
@@ -19,11 +18,12 @@ export interface IdentitySectionProps {
   onChoice: (choice: IdentityChoice) => void;
   turnOnSystem: boolean;
   onTurnOnSystem: (on: boolean) => void;
-  /** Attaches an identity of the subscription to the registry; resolves with an error or null. */
-  onAttach: (identityId: string) => Promise<CommandError | null>;
 }
 
-/** The Change key panel's Identity: User assigned (attached, or attach one) or System assigned. */
+/**
+ * The Change key panel's Identity: User assigned (attached, or one not attached yet, which Save attaches first as a
+ * reviewed step) or System assigned.
+ */
 export function IdentitySection({
   allowed,
   shortName,
@@ -33,25 +33,11 @@ export function IdentitySection({
   onChoice,
   turnOnSystem,
   onTurnOnSystem,
-  onAttach,
 }: IdentitySectionProps) {
   const styles = useChangeKeyPanelStyles();
-  const [toAttach, setToAttach] = useState('');
-  const [attaching, setAttaching] = useState(false);
-  const [attachError, setAttachError] = useState<CommandError | null>(null);
   const options = identities.status === 'loaded' ? identities.value : null;
-
-  const attach = async () => {
-    setAttaching(true);
-    setAttachError(null);
-    const error = await onAttach(toAttach);
-    setAttaching(false);
-    setAttachError(error);
-    if (error === null) {
-      onChoice({ type: 'userAssigned', resourceId: toAttach });
-      setToAttach('');
-    }
-  };
+  const notAttached =
+    choice.type === 'userAssigned' && (options?.available.some((identity) => identity.resourceId === choice.resourceId) ?? false);
 
   return (
     <fieldset className={styles.section}>
@@ -80,9 +66,11 @@ export function IdentitySection({
             label="User-assigned identity"
             required
             hint={
-              options.attached.length === 0
-                ? `No user-assigned identity is attached to this ${shortName}. Attach one below.`
-                : `Identities attached to this ${shortName}.`
+              notAttached
+                ? `Not attached to this ${shortName} yet: Save attaches it first, as the first step of the review.`
+                : options.attached.length === 0
+                  ? `No user-assigned identity is attached to this ${shortName}: choose one to attach with the key.`
+                  : `Identities attached to this ${shortName}, then others you can attach.`
             }
           >
             <Select
@@ -92,44 +80,28 @@ export function IdentitySection({
               }}
             >
               <option value="">Select an identity</option>
-              {options.attached.map((identity) => (
-                <option key={identity.resourceId} value={identity.resourceId}>
-                  {identity.name}
-                  {identity.clientId === null ? '' : ` (client ID ${identity.clientId})`}
-                  {identity.exists ? '' : ' (deleted)'}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          {options.available.length > 0 && (
-            <div className={styles.row}>
-              <Field className={styles.grow} label="Attach an identity from the subscription">
-                <Select
-                  value={toAttach}
-                  onChange={(_event, data) => {
-                    setToAttach(data.value);
-                  }}
-                >
-                  <option value="">Select an identity to attach</option>
-                  {options.available.map((identity) => (
+              {options.attached.length > 0 && (
+                <optgroup label="Attached">
+                  {options.attached.map((identity) => (
                     <option key={identity.resourceId} value={identity.resourceId}>
-                      {identity.name} ({identity.resourceGroup})
+                      {identity.name}
+                      {identity.clientId === null ? '' : ` (client ID ${identity.clientId})`}
+                      {identity.exists ? '' : ' (deleted)'}
                     </option>
                   ))}
-                </Select>
-              </Field>
-              <Button
-                disabled={toAttach === '' || attaching}
-                onClick={() => {
-                  void attach();
-                }}
-              >
-                Attach
-              </Button>
-            </div>
-          )}
-          {attaching && <Spinner size="tiny" label={`Attaching the identity to the ${shortName}…`} />}
-          {attachError !== null && <CommandErrorBar title="Could not attach the identity" error={attachError} />}
+                </optgroup>
+              )}
+              {options.available.length > 0 && (
+                <optgroup label="Not attached yet (Save attaches it)">
+                  {options.available.map((identity) => (
+                    <option key={identity.resourceId} value={identity.resourceId}>
+                      {identity.name} ({identity.resourceGroup}, {identity.subscriptionName ?? identity.subscriptionId})
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+            </Select>
+          </Field>
         </>
       )}
       {options !== null && choice.type === 'systemAssigned' && (

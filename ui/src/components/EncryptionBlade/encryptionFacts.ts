@@ -39,7 +39,15 @@ export function encryptionFacts(view: EncryptionView, rules: KindRules | null): 
   }
   if (identity !== null) {
     rows.push(['Identity', `${identity.name} (${identityKindLabels[identity.kind]})`]);
-    rows.push(['Client ID', identity.clientId ?? 'Unknown', true]);
+    if (identity.clientId !== null) {
+      rows.push(['Client ID', identity.clientId, true]);
+    } else if (identity.kind === 'systemAssigned') {
+      // Resource Manager's identity block gives a system-assigned identity's object ID, not its client ID: show
+      // what is known, under its own name.
+      rows.push(['Object (principal) ID', identity.principalId ?? 'Unknown (the identity is off)', true]);
+    } else {
+      rows.push(['Client ID', 'Unknown', true]);
+    }
     if (!identity.exists) {
       rows.push(['Identity status', 'Missing: deleted, detached or turned off']);
     }
