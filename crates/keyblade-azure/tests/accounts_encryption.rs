@@ -111,23 +111,22 @@ async fn a_storage_account_goes_through_the_encryption_path() {
         "storageAccount"
     );
 
-    // On: the identity must be attached first (the planner says so otherwise).
+    // On: the identity is not attached yet, so the save attaches it first, as a planned step.
     let key = format!(
         "{}keys/storage-cmk-key",
         fixture.vault_uri_string("kv-contoso-prod-cmk")
     );
     let desired = customer_key(key.clone(), &uai, false);
     let report = preflight(&session, &id, &desired).await.unwrap();
+    assert!(report.can_save, "{report:#?}");
     assert!(
         report
             .findings
             .iter()
-            .any(|f| f.code == FindingCode::IdentityNotAttached),
+            .any(|f| f.code == FindingCode::IdentityWillAttach),
         "{report:#?}"
     );
-    attach(&session, &id, &uai).await;
-    let report = preflight(&session, &id, &desired).await.unwrap();
-    assert!(report.can_save, "{report:#?}");
+    assert_eq!(report.steps[0].kind, StepKind::AddUserAssignedIdentity);
     assert_eq!(report.rotation, RotationMode::Automatic);
     assert!(
         report
