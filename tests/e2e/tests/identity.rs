@@ -148,7 +148,7 @@ fn turns_off_an_unused_system_identity_and_adds_and_removes_a_user_assigned_one(
         "identity-account-added",
     );
     let uai = demo::identity_id("id-acr-prod").to_ascii_lowercase();
-    assert_eq!(stored_users(&sandbox.resource(&id).unwrap()), [uai.clone()]);
+    assert_eq!(stored_users(&sandbox.resource(&id).unwrap()), [uai]);
 
     // And remove it again.
     let users = section("User assigned");
