@@ -7,11 +7,10 @@ use ts_rs::{Config, TS};
 
 use keyblade_azure::encryption::{
     ChangeAvailability, DataHealth, DesiredChange, EncryptionIdentityView, EncryptionView,
-    FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
-    IdentityOption, IdentityOptions, IdentitySelection, KeyInUse, KeyListAccess, KeyOption,
-    KeySource, KeyVersionOption, NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepView,
-    PreflightReport, ProblemView, RotationMode, SaveOutcome, SaveWatch, Severity, StepKind,
-    VaultNameCheck, VaultOption,
+    FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityOption, IdentityOptions,
+    IdentitySelection, KeyInUse, KeyListAccess, KeyOption, KeySource, KeyVersionOption,
+    NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepView, PreflightReport, ProblemView,
+    RotationMode, SaveOutcome, SaveWatch, Severity, StepKind, VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
 };
 
@@ -99,7 +98,6 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<NewKeyRequest>(),
         IpcType::of::<IdentityOptions>(),
         IpcType::of::<IdentityOption>(),
-        IpcType::of::<IdentityChangeOutcome>(),
         // The key lifecycle (keyblade-core's `lifecycle`, keyblade-azure's `encryption::lifecycle`).
         IpcType::of::<keyblade_core::lifecycle::LifecycleAction>(),
         IpcType::of::<keyblade_core::lifecycle::RevokeWay>(),

@@ -1238,19 +1238,6 @@ principalId: string | null,
 exists: boolean, };
 
 /**
- * What a change to the registry's identities ended with.
- */
-export type IdentityChangeOutcome = { "status": "changed", 
-/**
- * The registry's identities, with its new ETag.
- */
-identities: IdentityOptions, } | { "status": "changedElsewhere", 
-/**
- * What Azure said about the conflict.
- */
-message: string, };
-
-/**
  * A lifecycle action the user can ask for on a resource's Encryption (or Identity) blade.
  */
 export type LifecycleAction = { "action": "newKeyVersion" } | { "action": "setRotationPolicy", 

@@ -34,8 +34,6 @@ macro_rules! with_app_commands {
             key_vault::recover_vault,
             key_vault::open_key_vault,
             identity::list_identities,
-            identity::attach_identity,
-            identity::enable_system_identity,
             lifecycle::plan_lifecycle,
             lifecycle::run_lifecycle,
             history::list_history,
