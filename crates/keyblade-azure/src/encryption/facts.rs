@@ -297,6 +297,7 @@ async fn role_facts(session: &Session, vault: &Vault) -> RoleFacts {
                     role_definition_id: assignment.role_definition_id,
                     principal_id: assignment.principal_id,
                     condition: assignment.condition,
+                    id: Some(assignment.id).filter(|id| !id.is_empty()),
                 })
                 .collect(),
             definitions,
@@ -447,6 +448,9 @@ fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
             .collect(),
         enable_soft_delete: Some(vault.soft_delete_enabled),
         enable_purge_protection: Some(vault.purge_protection_enabled),
+        soft_delete_retention_in_days: vault
+            .soft_delete_retention_days
+            .and_then(|days| u32::try_from(days).ok()),
         network_acls: vault.network.default_action.as_ref().map(|default_action| {
             core::NetworkAcls {
                 default_action: default_action.clone(),

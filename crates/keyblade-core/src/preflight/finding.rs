@@ -127,6 +127,34 @@ finding_codes! {
     LifecycleConfirmationMismatch = "lifecycle.confirmationMismatch",
     // Rotation codes (lifecycle/rotation.rs) go below this line.
     // Revoke and restore codes (lifecycle/revoke.rs, restore.rs) go below this line.
+    /// Revoking blocks access to all of the resource's data until access is restored.
+    RevokeDataInaccessible = "revoke.dataInaccessible",
+    /// The resource does not use a customer-managed key: there is no access to revoke.
+    RevokeNoCustomerManagedKey = "revoke.noCustomerManagedKey",
+    /// The chosen way does not fit the vault's permission model.
+    RevokeWayNotApplicable = "revoke.wayNotApplicable",
+    /// The identity has no access of the chosen kind to remove.
+    RevokeNothingToRemove = "revoke.nothingToRemove",
+    /// The identity keeps access through a role assigned above the vault.
+    RevokeAccessInherited = "revoke.accessInherited",
+    /// keyblade cannot tell which identity reaches the key.
+    RevokeIdentityUnknown = "revoke.identityUnknown",
+    /// The key is already disabled.
+    RevokeKeyAlreadyDisabled = "revoke.keyAlreadyDisabled",
+    /// Other resources use the same key or the same identity's access, and lose it too.
+    RevokeAlsoAffects = "revoke.alsoAffects",
+    /// The deleted key can be recovered (soft delete) for a while.
+    RevokeKeyRecoverable = "revoke.keyRecoverable",
+    /// The vault has no soft delete: a deleted key cannot be recovered.
+    RevokeKeyUnrecoverable = "revoke.keyUnrecoverable",
+    /// The key is deleted but soft delete keeps it: it can be recovered.
+    RestoreKeyDeleted = "restore.keyDeleted",
+    /// The identity the key uses is no longer attached to the resource.
+    RestoreIdentityDetached = "restore.identityDetached",
+    /// The chosen fix does not match a cause keyblade found.
+    RestoreFixDoesNotMatch = "restore.fixDoesNotMatch",
+    /// New access takes a few minutes to take effect.
+    RestoreTakesEffectLater = "restore.takesEffectLater",
     // Identity codes (lifecycle/identity.rs) go below this line.
     /// Turning off or detaching the identity the resource's customer-managed key is reached
     /// with would leave the data unreadable: refused.

@@ -305,6 +305,10 @@ pub struct VaultFacts {
     /// `enablePurgeProtection`; omitted means off.
     #[serde(default)]
     pub enable_purge_protection: Option<bool>,
+    /// `softDeleteRetentionInDays`: how long a deleted key can be recovered (7 to 90;
+    /// omitted means Azure's default, 90).
+    #[serde(default)]
+    pub soft_delete_retention_in_days: Option<u32>,
     /// `networkAcls`: the vault firewall; `None` means it has no rules.
     #[serde(default)]
     pub network_acls: Option<NetworkAcls>,
@@ -363,6 +367,9 @@ pub struct RoleAssignment {
     /// counted as granting access.
     #[serde(default)]
     pub condition: Option<String>,
+    /// The assignment's own resource ID, when listed (what deleting it names).
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 /// A role's definition: what its data actions allow, for roles keyblade does not know built in.

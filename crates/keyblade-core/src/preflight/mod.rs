@@ -33,9 +33,10 @@ pub use steps::{
     STORAGE_API_VERSION, StepKind,
 };
 
-use access::{check_access_policies, check_role_assignments};
-use steps::Principal;
-pub(crate) use steps::enable_system_identity;
+pub(crate) use access::{check_access_policies, check_role_assignments};
+pub(crate) use steps::Principal;
+// The lifecycle planners (`crate::lifecycle`) plan the same grants as Change key.
+pub(crate) use steps::{add_access_policy, create_role_assignment, enable_system_identity};
 
 /// How much a finding matters. Errors block saving.
 #[derive(
