@@ -441,6 +441,89 @@ fn key_details(key: Key) -> Result<KeyDetails, AzureError> {
     })
 }
 
+// Key state: delete and recover
+
+/// A soft-deleted key, as Key Vault's deleted keys list has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedKeyInfo {
+    /// The key's name.
+    pub name: String,
+    /// `recoveryId`: what recovering it names, when the vault keeps deleted keys.
+    pub recovery_id: Option<String>,
+    /// When it was deleted.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deleted_date: Option<OffsetDateTime>,
+    /// When Key Vault purges it for good, unless it is recovered first.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub scheduled_purge_date: Option<OffsetDateTime>,
+}
+
+impl KeyVault {
+    /// Deletes a key, every version. With soft delete the vault keeps it for its retention
+    /// period (the answer carries the purge date); without, it is gone.
+    pub async fn delete_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<DeletedKeyInfo, AzureError> {
+        let vault = vault_name(vault_uri);
+        let answer = self
+            .client(vault_uri)?
+            .delete_key(key_name, None)
+            .await
+            .and_then(|response| response.into_model());
+        self.list_cache.invalidate_prefix(&cache_key(vault_uri, ""));
+        let deleted =
+            answer.map_err(|e| AzureError::from_key_vault(e, &vault, "delete the key"))?;
+        Ok(deleted_key_info(key_name, deleted))
+    }
+
+    /// A soft-deleted key (404 [`AzureError::NotFound`] when the vault keeps no such key).
+    pub async fn get_deleted_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<DeletedKeyInfo, AzureError> {
+        let vault = vault_name(vault_uri);
+        let deleted = self
+            .client(vault_uri)?
+            .get_deleted_key(key_name, None)
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "read the deleted key"))?;
+        Ok(deleted_key_info(key_name, deleted))
+    }
+
+    /// Recovers a soft-deleted key with its versions; answers the key's current version.
+    /// Key Vault finishes a recovery in the background: the key may answer 404 for a
+    /// short while after this returns.
+    pub async fn recover_deleted_key(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<KeyDetails, AzureError> {
+        let written = self
+            .client(vault_uri)?
+            .recover_deleted_key(key_name, None)
+            .await
+            .and_then(|response| response.into_model());
+        self.key_written(vault_uri, "recover the deleted key", written)
+    }
+}
+
+fn deleted_key_info(
+    key_name: &str,
+    deleted: azure_security_keyvault_keys::models::DeletedKey,
+) -> DeletedKeyInfo {
+    DeletedKeyInfo {
+        name: key_name.to_owned(),
+        recovery_id: deleted.recovery_id,
+        deleted_date: deleted.deleted_date,
+        scheduled_purge_date: deleted.scheduled_purge_date,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

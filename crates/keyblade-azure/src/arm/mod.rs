@@ -19,6 +19,7 @@
 //! The generated packages below are the ones whose API versions equal the planner's, so
 //! reads and writes of a resource agree on its shape.
 
+mod access_removal;
 pub mod accounts;
 pub mod lro;
 pub mod model;

@@ -39,6 +39,10 @@ pub struct RevokeInput {
     /// Other resources whose keys in the same vault are reached by the same identity.
     #[serde(default)]
     pub identity_users: Vec<AffectedResource>,
+    /// Set when some subscription's resources could not be listed: others may use the key
+    /// or the identity too.
+    #[serde(default)]
+    pub users_incomplete: bool,
 }
 
 /// A key URI split into what the steps name.
@@ -112,7 +116,7 @@ pub(crate) fn key_in_use(resource: &ResourceState) -> Option<KeyParts> {
 /// The object ID of the identity the resource's encryption uses, when it is known: the
 /// system-assigned identity's, or that of the user-assigned identity the encryption names
 /// (attached, or read from its own resource).
-pub(crate) fn encryption_principal(resource: &ResourceState, facts: &Facts) -> Option<String> {
+pub fn encryption_principal(resource: &ResourceState, facts: &Facts) -> Option<String> {
     let CurrentEncryption::CustomerManaged { identity, .. } = &resource.encryption else {
         return None;
     };
@@ -771,6 +775,20 @@ impl Planner<'_> {
                 undo(self.way)
             )),
         ));
+        if self.input.users_incomplete {
+            self.findings.push(finding(
+                Severity::Warning,
+                FindingCode::RevokeAffectedUnknown,
+                "keyblade could not list the resources of every subscription, so other \
+                 resources may use this key or identity too and lose access with it."
+                    .to_owned(),
+                Some(
+                    "Check the key's users in the subscriptions keyblade could not read before \
+                     revoking."
+                        .to_owned(),
+                ),
+            ));
+        }
         let affected = self.affected();
         if !affected.is_empty() {
             let names: Vec<String> = affected

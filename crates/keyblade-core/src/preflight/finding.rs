@@ -143,6 +143,8 @@ finding_codes! {
     RevokeKeyAlreadyDisabled = "revoke.keyAlreadyDisabled",
     /// Other resources use the same key or the same identity's access, and lose it too.
     RevokeAlsoAffects = "revoke.alsoAffects",
+    /// Not every subscription's resources could be listed: others may be affected too.
+    RevokeAffectedUnknown = "revoke.affectedUnknown",
     /// The deleted key can be recovered (soft delete) for a while.
     RevokeKeyRecoverable = "revoke.keyRecoverable",
     /// The vault has no soft delete: a deleted key cannot be recovered.
