@@ -118,6 +118,9 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<keyblade_core::history::HistoryOutcome>(),
         IpcType::of::<keyblade_core::history::OutcomeStatus>(),
         IpcType::of::<keyblade_azure::encryption::history::UndoReview>(),
+        // Restore access's diagnosis.
+        IpcType::of::<keyblade_core::lifecycle::restore::AccessProblem>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::restore::RestoreDiagnosis>(),
     ]
 }
 

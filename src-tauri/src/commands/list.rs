@@ -38,7 +38,8 @@ macro_rules! with_app_commands {
             lifecycle::run_lifecycle,
             history::list_history,
             history::get_history_entry,
-            history::plan_undo
+            history::plan_undo,
+            restore::diagnose_access
         )
     };
 }

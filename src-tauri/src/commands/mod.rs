@@ -13,4 +13,5 @@ pub mod key_uri;
 pub mod key_vault;
 pub mod lifecycle;
 pub mod resources;
+pub mod restore;
 pub mod session;

@@ -63,7 +63,8 @@ pub struct DeletedKey {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessProblem {
-    /// The finding's code, e.g. `key.disabled`.
+    /// The finding's code, e.g. `key.disabled` (a string on the wire, as in findings).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: FindingCode,
     /// Error: the key is out of reach for this reason; warning: keyblade could not check.
     pub severity: Severity,

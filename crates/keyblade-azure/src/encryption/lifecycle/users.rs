@@ -80,8 +80,10 @@ pub async fn key_users(session: &Session) -> Result<KeyUsers, AzureError> {
     let subscriptions = session.arm.list_subscriptions().await?;
     let mut complete = true;
     let mut users = Vec::new();
-    let mut lists = futures::stream::iter(subscriptions.iter().map(|subscription| {
-        let id = subscription.subscription_id.clone();
+    // Owned items: a closure over `&Subscription` makes the future not provably `Send`
+    // (rust-lang/rust#64552), and the shell awaits it on a multi-threaded runtime.
+    let mut lists = futures::stream::iter(subscriptions.into_iter().map(|subscription| {
+        let id = subscription.subscription_id;
         async move {
             let (registries, storage, cognitive) = tokio::join!(
                 session.arm.list_registries(&id),
