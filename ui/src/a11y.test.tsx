@@ -6,6 +6,8 @@ import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
 import { LifecycleReview } from './components/LifecycleReview';
 import { keyChangeEntry, keyChangeUndo, newVersionEntry, notUndoable } from './components/HistoryBlade/historyFixtures';
 import { NotificationsPanel } from './components/NotificationsPanel';
+import { RestorePanel } from './components/RestorePanel';
+import { RevokePanel } from './components/RevokePanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
 import { cleanReport, cmkView, cognitiveView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, storageView, turnOffReport, vaults, versions } from './test/encryption';
@@ -651,5 +653,68 @@ describe('accessibility audit (axe-core): History', () => {
     await user.click(within(await screen.findByRole('dialog', { name: 'Change details' }, slow)).getByRole('button', { name: 'Undo' }));
     await within(await screen.findByRole('dialog', { name: 'Undo change' })).findByText('This change cannot be undone', {}, slow);
     await expectNoAxeViolations();
+  });
+});
+
+describe('accessibility audit (axe-core): Revoke access and Restore access', () => {
+  const disableStep = {
+    kind: 'disableKey' as const,
+    title: 'Disable version 0a1b of key cmk-images in vault kv-contoso',
+    method: 'PATCH',
+    path: 'https://kv-contoso.vault.azure.net/keys/cmk-images/0a1b?api-version=7.4',
+    body: { attributes: { enabled: false } },
+    bodySummary: 'attributes.enabled = false',
+    azCommand: 'az keyvault key set-attributes --vault-name kv-contoso --name cmk-images --version 0a1b --enabled false',
+  };
+  it('the choice of way (one greyed out with its reason) and its review', async () => {
+    demoShell(() => cmkView, {
+      plan_lifecycle: (args) => {
+        const way = (args.action as { way: string }).way;
+        const refused = way === 'removeRoleAssignment';
+        return {
+          resourceId: prodRegistry.id,
+          action: { action: 'revoke', way },
+          title: 'Revoke access by disabling the key',
+          summary: "Revoking access blocks access to all of registry contosoimages's data until access is restored.",
+          steps: refused ? [] : [disableStep],
+          findings: refused
+            ? [{ severity: 'error', code: 'revoke.wayNotApplicable', message: 'Vault kv-contoso uses access policies.', fix: 'Choose Remove the access policy.' }]
+            : [{ severity: 'warning', code: 'revoke.dataInaccessible', message: 'All of its data is inaccessible until access is restored.', fix: 'Use Restore access.' }],
+          confirmation: { type: 'typeName', name: 'contosoimages' },
+          affected: [],
+          canRun: !refused,
+        };
+      },
+    });
+    const { user } = renderInFluent(
+      <RevokePanel resourceId={prodRegistry.id} resourceName="contosoimages" onClose={vi.fn()} onDone={vi.fn()} />,
+    );
+    const panel = await screen.findByRole('dialog', { name: 'Revoke access' }, slow);
+    await within(panel).findByText('Vault kv-contoso uses access policies.', {}, slow);
+    await expectNoAxeViolations(panel);
+    await user.click(within(panel).getByRole('radio', { name: 'Disable the key' }));
+    await user.click(within(panel).getByRole('button', { name: 'Review' }));
+    const review = await screen.findByRole('dialog', { name: 'Revoke access by disabling the key' }, slow);
+    await within(review).findByRole('textbox', { name: /Type the resource name to confirm/ });
+    await expectNoAxeViolations(review);
+  });
+
+  it('the diagnosis with a fix and a cause keyblade cannot fix', async () => {
+    demoShell(() => revokedView, {
+      diagnose_access: () => ({
+        resourceId: prodRegistry.id,
+        customerManaged: true,
+        accessible: false,
+        summary: 'The registry contosoimages cannot reach its key, so its data is inaccessible: 2 causes found.',
+        causes: [
+          { code: 'access.missingPermissions', severity: 'error', message: 'The identity lacks get, wrapKey, unwrapKey on the key.', fix: 'addAccessPolicy', whatToDo: 'Give the identity get, wrapKey and unwrapKey again.' },
+          { code: 'network.blocked', severity: 'error', message: 'The vault firewall blocks the service.', fix: null, whatToDo: 'Allow trusted services.' },
+        ],
+      }),
+    });
+    renderInFluent(<RestorePanel resourceId={prodRegistry.id} onClose={vi.fn()} onDone={vi.fn()} />);
+    const panel = await screen.findByRole('dialog', { name: 'Restore access' }, slow);
+    await within(panel).findByRole('button', { name: 'Add the access policy' }, slow);
+    await expectNoAxeViolations(panel);
   });
 });

@@ -14,6 +14,7 @@ import type {
   NewVaultRequest,
   PreflightReport,
   ResourceSummary,
+  RestoreDiagnosis,
   SaveOutcome,
   UndoReview,
   VaultNameCheck,
@@ -191,6 +192,11 @@ export function getHistoryEntry(id: string): Promise<HistoryEntry> {
 /** The review of undoing a history entry (Change key's preflight, a lifecycle plan, or why it cannot be undone). */
 export function planUndo(entryId: string): Promise<UndoReview> {
   return call<UndoReview>('plan_undo', { entryId });
+}
+
+/** Why the resource cannot reach its key: each cause with the fix Restore access offers. Writes nothing. */
+export function diagnoseAccess(resourceId: string): Promise<RestoreDiagnosis> {
+  return call<RestoreDiagnosis>('diagnose_access', { resourceId });
 }
 
 export function listVaults(subscriptionId: string): Promise<VaultOption[]> {

@@ -13,6 +13,8 @@ import { useRegistryEncryption } from '../../state/encryption/useRegistryEncrypt
 import { ChangeKeyPanel } from '../ChangeKeyPanel';
 import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
+import { RestorePanel } from '../RestorePanel';
+import { RevokePanel } from '../RevokePanel';
 import { SignInDialog, type SignInPreset } from '../SignInDialog';
 import { SubscriptionFilterDialog } from '../SubscriptionFilter';
 import { AboutDialog } from '../AboutDialog';
@@ -48,6 +50,8 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   // prefills Enter key URI (Update key version).
   const [changeKey, setChangeKey] = useState<{ view: EncryptionView; keyUri: string | null } | null>(null);
   const changeKeyView = changeKey?.view ?? null;
+  // Revoke access and Restore access work on the resource they were opened for.
+  const [keyAccess, setKeyAccess] = useState<{ panel: 'revoke' | 'restore'; view: EncryptionView } | null>(null);
   const [signInOpen, setSignInOpen] = useState(false);
   const [signInPreset, setSignInPreset] = useState<SignInPreset>({});
   const [tenantsOpen, setTenantsOpen] = useState(false);
@@ -221,6 +225,12 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
               onUpdateKeyVersion={(keyUri) => {
                 setChangeKey(encryptionView === null ? null : { view: encryptionView, keyUri });
               }}
+              onRevokeAccess={() => {
+                setKeyAccess(encryptionView === null ? null : { panel: 'revoke', view: encryptionView });
+              }}
+              onRestoreAccess={() => {
+                setKeyAccess(encryptionView === null ? null : { panel: 'restore', view: encryptionView });
+              }}
             />
           )}
         </main>
@@ -252,6 +262,25 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
         onCancelSave={notifications.cancel}
         keyVaultSuffix={info?.cloud.keyVaultSuffix ?? publicKeyVaultSuffix}
       />
+      {keyAccess?.panel === 'revoke' && (
+        <RevokePanel
+          resourceId={keyAccess.view.registryId}
+          resourceName={keyAccess.view.registryName}
+          onClose={() => {
+            setKeyAccess(null);
+          }}
+          onDone={refreshEncryption}
+        />
+      )}
+      {keyAccess?.panel === 'restore' && (
+        <RestorePanel
+          resourceId={keyAccess.view.registryId}
+          onClose={() => {
+            setKeyAccess(null);
+          }}
+          onDone={refreshEncryption}
+        />
+      )}
       <SignInDialog
         open={signInOpen}
         onClose={() => {

@@ -1,5 +1,11 @@
 import { Button, Spinner } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, KeyResetRegular, ShieldLockRegular } from '@fluentui/react-icons';
+import {
+  ArrowClockwiseRegular,
+  KeyResetRegular,
+  ShieldCheckmarkRegular,
+  ShieldLockRegular,
+  ShieldProhibitedRegular,
+} from '@fluentui/react-icons';
 import type { KindRules } from '../../bindings';
 import { bladeTitles } from '../../model/blades';
 import { kindRulesFor } from '../../model/kindRules';
@@ -10,7 +16,12 @@ import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
 import { EncryptionDetails } from './EncryptionDetails';
 import { ResourceGate } from '../ResourceGate';
-import { encryptionCommandState, encryptionUnsupportedReason, type EncryptionSource } from './encryptionSource';
+import {
+  encryptionCommandState,
+  encryptionUnsupportedReason,
+  keyAccessBlocker,
+  type EncryptionSource,
+} from './encryptionSource';
 import { useEncryptionBladeStyles } from './useEncryptionBladeStyles.styles';
 
 export interface EncryptionBladeProps {
@@ -27,6 +38,10 @@ export interface EncryptionBladeProps {
   onChangeKey?: (() => void) | undefined;
   /** Opens the Change key panel on Enter key URI, prefilled with this (the newer key version's) URI. */
   onUpdateKeyVersion?: ((keyUri: string) => void) | undefined;
+  /** Opens Revoke access; without it the command is not shown. */
+  onRevokeAccess?: (() => void) | undefined;
+  /** Opens Restore access; without it the command is not shown. */
+  onRestoreAccess?: (() => void) | undefined;
 }
 
 /** The portal's Settings › Encryption blade for a container registry, a storage account or an Azure AI services account. */
@@ -39,11 +54,14 @@ export function EncryptionBlade({
   onRefresh,
   onChangeKey,
   onUpdateKeyVersion,
+  onRevokeAccess,
+  onRestoreAccess,
 }: EncryptionBladeProps) {
   const styles = useEncryptionBladeStyles();
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
   const commands = encryptionCommandState(context, source, onRefresh !== undefined, kinds);
   const unsupported = encryptionUnsupportedReason(context, kinds);
+  const accessBlocker = keyAccessBlocker(context, source, kinds);
   const subject = resource === undefined ? 'resource' : (kindRulesFor(kinds, resource.kind)?.shortName ?? 'resource');
 
   return (
@@ -59,6 +77,22 @@ export function EncryptionBlade({
             onClick={onChangeKey}
             disabledReason={commands.changeKeyBlocker}
           />
+          {onRevokeAccess !== undefined && (
+            <BladeCommand
+              icon={<ShieldProhibitedRegular />}
+              label="Revoke access"
+              onClick={onRevokeAccess}
+              disabledReason={accessBlocker}
+            />
+          )}
+          {onRestoreAccess !== undefined && (
+            <BladeCommand
+              icon={<ShieldCheckmarkRegular />}
+              label="Restore access"
+              onClick={onRestoreAccess}
+              disabledReason={accessBlocker}
+            />
+          )}
           <BladeCommand
             icon={<ArrowClockwiseRegular />}
             label="Refresh"

@@ -78,3 +78,20 @@ export function encryptionCommandState(
       };
   }
 }
+
+/**
+ * Why Revoke access and Restore access cannot be offered now (null when they can): they need the resource's
+ * encryption loaded, with a customer-managed key.
+ */
+export function keyAccessBlocker(
+  context: ResourceContext,
+  source: EncryptionSource,
+  kinds: readonly KindRules[],
+): string | null {
+  const state = encryptionCommandState(context, source, true, kinds);
+  if (source.kind !== 'loaded') return state.changeKeyBlocker;
+  if (source.view.keySource === 'microsoftManaged') {
+    return `The ${subject(context, kinds)} uses Microsoft-managed keys: there is no key of yours whose access could change.`;
+  }
+  return null;
+}

@@ -1,0 +1,3 @@
+export { RevokePanel, type RevokePanelProps } from './RevokePanel';
+export { firstAvailable, optionFromPlan, revokeWays, type RevokeOption } from './revokeOptions';
+export { useRevokePanel, type RevokePanelState } from './useRevokePanel';
