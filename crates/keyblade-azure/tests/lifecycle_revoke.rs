@@ -349,3 +349,35 @@ async fn a_restored_grant_waits_on_propagation_and_says_so() {
     });
     assert_eq!(fixture.oracle_health(&id), "accessible");
 }
+
+#[tokio::test]
+async fn an_identity_removed_from_the_registry_is_attached_again() {
+    let fixture = Fixture::start().await;
+    let session = fixture.session();
+    let id = registry("crcontosoprod");
+    // Someone detached the user-assigned identity the key is reached with (the registry
+    // keeps naming it by client ID).
+    fixture.sandbox.with_world(|world| {
+        let mut body = world.arm.resource(&id).expect("the registry").body.clone();
+        body["identity"] = serde_json::json!({"type": "None"});
+        world.arm.replace_body(&id, body);
+    });
+    assert!(fixture.oracle_health(&id).starts_with("inaccessible"));
+    let diagnosis = restore::diagnose(&session, &id).await.expect("diagnoses");
+    let first = &diagnosis.causes[0];
+    assert_eq!(
+        (first.code.as_str(), first.fix),
+        ("identity.notAttached", Some(RestoreFix::AttachIdentity)),
+        "{diagnosis:?}"
+    );
+    let outcome = restore_with(&session, &id, RestoreFix::AttachIdentity).await;
+    assert_applied(&outcome, HealthStatus::Healthy);
+    assert_eq!(fixture.oracle_health(&id), "accessible");
+    let stored = fixture.stored(&id);
+    assert!(
+        stored["identity"]["userAssignedIdentities"]
+            .as_object()
+            .is_some_and(|map| map.keys().any(|k| k.ends_with("/id-acr-prod"))),
+        "{stored}"
+    );
+}
