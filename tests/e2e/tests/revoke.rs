@@ -72,21 +72,43 @@ fn revoke(env: &E2eEnv, session: &Session, way: &str, review_title: &str, shot: 
         !portal::is_enabled(session, &run, "Revoke access").unwrap(),
         "Revoke access waits for the name"
     );
-    portal::type_into(session, &name, REGISTRY, "the resource name").unwrap();
+    type_when_ready(session, &name, REGISTRY);
     env.save_screenshot(session, &format!("{shot}-2-review"))
         .unwrap();
     portal::click(session, &run, "Revoke access").unwrap();
-    session
+    let outcome = session
         .wait_for(
             &portal::text_containing(&review, "Access is revoked"),
             "the revoke's read-back",
             SAVE_TIMEOUT,
         )
         .unwrap();
+    session.scroll_into_view(&outcome).unwrap();
     env.save_screenshot(session, &format!("{shot}-3-outcome"))
         .unwrap();
     portal::click(session, &portal::button(&review, "Close"), "Close").unwrap();
     portal::wait_gone(session, &review, "the revoke review", UI_TIMEOUT).unwrap();
+}
+
+/// Types into the input once it can take keys: the review's drawer slides in as the choice
+/// panel leaves, and WebKitWebDriver refuses input to an element still moving
+/// ("element not interactable").
+fn type_when_ready(session: &Session, xpath: &str, text: &str) {
+    let deadline = std::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let element = session
+            .wait_for(xpath, "the name to type", UI_TIMEOUT)
+            .unwrap();
+        let _ = session.scroll_into_view(&element);
+        match portal::type_into(session, xpath, text, "the resource name") {
+            Ok(()) => return,
+            Err(error) if std::time::Instant::now() < deadline => {
+                eprintln!("typing the name again: {error}");
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
 }
 
 /// Restore access → the diagnosis's `fix` button → Restore access → back to the diagnosis,
