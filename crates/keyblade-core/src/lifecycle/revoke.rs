@@ -654,8 +654,49 @@ impl Planner<'_> {
                 key.version.clone()
             }
         };
+        self.warn_newer_version(key, version.as_deref());
         self.steps
             .push(set_key_enabled(key, version.as_deref(), false));
+    }
+
+    /// Disabling the version in use leaves a newer enabled version, which a resource that
+    /// follows new versions moves to by itself: access would come back.
+    fn warn_newer_version(&mut self, key: &KeyParts, disabled: Option<&str>) {
+        let follows = matches!(
+            &self.input.resource.encryption,
+            CurrentEncryption::CustomerManaged { key_uri, .. }
+                if KeyParts::parse(key_uri).is_some_and(|p| p.version.is_none())
+        ) && self.rules.follows_new_versions;
+        let KeyLookup::Found(details) = &self.input.facts.key else {
+            return;
+        };
+        let (Some(latest), Some(disabled)) = (&details.latest_version, disabled) else {
+            return;
+        };
+        if !follows || latest.eq_ignore_ascii_case(disabled) {
+            return;
+        }
+        self.findings.push(finding(
+            Severity::Warning,
+            FindingCode::RevokeNewerVersionEnabled,
+            format!(
+                "The {} follows new versions of key {}, and a newer version ({}) is enabled: \
+                 the service may move to it {} and reach the data again.",
+                self.rules.short_name,
+                key.name,
+                latest.to_ascii_lowercase(),
+                self.rules.automatic_rotation
+            ),
+            Some(format!(
+                "Disable version {} too (az keyvault key set-attributes --vault-name {} --name {} \
+                 --version {} --enabled false), or revoke by removing the identity's access \
+                 instead.",
+                latest.to_ascii_lowercase(),
+                key.vault_name,
+                key.name,
+                latest.to_ascii_lowercase()
+            )),
+        ));
     }
 
     fn key_not_found(&mut self, key: &KeyParts) {

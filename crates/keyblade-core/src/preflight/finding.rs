@@ -141,6 +141,9 @@ finding_codes! {
     RevokeIdentityUnknown = "revoke.identityUnknown",
     /// The key is already disabled.
     RevokeKeyAlreadyDisabled = "revoke.keyAlreadyDisabled",
+    /// A newer enabled version of the key exists, which a resource following new versions
+    /// may move to, regaining access.
+    RevokeNewerVersionEnabled = "revoke.newerVersionEnabled",
     /// Other resources use the same key or the same identity's access, and lose it too.
     RevokeAlsoAffects = "revoke.alsoAffects",
     /// Not every subscription's resources could be listed: others may be affected too.
