@@ -1191,8 +1191,8 @@ systemAssignedPrincipalId: string | null,
  */
 attached: Array<IdentityOption>, 
 /**
- * The other user-assigned identities of the resource's subscription, which can be
- * attached ([`super::attach_identity`]).
+ * The other user-assigned identities of every subscription of the resource's tenant
+ * that the session can read, which can be attached.
  */
 available: Array<IdentityOption>, 
 /**
@@ -1221,6 +1221,10 @@ subscriptionId: string,
  */
 resourceGroup: string, 
 /**
+ * The name of the identity's subscription, when it is one the session lists.
+ */
+subscriptionName: string | null, 
+/**
  * The identity's application (client) ID.
  */
 clientId: string | null, 
@@ -1232,19 +1236,6 @@ principalId: string | null,
  * False for an identity still listed on the registry but deleted.
  */
 exists: boolean, };
-
-/**
- * What a change to the registry's identities ended with.
- */
-export type IdentityChangeOutcome = { "status": "changed", 
-/**
- * The registry's identities, with its new ETag.
- */
-identities: IdentityOptions, } | { "status": "changedElsewhere", 
-/**
- * What Azure said about the conflict.
- */
-message: string, };
 
 /**
  * A lifecycle action the user can ask for on a resource's Encryption (or Identity) blade.
@@ -1444,6 +1435,209 @@ unchanged: boolean,
  * What the user can do next.
  */
 whatToDo: string, };
+
+/**
+ * One change keyblade made (or tried to make). Holds no secret and no token.
+ */
+export type HistoryEntry = { 
+/**
+ * Unique within the history.
+ */
+id: string, 
+/**
+ * When the change was asked for.
+ */
+time: string, 
+/**
+ * Who made it, as the header names the account (e.g. `ada@contoso.com`).
+ */
+account: string, 
+/**
+ * The tenant it was made in.
+ */
+tenantId: string, 
+/**
+ * The resource.
+ */
+resource: HistoryResource, 
+/**
+ * A title for the list, e.g. "Change key" or the lifecycle plan's title.
+ */
+title: string, 
+/**
+ * What was asked for, with the settings before and after.
+ */
+change: HistoryChange, 
+/**
+ * The calls that ran, in order.
+ */
+steps: Array<RecordedStep>, 
+/**
+ * How it ended.
+ */
+outcome: HistoryOutcome, 
+/**
+ * The entry this one undid, when it was an undo.
+ */
+undoOf: string | null, };
+
+/**
+ * The resource an entry is about.
+ */
+export type HistoryResource = { 
+/**
+ * Its ARM resource ID.
+ */
+id: string, 
+/**
+ * Its kind.
+ */
+kind: ResourceKind, 
+/**
+ * Its name.
+ */
+name: string, };
+
+/**
+ * What was asked for.
+ */
+export type HistoryChange = { "type": "changeKey", 
+/**
+ * The settings read just before the change; `None` when they could not be read.
+ */
+before: EncryptionSettings | null, 
+/**
+ * What was asked for.
+ */
+requested: EncryptionSettings, 
+/**
+ * The settings read back afterwards; `None` when they could not be read.
+ */
+after: EncryptionSettings | null, } | { "type": "lifecycle", 
+/**
+ * The action.
+ */
+action: LifecycleAction, 
+/**
+ * For [`LifecycleAction::SetRotationPolicy`], the policy the key had before, when
+ * keyblade read it; undo puts it back.
+ */
+previousPolicy: RotationPolicy | null, };
+
+/**
+ * A resource's encryption settings at one moment: what Change key sets.
+ */
+export type EncryptionSettings = { 
+/**
+ * Customer-managed or Microsoft-managed keys.
+ */
+keySource: KeySource, 
+/**
+ * The key URI exactly as configured (versioned: pinned; unversioned: follows new
+ * versions); `None` with Microsoft-managed keys.
+ */
+keyUri: string | null, 
+/**
+ * The identity that reaches the key; `None` with Microsoft-managed keys, or when the
+ * identity the resource names could not be resolved.
+ */
+identity: IdentitySelection | null, };
+
+/**
+ * What the history keeps of one call that ran: a record of what was done (without the
+ * request body, which the `az` command states), not a plan to run again.
+ */
+export type RecordedStep = { 
+/**
+ * Which kind of call.
+ */
+kind: StepKind, 
+/**
+ * Its one-line description.
+ */
+title: string, 
+/**
+ * `PATCH`, `PUT`, ...
+ */
+method: string, 
+/**
+ * The ARM path, or the Key Vault URL.
+ */
+path: string, 
+/**
+ * The same change with Azure CLI.
+ */
+azCommand: string, 
+/**
+ * How it ended.
+ */
+status: StepStatus, };
+
+/**
+ * How a call of the plan ended.
+ */
+export type StepStatus = "completed" | "failed" | "unfinished";
+
+/**
+ * How a change ended, with what the user was told.
+ */
+export type HistoryOutcome = { 
+/**
+ * Which way it ended.
+ */
+status: OutcomeStatus, 
+/**
+ * What the read-back showed, or why it was refused or failed.
+ */
+message: string, };
+
+/**
+ * How a change ended, as read back.
+ */
+export type OutcomeStatus = "applied" | "unchanged" | "inProgress" | "failed" | "refused";
+
+/**
+ * The review of an entry's undo: the Change key preflight or the lifecycle plan, or why it
+ * cannot be undone. Running it is the ordinary save or lifecycle run, marked as the undo of
+ * the entry.
+ */
+export type UndoReview = { "type": "changeKey", 
+/**
+ * The entry undone.
+ */
+entryId: string, 
+/**
+ * The resource.
+ */
+resource: HistoryResource, 
+/**
+ * What to save.
+ */
+desired: DesiredChange, 
+/**
+ * Preflight of `desired`, as Change key shows it.
+ */
+report: PreflightReport, } | { "type": "lifecycle", 
+/**
+ * The entry undone.
+ */
+entryId: string, 
+/**
+ * The resource.
+ */
+resource: HistoryResource, 
+/**
+ * The plan of the inverse action.
+ */
+plan: LifecyclePlanView, } | { "type": "notUndoable", 
+/**
+ * The entry.
+ */
+entryId: string, 
+/**
+ * Why, and what to do instead.
+ */
+reason: string, };
 
 /**
  * One reason the resource cannot reach its key, with the fix Restore access offers.

@@ -636,6 +636,8 @@ async fn run_step(
                     .and_then(Value::as_object)
                     .map(|map| map.keys().cloned().collect())
                     .unwrap_or_default(),
+                // Restoring attaches; it never detaches anything.
+                detach: Vec::new(),
             };
             let resource = crate::encryption::resource::get_resource(session, resource_id).await?;
             let updated = resource.update_identity(session, change, progress).await?;
