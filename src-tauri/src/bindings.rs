@@ -108,6 +108,7 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<keyblade_core::lifecycle::rotation::RotationPolicy>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::LifecyclePlanView>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::LifecycleOutcome>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::Confirmed>(),
         // History and undo (keyblade-core's `history`, keyblade-azure's `encryption::history`).
         IpcType::of::<keyblade_core::history::HistoryEntry>(),
         IpcType::of::<keyblade_core::history::HistoryResource>(),

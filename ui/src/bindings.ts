@@ -1437,6 +1437,20 @@ unchanged: boolean,
 whatToDo: string, };
 
 /**
+ * What the user gave to confirm a plan: the name as typed, and whether they ticked the
+ * plan's acknowledgement ([`Confirmation::TypeNameAndAcknowledge`]).
+ */
+export type Confirmed = { 
+/**
+ * The name as typed; empty when the plan asks only for a review.
+ */
+typedName: string, 
+/**
+ * Whether the acknowledgement was ticked.
+ */
+acknowledged: boolean, };
+
+/**
  * One change keyblade made (or tried to make). Holds no secret and no token.
  */
 export type HistoryEntry = { 

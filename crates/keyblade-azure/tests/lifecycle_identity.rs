@@ -9,7 +9,7 @@ use common::{Fixture, Recorder, identity, registry};
 use keyblade_azure::Session;
 use keyblade_azure::arm::lro::ProgressUpdate;
 use keyblade_azure::cancel::Cancel;
-use keyblade_azure::encryption::lifecycle::{self, LifecycleOutcome, LifecyclePlanView};
+use keyblade_azure::encryption::lifecycle::{self, Confirmed, LifecycleOutcome, LifecyclePlanView};
 use keyblade_core::lifecycle::{IdentityAction, LifecycleAction};
 use keyblade_core::preflight::FindingCode;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
@@ -40,9 +40,16 @@ async fn plan(session: &Session, id: &str, change: IdentityAction) -> LifecycleP
 async fn run(session: &Session, id: &str, change: IdentityAction) -> (LifecycleOutcome, Recorder) {
     let recorder = Recorder::default();
     let sink = recorder.sink();
-    let outcome = lifecycle::run(session, id, &action(change), "", &sink, &Cancel::new())
-        .await
-        .expect("ran");
+    let outcome = lifecycle::run(
+        session,
+        id,
+        &action(change),
+        &Confirmed::review(),
+        &sink,
+        &Cancel::new(),
+    )
+    .await
+    .expect("ran");
     (outcome, recorder)
 }
 

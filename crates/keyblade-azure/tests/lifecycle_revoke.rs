@@ -9,7 +9,7 @@ use keyblade_azure::Session;
 use keyblade_azure::arm::lro::NoProgress;
 use keyblade_azure::cancel::Cancel;
 use keyblade_azure::encryption::HealthStatus;
-use keyblade_azure::encryption::lifecycle::{self, LifecycleOutcome, restore};
+use keyblade_azure::encryption::lifecycle::{self, Confirmed, LifecycleOutcome, restore};
 use keyblade_core::lifecycle::{Confirmation, LifecycleAction, RestoreFix, RevokeWay};
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION};
 
@@ -48,7 +48,7 @@ async fn revoke(session: &Session, id: &str, way: RevokeWay) -> LifecycleOutcome
         session,
         id,
         &action,
-        "not-the-name",
+        &Confirmed::name("not-the-name"),
         &NoProgress,
         &Cancel::new(),
     )
@@ -62,7 +62,7 @@ async fn revoke(session: &Session, id: &str, way: RevokeWay) -> LifecycleOutcome
         session,
         id,
         &action,
-        name_of(id),
+        &Confirmed::name(name_of(id)),
         &NoProgress,
         &Cancel::new(),
     )
@@ -77,9 +77,16 @@ async fn restore_with(session: &Session, id: &str, fix: RestoreFix) -> Lifecycle
         .expect("restore plans");
     assert!(plan.can_run, "{fix:?} on {id}: {:?}", plan.findings);
     assert_eq!(plan.confirmation, Confirmation::Review);
-    lifecycle::run(session, id, &action, "", &NoProgress, &Cancel::new())
-        .await
-        .expect("restore runs")
+    lifecycle::run(
+        session,
+        id,
+        &action,
+        &Confirmed::review(),
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .await
+    .expect("restore runs")
 }
 
 fn assert_applied(outcome: &LifecycleOutcome, health: HealthStatus) {
@@ -259,8 +266,14 @@ async fn a_delete_that_cannot_be_recovered_needs_its_confirmation() {
         "{:?}",
         plan.findings
     );
-    for typed in ["", "crcontoso"] {
-        let outcome = lifecycle::run(&session, &id, &action, typed, &NoProgress, &Cancel::new())
+    // A wrong name, no name, or the right name without the acknowledgement ticked.
+    for given in [
+        Confirmed::name(""),
+        Confirmed::name("crcontoso"),
+        Confirmed::name("crcontosoprod"),
+        Confirmed::name_and_acknowledgement("crcontoso"),
+    ] {
+        let outcome = lifecycle::run(&session, &id, &action, &given, &NoProgress, &Cancel::new())
             .await
             .expect("runs");
         assert!(

@@ -4,7 +4,7 @@
 
 use tauri::{AppHandle, State};
 
-use keyblade_azure::encryption::lifecycle::{self, LifecycleOutcome, LifecyclePlanView};
+use keyblade_azure::encryption::lifecycle::{self, Confirmed, LifecycleOutcome, LifecyclePlanView};
 use keyblade_core::lifecycle::LifecycleAction;
 
 use crate::error::CommandError;
@@ -24,7 +24,7 @@ pub async fn plan_lifecycle(
 }
 
 /// Runs `action` on the resource after planning it again, with `confirmation` as the user
-/// typed it (empty when the plan asks only for a review), reporting progress as
+/// gave it (the typed name and the ticked acknowledgement; empty for a review), reporting progress as
 /// `operation-progress` events under `operation_id`; [`super::encryption::cancel_save`]
 /// with the same `operation_id` stops it waiting. The run is recorded in the history
 /// ([`crate::history`]), as the undo of the entry `undo_of` when given.
@@ -34,7 +34,7 @@ pub async fn run_lifecycle(
     state: State<'_, AppState>,
     resource_id: String,
     action: LifecycleAction,
-    confirmation: String,
+    confirmation: Confirmed,
     operation_id: String,
     undo_of: Option<String>,
 ) -> Result<LifecycleOutcome, CommandError> {

@@ -1,4 +1,5 @@
 import type {
+  Confirmed,
   DesiredChange,
   EncryptionView,
   GrantOutcome,
@@ -165,7 +166,7 @@ export function planLifecycle(resourceId: string, action: LifecycleAction): Prom
 export function runLifecycle(
   resourceId: string,
   action: LifecycleAction,
-  confirmation: string,
+  confirmation: Confirmed,
   operationId: string,
   /** The history entry this run undoes (History's Undo); the shell records the run as its undo. */
   undoOf: string | null = null,

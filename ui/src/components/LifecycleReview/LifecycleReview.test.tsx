@@ -108,7 +108,7 @@ describe('LifecycleReview', () => {
     expect(await within(panel).findByText('Key cmk-images has a new latest version, 5e3f.')).toBeTruthy();
     expect(onDone).toHaveBeenCalledWith(applied);
     const run = shell.calls.find((c) => c.command === 'run_lifecycle');
-    expect(run?.args).toMatchObject({ resourceId, action: { action: 'newKeyVersion' }, confirmation: '' });
+    expect(run?.args).toMatchObject({ resourceId, action: { action: 'newKeyVersion' }, confirmation: { typedName: '', acknowledged: false } });
     await user.click(within(panel).getByRole('button', { name: 'Close' }));
     expect(onClose).toHaveBeenCalled();
   });
@@ -157,7 +157,7 @@ describe('LifecycleReview', () => {
     expect(run.hasAttribute('disabled')).toBe(false);
     await user.click(run);
     await waitFor(() => {
-      expect(shell.calls.find((c) => c.command === 'run_lifecycle')?.args.confirmation).toBe('crcontosoprod');
+      expect(shell.calls.find((c) => c.command === 'run_lifecycle')?.args.confirmation).toEqual({ typedName: 'crcontosoprod', acknowledged: true });
     });
   });
 

@@ -1,4 +1,4 @@
-import type { Confirmation, LifecycleOutcome } from '../../bindings';
+import type { Confirmation, Confirmed, LifecycleOutcome } from '../../bindings';
 
 /** Whether what the user typed and ticked satisfies what the plan asks them to confirm. */
 export function confirmationSatisfied(confirmation: Confirmation, typed: string, acknowledged: boolean): boolean {
@@ -12,9 +12,16 @@ export function confirmationSatisfied(confirmation: Confirmation, typed: string,
   }
 }
 
-/** What the shell expects as `confirmation`: the typed name, or nothing when a review is enough. */
-export function confirmationText(confirmation: Confirmation, typed: string): string {
-  return confirmation.type === 'review' ? '' : typed.trim();
+/** What the shell checks again before it sends anything: the typed name and the ticked acknowledgement, or nothing when a review is enough. */
+export function confirmationGiven(confirmation: Confirmation, typed: string, acknowledged: boolean): Confirmed {
+  switch (confirmation.type) {
+    case 'review':
+      return { typedName: '', acknowledged: false };
+    case 'typeName':
+      return { typedName: typed.trim(), acknowledged: false };
+    case 'typeNameAndAcknowledge':
+      return { typedName: typed.trim(), acknowledged };
+  }
 }
 
 export interface OutcomeSummary {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { cancelSave, newOperationId, onOperationProgress, toCommandError } from '../../api';
 import { planLifecycle, runLifecycle } from '../../api/commands';
 import type { CommandError, LifecycleAction, LifecycleOutcome, LifecyclePlanView } from '../../bindings';
-import { confirmationSatisfied, confirmationText } from './lifecycleReview';
+import { confirmationGiven, confirmationSatisfied } from './lifecycleReview';
 
 export type PlanState =
   | { status: 'planning' }
@@ -100,7 +100,7 @@ export function useLifecycleReview(
         const outcome = await runLifecycle(
           resourceId,
           ready.action,
-          confirmationText(ready.confirmation, typed),
+          confirmationGiven(ready.confirmation, typed, acknowledged),
           operationId,
           undoOf,
         );
@@ -112,7 +112,7 @@ export function useLifecycleReview(
         listening.stop();
       }
     })();
-  }, [canRun, ready, resourceId, typed, undoOf]);
+  }, [acknowledged, canRun, ready, resourceId, typed, undoOf]);
 
   const cancel = useCallback(() => {
     if (run.status !== 'running') return;

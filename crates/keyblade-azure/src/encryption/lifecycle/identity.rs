@@ -41,7 +41,7 @@ pub async fn run(
     session: &Session,
     resource_id: &str,
     what: &IdentityAction,
-    confirmation: &str,
+    confirmation: &super::Confirmed,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<LifecycleOutcome, AzureError> {

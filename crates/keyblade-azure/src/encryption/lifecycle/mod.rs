@@ -47,7 +47,7 @@ pub async fn run(
     session: &Session,
     resource_id: &str,
     action: &LifecycleAction,
-    confirmation: &str,
+    confirmation: &Confirmed,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<LifecycleOutcome, AzureError> {
@@ -67,21 +67,113 @@ pub async fn run(
     }
 }
 
-/// Whether `typed` satisfies `confirmation`; the refusal's finding when it does not.
-pub fn check_confirmation(confirmation: &Confirmation, typed: &str) -> Result<(), FindingView> {
-    let name = match confirmation {
+/// What the user gave to confirm a plan: the name as typed, and whether they ticked the
+/// plan's acknowledgement ([`Confirmation::TypeNameAndAcknowledge`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Confirmed {
+    /// The name as typed; empty when the plan asks only for a review.
+    #[serde(default)]
+    pub typed_name: String,
+    /// Whether the acknowledgement was ticked.
+    #[serde(default)]
+    pub acknowledged: bool,
+}
+
+impl Confirmed {
+    /// Nothing typed or ticked: enough for a plan that asks only for a review.
+    pub fn review() -> Confirmed {
+        Confirmed::default()
+    }
+
+    /// The name typed, no acknowledgement ticked.
+    pub fn name(typed: &str) -> Confirmed {
+        Confirmed {
+            typed_name: typed.to_owned(),
+            acknowledged: false,
+        }
+    }
+
+    /// The name typed and the acknowledgement ticked.
+    pub fn name_and_acknowledgement(typed: &str) -> Confirmed {
+        Confirmed {
+            typed_name: typed.to_owned(),
+            acknowledged: true,
+        }
+    }
+}
+
+/// Whether `given` satisfies `confirmation`; the refusal's finding when it does not. The
+/// UI asks for the same, but the check that counts is this one, made before anything is sent.
+pub fn check_confirmation(
+    confirmation: &Confirmation,
+    given: &Confirmed,
+) -> Result<(), FindingView> {
+    let (name, acknowledgement) = match confirmation {
         Confirmation::Review => return Ok(()),
-        Confirmation::TypeName { name } | Confirmation::TypeNameAndAcknowledge { name, .. } => name,
+        Confirmation::TypeName { name } => (name, None),
+        Confirmation::TypeNameAndAcknowledge {
+            name,
+            acknowledgement,
+        } => (name, Some(acknowledgement)),
     };
-    if typed.trim() == name {
-        Ok(())
-    } else {
-        Err(FindingView::new(
+    if given.typed_name.trim() != name {
+        return Err(FindingView::new(
             keyblade_core::preflight::Severity::Error,
             keyblade_core::preflight::FindingCode::LifecycleConfirmationMismatch,
             format!("The name typed to confirm is not \"{name}\"; nothing was changed."),
             Some(format!("Type {name} exactly to confirm.")),
-        ))
+        ));
+    }
+    match acknowledgement {
+        Some(sentence) if !given.acknowledged => Err(FindingView::new(
+            keyblade_core::preflight::Severity::Error,
+            keyblade_core::preflight::FindingCode::LifecycleConfirmationMismatch,
+            format!("The acknowledgement \"{sentence}\" was not ticked; nothing was changed."),
+            Some(
+                "Tick the acknowledgement to confirm that you understand the consequence."
+                    .to_owned(),
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod confirmation_tests {
+    use super::*;
+
+    #[test]
+    fn the_name_and_the_acknowledgement_are_both_checked() {
+        let review = Confirmation::Review;
+        assert!(check_confirmation(&review, &Confirmed::review()).is_ok());
+        let typed = Confirmation::TypeName {
+            name: "crcontosoprod".to_owned(),
+        };
+        assert!(check_confirmation(&typed, &Confirmed::name(" crcontosoprod ")).is_ok());
+        assert!(check_confirmation(&typed, &Confirmed::name("crcontoso")).is_err());
+        let acknowledged = Confirmation::TypeNameAndAcknowledge {
+            name: "crcontosoprod".to_owned(),
+            acknowledgement: "I understand this key cannot be recovered".to_owned(),
+        };
+        let refused = check_confirmation(&acknowledged, &Confirmed::name("crcontosoprod"))
+            .expect_err("a name without the tick is not enough");
+        assert!(
+            refused.message.contains("was not ticked"),
+            "{}",
+            refused.message
+        );
+        assert!(
+            check_confirmation(
+                &acknowledged,
+                &Confirmed::name_and_acknowledgement("crcontosoprod")
+            )
+            .is_ok()
+        );
+        assert!(
+            check_confirmation(&acknowledged, &Confirmed::name_and_acknowledgement("x")).is_err()
+        );
     }
 }
 

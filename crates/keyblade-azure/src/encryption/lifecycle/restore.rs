@@ -169,7 +169,7 @@ pub async fn run(
     session: &Session,
     resource_id: &str,
     fix: RestoreFix,
-    confirmation: &str,
+    confirmation: &super::Confirmed,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<LifecycleOutcome, AzureError> {

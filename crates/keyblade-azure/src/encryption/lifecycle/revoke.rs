@@ -209,7 +209,7 @@ pub async fn run(
     session: &Session,
     resource_id: &str,
     way: RevokeWay,
-    confirmation: &str,
+    confirmation: &super::Confirmed,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<LifecycleOutcome, AzureError> {
@@ -278,7 +278,7 @@ pub(super) async fn execute<D, A, N>(
     session: &Session,
     resource_id: &str,
     plan: &LifecyclePlan,
-    confirmation: &str,
+    confirmation: &super::Confirmed,
     progress: &dyn Progress,
     cancel: &Cancel,
     read_back: &ReadBack<D, A, N>,

@@ -20,7 +20,7 @@ pub async fn run(
     _session: &Session,
     _resource_id: &str,
     _what: &LifecycleAction,
-    _confirmation: &str,
+    _confirmation: &super::Confirmed,
     _progress: &dyn Progress,
     _cancel: &Cancel,
 ) -> Result<LifecycleOutcome, AzureError> {
