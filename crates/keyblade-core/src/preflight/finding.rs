@@ -126,6 +126,23 @@ finding_codes! {
     /// The name typed to confirm a lifecycle action is not the resource's name.
     LifecycleConfirmationMismatch = "lifecycle.confirmationMismatch",
     // Rotation codes (lifecycle/rotation.rs) go below this line.
+    /// A new version or a rotation policy was asked for, but the resource does not use a
+    /// customer-managed key.
+    RotationNoCustomerManagedKey = "rotation.noCustomerManagedKey",
+    /// The signed-in account lacks the Key Vault permission the action needs.
+    RotationPermissionMissing = "rotation.permissionMissing",
+    /// keyblade could not tell whether the signed-in account has the permission.
+    RotationPermissionUnverified = "rotation.permissionUnverified",
+    /// The resource follows the key unversioned: it picks the new version up by itself.
+    RotationFollowsNewVersion = "rotation.followsNewVersion",
+    /// The resource pins a key version: new versions are not picked up.
+    RotationPinnedVersion = "rotation.pinnedVersion",
+    /// An Azure AI services account needs Update key version to use a new version.
+    RotationNeedsVersionUpdate = "rotation.needsVersionUpdate",
+    /// The rotation policy breaks one of Key Vault's rules.
+    RotationPolicyInvalid = "rotation.policyInvalid",
+    /// The rotation policy creates no new versions.
+    RotationPolicyNoRotation = "rotation.policyNoRotation",
     // Revoke and restore codes (lifecycle/revoke.rs, restore.rs) go below this line.
     /// Revoking blocks access to all of the resource's data until access is restored.
     RevokeDataInaccessible = "revoke.dataInaccessible",
