@@ -524,6 +524,106 @@ fn deleted_key_info(
     }
 }
 
+// Rotation policy
+//
+// The rotation calls (a new version, the rotation policy) go through a client pinned to
+// keyblade-core's `KEY_VAULT_DATA_API_VERSION`, so the request sent is the one the review
+// showed (`{vault}/keys/{name}/rotate?api-version=7.4`), whatever version the SDK defaults to.
+impl KeyVault {
+    /// The key's rotation policy (Key Vault answers its default, notify 30 days before
+    /// expiry, for a key that never had one).
+    pub async fn get_rotation_policy(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<keyblade_core::lifecycle::rotation::RotationPolicy, AzureError> {
+        let vault = vault_name(vault_uri);
+        let policy = self
+            .rotation_client(vault_uri)?
+            .get_key_rotation_policy(key_name, None)
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "read the key's rotation policy"))?;
+        Ok(policy_of(&policy))
+    }
+
+    /// Replaces the key's rotation policy with `body` (Key Vault's JSON, exactly as the
+    /// plan's step carries it) and returns the policy Key Vault answered with.
+    pub async fn set_rotation_policy(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+        body: &serde_json::Value,
+    ) -> Result<keyblade_core::lifecycle::rotation::RotationPolicy, AzureError> {
+        let vault = vault_name(vault_uri);
+        let action = "set the key's rotation policy";
+        let policy: azure_security_keyvault_keys::models::KeyRotationPolicy =
+            serde_json::from_value(body.clone()).map_err(|e| AzureError::InvalidInput {
+                what: "The rotation policy".to_owned(),
+                reason: e.to_string(),
+            })?;
+        let written = self
+            .rotation_client(vault_uri)?
+            .update_key_rotation_policy(
+                key_name,
+                policy
+                    .try_into()
+                    .map_err(|e| AzureError::from_key_vault(e, &vault, action))?,
+                None,
+            )
+            .await
+            .and_then(|response| response.into_model())
+            .map_err(|e| AzureError::from_key_vault(e, &vault, action))?;
+        Ok(policy_of(&written))
+    }
+
+    /// Creates a new version of a key (Key Vault's rotate) with the reviewed API version.
+    pub async fn create_key_version(
+        &self,
+        vault_uri: &Url,
+        key_name: &str,
+    ) -> Result<KeyDetails, AzureError> {
+        let written = self
+            .rotation_client(vault_uri)?
+            .rotate_key(key_name, None)
+            .await
+            .and_then(|response| response.into_model());
+        self.key_written(vault_uri, "create a new key version", written)
+    }
+
+    /// Forgets the cached version list of a key: Key Vault's own rotation policy adds
+    /// versions that no write through keyblade announces.
+    pub fn forget_key_versions(&self, vault_uri: &Url, key_name: &str) {
+        self.list_cache.invalidate(&cache_key(vault_uri, key_name));
+    }
+
+    /// A client for one vault on `KEY_VAULT_DATA_API_VERSION`; not kept, as these calls are
+    /// rare and the shared clients stay on the SDK's version.
+    fn rotation_client(&self, vault_uri: &Url) -> Result<KeyClient, AzureError> {
+        let root = vault_root(vault_uri);
+        let options = azure_security_keyvault_keys::KeyClientOptions {
+            client_options: self.transport.core_options(),
+            api_version: keyblade_core::lifecycle::rotation::KEY_VAULT_DATA_API_VERSION.to_owned(),
+            ..Default::default()
+        };
+        KeyClient::new(&root, self.credential.core(), Some(options)).map_err(|error| {
+            AzureError::InvalidInput {
+                what: format!("The vault URI `{vault_uri}`"),
+                reason: AzureError::from_core(error).to_string(),
+            }
+        })
+    }
+}
+
+/// The SDK's policy in keyblade-core's terms, through Key Vault's JSON (one parser for
+/// both the wire and the tests).
+fn policy_of(
+    policy: &azure_security_keyvault_keys::models::KeyRotationPolicy,
+) -> keyblade_core::lifecycle::rotation::RotationPolicy {
+    let json = serde_json::to_value(policy).unwrap_or_default();
+    keyblade_core::lifecycle::rotation::RotationPolicy::from_key_vault(&json)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
