@@ -122,6 +122,8 @@ fn ipc_types() -> Vec<IpcType> {
         // Restore access's diagnosis.
         IpcType::of::<keyblade_core::lifecycle::restore::AccessProblem>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::restore::RestoreDiagnosis>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::rotation::RotationView>(),
+        IpcType::of::<keyblade_azure::encryption::lifecycle::rotation::KeyRotationView>(),
     ]
 }
 

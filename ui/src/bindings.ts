@@ -1702,3 +1702,86 @@ summary: string,
  * The causes, errors first, each with the fix Restore access offers (or none).
  */
 causes: Array<AccessProblem>, };
+
+/**
+ * The rotation state of a resource's key, for the Encryption blade.
+ */
+export type RotationView = { 
+/**
+ * The resource.
+ */
+resourceId: string, 
+/**
+ * Its kind.
+ */
+kind: ResourceKind, 
+/**
+ * The key's rotation; `None` with Microsoft-managed keys.
+ */
+key: KeyRotationView | null, };
+
+/**
+ * How the key a resource uses rotates.
+ */
+export type KeyRotationView = { 
+/**
+ * The key vault's name.
+ */
+vaultName: string, 
+/**
+ * The key's name.
+ */
+keyName: string, 
+/**
+ * The key URI as configured.
+ */
+keyUri: string, 
+/**
+ * Whether the resource follows new versions by itself (an unversioned key URI on a
+ * kind that follows new versions).
+ */
+followsNewVersions: boolean, 
+/**
+ * The version the resource uses now, when known.
+ */
+versionInUse: string | null, 
+/**
+ * The key's newest version, when the key could be read.
+ */
+latestVersion: string | null, 
+/**
+ * The newest version's versioned URI: what "Rotate to this version now" stores.
+ */
+latestVersionUri: string | null, 
+/**
+ * When the newest version was created.
+ */
+latestCreated: string | null, 
+/**
+ * When the newest version expires, if it does.
+ */
+expires: string | null, 
+/**
+ * How many versions are newer than the one in use (0 when it is the newest).
+ */
+versionsBehind: number | null, 
+/**
+ * The resource's `lastKeyRotationTimestamp`: when it last moved to a new version.
+ */
+lastRotation: string | null, 
+/**
+ * Whether the signed-in account may read the key's rotation policy.
+ */
+policyReadable: boolean, 
+/**
+ * The policy, when it could be read.
+ */
+policy: RotationPolicy | null, 
+/**
+ * The policy in plain words, e.g. "Rotates every 90 days".
+ */
+policyDescription: Array<string>, 
+/**
+ * Why the policy or the versions could not be read, and what to do.
+ */
+problem: string | null, };

@@ -39,7 +39,8 @@ macro_rules! with_app_commands {
             history::list_history,
             history::get_history_entry,
             history::plan_undo,
-            restore::diagnose_access
+            restore::diagnose_access,
+            rotation::read_rotation
         )
     };
 }

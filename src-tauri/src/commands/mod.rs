@@ -14,4 +14,5 @@ pub mod key_vault;
 pub mod lifecycle;
 pub mod resources;
 pub mod restore;
+pub mod rotation;
 pub mod session;

@@ -16,6 +16,7 @@ import type {
   PreflightReport,
   ResourceSummary,
   RestoreDiagnosis,
+  RotationView,
   SaveOutcome,
   UndoReview,
   VaultNameCheck,
@@ -198,6 +199,14 @@ export function planUndo(entryId: string): Promise<UndoReview> {
 /** Why the resource cannot reach its key: each cause with the fix Restore access offers. Writes nothing. */
 export function diagnoseAccess(resourceId: string): Promise<RestoreDiagnosis> {
   return call<RestoreDiagnosis>('diagnose_access', { resourceId });
+}
+
+/**
+ * How the resource's key rotates: version in use and latest, versions behind, last rotation, the rotation policy in
+ * words. A policy the account may not read comes back as `policyReadable: false` with the missing permission said.
+ */
+export function readRotation(resourceId: string): Promise<RotationView> {
+  return call<RotationView>('read_rotation', { resourceId });
 }
 
 export function listVaults(subscriptionId: string): Promise<VaultOption[]> {
