@@ -3,6 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
+import { KeyRotationSection } from './components/KeyRotation';
 import { LifecycleReview } from './components/LifecycleReview';
 import { keyChangeEntry, keyChangeUndo, newVersionEntry, notUndoable } from './components/HistoryBlade/historyFixtures';
 import { NotificationsPanel } from './components/NotificationsPanel';
@@ -716,5 +717,43 @@ describe('accessibility audit (axe-core): Revoke access and Restore access', () 
     const panel = await screen.findByRole('dialog', { name: 'Restore access' }, slow);
     await within(panel).findByRole('button', { name: 'Add the access policy' }, slow);
     await expectNoAxeViolations(panel);
+  });
+});
+
+describe('accessibility audit (axe-core): key rotation on the Encryption blade', () => {
+  it('the Key rotation and Rotation policy sections of a pinned registry, then the Edit rotation policy dialog', async () => {
+    mockShell({
+      read_rotation: () => ({
+        resourceId: prodRegistry.id,
+        kind: 'containerRegistry',
+        key: {
+          vaultName: 'kv-contoso',
+          keyName: 'cmk-images',
+          keyUri: `${cmkView.key?.vaultUri ?? ''}keys/cmk-images/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`,
+          followsNewVersions: false,
+          versionInUse: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+          latestVersion: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+          latestVersionUri: `${cmkView.key?.vaultUri ?? ''}keys/cmk-images/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`,
+          latestCreated: null,
+          expires: '2028-05-12T14:02:00Z',
+          versionsBehind: 1,
+          lastRotation: null,
+          policyReadable: false,
+          policy: null,
+          policyDescription: [],
+          problem: 'You may not read the rotation policy of key cmk-images: your account lacks the key permission "getrotationpolicy".',
+        },
+      }),
+    });
+    const { user, container } = renderInFluent(
+      <main>
+        <KeyRotationSection resourceId={prodRegistry.id} reloadKey="1" rules={registryRules} onRotateToVersion={vi.fn()} onReviewPolicy={vi.fn()} />
+      </main>,
+    );
+    await screen.findByRole('button', { name: 'Rotate to this version now' }, slow);
+    await expectNoAxeViolations(container);
+    await user.click(screen.getByRole('button', { name: 'Edit rotation policy' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit rotation policy of cmk-images' });
+    await expectNoAxeViolations(dialog);
   });
 });

@@ -1,12 +1,14 @@
 import { Button, Spinner } from '@fluentui/react-components';
 import {
   ArrowClockwiseRegular,
+  KeyMultipleRegular,
   KeyResetRegular,
   ShieldCheckmarkRegular,
   ShieldLockRegular,
   ShieldProhibitedRegular,
 } from '@fluentui/react-icons';
-import type { KindRules } from '../../bindings';
+import { useState } from 'react';
+import type { KindRules, LifecycleAction } from '../../bindings';
 import { bladeTitles } from '../../model/blades';
 import { kindRulesFor } from '../../model/kindRules';
 import type { ResourceContext } from '../../model/resourceContext';
@@ -15,6 +17,8 @@ import { Blade, BladeCommand } from '../Blade';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { EmptyState } from '../EmptyState';
 import { EncryptionDetails } from './EncryptionDetails';
+import { KeyRotationSection } from '../KeyRotation';
+import { LifecycleReview } from '../LifecycleReview';
 import { ResourceGate } from '../ResourceGate';
 import {
   encryptionCommandState,
@@ -63,6 +67,15 @@ export function EncryptionBlade({
   const unsupported = encryptionUnsupportedReason(context, kinds);
   const accessBlocker = keyAccessBlocker(context, source, kinds);
   const subject = resource === undefined ? 'resource' : (kindRulesFor(kinds, resource.kind)?.shortName ?? 'resource');
+  // New key version's review, open over the blade; the blade reads the resource again when it ran.
+  // Kept here, outside the loaded view, so the outcome stays on screen while the blade reads the resource again.
+  const [review, setReview] = useState<{ resourceId: string; action: LifecycleAction; verb: string } | null>(null);
+  const newVersionBlocker =
+    source.kind !== 'loaded'
+      ? `Wait until the ${subject}'s encryption has been read.`
+      : source.view.key === null
+        ? `The ${subject} uses Microsoft-managed keys: there is no key of yours to create a version of.`
+        : null;
 
   return (
     <Blade
@@ -93,6 +106,16 @@ export function EncryptionBlade({
               disabledReason={accessBlocker}
             />
           )}
+          <BladeCommand
+            icon={<KeyMultipleRegular />}
+            label="New key version"
+            onClick={() => {
+              if (source.kind === 'loaded') {
+                setReview({ resourceId: source.view.registryId, action: { action: 'newKeyVersion' }, verb: 'Create version' });
+              }
+            }}
+            disabledReason={newVersionBlocker}
+          />
           <BladeCommand
             icon={<ArrowClockwiseRegular />}
             label="Refresh"
@@ -142,15 +165,43 @@ export function EncryptionBlade({
               );
             case 'loaded':
               return (
-                <EncryptionDetails
-                  view={source.view}
-                  rules={kindRulesFor(kinds, source.view.kind)}
-                  onUpdateKeyVersion={onUpdateKeyVersion}
-                />
+                <div className={styles.stack}>
+                  <EncryptionDetails
+                    view={source.view}
+                    rules={kindRulesFor(kinds, source.view.kind)}
+                    onUpdateKeyVersion={onUpdateKeyVersion}
+                  />
+                  {source.view.key !== null && (
+                    <KeyRotationSection
+                      resourceId={source.view.registryId}
+                      reloadKey={source.view.checkedAt}
+                      rules={kindRulesFor(kinds, source.view.kind)}
+                      onRotateToVersion={onUpdateKeyVersion}
+                      onReviewPolicy={(policy) => {
+                        setReview({
+                          resourceId: source.view.registryId,
+                          action: { action: 'setRotationPolicy', policy },
+                          verb: 'Save policy',
+                        });
+                      }}
+                    />
+                  )}
+                </div>
               );
           }
         }}
       </ResourceGate>
+      {review !== null && (
+        <LifecycleReview
+          resourceId={review.resourceId}
+          action={review.action}
+          verb={review.verb}
+          onClose={() => {
+            setReview(null);
+          }}
+          onDone={() => onRefresh?.()}
+        />
+      )}
     </Blade>
   );
 }
