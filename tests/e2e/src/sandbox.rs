@@ -201,6 +201,28 @@ impl Sandbox {
             .ok_or_else(|| format!("the sandbox's faults have no rules list: {faults}"))
     }
 
+    /// Moves the sandbox's clock forward by an ISO 8601 `duration` (e.g. `PT2H`), as an admin
+    /// would: rotation policies and the services' hourly check for new key versions run on it.
+    pub fn advance_clock(&self, duration: &str) -> Result<Value, String> {
+        let url = format!("{}/_sandbox/clock/advance", self.url);
+        let response = self
+            .agent
+            .post(&url)
+            .send_json(serde_json::json!({ "duration": duration }));
+        read_json(&url, response)
+    }
+
+    /// The rotation policy of `vault`'s key `key` as the sandbox's Key Vault stores it
+    /// (`null` when it never had one).
+    pub fn rotation_policy(&self, vault: &str, key: &str) -> Result<Value, String> {
+        let state = self.admin_get("/state", &[])?;
+        let stored = &state["vaults"]["vaults"][vault]["keys"][key];
+        if stored.is_null() {
+            return Err(format!("the sandbox has no key {vault}/{key}"));
+        }
+        Ok(stored["rotation_policy"].clone())
+    }
+
     fn admin_get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, String> {
         let url = format!("{}/_sandbox{path}", self.url);
         let mut request = self.agent.get(&url);
