@@ -79,7 +79,7 @@ export function RotationPolicyDialog({ keyName, current, pinned, onReview, onClo
           label="Rotate every"
           className={styles.grow}
           validationState={form.rotate && errors.rotateEvery !== undefined ? 'error' : 'none'}
-          validationMessage={form.rotate ? errors.rotateEvery : undefined}
+          validationMessage={(form.rotate ? errors.rotateEvery : undefined) ?? null}
         >
           <Input
             inputMode="numeric"
@@ -106,7 +106,7 @@ export function RotationPolicyDialog({ keyName, current, pinned, onReview, onClo
           label="Expire after"
           className={styles.grow}
           validationState={form.expire && errors.expireAfter !== undefined ? 'error' : 'none'}
-          validationMessage={form.expire ? errors.expireAfter : undefined}
+          validationMessage={(form.expire ? errors.expireAfter : undefined) ?? null}
         >
           <Input
             inputMode="numeric"
@@ -131,7 +131,7 @@ export function RotationPolicyDialog({ keyName, current, pinned, onReview, onClo
       <Field
         label="Notify this many days before expiry"
         validationState={form.notify && errors.notifyDays !== undefined ? 'error' : 'none'}
-        validationMessage={form.notify ? errors.notifyDays : undefined}
+        validationMessage={(form.notify ? errors.notifyDays : undefined) ?? null}
       >
         <Input
           inputMode="numeric"
