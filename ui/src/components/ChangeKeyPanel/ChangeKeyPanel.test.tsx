@@ -273,3 +273,43 @@ describe('Change key panel', () => {
     }, slow);
   });
 });
+
+describe('Change key panel: Key version', () => {
+  it('offers the latest version or this version; this version waits for a version to be picked', async () => {
+    const { user, shell } = renderPanel(panelHandlers(() => cleanReport));
+    const vault = await within(panel()).findByRole('combobox', { name: /Key vault/ }, slow);
+    await waitFor(() => {
+      expect(vault).toBeEnabled();
+    }, slow);
+    await user.selectOptions(vault, vaults[0]?.id ?? '');
+    const key = await within(panel()).findByRole('combobox', { name: /^Key(?! vault)/ }, slow);
+    await waitFor(() => {
+      expect(key).toBeEnabled();
+    }, slow);
+    await user.selectOptions(key, keys[0]?.kid ?? '');
+
+    const group = await within(panel()).findByRole('radiogroup', { name: 'Key version' }, slow);
+    const latest = within(group).getByRole('radio', { name: /^Always use the latest version \(automatic rotation\)/ });
+    const pinned = within(group).getByRole('radio', { name: /^Use this version \(manual rotation\)/ });
+    expect(latest).toBeChecked();
+    expect(within(group).getByText(/^The registry moves to each new key version by itself/)).toBeInTheDocument();
+    await waitFor(() => {
+      expect(preflightCalls(shell).at(-1)?.keyUri).toBe(`${vaultUri}keys/cmk-images`);
+    }, slow);
+
+    await user.click(pinned);
+    expect(pinned).toBeChecked();
+    expect(await within(panel()).findByText('Choose a key version to see what will change.', {}, slow)).toBeInTheDocument();
+    const calls = preflightCalls(shell).length;
+    await user.selectOptions(within(panel()).getByRole('combobox', { name: /Version/ }), version2);
+    await waitFor(() => {
+      expect(preflightCalls(shell).at(-1)?.keyUri).toBe(`${vaultUri}keys/cmk-images/${version2}`);
+    }, slow);
+    expect(preflightCalls(shell).length).toBeGreaterThan(calls);
+
+    await user.click(latest);
+    await waitFor(() => {
+      expect(preflightCalls(shell).at(-1)?.keyUri).toBe(`${vaultUri}keys/cmk-images`);
+    }, slow);
+  });
+});

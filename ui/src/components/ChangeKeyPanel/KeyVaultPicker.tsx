@@ -5,6 +5,8 @@ import {
   MessageBarActions,
   MessageBarBody,
   MessageBarTitle,
+  Radio,
+  RadioGroup,
   Select,
   Spinner,
 } from '@fluentui/react-components';
@@ -13,7 +15,7 @@ import { useState } from 'react';
 import { listKeys, listKeyVersions, listSubscriptions, listVaults } from '../../api';
 import type { KeyOption, VaultOption } from '../../bindings';
 import { useCommand } from '../../hooks/useCommand';
-import type { VersionRule } from './changeKeyForm';
+import { keyVersionMode, type VersionRule } from './changeKeyForm';
 import { vaultKeysPrefix } from '../../model/keyVaultHosts';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
@@ -207,6 +209,33 @@ export function KeyVaultPicker({
           {versions.state.status === 'failed' && (
             <CommandErrorBar title="Could not list key versions" error={versions.state.error} onRetry={versions.reload} />
           )}
+          {versionRule.choices !== null && (
+            <Field label="Key version">
+              <RadioGroup
+                value={keyVersionMode(choice)}
+                onChange={(_event, data) => {
+                  onChange(
+                    data.value === 'pinned'
+                      ? { ...choice, pinVersion: true }
+                      : { ...choice, pinVersion: false, version: null },
+                  );
+                }}
+              >
+                {versionRule.choices.map((option) => (
+                  <Radio
+                    key={option.value}
+                    value={option.value}
+                    label={
+                      <>
+                        {option.label}
+                        <span className={styles.choiceSentence}>{option.sentence}</span>
+                      </>
+                    }
+                  />
+                ))}
+              </RadioGroup>
+            </Field>
+          )}
           <Field
             label="Version"
             required={!versionRule.allowUnversioned}
@@ -215,11 +244,13 @@ export function KeyVaultPicker({
             <Select
               value={choice.version?.version ?? unversioned}
               onChange={(_event, data) => {
-                onChange({ ...choice, version: versionList.find((v) => v.version === data.value) ?? null });
+                const picked = versionList.find((v) => v.version === data.value) ?? null;
+                // Picking a version is choosing manual rotation; the empty option is the latest version.
+                onChange({ ...choice, version: picked, pinVersion: picked !== null || (choice.pinVersion === true && data.value !== unversioned) });
               }}
             >
               <option value={unversioned}>
-                {versionRule.allowUnversioned
+                {versionRule.allowUnversioned && keyVersionMode(choice) === 'latest'
                   ? 'Always use the current version (automatic rotation)'
                   : 'Select a version'}
               </option>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KindRules } from '../../bindings';
+import type { KeyOption, KeyVersionOption, KindRules } from '../../bindings';
+import { choiceKeyUri, type VaultChoice } from './vaultChoice';
 import { identityId } from '../../test/encryption';
 import { cognitiveRules, registryRules, storageRules } from '../../test/kinds';
 import {
@@ -8,6 +9,8 @@ import {
   incompleteReason,
   initialIdentityChoice,
   keyUriProblem,
+  keyVersionChoices,
+  keyVersionMode,
   offersEncryptionType,
   saveNeedsConfirmation,
   versionRule,
@@ -83,5 +86,39 @@ describe('desiredChange', () => {
     { keyUri, withoutVersion: false, reason: /^Choose the identity the storage account uses/ },
   ])('says what is missing: $reason', ({ keyUri: uri, withoutVersion, reason }) => {
     expect(incompleteReason(storageRules, uri, withoutVersion)).toMatch(reason);
+  });
+});
+
+describe('Key version: the latest version or this version', () => {
+  it.each<{ name: string; rules: KindRules; offered: boolean }>([
+    { name: 'a registry', rules: registryRules, offered: true },
+    { name: 'a storage account', rules: storageRules, offered: true },
+    { name: 'an Azure AI services account (a version is required)', rules: cognitiveRules, offered: false },
+  ])('is offered for $name: $offered', ({ rules, offered }) => {
+    const choices = keyVersionChoices(rules);
+    expect(choices !== null).toBe(offered);
+    expect(versionRule(rules).choices).toEqual(choices);
+    if (choices !== null) {
+      expect(choices.map((c) => c.label)).toEqual([
+        'Always use the latest version (automatic rotation)',
+        'Use this version (manual rotation)',
+      ]);
+      expect(choices[0]?.sentence).toMatch(new RegExp(`^The ${rules.shortName} moves to each new key version by itself`));
+      expect(choices[1]?.sentence).toMatch(/new versions are not picked up\.$/);
+    }
+  });
+
+  const key = { kid: 'https://kv.vault.azure.net/keys/k' } as KeyOption;
+  const version = { kid: 'https://kv.vault.azure.net/keys/k/v2', version: 'v2' } as KeyVersionOption;
+  it.each<{ name: string; choice: Pick<VaultChoice, 'version' | 'pinVersion'>; allowUnversioned: boolean; mode: string; uri: string | null }>([
+    { name: 'no version, latest', choice: { version: null }, allowUnversioned: true, mode: 'latest', uri: key.kid },
+    { name: 'this version, none picked yet', choice: { version: null, pinVersion: true }, allowUnversioned: true, mode: 'pinned', uri: null },
+    { name: 'a version picked', choice: { version, pinVersion: true }, allowUnversioned: true, mode: 'pinned', uri: version.kid },
+    { name: 'a version picked from the list alone', choice: { version }, allowUnversioned: true, mode: 'pinned', uri: version.kid },
+    { name: 'a kind that needs a version, none picked', choice: { version: null }, allowUnversioned: false, mode: 'latest', uri: null },
+  ])('$name', ({ choice, allowUnversioned, mode, uri }) => {
+    const full: VaultChoice = { subscriptionId: 's', vault: null, key, ...choice };
+    expect(keyVersionMode(full)).toBe(mode);
+    expect(choiceKeyUri(full, allowUnversioned)).toBe(uri);
   });
 });

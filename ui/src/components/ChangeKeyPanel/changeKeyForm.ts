@@ -52,6 +52,8 @@ export interface VersionRule {
   /** The Version list's hint with no version picked (unversioned), and with one picked (versioned). */
   unversionedHint: string;
   pinnedHint: string;
+  /** The Key version choice (latest or this version); null when the kind needs a version. */
+  choices: KeyVersionChoice[] | null;
 }
 
 export function versionRule(rules: KindRules): VersionRule {
@@ -62,10 +64,52 @@ export function versionRule(rules: KindRules): VersionRule {
       explanation: null,
       unversionedHint: `Unversioned: automatic rotation. The ${rules.shortName} moves to each new key version by itself, ${rules.automaticRotation}.`,
       pinnedHint: pinned,
+      choices: keyVersionChoices(rules),
     };
   }
   const explanation = `${kindPlural(rules)} do not follow new key versions, so choose a specific version; to move to a newer one later, change the key again.`;
-  return { allowUnversioned: false, explanation, unversionedHint: explanation, pinnedHint: `${pinned} ${explanation}` };
+  return {
+    allowUnversioned: false,
+    explanation,
+    unversionedHint: explanation,
+    pinnedHint: `${pinned} ${explanation}`,
+    choices: keyVersionChoices(rules),
+  };
+}
+
+/** Key version: follow the key (unversioned) or stay on one version. */
+export type KeyVersionMode = 'latest' | 'pinned';
+
+export interface KeyVersionChoice {
+  value: KeyVersionMode;
+  label: string;
+  /** One sentence on what it means for the kind. */
+  sentence: string;
+}
+
+/**
+ * The Key version choice, in the kind's words; null for a kind that never follows new versions (Azure AI
+ * services), where a version is required and the Version list alone says so.
+ */
+export function keyVersionChoices(rules: KindRules): KeyVersionChoice[] | null {
+  if (!rules.followsNewVersions) return null;
+  return [
+    {
+      value: 'latest',
+      label: 'Always use the latest version (automatic rotation)',
+      sentence: `The ${rules.shortName} moves to each new key version by itself, ${rules.automaticRotation}.`,
+    },
+    {
+      value: 'pinned',
+      label: 'Use this version (manual rotation)',
+      sentence: `The ${rules.shortName} stays on the version you pick until you change it; new versions are not picked up.`,
+    },
+  ];
+}
+
+/** Which Key version choice a Select from Key Vault choice stands for. */
+export function keyVersionMode(choice: { version: unknown; pinVersion?: boolean }): KeyVersionMode {
+  return choice.version !== null || choice.pinVersion === true ? 'pinned' : 'latest';
 }
 
 /**

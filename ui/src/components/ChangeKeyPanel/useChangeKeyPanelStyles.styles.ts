@@ -41,6 +41,11 @@ export const useChangeKeyPanelStyles = makeStyles({
   noShrink: {
     flexShrink: 0,
   },
+  choiceSentence: {
+    ...typographyStyles.caption1,
+    color: tokens.colorNeutralForeground2,
+    display: 'block',
+  },
   hint: {
     ...typographyStyles.caption1,
     color: tokens.colorNeutralForeground2,

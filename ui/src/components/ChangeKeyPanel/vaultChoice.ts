@@ -7,8 +7,10 @@ export interface VaultChoice {
   subscriptionId: string;
   vault: VaultOption | null;
   key: KeyOption | null;
-  /** Null: no version picked, so the key is stored unversioned. */
+  /** Null: no version picked, so the key is stored unversioned (unless `pinVersion`). */
   version: KeyVersionOption | null;
+  /** Key version: "Use this version (manual rotation)" was chosen, so a version must be picked. */
+  pinVersion?: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface VaultChoice {
  */
 export function choiceKeyUri(choice: VaultChoice, allowUnversioned = true): string | null {
   if (choice.version !== null) return choice.version.kid;
-  return allowUnversioned ? (choice.key?.kid ?? null) : null;
+  return allowUnversioned && choice.pinVersion !== true ? (choice.key?.kid ?? null) : null;
 }
 
 export function vaultOptionLabel(vault: VaultOption): string {
