@@ -184,13 +184,14 @@ fn new_key_version_then_rotation_policy_on_an_unversioned_registry() {
         "{policy}"
     );
     portal::click(&session, &portal::button(&review, "Close"), "Close").unwrap();
-    session
+    let words = session
         .wait_for(
             &portal::text("//main", "Rotates every 90 days"),
             "the policy in words on the blade",
             UI_TIMEOUT,
         )
         .unwrap();
+    session.scroll_into_view(&words).unwrap();
     env.save_screenshot(&session, "rotation-blade-policy")
         .unwrap();
 }
