@@ -82,7 +82,7 @@ describe('IdentityBlade', () => {
     expect(shell.calls.find((c) => c.command === 'run_lifecycle')?.args).toMatchObject({
       resourceId: prodRegistry.id,
       action: { action: 'identity', change: { type: 'turnOnSystemAssigned' } },
-      confirmation: '',
+      confirmation: { typedName: '', acknowledged: false },
     });
     await waitFor(() => {
       expect(within(screen.getByRole('region', { name: 'System assigned' })).getByRole('radio', { name: 'On' })).toBeChecked();

@@ -93,7 +93,7 @@ describe('RestorePanel', () => {
     expect(onDone).toHaveBeenCalledWith(applied);
     expect(shell.calls.find((c) => c.command === 'run_lifecycle')?.args).toMatchObject({
       action: { action: 'restore', fix: 'enableKey' },
-      confirmation: '',
+      confirmation: { typedName: '', acknowledged: false },
     });
     await user.click(within(review).getByRole('button', { name: 'Close' }));
     const again = await screen.findByRole('dialog', { name: 'Restore access' });

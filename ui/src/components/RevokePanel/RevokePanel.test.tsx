@@ -98,7 +98,7 @@ describe('RevokePanel', () => {
     expect(await within(review).findByText(/Key cmk-images is disabled/)).toBeTruthy();
     expect(onDone).toHaveBeenCalledWith(applied);
     const sent = shell.calls.find((c) => c.command === 'run_lifecycle');
-    expect(sent?.args).toMatchObject({ action: { action: 'revoke', way: 'disableKey' }, confirmation: 'crcontosoprod' });
+    expect(sent?.args).toMatchObject({ action: { action: 'revoke', way: 'disableKey' }, confirmation: { typedName: 'crcontosoprod', acknowledged: false } });
   });
 
   it('says so when no way applies, and Review stays disabled', async () => {
