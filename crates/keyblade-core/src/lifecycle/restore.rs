@@ -177,6 +177,32 @@ pub fn diagnose(input: &RestoreInput, now: OffsetDateTime) -> Vec<AccessProblem>
             what_to_do: Some("Check the key in the Encryption blade.".to_owned()),
         }];
     };
+    // The planner treats an identity that is not attached as one a save attaches first (a
+    // choice); here it is the resource as it is, whose key nothing can reach.
+    if let IdentityChoice::UserAssigned { resource_id } = &identity
+        && !input.facts.user_assigned_identity_deleted
+        && !input
+            .resource
+            .identity
+            .user_assigned
+            .iter()
+            .any(|u| u.resource_id == *resource_id)
+    {
+        return vec![AccessProblem {
+            code: FindingCode::IdentityNotAttached,
+            severity: Severity::Error,
+            message: format!(
+                "The {noun}'s encryption uses the user-assigned identity {}, which is no longer \
+                 attached to {name}, so nothing can reach the key.",
+                resource_id.name()
+            ),
+            fix: Some(RestoreFix::AttachIdentity),
+            what_to_do: Some(format!(
+                "Attach {} to the {noun} again.",
+                resource_id.name()
+            )),
+        }];
+    }
     let preflight_input = PreflightInput {
         resource: input.resource.clone(),
         desired: Desired::CustomerManagedKey(DesiredEncryption {
