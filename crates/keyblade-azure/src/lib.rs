@@ -32,6 +32,9 @@
 //! - [`session`]: [`Session`], the clients of one sign-in over one transport.
 //! - [`encryption`]: the Encryption blade end to end (view, pickers, preflight through
 //!   keyblade-core's planner, grant, save with verification), on top of the above.
+//! - [`home`]: Home, every encrypted resource of the chosen subscriptions from one Resource
+//!   Graph query ([`arm::graph`]), and the health of each key with the blade's rules, Key
+//!   Vault asked within [`limit::HostLimiter`]'s bounds (one resource per vault at a time).
 //! - [`error`]: [`AzureError`], the crate's one error type, with stable `code()`s.
 //!
 //! Reads are cached per session (invalidated by keyblade's own writes and by
@@ -48,7 +51,9 @@ pub mod cloud;
 pub mod credential;
 pub mod encryption;
 pub mod error;
+pub mod home;
 pub mod keyvault;
+pub mod limit;
 pub mod paging;
 pub mod proxy;
 pub mod retry;

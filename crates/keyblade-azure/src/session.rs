@@ -20,6 +20,8 @@ pub struct Session {
     credential: KeybladeCredential,
     transport: HttpTransport,
     save: SaveSettings,
+    /// Home's listing, health cache and Key Vault bounds.
+    pub(crate) home: crate::home::HomeCache,
 }
 
 impl Session {
@@ -35,6 +37,7 @@ impl Session {
             credential,
             transport,
             save: SaveSettings::default(),
+            home: crate::home::HomeCache::default(),
         }
     }
 
@@ -83,5 +86,6 @@ impl Session {
     pub fn invalidate_all(&self) {
         self.arm.invalidate_all();
         self.keyvault.invalidate_all();
+        self.home.clear();
     }
 }

@@ -21,6 +21,7 @@
 
 mod access_removal;
 pub mod accounts;
+pub mod graph;
 pub mod lro;
 pub mod model;
 

@@ -29,12 +29,12 @@
 //! ETag guards the save), vaults, identities and role data are cached until keyblade
 //! writes them or the user refreshes ([`crate::Session::invalidate_all`]).
 
-mod facts;
+pub(crate) mod facts;
 pub mod history;
 pub mod lifecycle;
 pub mod pickers;
 pub mod preflight;
-mod resource;
+pub(crate) mod resource;
 pub mod save;
 pub mod view;
 
