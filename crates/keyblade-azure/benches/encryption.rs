@@ -19,10 +19,15 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use keyblade_azure::arm::lro::{LroSettings, NoProgress};
+use keyblade_azure::cancel::Cancel;
 use keyblade_azure::encryption::{
     self, DesiredChange, HealthStatus, IdentitySelection, KeyListAccess, SaveOutcome,
 };
-use keyblade_azure::{CloudSettings, HttpSettings, Session, load_cloud_from_metadata_url};
+use keyblade_azure::home;
+use keyblade_azure::{
+    CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, RequestLog, Session,
+    load_cloud_from_metadata_url,
+};
 use keyblade_sandbox::scenario::large;
 use keyblade_sandbox::{Sandbox, SandboxConfig};
 use url::Url;
@@ -105,6 +110,147 @@ impl Bench {
         )
         .map_err(|e| e.to_string())
     }
+
+    /// A new session whose transport records every request it sends.
+    fn recorded_session(&self) -> Result<(Session, RequestLog), String> {
+        let demo = keyblade_sandbox::DEMO;
+        let cloud = std::sync::Arc::new(self.cloud.clone());
+        let log = RequestLog::default();
+        let transport = HttpTransport::for_cloud(cloud.clone(), &HttpSettings::default())
+            .map_err(|e| e.to_string())?
+            .with_request_log(log.clone());
+        let credential = KeybladeCredential::client_secret(
+            cloud,
+            &transport,
+            demo.tenant_id,
+            demo.client_id,
+            demo.client_secret.to_owned(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((
+            Session::new(credential, transport, LroSettings::default()),
+            log,
+        ))
+    }
+}
+
+/// Resource Manager and Key Vault requests in a log (sign-in requests left out).
+fn count_requests(log: &RequestLog) -> (usize, usize) {
+    let requests = log.requests();
+    let key_vault = requests
+        .iter()
+        .filter(|r| r.url.host_str().unwrap_or_default().contains(".vault."))
+        .count();
+    let sign_in = requests
+        .iter()
+        .filter(|r| r.url.path().contains("/oauth2/"))
+        .count();
+    (requests.len() - key_vault - sign_in, key_vault)
+}
+
+/// Home against the large scenario: the Resource Graph listing (first page, all pages), the
+/// health of every resource, and how many requests each takes.
+async fn home_rows(bench: &Bench, runs: u64) -> Result<Vec<String>, String> {
+    let resources = large::SUBSCRIPTIONS * large::REGISTRIES_PER_SUBSCRIPTION;
+    let cmk = large::SUBSCRIPTIONS * large::REGISTRIES_PER_SUBSCRIPTION.div_ceil(2);
+    // Warm-up, untimed: the sandbox makes each key's material on its first read.
+    let warm_up = bench.session()?;
+    let listing = home::list_encrypted_resources(&warm_up, None, &|_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: Vec<String> = listing.rows.iter().map(|r| r.id.clone()).collect();
+    home::check_health(&warm_up, &ids, false, &|_| {}, &Cancel::new()).await;
+
+    let mut notes = Vec::new();
+    for (label, page_size) in [("pages of 1000", 1000u32), ("pages of 100", 100)] {
+        let counts = std::sync::Mutex::new((0, 0, 0));
+        measure(
+            &format!("Home: first page of rows (Resource Graph, {label}), cold"),
+            runs,
+            |_| {
+                let recorded = bench.recorded_session();
+                let counts = &counts;
+                async move {
+                    let (session, log) = recorded?;
+                    let started = Instant::now();
+                    let first: std::sync::Mutex<Option<Duration>> = Default::default();
+                    let listing =
+                        home::list_encrypted_resources_by(&session, None, page_size, &|_| {
+                            let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                            first.get_or_insert(started.elapsed());
+                        })
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if listing.rows.len() != resources {
+                        return Err(format!("Home listed {} rows", listing.rows.len()));
+                    }
+                    *counts.lock().unwrap_or_else(|e| e.into_inner()) = (
+                        listing.pages as usize,
+                        count_requests(&log).0,
+                        started.elapsed().as_millis() as usize,
+                    );
+                    let first = first
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_default();
+                    Ok(first)
+                }
+            },
+        )
+        .await?;
+        let counts = *counts.lock().unwrap_or_else(|e| e.into_inner());
+        notes.push(format!(
+            "Home listing of {resources} resources in {label}: {} Resource Graph pages, {} ARM \
+             requests in all (the subscription list and one POST per page), all pages in {} ms",
+            counts.0, counts.1, counts.2
+        ));
+    }
+    let health_counts = std::sync::Mutex::new((0, 0));
+    measure(
+        &format!("Home: health of all {resources} resources, cold"),
+        runs,
+        |_| {
+            let recorded = bench.recorded_session();
+            let health_counts = &health_counts;
+            async move {
+                let (session, log) = recorded?;
+                let listing = home::list_encrypted_resources(&session, None, &|_| {})
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let ids: Vec<String> = listing.rows.iter().map(|r| r.id.clone()).collect();
+                log.clear();
+                let (elapsed, checked) = timed(async {
+                    Ok::<_, String>(
+                        home::check_health(&session, &ids, false, &|_| {}, &Cancel::new()).await,
+                    )
+                })
+                .await?;
+                let healthy = checked
+                    .iter()
+                    .filter(|h| h.health.status == HealthStatus::Healthy)
+                    .count();
+                if checked.len() != resources || healthy != cmk {
+                    return Err(format!(
+                        "checked {} resources, {healthy} healthy",
+                        checked.len()
+                    ));
+                }
+                *health_counts.lock().unwrap_or_else(|e| e.into_inner()) = count_requests(&log);
+                Ok(elapsed)
+            }
+        },
+    )
+    .await?;
+    let health_counts = *health_counts.lock().unwrap_or_else(|e| e.into_inner());
+    notes.push(format!(
+        "Home health of {resources} resources ({} with a customer-managed key, in {} vaults): \
+         {} ARM requests (vault lists per subscription, identities), {} Key Vault requests",
+        cmk,
+        large::SUBSCRIPTIONS,
+        health_counts.0,
+        health_counts.1
+    ));
+    Ok(notes)
 }
 
 fn registry_id(subscription: usize, registry: usize) -> String {
@@ -282,6 +428,9 @@ async fn run() -> Result<(), String> {
     })
     .await?;
 
+    let home_runs = env_number("KEYBLADE_BENCH_HOME_RUNS", 3)?;
+    let notes = home_rows(&bench, home_runs).await?;
+
     // Change key: preflight, then Save until verified, alternating two keys of the vault the
     // registry's identity may use.
     let session = bench.session()?;
@@ -359,6 +508,10 @@ async fn run() -> Result<(), String> {
         save_row("instant save"),
     )
     .await?;
+    println!();
+    for note in notes {
+        println!("{note}");
+    }
     Ok(())
 }
 

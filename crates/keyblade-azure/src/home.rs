@@ -225,6 +225,10 @@ impl HomeCache {
         self.policies.clear();
     }
 
+    pub(crate) fn limiter(&self) -> &HostLimiter {
+        &self.limiter
+    }
+
     fn resources(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, Result<ResourceRead, String>>> {

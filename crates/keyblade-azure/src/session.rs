@@ -82,6 +82,12 @@ impl Session {
         &self.transport
     }
 
+    /// The bound on concurrent Key Vault work this session's reads share (one resource or
+    /// listing per vault at a time, a global cap).
+    pub(crate) fn key_vault_limiter(&self) -> &crate::limit::HostLimiter {
+        self.home.limiter()
+    }
+
     /// Forgets every cached read (the user's "Refresh").
     pub fn invalidate_all(&self) {
         self.arm.invalidate_all();

@@ -1,13 +1,11 @@
 //! The Change key panel's pickers: Subscription, Key vault, Key, Version and Identity, and
 //! its two "Create new" actions.
 
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
 use crate::Session;
-use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
 use crate::arm::model::{
     AccessPolicy, NewRoleAssignment, NewVault, ResourceId, UserAssignedIdentity, Vault,
@@ -175,27 +173,31 @@ async fn with_key_access(session: &Session, vault: Vault) -> VaultOption {
     VaultOption::new(vault, access)
 }
 
-/// How many vaults' keys are listed at once. Higher than [`CONCURRENCY`] (the bound for
-/// Resource Manager, one throttling domain): every vault is its own host with its own
-/// request limits, and each listing is a few sequential round trips (the Key Vault
-/// challenge, then its pages), so the bound mostly caps open connections.
-const VAULT_KEY_LISTINGS: usize = 2 * CONCURRENCY;
-
 /// The key vaults of a subscription (through Resource Manager), each with whether you can
-/// list its keys. The keys of every vault are listed concurrently (at most
-/// `VAULT_KEY_LISTINGS` vaults at once) and kept, so picking a vault shows its keys at
-/// once.
+/// list its keys. The keys of every vault are listed concurrently and kept, so picking a
+/// vault shows its keys at once.
+///
+/// Each listing is a few sequential round trips (the Key Vault challenge, then a page per
+/// 25 keys), and every vault is its own host with its own request limits: the listings run
+/// under the session's Key Vault bound ([`crate::limit::HostLimiter`]: one at a time per
+/// vault, [`crate::limit::KEY_VAULT_HOSTS_AT_ONCE`] vaults at once), not Resource Manager's
+/// [`crate::arm::CONCURRENCY`], which made 50 vaults wait in waves for each other.
 pub async fn list_vaults(
     session: &Session,
     subscription_id: &str,
 ) -> Result<Vec<VaultOption>, AzureError> {
     let vaults = session.arm.list_vaults(subscription_id).await?;
-    let options = futures::stream::iter(vaults)
-        .map(|vault| with_key_access(session, vault))
-        .buffered(VAULT_KEY_LISTINGS)
-        .collect()
-        .await;
-    Ok(options)
+    let limiter = session.key_vault_limiter();
+    let listings = vaults.into_iter().map(|vault| {
+        let host = vault
+            .vault_uri
+            .as_deref()
+            .and_then(|uri| Url::parse(uri).ok())
+            .and_then(|uri| uri.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        async move { limiter.run(&host, with_key_access(session, vault)).await }
+    });
+    Ok(futures::future::join_all(listings).await)
 }
 
 /// A key in the key picker.
