@@ -20,6 +20,11 @@ use crate::dto::{
     SessionStatus, SignInMethodRequest, SignInOutcome, SignInProgress, SignInRequest, SignInStep,
     SubscriptionSummary, TenantAccessStatus, TenantSummary,
 };
+use keyblade_azure::home::{
+    HealthProgress, HomeHealth, HomeIdentity, HomeKey, HomeListing, HomeRow, KeyLifecycle,
+    ListingProgress, RotationPolicyStatus,
+};
+
 use crate::error::WireError;
 use crate::secrets::SecretPlacement;
 
@@ -124,6 +129,16 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<keyblade_azure::encryption::lifecycle::restore::RestoreDiagnosis>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::rotation::RotationView>(),
         IpcType::of::<keyblade_azure::encryption::lifecycle::rotation::KeyRotationView>(),
+        // Home (keyblade-azure's `home`).
+        IpcType::of::<HomeListing>(),
+        IpcType::of::<HomeRow>(),
+        IpcType::of::<HomeKey>(),
+        IpcType::of::<HomeIdentity>(),
+        IpcType::of::<ListingProgress>(),
+        IpcType::of::<HomeHealth>(),
+        IpcType::of::<KeyLifecycle>(),
+        IpcType::of::<RotationPolicyStatus>(),
+        IpcType::of::<HealthProgress>(),
     ]
 }
 

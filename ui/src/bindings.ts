@@ -1785,3 +1785,199 @@ policyDescription: Array<string>,
  * Why the policy or the versions could not be read, and what to do.
  */
 problem: string | null, };
+
+/**
+ * Every encrypted resource of the chosen subscriptions.
+ */
+export type HomeListing = { 
+/**
+ * The rows, by name.
+ */
+rows: Array<HomeRow>, 
+/**
+ * How many subscriptions were searched.
+ */
+subscriptions: number, 
+/**
+ * How many Resource Graph pages were read (one request each).
+ */
+pages: number, };
+
+/**
+ * One resource on Home, as Resource Graph shows it.
+ */
+export type HomeRow = { 
+/**
+ * The resource's ID.
+ */
+id: string, 
+/**
+ * The resource's name.
+ */
+name: string, 
+/**
+ * Container registry, storage account or Azure AI services account.
+ */
+kind: ResourceKind, 
+/**
+ * The subscription's ID.
+ */
+subscriptionId: string, 
+/**
+ * The subscription's name, when the subscription list has it.
+ */
+subscriptionName: string | null, 
+/**
+ * The resource group.
+ */
+resourceGroup: string, 
+/**
+ * The Azure region.
+ */
+location: string, 
+/**
+ * Microsoft-managed or customer-managed keys.
+ */
+keySource: KeySource, 
+/**
+ * The customer-managed key; `None` with Microsoft-managed keys.
+ */
+key: HomeKey | null, 
+/**
+ * The identity that reaches the key; `None` with Microsoft-managed keys.
+ */
+identity: HomeIdentity | null, 
+/**
+ * Why keyblade could not read this row's encryption (its health is then unknown).
+ */
+unreadable: string | null, };
+
+/**
+ * The key a resource uses, as configured.
+ */
+export type HomeKey = { 
+/**
+ * The key URI as configured.
+ */
+keyUri: string, 
+/**
+ * The vault's name.
+ */
+vaultName: string, 
+/**
+ * `https://{vault}.{suffix}/`.
+ */
+vaultUri: string, 
+/**
+ * The key's name.
+ */
+keyName: string, 
+/**
+ * The version in use, when the resource says.
+ */
+version: string | null, 
+/**
+ * Automatic (follows new versions) or manual (pinned to a version).
+ */
+rotation: RotationMode, };
+
+/**
+ * The identity a resource reaches its key with.
+ */
+export type HomeIdentity = { 
+/**
+ * System- or user-assigned.
+ */
+kind: IdentityKind, 
+/**
+ * The user-assigned identity's name (its client ID when it is not attached), or the
+ * resource's name for its system-assigned identity.
+ */
+name: string, };
+
+/**
+ * How far a listing is.
+ */
+export type ListingProgress = { 
+/**
+ * Rows read so far.
+ */
+rows: number, 
+/**
+ * Rows in all, when Resource Graph says.
+ */
+total: number | null, };
+
+/**
+ * The health of one resource's key.
+ */
+export type HomeHealth = { 
+/**
+ * The resource's ID.
+ */
+id: string, 
+/**
+ * Accessible (healthy), inaccessible (unhealthy) with the reason, unknown with why,
+ * or not applicable (Microsoft-managed keys): the Encryption blade's rules.
+ */
+health: DataHealth, 
+/**
+ * The key version in use; `None` with Microsoft-managed keys.
+ */
+key: KeyLifecycle | null, 
+/**
+ * When keyblade checked.
+ */
+checkedAt: string, };
+
+/**
+ * The key version in use: its age, expiry and place among the key's versions.
+ */
+export type KeyLifecycle = { 
+/**
+ * The version in use (the newest, for a key that follows new versions and whose
+ * resource does not say).
+ */
+version: string | null, 
+/**
+ * When it expires; `None`: it does not (or the versions could not be read).
+ */
+expires: string | null, 
+/**
+ * When it was created.
+ */
+created: string | null, 
+/**
+ * How many versions are newer than the one in use.
+ */
+versionsBehind: number | null, 
+/**
+ * Whether Key Vault rotates the key by itself.
+ */
+rotationPolicy: RotationPolicyStatus, 
+/**
+ * The policy's rotate trigger, e.g. `P90D` after creation.
+ */
+rotateAfter: string | null, 
+/**
+ * Why the versions could not be read (expiry, age and versions behind then unknown).
+ */
+unreadable: string | null, };
+
+/**
+ * Whether the key has a rotation policy that rotates it.
+ */
+export type RotationPolicyStatus = "rotates" | "noPolicy" | "unknown";
+
+/**
+ * How far a health check is: "checked 120 of 412 keys".
+ */
+export type HealthProgress = { 
+/**
+ * Resources checked so far in this run.
+ */
+checked: number, 
+/**
+ * Resources this run checks.
+ */
+total: number, };

@@ -291,39 +291,6 @@ impl KeyVault {
         key_details(key)
     }
 
-    /// The key's rotation policy as keyblade-core models it (Key Vault answers a default
-    /// policy, notify only, for a key that never had one: no rotate action, no rotation).
-    pub async fn get_rotation_policy(
-        &self,
-        vault_uri: &Url,
-        key_name: &str,
-    ) -> Result<keyblade_core::lifecycle::rotation::RotationPolicy, AzureError> {
-        use azure_security_keyvault_keys::models::KeyRotationPolicyAction;
-        let vault = vault_name(vault_uri);
-        let policy = self
-            .client(vault_uri)?
-            .get_key_rotation_policy(key_name, None)
-            .await
-            .and_then(|response| response.into_model())
-            .map_err(|e| AzureError::from_key_vault(e, &vault, "read the key's rotation policy"))?;
-        let mut found = keyblade_core::lifecycle::rotation::RotationPolicy::default();
-        for action in policy.lifetime_actions.unwrap_or_default() {
-            let trigger = action.trigger.unwrap_or_default();
-            match action.action.and_then(|a| a.type_prop) {
-                Some(KeyRotationPolicyAction::Rotate) => {
-                    found.rotate_after_create = trigger.time_after_create;
-                    found.rotate_before_expiry = trigger.time_before_expiry;
-                }
-                Some(KeyRotationPolicyAction::Notify) => {
-                    found.notify_before_expiry = trigger.time_before_expiry;
-                }
-                _ => {}
-            }
-        }
-        found.expiry_time = policy.attributes.and_then(|a| a.expiry_time);
-        Ok(found)
-    }
-
     /// Forgets cached key lists.
     pub fn invalidate_all(&self) {
         self.list_cache.clear();

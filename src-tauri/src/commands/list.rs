@@ -40,7 +40,11 @@ macro_rules! with_app_commands {
             history::get_history_entry,
             history::plan_undo,
             restore::diagnose_access,
-            rotation::read_rotation
+            rotation::read_rotation,
+            home::list_home,
+            home::check_home_health,
+            home::cancel_home_health,
+            home::save_home_export
         )
     };
 }

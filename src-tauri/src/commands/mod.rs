@@ -8,6 +8,7 @@ mod list;
 pub mod app;
 pub mod encryption;
 pub mod history;
+pub mod home;
 pub mod identity;
 pub mod key_uri;
 pub mod key_vault;

@@ -1,11 +1,13 @@
 //! The Change key panel's pickers: Subscription, Key vault, Key, Version and Identity, and
 //! its two "Create new" actions.
 
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
 use crate::Session;
+use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
 use crate::arm::model::{
     AccessPolicy, NewRoleAssignment, NewVault, ResourceId, UserAssignedIdentity, Vault,
