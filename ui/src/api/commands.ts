@@ -4,6 +4,8 @@ import type {
   EncryptionView,
   GrantOutcome,
   HistoryEntry,
+  HomeHealth,
+  HomeListing,
   IdentityOptions,
   KeyOption,
   KeyUriInfo,
@@ -249,3 +251,24 @@ export function listIdentities(registryId: string): Promise<IdentityOptions> {
   return call<IdentityOptions>('list_identities', { registryId });
 }
 
+/** Every encrypted resource of the account's subscriptions (one Resource Graph query); `fresh` forgets cached reads. */
+export function listHome(fresh: boolean): Promise<HomeListing> {
+  return call<HomeListing>('list_home', { fresh });
+}
+
+/**
+ * The health of `resourceIds` (from the last `listHome`), cached unless `refresh`; progress arrives as
+ * `home-health-progress` events. `cancelHomeHealth(operationId)` stops it; what was checked is returned.
+ */
+export function checkHomeHealth(resourceIds: string[], refresh: boolean, operationId: string): Promise<HomeHealth[]> {
+  return call<HomeHealth[]>('check_home_health', { resourceIds, refresh, operationId });
+}
+
+export function cancelHomeHealth(operationId: string): Promise<boolean> {
+  return call<boolean>('cancel_home_health', { operationId });
+}
+
+/** Writes an export of Home's table to `path` (a bare name goes to Downloads); resolves with the path written. */
+export function saveHomeExport(path: string, contents: string): Promise<string> {
+  return call<string>('save_home_export', { path, contents });
+}

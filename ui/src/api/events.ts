@@ -1,5 +1,5 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { OperationProgress, SaveSettled } from '../bindings';
+import type { HealthProgress, ListingProgress, OperationProgress, SaveSettled } from '../bindings';
 import type { SignInProgress } from './contract';
 import { hasTauriIpc } from './transport';
 
@@ -81,4 +81,17 @@ let operationCounter = 0;
 export function newOperationId(kind: string): string {
   operationCounter += 1;
   return `${kind}-${String(Date.now())}-${String(operationCounter)}`;
+}
+
+/** Home's listing: rows read so far. */
+export const homeListingProgressEvent = 'home-listing-progress';
+/** Home's health check: resources checked so far in the running check. */
+export const homeHealthProgressEvent = 'home-health-progress';
+
+export function onHomeListingProgress(handler: (progress: ListingProgress) => void): Subscription {
+  return subscribe<ListingProgress>(homeListingProgressEvent, handler);
+}
+
+export function onHomeHealthProgress(handler: (progress: HealthProgress) => void): Subscription {
+  return subscribe<HealthProgress>(homeHealthProgressEvent, handler);
 }

@@ -2,6 +2,10 @@ export {
   appInfo,
   cancelSignIn,
   cancelSave,
+  cancelHomeHealth,
+  checkHomeHealth,
+  listHome,
+  saveHomeExport,
   checkVaultName,
   createKey,
   createVault,
@@ -30,6 +34,8 @@ export {
 export { CommandFailure, UiErrorCode, isCommandError, toCommandError } from './commandError';
 export {
   newOperationId,
+  onHomeHealthProgress,
+  onHomeListingProgress,
   onOperationProgress,
   onSaveSettled,
   onSessionChanged,

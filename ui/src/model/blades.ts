@@ -1,7 +1,8 @@
 /** The resource menu's entries, as the portal names them. */
-export type BladeId = 'overview' | 'identity' | 'encryption' | 'history';
+export type BladeId = 'home' | 'overview' | 'identity' | 'encryption' | 'history';
 
 export const bladeTitles: Record<BladeId, string> = {
+  home: 'Home',
   overview: 'Overview',
   identity: 'Identity',
   encryption: 'Encryption',

@@ -172,6 +172,9 @@ export function signedInHandlers(info: AppInfo = azureInfo): Record<string, Comm
     app_info: () => info,
     list_subscriptions: () => [contosoProd, contosoDev],
     list_resources: (args) => resourcesBySubscription[String(args.subscriptionId)] ?? [],
+    // Home lists in the background from the start; by default it finds nothing.
+    list_home: () => ({ rows: [], subscriptions: 2, pages: 1 }),
+    check_home_health: () => [],
   };
 }
 

@@ -5,7 +5,8 @@ import type { ReactElement } from 'react';
 import { App } from '../components/App';
 
 /** Renders the whole app as the shell would show it, with a user to drive it. */
-export function renderApp(ui: ReactElement = <App />) {
+/** Renders the app; on Overview unless told otherwise, where the tests written before Home start. */
+export function renderApp(ui: ReactElement = <App initialBlade="overview" />) {
   const user = userEvent.setup();
   return { user, ...render(ui) };
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { openDemoTenant, signOut, switchAccount, toCommandError } from '../../api';
 import type { SignInOutcome } from '../../api/contract';
-import type { EncryptionView } from '../../bindings';
+import type { EncryptionView, HomeRow } from '../../bindings';
 import type { BladeId } from '../../model/blades';
 import { kindRulesFor } from '../../model/kindRules';
 import { resourceContext } from '../../model/resourceContext';
@@ -15,6 +15,7 @@ import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
 import { RestorePanel } from '../RestorePanel';
 import { RevokePanel } from '../RevokePanel';
+import { HomeBlade, initialHomeView, useHome, type HomeView } from '../HomeBlade';
 import { SignInDialog, type SignInPreset } from '../SignInDialog';
 import { SubscriptionFilterDialog } from '../SubscriptionFilter';
 import { AboutDialog } from '../AboutDialog';
@@ -38,7 +39,7 @@ export interface AppShellProps {
 }
 
 /** The portal-like frame: header, demo banner, resource menu, the selected blade and the side panels. */
-export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
+export function AppShell({ initialBlade = 'home' }: AppShellProps) {
   const styles = useAppShellStyles();
   const { appInfo, session, reload: reloadSession } = useSession();
   const notifications = useNotifications();
@@ -61,6 +62,9 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
   // History opened from the header lists every resource's changes; from the resource menu, the resource's.
   const [historyOfAll, setHistoryOfAll] = useState(false);
   const info = appInfo.status === 'loaded' ? appInfo.value : null;
+  // Home's data and view live here, so that leaving Home and coming back keeps both.
+  const home = useHome(session.kind === 'signedIn' ? `${session.account}|${session.tenantId}|${String(filterRevision)}` : null);
+  const [homeView, setHomeView] = useState<HomeView>(initialHomeView);
 
   const openSignIn = useCallback((preset: SignInPreset = {}) => {
     setSignInPreset({ cloud: info?.signInCloud ?? null, ...preset });
@@ -203,7 +207,27 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
           }}
         />
         <main id={mainId} className={styles.main} tabIndex={-1}>
-          {blade === 'overview' && <OverviewBlade {...bladeProps} />}
+          {blade === 'home' && (
+            <HomeBlade
+              context={context}
+              home={home}
+              view={homeView}
+              onViewChange={setHomeView}
+              onRetrySession={reloadSession}
+              onOpenResource={(row) => {
+                setSelection(selectionOf(row));
+                setBlade('encryption');
+              }}
+            />
+          )}
+          {blade === 'overview' && (
+            <OverviewBlade
+              {...bladeProps}
+              onOpenHome={() => {
+                setBlade('home');
+              }}
+            />
+          )}
           {blade === 'identity' && <IdentityBlade {...bladeProps} />}
           {blade === 'history' && (
             <HistoryBlade
@@ -333,4 +357,25 @@ export function AppShell({ initialBlade = 'overview' }: AppShellProps) {
       />
     </div>
   );
+}
+
+/** A Home row as the selection the resource blades show. */
+function selectionOf(row: HomeRow): Selection {
+  return {
+    subscription: {
+      subscriptionId: row.subscriptionId,
+      displayName: row.subscriptionName ?? row.subscriptionId,
+      tenantId: null,
+      state: null,
+      selected: true,
+    },
+    resource: {
+      id: row.id,
+      name: row.name,
+      resourceGroup: row.resourceGroup,
+      kind: row.kind,
+      location: row.location,
+      subscriptionId: row.subscriptionId,
+    },
+  };
 }

@@ -12,9 +12,11 @@ export interface OverviewBladeProps {
   context: ResourceContext;
   onOpenPicker: () => void;
   onRetrySession: () => void;
+  /** Opens Home, where every encrypted resource is listed. */
+  onOpenHome?: (() => void) | undefined;
 }
 
-export function OverviewBlade({ context, onOpenPicker, onRetrySession }: OverviewBladeProps) {
+export function OverviewBlade({ context, onOpenPicker, onRetrySession, onOpenHome }: OverviewBladeProps) {
   const resource = context.kind === 'resource' ? context.selection.resource : undefined;
   return (
     <Blade
@@ -28,6 +30,7 @@ export function OverviewBlade({ context, onOpenPicker, onRetrySession }: Overvie
         noResourceTitle="Select a resource to see its overview"
         onOpenPicker={onOpenPicker}
         onRetrySession={onRetrySession}
+        onOpenHome={onOpenHome}
       >
         {(selection) => <Essentials selection={selection} />}
       </ResourceGate>

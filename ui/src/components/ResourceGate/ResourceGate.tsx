@@ -13,12 +13,21 @@ export interface ResourceGateProps {
   noResourceTitle: string;
   onOpenPicker: () => void;
   onRetrySession: () => void;
+  /** Offers Home (every encrypted resource) as the way to pick one, where the blade has it. */
+  onOpenHome?: (() => void) | undefined;
   /** The blade's content for the selected resource. */
   children: (selection: Selection) => ReactNode;
 }
 
 /** Shows why a blade has no resource to show (loading, back end unreachable, signed out, none picked). */
-export function ResourceGate({ context, noResourceTitle, onOpenPicker, onRetrySession, children }: ResourceGateProps) {
+export function ResourceGate({
+  context,
+  noResourceTitle,
+  onOpenPicker,
+  onRetrySession,
+  onOpenHome,
+  children,
+}: ResourceGateProps) {
   const styles = useResourceGateStyles();
   switch (context.kind) {
     case 'loadingSession':
@@ -36,11 +45,22 @@ export function ResourceGate({ context, noResourceTitle, onOpenPicker, onRetrySe
         <EmptyState
           icon={<CubeRegular />}
           title={noResourceTitle}
-          description="Choose a subscription and then a resource in the resource picker."
+          description={
+            onOpenHome === undefined
+              ? 'Choose a subscription and then a resource in the resource picker.'
+              : 'Pick one on Home, which lists every encrypted resource with the health of its key, or choose a subscription and then a resource in the resource picker.'
+          }
           actions={
-            <Button appearance="primary" onClick={onOpenPicker}>
-              Select a resource
-            </Button>
+            <>
+              {onOpenHome !== undefined && (
+                <Button appearance="primary" onClick={onOpenHome}>
+                  Go to Home
+                </Button>
+              )}
+              <Button appearance={onOpenHome === undefined ? 'primary' : 'secondary'} onClick={onOpenPicker}>
+                Select a resource
+              </Button>
+            </>
           }
         />
       );

@@ -8,7 +8,7 @@ import {
   NavSubItemGroup,
   type OnNavItemSelectData,
 } from '@fluentui/react-components';
-import { Home20Regular, Settings20Regular } from '@fluentui/react-icons';
+import { Home20Regular, Info20Regular, Settings20Regular } from '@fluentui/react-icons';
 import { bladeTitles, settingsBlades, type BladeId } from '../../model/blades';
 import { useResourceMenuStyles } from './useResourceMenuStyles.styles';
 
@@ -23,7 +23,7 @@ function isBladeId(value: string): value is BladeId {
   return Object.hasOwn(bladeTitles, value);
 }
 
-/** The resource menu on the left, as in the portal: Overview, then Settings › Identity, Encryption. */
+/** The resource menu on the left: Home (every resource), then as in the portal: Overview, Settings › Identity, Encryption. */
 export function ResourceMenu({ selected, onSelect }: ResourceMenuProps) {
   const styles = useResourceMenuStyles();
   const onNavItemSelect = (_event: unknown, data: OnNavItemSelectData) => {
@@ -44,7 +44,10 @@ export function ResourceMenu({ selected, onSelect }: ResourceMenuProps) {
       onNavItemSelect={onNavItemSelect}
     >
       <NavDrawerBody>
-        <NavItem value="overview" icon={<Home20Regular />}>
+        <NavItem value="home" icon={<Home20Regular />}>
+          {bladeTitles.home}
+        </NavItem>
+        <NavItem value="overview" icon={<Info20Regular />}>
           {bladeTitles.overview}
         </NavItem>
         <NavCategory value={settingsCategory}>
