@@ -171,6 +171,11 @@ impl Sandbox {
             .collect())
     }
 
+    /// The sandbox's whole state (`GET /_sandbox/state`).
+    pub fn state(&self) -> Result<Value, String> {
+        self.admin_get("/state", &[])
+    }
+
     /// A Resource Manager resource exactly as the sandbox stores it.
     pub fn resource(&self, id: &str) -> Result<Value, String> {
         self.admin_get("/resource", &[("id", id)])
