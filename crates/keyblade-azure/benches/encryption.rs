@@ -398,6 +398,27 @@ async fn run() -> Result<(), String> {
         },
     )
     .await?;
+    // The same with the sign-in's tokens and connections already there (the app's case once
+    // anything has been read): only the lists are read again.
+    let warm_vaults = bench.session()?;
+    encryption::list_vaults(&warm_vaults, &subscription)
+        .await
+        .map_err(|e| e.to_string())?;
+    measure(
+        "50 key vaults with key-listing access (list_vaults), warm",
+        runs,
+        |_| {
+            let session = &warm_vaults;
+            let subscription = subscription.clone();
+            async move {
+                session.invalidate_all();
+                Ok(timed(encryption::list_vaults(session, &subscription))
+                    .await?
+                    .0)
+            }
+        },
+    )
+    .await?;
     let vault_uri = sandbox.endpoints().vault_uri(&large::vault_name(5, 7));
     measure("100 keys of a vault (list_keys), cold", runs, |_| {
         let session = bench.session();
