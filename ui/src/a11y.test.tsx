@@ -2,6 +2,7 @@ import { emit } from '@tauri-apps/api/event';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
+import { App } from './components/App';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
 import { KeyRotationSection } from './components/KeyRotation';
 import { LifecycleReview } from './components/LifecycleReview';
@@ -106,6 +107,49 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
 
     await selectRegistry(user);
     await within(screen.getByRole('main')).findByRole('heading', { name: 'Essentials' }, slow);
+    await expectNoAxeViolations();
+  });
+
+  it('Home with its table, counts, filters and the export dialog', async () => {
+    const row = {
+      id: prodRegistry.id,
+      name: prodRegistry.name,
+      kind: prodRegistry.kind,
+      subscriptionId: prodRegistry.subscriptionId,
+      subscriptionName: contosoProd.displayName,
+      resourceGroup: prodRegistry.resourceGroup,
+      location: prodRegistry.location,
+      keySource: 'customerManaged' as const,
+      key: {
+        keyUri: 'https://kv-contoso.vault.azure.net/keys/cmk-images',
+        vaultName: 'kv-contoso',
+        vaultUri: 'https://kv-contoso.vault.azure.net/',
+        keyName: 'cmk-images',
+        version: null,
+        rotation: 'automatic' as const,
+      },
+      identity: { kind: 'userAssigned' as const, name: 'id-acr' },
+      unreadable: null,
+    };
+    mockShell({
+      ...signedInHandlers(demoInfo),
+      list_home: () => ({ rows: [row, { ...row, id: prodStorage.id, name: prodStorage.name, kind: prodStorage.kind, keySource: 'microsoftManaged', key: null, identity: null }], subscriptions: 2, pages: 1 }),
+      check_home_health: () => [
+        {
+          id: row.id,
+          health: { status: 'unhealthy', summary: 'The identity cannot reach the key.', problems: [] },
+          key: { version: 'v1', expires: null, created: null, versionsBehind: 1, rotationPolicy: 'noPolicy', rotateAfter: null, unreadable: null },
+          checkedAt: new Date().toISOString(),
+        },
+      ],
+    });
+    const { user } = renderApp(<App />);
+    await screen.findByRole('table', { name: 'Encrypted resources' }, slow);
+    await screen.findByText('Checked all 1 key.', {}, slow);
+    await expectNoAxeViolations();
+    await user.click(screen.getByRole('button', { name: 'Export' }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Save as CSV…' }));
+    await screen.findByRole('dialog', { name: 'Save as CSV' }, slow);
     await expectNoAxeViolations();
   });
 

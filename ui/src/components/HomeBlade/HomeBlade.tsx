@@ -266,7 +266,7 @@ function HomeContent(props: HomeContentProps) {
           )}
           <span>
             {run.checked >= run.total
-              ? `Checked all ${String(run.total)} keys.`
+              ? `Checked all ${String(run.total)} key${run.total === 1 ? '' : 's'}.`
               : `Checked ${String(run.checked)} of ${String(run.total)} keys${run.cancelled ? ' (stopped)' : '…'}`}
           </span>
           {run.running && (
