@@ -195,8 +195,11 @@ describe('keyboard', () => {
     await user.tab();
     await user.tab();
     await user.tab();
-    expect(within(menu).getByRole('button', { name: 'Overview' })).toHaveFocus();
+    // Home is the menu's first entry.
+    expect(within(menu).getByRole('button', { name: 'Home' })).toHaveFocus();
 
+    await user.keyboard('{ArrowDown}');
+    expect(within(menu).getByRole('button', { name: 'Overview' })).toHaveFocus();
     await user.keyboard('{ArrowDown}');
     expect(within(menu).getByRole('button', { name: 'Settings' })).toHaveFocus();
     await user.keyboard('{ArrowDown}');
