@@ -65,7 +65,7 @@ describe('Home', () => {
       check_home_health: (args) => {
         const ids = args.resourceIds as string[];
         asked.push(ids);
-        return ids.map((id) => healthOf(rows.find((r) => r.id === id) ?? rows[0]));
+        return ids.map((id) => healthOf(rows.find((r) => r.id === id) ?? row('unknown')));
       },
       get_encryption: () => cmkView,
     });

@@ -425,7 +425,6 @@ function HomeTable({ entries, shown, sort, onSort, now, onOpen, onVisible }: Hom
     onVisible(slice.map((e) => e.row.id));
   });
   const shownColumns = shown.map(columnById);
-  const headerSort = (id: ColumnId) => (sort.column === id ? sort.direction : undefined);
   return (
     <div
       ref={scroller}
@@ -440,7 +439,7 @@ function HomeTable({ entries, shown, sort, onSort, now, onOpen, onVisible }: Hom
             {shownColumns.map((c) => (
               <TableHeaderCell
                 key={c.id}
-                sortDirection={headerSort(c.id)}
+                {...(sort.column === c.id ? { sortDirection: sort.direction } : {})}
                 onClick={() => {
                   onSort({
                     column: c.id,
@@ -601,7 +600,7 @@ function ExportDialog({
       <Field
         label="File"
         hint={`The ${String(rows)} rows shown, with the columns shown. A file name goes to your Downloads folder; a full path goes where it says. An existing file is not overwritten.`}
-        validationMessage={valid ? undefined : `The name must end in .${format}.`}
+        validationMessage={valid ? null : `The name must end in .${format}.`}
       >
         <Input
           value={name}
