@@ -125,7 +125,11 @@ fn home_lists_every_encrypted_resource_with_the_sandboxs_counts() {
         ))
         .unwrap()
         .expect("the row says why it is inaccessible");
-    let home_text = session.text(&health_cell).unwrap();
+    // The cell's full text (it may be cut with an ellipsis on screen).
+    let home_text = session
+        .attribute(&health_cell, "title")
+        .unwrap()
+        .unwrap_or_default();
     let reason = home_text
         .trim()
         .trim_start_matches("Inaccessible: ")

@@ -382,6 +382,16 @@ function uniqueSubscriptions(entries: readonly HomeEntry[]): { id: string; name:
   return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Widths of the columns whose text is long; the others share what is left. */
+const columnWidths: Partial<Record<ColumnId, string>> = {
+  name: '190px',
+  health: '220px',
+  id: '320px',
+  identity: '180px',
+  expiry: '140px',
+};
+const defaultColumnWidth = '120px';
+
 /** Rows drawn above and below the ones in view, so a fast scroll does not show blanks. */
 const overscan = 8;
 /** Rows drawn when the scroller has no height yet (first paint, tests). */
@@ -440,6 +450,7 @@ function HomeTable({ entries, shown, sort, onSort, now, onOpen, onVisible }: Hom
               <TableHeaderCell
                 key={c.id}
                 {...(sort.column === c.id ? { sortDirection: sort.direction } : {})}
+                style={{ width: columnWidths[c.id] ?? defaultColumnWidth }}
                 onClick={() => {
                   onSort({
                     column: c.id,
