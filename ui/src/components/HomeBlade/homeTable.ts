@@ -115,6 +115,7 @@ export interface Column {
 
 export const columns: readonly Column[] = [
   { id: 'name', label: 'Name', text: (e) => e.row.name, shownByDefault: true },
+  { id: 'health', label: 'Health', text: (e) => healthText(e), shownByDefault: true },
   { id: 'kind', label: 'Type', text: (e) => resourceKindNames[e.row.kind].singular, shownByDefault: true },
   {
     id: 'subscription',
@@ -145,7 +146,6 @@ export const columns: readonly Column[] = [
     text: (e) => (e.row.identity === null ? '' : `${e.row.identity.name} (${identityKindLabels[e.row.identity.kind]})`),
     shownByDefault: false,
   },
-  { id: 'health', label: 'Health', text: (e) => healthText(e), shownByDefault: true },
   { id: 'expiry', label: 'Expiry', text: (e, now) => expiryText(e, now), shownByDefault: true },
   { id: 'age', label: 'Age', text: (e, now) => ageText(e, now), shownByDefault: false },
   { id: 'versions', label: 'Versions', text: (e) => versionsText(e), shownByDefault: true },
