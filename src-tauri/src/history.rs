@@ -163,6 +163,7 @@ pub fn record_lifecycle(
     connected: &crate::state::Connected,
     resource_id: &str,
     action: &keyblade_core::lifecycle::LifecycleAction,
+    previous_policy: Option<keyblade_core::lifecycle::rotation::RotationPolicy>,
     outcome: &Result<
         keyblade_azure::encryption::lifecycle::LifecycleOutcome,
         keyblade_azure::AzureError,
@@ -175,7 +176,7 @@ pub fn record_lifecycle(
             &author(connected),
             resource_id,
             action,
-            None,
+            previous_policy,
             outcome,
             undo_of,
         ),

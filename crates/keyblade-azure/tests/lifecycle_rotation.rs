@@ -221,6 +221,12 @@ async fn a_rotation_policy_is_saved_and_read_back() {
         policy: policy.clone(),
     };
 
+    // What the history keeps so the change can be undone: the policy before it.
+    let before = keyblade_azure::encryption::history::previous_policy(&session, &id, &action)
+        .await
+        .expect("the policy before the change is read");
+    assert_ne!(before, policy);
+
     let plan = lifecycle::plan(&session, &id, &action)
         .await
         .expect("plans");
@@ -282,6 +288,12 @@ async fn a_rotation_policy_is_saved_and_read_back() {
             "Notifies 30 days before it expires",
             "New versions expire 2 years after they are created"
         ]
+    );
+
+    // Now the previous policy for an undo is the one just saved.
+    assert_eq!(
+        keyblade_azure::encryption::history::previous_policy(&session, &id, &action).await,
+        Some(policy.clone())
     );
 
     // The same policy again writes nothing.

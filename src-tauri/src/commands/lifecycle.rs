@@ -39,6 +39,12 @@ pub async fn run_lifecycle(
     undo_of: Option<String>,
 ) -> Result<LifecycleOutcome, CommandError> {
     let connected = state.connected("make the change")?;
+    let previous_policy = keyblade_azure::encryption::history::previous_policy(
+        &connected.azure,
+        &resource_id,
+        &action,
+    )
+    .await;
     let progress = EventProgress::new(app, operation_id.clone());
     let cancel = state.saves.start(&operation_id);
     let outcome = lifecycle::run(
@@ -51,6 +57,14 @@ pub async fn run_lifecycle(
     )
     .await;
     state.saves.finish(&operation_id);
-    crate::history::record_lifecycle(&state, &connected, &resource_id, &action, &outcome, undo_of);
+    crate::history::record_lifecycle(
+        &state,
+        &connected,
+        &resource_id,
+        &action,
+        previous_policy,
+        &outcome,
+        undo_of,
+    );
     Ok(outcome?)
 }

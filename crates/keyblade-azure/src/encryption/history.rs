@@ -203,6 +203,25 @@ pub fn save_entry(
     }
 }
 
+/// What undoing `action` will need to know that only the state before it holds: for a
+/// rotation policy change, the policy the key has now (`None` when it cannot be read, and
+/// then the entry says it cannot be undone, rather than guessing).
+pub async fn previous_policy(
+    session: &crate::Session,
+    resource_id: &str,
+    action: &LifecycleAction,
+) -> Option<RotationPolicy> {
+    if !matches!(action, LifecycleAction::SetRotationPolicy { .. }) {
+        return None;
+    }
+    super::lifecycle::rotation::read_rotation(session, resource_id)
+        .await
+        .ok()
+        .and_then(|view| view.key)
+        .filter(|key| key.policy_readable)
+        .map(|key| key.policy.unwrap_or_default())
+}
+
 /// The entry of `action` on `resource_id`, from its outcome. `previous_policy` is the key's
 /// rotation policy before a [`LifecycleAction::SetRotationPolicy`], when it was read. `Err`
 /// means the action attempted nothing; it is recorded as refused, with the error.
