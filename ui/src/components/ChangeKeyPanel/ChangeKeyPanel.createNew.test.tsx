@@ -216,7 +216,7 @@ describe('Change key panel, Create new', () => {
 });
 
 describe('Change key panel, an identity not attached yet', () => {
-  it('offers it under Not attached yet and lets Save attach it as the first reviewed step; nothing is written from the panel', async () => {
+  it('offers it under Not attached yet, finds it by its client ID too, and lets Save attach it as the first reviewed step; nothing is written from the panel', async () => {
     const attachStep = {
       kind: 'addUserAssignedIdentity' as const,
       title: 'Attach user-assigned identity id-spare to registry contosoimages',
@@ -247,7 +247,17 @@ describe('Change key panel, an identity not attached yet', () => {
     expect(within(panel).queryByRole('button', { name: 'Attach' })).toBeNull();
     const group = within(identity).getByRole('group', { name: 'Not attached yet (Save attaches it)' });
     expect(within(group).getByRole('option', { name: 'id-spare (rg-security, Contoso Production)' })).toBeInTheDocument();
-    await user.selectOptions(identity, spareIdentity.resourceId);
+    // Typed by its client ID rather than picked from the list (rotate-key's --identity); an unknown one is said so.
+    const typed = within(panel).getByRole('textbox', { name: /Or enter a client ID or resource ID/ });
+    await user.type(typed, '99999999-9999-9999-9999-999999999999');
+    await user.click(within(panel).getByRole('button', { name: 'Use this identity' }));
+    expect(await within(panel).findByText(/No user-assigned identity you can read has the client ID/)).toBeInTheDocument();
+    await user.clear(typed);
+    await user.type(typed, spareIdentity.clientId ?? '');
+    await user.click(within(panel).getByRole('button', { name: 'Use this identity' }));
+    await waitFor(() => {
+      expect(identity).toHaveValue(spareIdentity.resourceId);
+    }, slow);
     expect(await within(panel).findByText(/Save attaches it first, as the first step of the review/)).toBeInTheDocument();
     const planned = await within(panel).findByRole('list', { name: 'What will change' }, slow);
     await waitFor(() => {

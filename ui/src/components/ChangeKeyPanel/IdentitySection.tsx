@@ -1,7 +1,9 @@
-import { Checkbox, Field, Radio, RadioGroup, Select, Spinner } from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, Radio, RadioGroup, Select, Spinner } from '@fluentui/react-components';
+import { useState } from 'react';
 import type { IdentityOptions } from '../../bindings';
 import type { Loadable } from '../../hooks/useCommand';
 import { CommandErrorBar } from '../CommandErrorBar';
+import { lookUpIdentity } from './identityLookup';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 
 /** The identity the registry should reach the key with. */
@@ -35,6 +37,8 @@ export function IdentitySection({
   onTurnOnSystem,
 }: IdentitySectionProps) {
   const styles = useChangeKeyPanelStyles();
+  const [typed, setTyped] = useState('');
+  const [typedProblem, setTypedProblem] = useState<string | null>(null);
   const options = identities.status === 'loaded' ? identities.value : null;
   const notAttached =
     choice.type === 'userAssigned' && (options?.available.some((identity) => identity.resourceId === choice.resourceId) ?? false);
@@ -102,6 +106,35 @@ export function IdentitySection({
               )}
             </Select>
           </Field>
+          <Field
+              label="Or enter a client ID or resource ID"
+              hint="Any user-assigned identity your account can read, in any subscription of this tenant."
+              validationState={typedProblem === null ? 'none' : 'error'}
+              validationMessage={typedProblem}
+            >
+              <Input
+                value={typed}
+                onChange={(_event, data) => {
+                  setTyped(data.value);
+                  setTypedProblem(null);
+                }}
+              />
+          </Field>
+          <Button
+              className={styles.alignStart}
+              disabled={typed.trim() === ''}
+              onClick={() => {
+                const found = lookUpIdentity(options, typed);
+                if (found.kind === 'found') {
+                  setTypedProblem(null);
+                  onChoice({ type: 'userAssigned', resourceId: found.identity.resourceId });
+                } else if (found.kind === 'notFound') {
+                  setTypedProblem(found.message);
+                }
+              }}
+            >
+              Use this identity
+            </Button>
         </>
       )}
       {options !== null && choice.type === 'systemAssigned' && (
