@@ -10,14 +10,14 @@ use keyblade_azure::encryption::{
     FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityOption, IdentityOptions,
     IdentitySelection, KeyInUse, KeyListAccess, KeyOption, KeySource, KeyVersionOption,
     NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepView, PreflightReport, ProblemView,
-    RotationMode, SaveOutcome, SaveWatch, Severity, StepKind, VaultNameCheck, VaultOption,
+    Rotation, SaveOutcome, SaveWatch, Severity, StepKind, VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
 };
 
 use crate::dto::{
     AccountMethod, AccountSummary, AppInfo, CloudChoice, CloudSummary, KeyUriInfo, OpenedVault,
-    OperationProgress, ProgressStage, ResourceKind, ResourceSummary, Rotation, SaveSettled,
-    SessionStatus, SignInMethodRequest, SignInOutcome, SignInProgress, SignInRequest, SignInStep,
+    OperationProgress, ProgressStage, ResourceKind, ResourceSummary, SaveSettled, SessionStatus,
+    SignInMethodRequest, SignInOutcome, SignInProgress, SignInRequest, SignInStep,
     SubscriptionSummary, TenantAccessStatus, TenantSummary,
 };
 use keyblade_azure::home::{
@@ -72,7 +72,6 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<EncryptionView>(),
         IpcType::of::<KeySource>(),
         IpcType::of::<KeyInUse>(),
-        IpcType::of::<RotationMode>(),
         IpcType::of::<EncryptionIdentityView>(),
         IpcType::of::<IdentityKind>(),
         IpcType::of::<SystemIdentityView>(),

@@ -123,24 +123,8 @@ pub struct KeyUriInfo {
     pub is_managed_hsm: bool,
 }
 
-/// How a service picks up new key versions, which follows from whether the URI pins one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum Rotation {
-    /// Unversioned URI: the service moves to the key's latest version by itself.
-    Automatic,
-    /// Versioned URI: the service stays on that version until the URI is changed.
-    Manual,
-}
-
-impl From<keyblade_core::Rotation> for Rotation {
-    fn from(rotation: keyblade_core::Rotation) -> Rotation {
-        match rotation {
-            keyblade_core::Rotation::Automatic => Rotation::Automatic,
-            keyblade_core::Rotation::Manual => Rotation::Manual,
-        }
-    }
-}
+/// How a service picks up new key versions: keyblade-core's, the one type for it in every layer.
+pub use keyblade_core::Rotation;
 
 impl From<&keyblade_core::KeyUri> for KeyUriInfo {
     fn from(uri: &keyblade_core::KeyUri) -> KeyUriInfo {
@@ -150,7 +134,7 @@ impl From<&keyblade_core::KeyUri> for KeyUriInfo {
             vault_url: uri.vault_url(),
             key_name: uri.key_name().to_owned(),
             version: uri.version().map(|version| version.as_str().to_owned()),
-            rotation: uri.rotation().into(),
+            rotation: uri.rotation(),
             is_managed_hsm: uri.is_managed_hsm(),
         }
     }

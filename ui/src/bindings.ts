@@ -196,7 +196,8 @@ vaultUrl: string, keyName: string,
 version: string | null, rotation: Rotation, isManagedHsm: boolean, };
 
 /**
- * How a service picks up new key versions, which follows from whether the URI pins one.
+ * How a service picks up new key versions, which follows from [`KeyUriKind`]. The one
+ * rotation type in every layer, IPC included.
  */
 export type Rotation = "automatic" | "manual";
 
@@ -513,16 +514,11 @@ newerVersion: string | null,
 /**
  * Whether the registry follows new key versions.
  */
-rotation: RotationMode, 
+rotation: Rotation, 
 /**
  * `keyVaultProperties.lastKeyRotationTimestamp`.
  */
 lastRotation: string | null, };
-
-/**
- * How a key reaches new versions.
- */
-export type RotationMode = "automatic" | "manual";
 
 /**
  * The identity the registry uses to reach its key.
@@ -685,7 +681,7 @@ keyUri: string,
  * Whether the resource will follow new key versions (`automatic` when Microsoft-managed
  * keys were asked for: there is no version to pin).
  */
-rotation: RotationMode, 
+rotation: Rotation, 
 /**
  * The calls Save makes, in order, each with its `az` equivalent.
  */
@@ -1879,7 +1875,7 @@ version: string | null,
 /**
  * Automatic (follows new versions) or manual (pinned to a version).
  */
-rotation: RotationMode, };
+rotation: Rotation, };
 
 /**
  * The identity a resource reaches its key with.

@@ -40,7 +40,7 @@ use crate::cache::Cache;
 use crate::cancel::Cancel;
 use crate::encryption::resource::{EncryptedResource, ResourceRead};
 use crate::encryption::view::{DataHealth, HealthStatus, IdentityKind, KeySource, health_view_of};
-use crate::encryption::{FindingView, RotationMode};
+use crate::encryption::{FindingView, Rotation};
 use crate::error::AzureError;
 use crate::limit::{HostLimiter, KEY_VAULT_HOSTS_AT_ONCE};
 use crate::paging::PageGuard;
@@ -90,7 +90,7 @@ pub struct HomeKey {
     /// The version in use, when the resource says.
     pub version: Option<String>,
     /// Automatic (follows new versions) or manual (pinned to a version).
-    pub rotation: RotationMode,
+    pub rotation: Rotation,
 }
 
 /// The identity a resource reaches its key with.
@@ -379,7 +379,7 @@ fn home_row(
                 vault_uri: uri.vault_url(),
                 key_name: uri.key_name().to_owned(),
                 version,
-                rotation: uri.rotation().into(),
+                rotation: uri.rotation(),
             },
             None => HomeKey {
                 key_uri: key_identifier.clone(),
@@ -388,9 +388,9 @@ fn home_row(
                 key_name: key_identifier.clone(),
                 version,
                 rotation: if *key_rotation_enabled {
-                    RotationMode::Automatic
+                    Rotation::Automatic
                 } else {
-                    RotationMode::Manual
+                    Rotation::Manual
                 },
             },
         });

@@ -10,7 +10,7 @@ use common::{Fixture, etag, identity, registry, route};
 use keyblade_azure::Session;
 use keyblade_azure::encryption::{
     CancelSave, DesiredChange, HealthStatus, IdentityChangeOutcome, IdentitySelection, KeySource,
-    NewKeyRequest, NewVaultRequest, PermissionModel, RotationMode, SaveOutcome, Severity, StepKind,
+    NewKeyRequest, NewVaultRequest, PermissionModel, Rotation, SaveOutcome, Severity, StepKind,
     attach_identity, create_key, create_vault, load_view, preflight, save,
 };
 use keyblade_core::ResourceKind;
@@ -127,7 +127,7 @@ async fn a_storage_account_goes_through_the_encryption_path() {
         "{report:#?}"
     );
     assert_eq!(report.steps[0].kind, StepKind::AddUserAssignedIdentity);
-    assert_eq!(report.rotation, RotationMode::Automatic);
+    assert_eq!(report.rotation, Rotation::Automatic);
     assert!(
         report
             .steps
@@ -142,7 +142,7 @@ async fn a_storage_account_goes_through_the_encryption_path() {
     assert_eq!(view.key_source, KeySource::CustomerManaged);
     assert_eq!(view.health.status, HealthStatus::Healthy, "{view:#?}");
     let key_in_use = view.key.as_ref().unwrap();
-    assert_eq!(key_in_use.rotation, RotationMode::Automatic);
+    assert_eq!(key_in_use.rotation, Rotation::Automatic);
     assert_eq!(key_in_use.key_name, "storage-cmk-key");
     let stored = fixture.stored(&id);
     let encryption = &stored["properties"]["encryption"];
@@ -227,7 +227,7 @@ async fn cognitive_services_accounts_go_through_the_encryption_path() {
     assert!(view.change.allowed, "{:?}", view.change);
     assert_eq!(view.health.status, HealthStatus::Healthy, "{view:#?}");
     let key = view.key.clone().unwrap();
-    assert_eq!(key.rotation, RotationMode::Manual);
+    assert_eq!(key.rotation, Rotation::Manual);
     assert_eq!(key.newer_version, None, "{key:#?}");
     assert_eq!(
         view.identity.as_ref().unwrap().resource_id.as_deref(),

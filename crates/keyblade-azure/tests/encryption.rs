@@ -13,7 +13,7 @@ use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
     self, DesiredChange, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
     IdentitySelection, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
-    RotationMode, SaveOutcome, StepKind,
+    Rotation, SaveOutcome, StepKind,
 };
 use keyblade_sandbox::faults::FaultEffect;
 use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
@@ -61,7 +61,7 @@ fn assert_sent_as_reviewed(
 struct ViewCase {
     registry: &'static str,
     source: KeySource,
-    rotation: Option<RotationMode>,
+    rotation: Option<Rotation>,
     identity: Option<(IdentityKind, &'static str, bool)>,
     health: HealthStatus,
     /// The code of the first problem, when not healthy.
@@ -89,21 +89,21 @@ async fn the_blade_shows_every_demo_registry_state() {
     let cases = [
         cmk(
             "crcontosoprod",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             user("id-acr-prod"),
             HealthStatus::Healthy,
             None,
         ),
         cmk(
             "crcontosopinned",
-            RotationMode::Manual,
+            Rotation::Manual,
             user("id-acr-prod"),
             HealthStatus::Healthy,
             None,
         ),
         cmk(
             "crcontosorbac",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             user("id-acr-rbac"),
             HealthStatus::Healthy,
             None,
@@ -113,28 +113,28 @@ async fn the_blade_shows_every_demo_registry_state() {
         // outside the firewall, so keyblade cannot read the key and says it cannot tell.
         cmk(
             "crcontosofw",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             (IdentityKind::SystemAssigned, "crcontosofw", true),
             HealthStatus::Unknown,
             Some("key.unreadable"),
         ),
         cmk(
             "crcontosorevoked",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             user("id-acr-revoked"),
             HealthStatus::Unhealthy,
             Some("access.missingPermissions"),
         ),
         cmk(
             "crcontosodisabled",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             user("id-acr-disabled"),
             HealthStatus::Unhealthy,
             Some("key.disabled"),
         ),
         cmk(
             "crcontosoorphan",
-            RotationMode::Automatic,
+            Rotation::Automatic,
             (IdentityKind::UserAssigned, "id-acr-orphan", false),
             HealthStatus::Unhealthy,
             Some("identity.deleted"),
@@ -453,7 +453,7 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
         .unwrap();
     assert!(!report.can_save);
     assert_eq!(codes(&report.findings)[0], "access.missingPermissions");
-    assert_eq!(report.rotation, RotationMode::Automatic);
+    assert_eq!(report.rotation, Rotation::Automatic);
     match &report.grant {
         GrantAvailability::Allowed { az_command, .. } => {
             assert!(
@@ -596,10 +596,7 @@ async fn save_an_unversioned_key_selected_from_key_vault() {
     };
     assert_eq!(note, None);
     let after = view.unwrap();
-    assert_eq!(
-        after.key.as_ref().unwrap().rotation,
-        RotationMode::Automatic
-    );
+    assert_eq!(after.key.as_ref().unwrap().rotation, Rotation::Automatic);
     assert_eq!(after.health.status, HealthStatus::Healthy);
 
     let stored = fixture.stored(&id);
@@ -680,7 +677,7 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
         .await
         .unwrap();
     assert!(report.can_save, "{:?}", report.findings);
-    assert_eq!(report.rotation, RotationMode::Manual);
+    assert_eq!(report.rotation, Rotation::Manual);
     let kinds: Vec<StepKind> = report.steps.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,

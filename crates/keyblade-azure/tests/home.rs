@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use common::Fixture;
 use keyblade_azure::arm::graph::ENCRYPTED_RESOURCES_QUERY;
 use keyblade_azure::cancel::Cancel;
-use keyblade_azure::encryption::RotationMode;
+use keyblade_azure::encryption::Rotation;
 use keyblade_azure::encryption::view::{HealthStatus, IdentityKind, KeySource};
 use keyblade_azure::home::{self, HomeHealth, HomeRow, RotationPolicyStatus};
 use keyblade_core::ResourceKind;
@@ -164,14 +164,14 @@ async fn rows_say_how_each_resource_is_encrypted() {
             || !prod.resource_group.is_empty()
     );
     let key = prod.key.as_ref().expect("a key");
-    assert_eq!(key.rotation, RotationMode::Automatic);
+    assert_eq!(key.rotation, Rotation::Automatic);
     assert_eq!(key.vault_name, "kv-contoso-prod-cmk");
     assert!(!prod.location.is_empty());
     assert!(prod.identity.is_some());
 
     let pinned = row(rows, "crcontosopinned");
     let key = pinned.key.as_ref().expect("a key");
-    assert_eq!(key.rotation, RotationMode::Manual);
+    assert_eq!(key.rotation, Rotation::Manual);
     assert!(key.version.is_some(), "a pinned key names its version");
 
     let fw = row(rows, "crcontosofw");

@@ -660,8 +660,10 @@ pub enum KeyUriKind {
     Unversioned,
 }
 
-/// How a service picks up new key versions, which follows from [`KeyUriKind`].
+/// How a service picks up new key versions, which follows from [`KeyUriKind`]. The one
+/// rotation type in every layer, IPC included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Rotation {
     /// The service checks for a new version of the key regularly and moves to it

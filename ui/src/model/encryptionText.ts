@@ -1,4 +1,4 @@
-import type { EncryptionView, Severity, HealthStatus, IdentityKind, RotationMode } from '../bindings';
+import type { EncryptionView, Severity, HealthStatus, IdentityKind, Rotation } from '../bindings';
 
 /** The portal's words for who holds the key. */
 export const keySourceLabels: Record<EncryptionView['keySource'], string> = {
@@ -11,18 +11,18 @@ export const identityKindLabels: Record<IdentityKind, string> = {
   userAssigned: 'User assigned',
 };
 
-export const rotationLabels: Record<RotationMode, string> = {
+export const rotationLabels: Record<Rotation, string> = {
   automatic: 'Automatic',
   manual: 'Manual',
 };
 
-export const rotationExplanations: Record<RotationMode, string> = {
+export const rotationExplanations: Record<Rotation, string> = {
   automatic: 'The registry moves to each new key version by itself.',
   manual: 'The registry stays on this key version until you change it.',
 };
 
 /** What a key URI with or without a version means, as the Change key panel says it. */
-export const uriRotationText: Record<RotationMode, string> = {
+export const uriRotationText: Record<Rotation, string> = {
   automatic: 'Unversioned: automatic rotation',
   manual: 'Versioned: manual rotation',
 };

@@ -468,7 +468,7 @@ mod tests {
     use crate::encryption::view::{
         ChangeAvailability, DataHealth, EncryptionIdentityView, HealthStatus, KeyInUse,
     };
-    use crate::encryption::{ProblemView, RotationMode, StepKind};
+    use crate::encryption::{ProblemView, Rotation, StepKind};
 
     const ID: &str =
         "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stcontoso";
@@ -507,7 +507,7 @@ mod tests {
                 version_in_use: None,
                 latest_version: None,
                 newer_version: None,
-                rotation: RotationMode::Manual,
+                rotation: Rotation::Manual,
                 last_rotation: None,
             }),
             identity: key_uri.map(|_| EncryptionIdentityView {

@@ -86,25 +86,8 @@ pub struct DesiredChange {
 /// history records too.
 pub use keyblade_core::history::IdentitySelection;
 
-/// How a key reaches new versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub enum RotationMode {
-    /// Unversioned key URI: the registry moves to each new key version by itself.
-    Automatic,
-    /// Versioned key URI: the registry stays on that version until the URI is changed.
-    Manual,
-}
-
-impl From<keyblade_core::Rotation> for RotationMode {
-    fn from(rotation: keyblade_core::Rotation) -> RotationMode {
-        match rotation {
-            keyblade_core::Rotation::Automatic => RotationMode::Automatic,
-            keyblade_core::Rotation::Manual => RotationMode::Manual,
-        }
-    }
-}
+/// How a key reaches new versions: keyblade-core's, the one type for it in every layer.
+pub use keyblade_core::Rotation;
 
 /// How much a finding matters: keyblade-core's, the one type for it in every layer.
 pub use keyblade_core::preflight::Severity;

@@ -15,7 +15,7 @@ use crate::error::AzureError;
 
 use super::facts::{self, Gathered};
 use super::{
-    DesiredChange, FindingView, IdentitySelection, KeySource, PlanStepView, RotationMode,
+    DesiredChange, FindingView, IdentitySelection, KeySource, PlanStepView, Rotation,
     save::run_grant_step,
 };
 
@@ -30,7 +30,7 @@ pub struct PreflightReport {
     pub key_uri: String,
     /// Whether the resource will follow new key versions (`automatic` when Microsoft-managed
     /// keys were asked for: there is no version to pin).
-    pub rotation: RotationMode,
+    pub rotation: Rotation,
     /// The calls Save makes, in order, each with its `az` equivalent.
     pub steps: Vec<PlanStepView>,
     /// Errors first, then warnings, then information.
@@ -250,7 +250,7 @@ pub async fn preflight(
             .gathered
             .key_uri
             .as_ref()
-            .map_or(RotationMode::Automatic, |uri| uri.rotation().into()),
+            .map_or(Rotation::Automatic, |uri| uri.rotation()),
         steps: plan.steps.iter().map(PlanStepView::from).collect(),
         findings,
         grant,

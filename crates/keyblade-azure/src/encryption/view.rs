@@ -14,7 +14,7 @@ use crate::error::AzureError;
 
 use super::facts::{self, IdentityLookup, ResourceRead};
 use super::resource::EncryptedResource;
-use super::{FindingView, IdentitySelection, RotationMode, Severity};
+use super::{FindingView, IdentitySelection, Rotation, Severity};
 
 /// Everything the Encryption blade shows for one resource: a container registry, a
 /// storage account or a Cognitive Services account.
@@ -90,7 +90,7 @@ pub struct KeyInUse {
     /// key is updated). `None` when the version in use is the newest, or either is unknown.
     pub newer_version: Option<String>,
     /// Whether the registry follows new key versions.
-    pub rotation: RotationMode,
+    pub rotation: Rotation,
     /// `keyVaultProperties.lastKeyRotationTimestamp`.
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
@@ -305,9 +305,9 @@ async fn view_with(
         latest_version: None,
         newer_version: None,
         rotation: match &configured {
-            Some(uri) => uri.rotation().into(),
-            None if *key_rotation_enabled => RotationMode::Automatic,
-            None => RotationMode::Manual,
+            Some(uri) => uri.rotation(),
+            None if *key_rotation_enabled => Rotation::Automatic,
+            None => Rotation::Manual,
         },
         last_rotation: *last_key_rotation,
     });
