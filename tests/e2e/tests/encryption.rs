@@ -178,7 +178,19 @@ fn encryption_blade_on_a_sandbox_from_the_environment() {
     portal::wait_exact_fact(&session, "Subscription", demo::PRODUCTION).unwrap();
     env.save_screenshot(&session, "overview-sandbox").unwrap();
     portal::open_blade(&session, "Identity").unwrap();
-    // The pinned registry has no system-assigned identity in the demo scenario.
-    portal::wait_exact_fact(&session, "Status", "Off").unwrap();
+    // The pinned registry has no system-assigned identity in the demo scenario: the
+    // System assigned section's Status is Off.
+    let system = format!("//section[.//h2[{}]]", with_text("System assigned"));
+    let off = session
+        .wait_for(
+            &portal::choice(&system, "Off"),
+            "the system-assigned identity's Status Off",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    assert!(
+        session.is_selected(&off).unwrap(),
+        "the pinned registry's system-assigned identity shows as Off"
+    );
     env.save_screenshot(&session, "identity-sandbox").unwrap();
 }
