@@ -735,7 +735,7 @@ azCommand: string, };
 /**
  * What a step changes; keyblade-azure's executor branches on it.
  */
-export type StepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys" | "createKeyVersion" | "setRotationPolicy" | "disableKey" | "enableKey" | "deleteKey" | "recoverDeletedKey" | "removeAccessPolicy" | "deleteRoleAssignment" | "disableSystemAssignedIdentity" | "addUserAssignedIdentity" | "removeUserAssignedIdentity" | "protectVault";
+export type StepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys" | "createKeyVersion" | "setRotationPolicy" | "disableKey" | "enableKey" | "deleteKey" | "recoverDeletedKey" | "removeAccessPolicy" | "deleteRoleAssignment" | "disableSystemAssignedIdentity" | "addUserAssignedIdentity" | "removeUserAssignedIdentity";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 

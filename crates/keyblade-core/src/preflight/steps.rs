@@ -83,8 +83,6 @@ pub enum StepKind {
     AddUserAssignedIdentity,
     /// Detach a user-assigned identity from the resource (a PATCH of the resource).
     RemoveUserAssignedIdentity,
-    /// Turn on soft delete and purge protection on an existing vault (a PATCH of the vault).
-    ProtectVault,
 }
 
 impl StepKind {
@@ -107,7 +105,6 @@ impl StepKind {
             StepKind::DisableSystemAssignedIdentity => "disableSystemAssignedIdentity",
             StepKind::AddUserAssignedIdentity => "addUserAssignedIdentity",
             StepKind::RemoveUserAssignedIdentity => "removeUserAssignedIdentity",
-            StepKind::ProtectVault => "protectVault",
         }
     }
 }
