@@ -960,7 +960,7 @@ impl Progress for StepProgress<'_> {
     }
 }
 
-fn step_error(step: &PlanStep, reason: &str) -> AzureError {
+pub(crate) fn step_error(step: &PlanStep, reason: &str) -> AzureError {
     AzureError::Other(format!(
         "keyblade could not run the step \"{}\": {reason}. This is a keyblade bug; please \
          report it.",
@@ -1033,6 +1033,34 @@ fn text_at<'a>(step: &PlanStep, body: &'a Value, pointer: &str) -> Result<&'a st
         .ok_or_else(|| step_error(step, &format!("its body has no `{pointer}`")))
 }
 
+/// The vault and the access policy an access-policy step (`…/accessPolicies/add` or
+/// `…/remove`) names, from its path and `body`.
+pub(crate) fn access_policy_of(
+    step: &PlanStep,
+    body: &Value,
+) -> Result<(ResourceId, AccessPolicy), AzureError> {
+    let vault = path_resource(step, Some("/accessPolicies/"))?;
+    let entry = body
+        .pointer("/properties/accessPolicies/0")
+        .ok_or_else(|| step_error(step, "its body has no access policy"))?;
+    let policy = AccessPolicy {
+        tenant_id: text_at(step, entry, "/tenantId")?.to_owned(),
+        object_id: text_at(step, entry, "/objectId")?.to_owned(),
+        application_id: None,
+        key_permissions: entry
+            .pointer("/permissions/keys")
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok((vault, policy))
+}
+
 /// Runs a grant step (access policy or role assignment).
 pub(crate) async fn run_grant_step(
     session: &Session,
@@ -1042,25 +1070,7 @@ pub(crate) async fn run_grant_step(
     let body = substituted_body(step, system_principal)?;
     match step.kind {
         StepKind::AddAccessPolicy => {
-            let vault = path_resource(step, Some("/accessPolicies/"))?;
-            let entry = body
-                .pointer("/properties/accessPolicies/0")
-                .ok_or_else(|| step_error(step, "its body has no access policy"))?;
-            let policy = AccessPolicy {
-                tenant_id: text_at(step, entry, "/tenantId")?.to_owned(),
-                object_id: text_at(step, entry, "/objectId")?.to_owned(),
-                application_id: None,
-                key_permissions: entry
-                    .pointer("/permissions/keys")
-                    .and_then(Value::as_array)
-                    .map(|keys| {
-                        keys.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
+            let (vault, policy) = access_policy_of(step, &body)?;
             session.arm.add_access_policy(&vault, &policy).await?;
             Ok(())
         }
@@ -1082,9 +1092,6 @@ pub(crate) async fn run_grant_step(
                 .await?;
             Ok(())
         }
-        StepKind::EnableSystemAssignedIdentity
-        | StepKind::SetEncryptionKey
-        | StepKind::UseMicrosoftManagedKeys => Err(step_error(step, "it is not a grant")),
         _ => Err(step_error(step, "it is not a grant")),
     }
 }

@@ -22,9 +22,10 @@ use serde_json::Value;
 use super::users::{KeyUsers, key_users};
 use super::{LifecycleOutcome, LifecyclePlanView, check_confirmation};
 use crate::arm::lro::{Progress, ProgressUpdate};
-use crate::arm::model::{AccessPolicy, EncryptionIdentity, IdentityChange, RegistryEncryption};
+use crate::arm::model::{EncryptionIdentity, IdentityChange, RegistryEncryption};
 use crate::cancel::Cancel;
 use crate::encryption::facts::{self, IdentityLookup};
+use crate::encryption::save::{access_policy_of, step_error};
 use crate::encryption::view::{EncryptionView, HealthStatus, load_view};
 use crate::encryption::{FindingView, IdentitySelection, PlanStepView, ProblemView};
 use crate::{AzureError, Session};
@@ -519,14 +520,6 @@ fn what_to_do(error: &AzureError) -> String {
     }
 }
 
-fn step_error(step: &PlanStep, reason: &str) -> AzureError {
-    AzureError::Other(format!(
-        "keyblade could not run the step \"{}\": {reason}. This is a keyblade bug; please \
-         report it.",
-        step.title
-    ))
-}
-
 /// The vault URL (`https://host[:port]/`), key name and version of a data-plane step's URL:
 /// `{vault}/keys/{name}[/{version}]` or `{vault}/deletedkeys/{name}/recover`.
 fn key_target(step: &PlanStep) -> Result<(Url, String, Option<String>), AzureError> {
@@ -546,12 +539,6 @@ fn key_target(step: &PlanStep) -> Result<(Url, String, Option<String>), AzureErr
     Ok((vault, name, version))
 }
 
-fn text_at<'a>(step: &PlanStep, body: &'a Value, pointer: &str) -> Result<&'a str, AzureError> {
-    body.pointer(pointer)
-        .and_then(Value::as_str)
-        .ok_or_else(|| step_error(step, &format!("its body has no `{pointer}`")))
-}
-
 /// Runs one step of a revoke or restore plan, through the client call of its kind with the
 /// values the step shows.
 async fn run_step(
@@ -563,32 +550,7 @@ async fn run_step(
 ) -> Result<(), AzureError> {
     match step.kind {
         StepKind::RemoveAccessPolicy => {
-            let path = step.path.split('?').next().unwrap_or_default();
-            let vault_text = path
-                .to_ascii_lowercase()
-                .find("/accesspolicies/")
-                .map(|at| &path[..at])
-                .ok_or_else(|| step_error(step, "its path names no vault"))?;
-            let vault = crate::arm::model::ResourceId::parse(vault_text)?;
-            let entry = step
-                .body
-                .pointer("/properties/accessPolicies/0")
-                .ok_or_else(|| step_error(step, "its body has no access policy"))?;
-            let policy = AccessPolicy {
-                tenant_id: text_at(step, entry, "/tenantId")?.to_owned(),
-                object_id: text_at(step, entry, "/objectId")?.to_owned(),
-                application_id: None,
-                key_permissions: entry
-                    .pointer("/permissions/keys")
-                    .and_then(Value::as_array)
-                    .map(|keys| {
-                        keys.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
+            let (vault, policy) = access_policy_of(step, &step.body)?;
             session.arm.remove_access_policy(&vault, &policy).await?;
             Ok(())
         }
