@@ -2,55 +2,19 @@
 //! `lifecycle/identity/base.json`'s input, with the findings and the step the Identity
 //! blade's planner must produce.
 
-use std::path::{Path, PathBuf};
+#[path = "lifecycle/support.rs"]
+mod support;
 
 use keyblade_core::lifecycle::Confirmation;
 use keyblade_core::lifecycle::identity::{IdentityInput, plan};
 use keyblade_core::preflight::Severity;
 use serde_json::Value;
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lifecycle/identity")
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-/// RFC 7386: objects merge recursively, `null` removes a member, anything else replaces.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    let target = target.as_object_mut().expect("made an object above");
-    for (key, value) in patch {
-        if value.is_null() {
-            target.remove(key);
-        } else {
-            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
+use support::{case_files, merge_patch, read_json};
 
 fn sorted(mut codes: Vec<String>) -> Vec<String> {
     codes.sort();
     codes
-}
-
-fn case_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir().join("cases"))
-        .expect("cases directory")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn run_case(base: &Value, case: &Value) -> Vec<String> {
@@ -164,8 +128,8 @@ fn run_case(base: &Value, case: &Value) -> Vec<String> {
 
 #[test]
 fn every_identity_case_gives_its_findings_and_step() {
-    let base = read_json(&dir().join("base.json"));
-    let files = case_files();
+    let base = read_json(&support::dir("identity").join("base.json"));
+    let files = case_files("identity");
     assert!(files.len() >= 20, "only {} cases found", files.len());
     let mut failures = Vec::new();
     for file in &files {
@@ -182,8 +146,8 @@ fn every_identity_case_gives_its_findings_and_step() {
 /// Every step is one PATCH of the resource itself, with the kind's API version.
 #[test]
 fn identity_steps_patch_the_resource_with_its_api_version() {
-    let base = read_json(&dir().join("base.json"));
-    for file in case_files() {
+    let base = read_json(&support::dir("identity").join("base.json"));
+    for file in case_files("identity") {
         let case = read_json(&file);
         let mut input = base["input"].clone();
         merge_patch(&mut input, &case["patch"]);

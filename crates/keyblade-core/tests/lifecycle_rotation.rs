@@ -2,7 +2,8 @@
 //! `lifecycle/rotation/base.json`'s facts, an action (a new key version or a rotation
 //! policy), and what the plan must hold.
 
-use std::path::{Path, PathBuf};
+#[path = "lifecycle/support.rs"]
+mod support;
 
 use keyblade_core::lifecycle::LifecycleAction;
 use keyblade_core::lifecycle::LifecyclePlan;
@@ -10,44 +11,7 @@ use keyblade_core::lifecycle::rotation::{RotationFacts, plan_new_version, plan_s
 use keyblade_core::preflight::Severity;
 use serde_json::Value;
 
-fn rotation_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lifecycle/rotation")
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-/// RFC 7386: objects merge recursively, `null` removes a member, anything else replaces.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    let target = target.as_object_mut().expect("made an object above");
-    for (key, value) in patch {
-        if value.is_null() {
-            target.remove(key);
-        } else {
-            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
-
-fn case_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(rotation_dir().join("cases"))
-        .expect("cases directory")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
+use support::{case_files, merge_patch, read_json, strings};
 
 fn codes(plan: &LifecyclePlan, severity: Severity) -> Vec<String> {
     let mut codes: Vec<String> = plan
@@ -58,17 +22,6 @@ fn codes(plan: &LifecyclePlan, severity: Severity) -> Vec<String> {
         .collect();
     codes.sort();
     codes
-}
-
-fn strings(value: Option<&Value>) -> Option<Vec<String>> {
-    let mut list: Vec<String> = value?
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| v.as_str().expect("strings").to_owned())
-        .collect();
-    list.sort();
-    Some(list)
 }
 
 fn plan_case(base: &Value, case: &Value) -> LifecyclePlan {
@@ -173,8 +126,8 @@ fn check(plan: &LifecyclePlan, expect: &Value) -> Vec<String> {
 
 #[test]
 fn every_case_gives_its_findings_and_steps() {
-    let base = read_json(&rotation_dir().join("base.json"));
-    let files = case_files();
+    let base = read_json(&support::dir("rotation").join("base.json"));
+    let files = case_files("rotation");
     assert!(files.len() >= 20, "only {} cases found", files.len());
     let mut failures = Vec::new();
     for file in &files {
@@ -194,8 +147,8 @@ fn every_case_gives_its_findings_and_steps() {
 /// and every plan has a title, a summary and asks only for a review.
 #[test]
 fn plans_are_explained_and_actionable() {
-    let base = read_json(&rotation_dir().join("base.json"));
-    for file in case_files() {
+    let base = read_json(&support::dir("rotation").join("base.json"));
+    for file in case_files("rotation") {
         let plan = plan_case(&base, &read_json(&file));
         assert!(
             !plan.title.is_empty() && plan.summary.ends_with('.'),

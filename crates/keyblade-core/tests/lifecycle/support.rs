@@ -1,4 +1,6 @@
 //! What the lifecycle case runners share: reading cases, merge patches, comparing codes.
+// Each case runner is its own test binary and uses only part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
