@@ -40,6 +40,23 @@ fn hourly_rotation(fixture: &Fixture) {
 }
 
 /// `POST /_sandbox/clock/advance`, as an admin tool would call it.
+/// Runs `action` as the review's Run button does for a plan that asks only for a review.
+async fn run_reviewed(
+    session: &keyblade_azure::Session,
+    id: &str,
+    action: &LifecycleAction,
+) -> Result<LifecycleOutcome, keyblade_azure::AzureError> {
+    lifecycle::run(
+        session,
+        id,
+        action,
+        &lifecycle::Confirmed::review(),
+        &keyblade_azure::arm::lro::NoProgress,
+        &keyblade_azure::cancel::Cancel::new(),
+    )
+    .await
+}
+
 async fn advance_clock(fixture: &Fixture, duration: &str) {
     let transport =
         HttpTransport::without_tokens(&[fixture.sandbox.ca_pem().to_owned()], &http_settings())
@@ -169,16 +186,9 @@ async fn a_pinned_registry_stays_on_its_version() {
         .expect("plans");
     assert!(plan.can_run);
     assert_eq!(codes(&plan.findings), ["rotation.pinnedVersion"]);
-    let outcome = lifecycle::run(
-        &session,
-        &id,
-        &LifecycleAction::NewKeyVersion,
-        &lifecycle::Confirmed::review(),
-        &keyblade_azure::arm::lro::NoProgress,
-        &keyblade_azure::cancel::Cancel::new(),
-    )
-    .await
-    .expect("runs");
+    let outcome = run_reviewed(&session, &id, &LifecycleAction::NewKeyVersion)
+        .await
+        .expect("runs");
     let LifecycleOutcome::Applied { message, .. } = &outcome else {
         panic!("applied: {outcome:?}");
     };
@@ -237,16 +247,7 @@ async fn a_rotation_policy_is_saved_and_read_back() {
             .path
             .ends_with("/keys/acr-prod-key/rotationpolicy?api-version=7.4")
     );
-    let outcome = lifecycle::run(
-        &session,
-        &id,
-        &action,
-        &lifecycle::Confirmed::review(),
-        &keyblade_azure::arm::lro::NoProgress,
-        &keyblade_azure::cancel::Cancel::new(),
-    )
-    .await
-    .expect("runs");
+    let outcome = run_reviewed(&session, &id, &action).await.expect("runs");
     assert!(
         matches!(outcome, LifecycleOutcome::Applied { .. }),
         "{outcome:?}"
@@ -297,16 +298,7 @@ async fn a_rotation_policy_is_saved_and_read_back() {
     );
 
     // The same policy again writes nothing.
-    let again = lifecycle::run(
-        &session,
-        &id,
-        &action,
-        &lifecycle::Confirmed::review(),
-        &keyblade_azure::arm::lro::NoProgress,
-        &keyblade_azure::cancel::Cancel::new(),
-    )
-    .await
-    .expect("runs");
+    let again = run_reviewed(&session, &id, &action).await.expect("runs");
     assert!(
         matches!(again, LifecycleOutcome::Unchanged { .. }),
         "{again:?}"
@@ -319,16 +311,7 @@ async fn a_rotation_policy_is_saved_and_read_back() {
             ..RotationPolicy::default()
         },
     };
-    let refused = lifecycle::run(
-        &session,
-        &id,
-        &too_soon,
-        &lifecycle::Confirmed::review(),
-        &keyblade_azure::arm::lro::NoProgress,
-        &keyblade_azure::cancel::Cancel::new(),
-    )
-    .await
-    .expect("runs");
+    let refused = run_reviewed(&session, &id, &too_soon).await.expect("runs");
     let LifecycleOutcome::Refused { findings } = &refused else {
         panic!("refused: {refused:?}");
     };
@@ -371,16 +354,9 @@ async fn a_caller_without_the_permission_is_told_which_one() {
         plan.findings
     );
     let before = fixture.latest_version(PROD_VAULT, PROD_KEY);
-    let outcome = lifecycle::run(
-        &reader,
-        &id,
-        &LifecycleAction::NewKeyVersion,
-        &lifecycle::Confirmed::review(),
-        &keyblade_azure::arm::lro::NoProgress,
-        &keyblade_azure::cancel::Cancel::new(),
-    )
-    .await
-    .expect("runs");
+    let outcome = run_reviewed(&reader, &id, &LifecycleAction::NewKeyVersion)
+        .await
+        .expect("runs");
     assert!(
         matches!(outcome, LifecycleOutcome::Refused { .. }),
         "{outcome:?}"
