@@ -223,14 +223,15 @@ impl KeyVault {
         self.key_written(vault_uri, "create a key", written)
     }
 
-    /// Creates a new version of a key (Key Vault's rotate).
+    /// Creates a new version of a key (Key Vault's rotate), on the API version the review
+    /// of a New key version shows (see the Rotation policy block).
     pub async fn rotate_key(
         &self,
         vault_uri: &Url,
         key_name: &str,
     ) -> Result<KeyDetails, AzureError> {
         let written = self
-            .client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .rotate_key(key_name, None)
             .await
             .and_then(|response| response.into_model());
@@ -263,7 +264,7 @@ impl KeyVault {
             ..Default::default()
         };
         let written = self
-            .client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .update_key_properties(
                 key_name,
                 parameters
@@ -469,7 +470,7 @@ impl KeyVault {
     ) -> Result<DeletedKeyInfo, AzureError> {
         let vault = vault_name(vault_uri);
         let answer = self
-            .client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .delete_key(key_name, None)
             .await
             .and_then(|response| response.into_model());
@@ -504,7 +505,7 @@ impl KeyVault {
         key_name: &str,
     ) -> Result<KeyDetails, AzureError> {
         let written = self
-            .client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .recover_deleted_key(key_name, None)
             .await
             .and_then(|response| response.into_model());
@@ -539,7 +540,7 @@ impl KeyVault {
     ) -> Result<keyblade_core::lifecycle::rotation::RotationPolicy, AzureError> {
         let vault = vault_name(vault_uri);
         let policy = self
-            .rotation_client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .get_key_rotation_policy(key_name, None)
             .await
             .and_then(|response| response.into_model())
@@ -563,7 +564,7 @@ impl KeyVault {
                 reason: e.to_string(),
             })?;
         let written = self
-            .rotation_client(vault_uri)?
+            .reviewed_client(vault_uri)?
             .update_key_rotation_policy(
                 key_name,
                 policy
@@ -577,33 +578,21 @@ impl KeyVault {
         Ok(policy_of(&written))
     }
 
-    /// Creates a new version of a key (Key Vault's rotate) with the reviewed API version.
-    pub async fn create_key_version(
-        &self,
-        vault_uri: &Url,
-        key_name: &str,
-    ) -> Result<KeyDetails, AzureError> {
-        let written = self
-            .rotation_client(vault_uri)?
-            .rotate_key(key_name, None)
-            .await
-            .and_then(|response| response.into_model());
-        self.key_written(vault_uri, "create a new key version", written)
-    }
-
     /// Forgets the cached version list of a key: Key Vault's own rotation policy adds
     /// versions that no write through keyblade announces.
     pub fn forget_key_versions(&self, vault_uri: &Url, key_name: &str) {
         self.list_cache.invalidate(&cache_key(vault_uri, key_name));
     }
 
-    /// A client for one vault on `KEY_VAULT_DATA_API_VERSION`; not kept, as these calls are
-    /// rare and the shared clients stay on the SDK's version.
-    fn rotation_client(&self, vault_uri: &Url) -> Result<KeyClient, AzureError> {
+    /// A client for one vault on `KEY_VAULT_DATA_API_VERSION`, for the writes a review shows
+    /// (new version, rotation policy, enable or disable, delete, recover), so the request sent
+    /// is the one reviewed; not kept, as these calls are rare and the reads stay on the
+    /// SDK's version.
+    fn reviewed_client(&self, vault_uri: &Url) -> Result<KeyClient, AzureError> {
         let root = vault_root(vault_uri);
         let options = azure_security_keyvault_keys::KeyClientOptions {
             client_options: self.transport.core_options(),
-            api_version: keyblade_core::lifecycle::rotation::KEY_VAULT_DATA_API_VERSION.to_owned(),
+            api_version: keyblade_core::preflight::KEY_VAULT_DATA_API_VERSION.to_owned(),
             ..Default::default()
         };
         KeyClient::new(&root, self.credential.core(), Some(options)).map_err(|error| {

@@ -19,8 +19,7 @@ use crate::preflight::{
 
 use super::{AffectedResource, Confirmation, LifecycleAction, LifecyclePlan, RevokeWay};
 
-/// The Key Vault data-plane API version the lifecycle's key steps name.
-pub const KEY_VAULT_DATA_API_VERSION: &str = "7.4";
+use crate::preflight::KEY_VAULT_DATA_API_VERSION;
 
 /// The sentence the acknowledgement checkbox states when a deleted key cannot be recovered.
 pub const UNRECOVERABLE_ACKNOWLEDGEMENT: &str = "I understand this key cannot be recovered";

@@ -14,8 +14,7 @@ use super::{AffectedResource, Confirmation, LifecycleAction, LifecyclePlan};
 use crate::kind::{KindRules, ResourceKind};
 use crate::preflight::{AzCommand, Finding, FindingCode, HttpMethod, PlanStep, Severity, StepKind};
 
-/// The Key Vault data-plane API version of the rotation calls (`rotate`, `rotationpolicy`).
-pub const KEY_VAULT_DATA_API_VERSION: &str = "7.4";
+pub use crate::preflight::KEY_VAULT_DATA_API_VERSION;
 
 /// A key's rotation policy in Key Vault's terms (`lifetimeActions` and
 /// `attributes.expiryTime`), with ISO 8601 durations such as `P90D`.

@@ -29,8 +29,8 @@ pub use input::{
 };
 pub use steps::{
     AUTHORIZATION_API_VERSION, AzArg, AzCommand, COGNITIVE_SERVICES_API_VERSION,
-    CONTAINER_REGISTRY_API_VERSION, HttpMethod, KEY_VAULT_API_VERSION, Placeholder, PlanStep,
-    STORAGE_API_VERSION, StepKind,
+    CONTAINER_REGISTRY_API_VERSION, HttpMethod, KEY_VAULT_API_VERSION, KEY_VAULT_DATA_API_VERSION,
+    Placeholder, PlanStep, STORAGE_API_VERSION, StepKind,
 };
 
 pub(crate) use access::{check_access_policies, check_role_assignments};

@@ -24,6 +24,9 @@ pub const COGNITIVE_SERVICES_API_VERSION: &str = "2024-10-01";
 pub const STORAGE_API_VERSION: &str = "2023-05-01";
 /// `Microsoft.KeyVault/vaults` (Resource Manager, not the Key Vault data plane).
 pub const KEY_VAULT_API_VERSION: &str = "2022-02-01-preview";
+/// Key Vault's data plane (a key's versions, attributes, rotation policy, deleted keys): the
+/// version every lifecycle key step names, and keyblade-azure sends them with.
+pub const KEY_VAULT_DATA_API_VERSION: &str = "7.4";
 /// `Microsoft.Authorization` (role assignments and definitions, permissions).
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 

@@ -102,7 +102,7 @@ pub async fn run(
                 .await
                 .ok()
                 .map(|k| k.version);
-            let call = session.keyvault.create_key_version(&vault_url, key_name);
+            let call = session.keyvault.rotate_key(&vault_url, key_name);
             let sent = send(step, progress, cancel, call).await;
             read_back_version(
                 session,
