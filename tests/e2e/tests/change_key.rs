@@ -144,6 +144,22 @@ fn change_to_an_unversioned_key_selected_from_key_vault() {
         review.contains(&expected_uri) && review.contains("Unversioned: automatic rotation"),
         "{review}"
     );
+    // The Identity section: the user-assigned identity, and the field that takes one by its
+    // client ID or resource ID.
+    let identity = format!("{panel}//fieldset[legend[normalize-space()='Identity']]");
+    session
+        .wait_for(
+            &portal::field(&identity, "Or enter a client ID or resource ID"),
+            "the field for an identity's client ID or resource ID",
+            UI_TIMEOUT,
+        )
+        .unwrap();
+    let section = session
+        .wait_for(&identity, "the Identity section", UI_TIMEOUT)
+        .unwrap();
+    session.scroll_into_view(&section).unwrap();
+    env.save_screenshot_cropped(&session, "change-key-identity-section", &identity)
+        .unwrap();
     portal::show_review(&session, &panel).unwrap();
     env.save_screenshot_cropped(&session, "change-key-unversioned-panel", &panel)
         .unwrap();
