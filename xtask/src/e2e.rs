@@ -117,6 +117,9 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
         .env("KEYBLADE_E2E_RUN_DIR", &run_dir)
         .run();
     driver.stop();
+    if result.is_err() {
+        print_log_tail(&driver_log, 60);
+    }
     println!(
         "End-to-end logs: {} (tauri-driver, Xvfb, each test's sandbox and app profile); \
          screenshots: {}",
@@ -124,6 +127,22 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
         artifacts.display()
     );
     result
+}
+
+/// The end of tauri-driver's log, which holds the app's own output: on CI the run folder
+/// is gone with the machine, so a failure's cause must be in the printed log.
+fn print_log_tail(log: &Path, lines: usize) {
+    let Ok(text) = std::fs::read_to_string(log) else {
+        return;
+    };
+    let all: Vec<&str> = text.lines().collect();
+    let tail = &all[all.len().saturating_sub(lines)..];
+    println!(
+        "The last {} lines of {}:\n{}",
+        tail.len(),
+        log.display(),
+        tail.join("\n")
+    );
 }
 
 fn fresh_run_dir() -> Result<PathBuf, String> {
