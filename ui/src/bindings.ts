@@ -697,7 +697,12 @@ grant: GrantAvailability,
 /**
  * The ETag of the registry this plan was made from.
  */
-etag: string | null, };
+etag: string | null, 
+/**
+ * The ARM ID of the key's vault, when it was found: what the review's "Turn on purge
+ * protection" acts on.
+ */
+vaultId: string | null, };
 
 /**
  * One call of a plan, for the "what will change" list and its `az` equivalent.
@@ -735,7 +740,7 @@ azCommand: string, };
 /**
  * What a step changes; keyblade-azure's executor branches on it.
  */
-export type StepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys" | "createKeyVersion" | "setRotationPolicy" | "disableKey" | "enableKey" | "deleteKey" | "recoverDeletedKey" | "removeAccessPolicy" | "deleteRoleAssignment" | "disableSystemAssignedIdentity" | "addUserAssignedIdentity" | "removeUserAssignedIdentity";
+export type StepKind = "enableSystemAssignedIdentity" | "addAccessPolicy" | "createRoleAssignment" | "setEncryptionKey" | "useMicrosoftManagedKeys" | "createKeyVersion" | "setRotationPolicy" | "disableKey" | "enableKey" | "deleteKey" | "recoverDeletedKey" | "removeAccessPolicy" | "deleteRoleAssignment" | "disableSystemAssignedIdentity" | "addUserAssignedIdentity" | "removeUserAssignedIdentity" | "protectVault";
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
@@ -1252,7 +1257,11 @@ fix: RestoreFix, } | { "action": "identity",
 /**
  * Which change.
  */
-change: IdentityAction, };
+change: IdentityAction, } | { "action": "protectVault", 
+/**
+ * The vault's ARM resource ID.
+ */
+vaultId: string, };
 
 /**
  * The four ways to revoke a resource's access to its key.

@@ -336,6 +336,12 @@ fn inverse_action(
                 }
             },
         },
+        LifecycleAction::ProtectVault { .. } => {
+            return Err(NotUndoable::new(
+                "Purge protection cannot be turned off again, by keyblade or anyone: Key Vault \
+                 refuses it. Soft delete cannot be turned off either.",
+            ));
+        }
         LifecycleAction::Identity { change } => LifecycleAction::Identity {
             change: match change {
                 IdentityAction::TurnOnSystemAssigned => IdentityAction::TurnOffSystemAssigned,

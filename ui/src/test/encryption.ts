@@ -210,6 +210,7 @@ export const cleanReport: PreflightReport = {
   ],
   grant: { status: 'notNeeded' },
   etag: '"etag-2"',
+  vaultId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-contoso',
 };
 
 export const missingAccessReport: PreflightReport = {
@@ -309,4 +310,5 @@ export const turnOffReport: PreflightReport = {
   findings: [],
   grant: { status: 'notNeeded' },
   etag: '"etag-3"',
+  vaultId: null,
 };

@@ -39,7 +39,7 @@ pub(crate) fn parse_key_uri(session: &Session, text: &str) -> Result<KeyUri, Azu
     })
 }
 
-fn core_id(id: &str) -> Result<CoreId, AzureError> {
+pub(crate) fn core_id(id: &str) -> Result<CoreId, AzureError> {
     CoreId::parse(id).map_err(|error| AzureError::InvalidResponse {
         what: format!("the resource ID `{id}`"),
         reason: error.to_string(),
@@ -428,7 +428,7 @@ pub(crate) fn has_errors(findings: &[FindingView]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
-fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
+pub(crate) fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
     Ok(core::VaultFacts {
         id: core_id(&vault.id.id)?,
         tenant_id: vault.tenant_id.clone(),

@@ -408,6 +408,7 @@ fn action_title(action: &LifecycleAction) -> &'static str {
             IdentityAction::AddUserAssigned { .. } => "Identity: add user assigned",
             IdentityAction::RemoveUserAssigned { .. } => "Identity: remove user assigned",
         },
+        LifecycleAction::ProtectVault { .. } => "Key vault: turn on purge protection",
     }
 }
 

@@ -39,6 +39,9 @@ pub struct PreflightReport {
     pub grant: GrantAvailability,
     /// The ETag of the registry this plan was made from.
     pub etag: Option<String>,
+    /// The ARM ID of the key's vault, when it was found: what the review's "Turn on purge
+    /// protection" acts on.
+    pub vault_id: Option<String>,
 }
 
 /// Whether "Grant access" can be offered.
@@ -255,6 +258,7 @@ pub async fn preflight(
         findings,
         grant,
         etag: prepared.gathered.read.resource.etag().map(str::to_owned),
+        vault_id: prepared.gathered.vault.as_ref().map(|vault| vault.id.id.clone()),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The key lifecycle beyond Change key, as plans: a new key version and the rotation
 //! policy ([`rotation`]), revoking and restoring access ([`revoke`], [`restore`]), and the
-//! resource's identities ([`identity`]).
+//! resource's identities ([`identity`]), and a vault's soft delete and purge protection
+//! ([`protect`]).
 //!
 //! Every action is planned the way Change key is: pure functions take the facts the caller
 //! gathered and `now`, and return a [`LifecyclePlan`] of steps (each with its request and
@@ -10,6 +11,7 @@
 //! same functions.
 
 pub mod identity;
+pub mod protect;
 pub mod restore;
 pub mod revoke;
 pub mod rotation;
@@ -49,6 +51,12 @@ pub enum LifecycleAction {
     Identity {
         /// Which change.
         change: IdentityAction,
+    },
+    /// Turn on soft delete and purge protection for a vault (the resource's, or the one
+    /// Change key is about to use).
+    ProtectVault {
+        /// The vault's ARM resource ID.
+        vault_id: String,
     },
 }
 

@@ -189,6 +189,15 @@ finding_codes! {
     IdentityWillDetach = "identity.willDetach",
     /// The chosen user-assigned identity is not attached yet: Change key attaches it first.
     IdentityWillAttach = "identity.willAttach",
+    // Vault protection codes (lifecycle/protect.rs) go below this line.
+    /// The vault to protect is not a key vault (a Managed HSM is changed on the HSM).
+    VaultProtectionUnsupported = "vault.protectionUnsupported",
+    /// The vault already has soft delete and purge protection.
+    VaultAlreadyProtected = "vault.alreadyProtected",
+    /// Purge protection, once on, cannot be turned off.
+    VaultPurgeProtectionIrreversible = "vault.purgeProtectionIrreversible",
+    /// Soft delete turned on now keeps Key Vault's default retention for good.
+    VaultSoftDeleteRetentionFixed = "vault.softDeleteRetentionFixed",
 }
 
 impl FindingCode {

@@ -86,6 +86,8 @@ pub enum StepKind {
     AddUserAssignedIdentity,
     /// Detach a user-assigned identity from the resource (a PATCH of the resource).
     RemoveUserAssignedIdentity,
+    /// Turn on a vault's soft delete and purge protection (a PATCH of the vault).
+    ProtectVault,
 }
 
 impl StepKind {
@@ -108,6 +110,7 @@ impl StepKind {
             StepKind::DisableSystemAssignedIdentity => "disableSystemAssignedIdentity",
             StepKind::AddUserAssignedIdentity => "addUserAssignedIdentity",
             StepKind::RemoveUserAssignedIdentity => "removeUserAssignedIdentity",
+            StepKind::ProtectVault => "protectVault",
         }
     }
 }

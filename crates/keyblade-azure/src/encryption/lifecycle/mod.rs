@@ -1,6 +1,6 @@
 //! The key lifecycle beyond Change key: a new key version and the rotation policy
-//! ([`rotation`]), revoking and restoring access ([`revoke`], [`restore`]) and the resource's
-//! identities ([`identity`]).
+//! ([`rotation`]), revoking and restoring access ([`revoke`], [`restore`]), the resource's
+//! identities ([`identity`]) and a vault's soft delete and purge protection ([`protect`]).
 //!
 //! Each action has the same two calls as Change key: a `plan_*` that gathers facts and
 //! returns keyblade-core's [`LifecyclePlan`] as a [`LifecyclePlanView`] (steps with their `az`
@@ -10,6 +10,7 @@
 //! shows, never what was hoped.
 
 pub mod identity;
+pub mod protect;
 pub mod restore;
 pub mod revoke;
 pub mod rotation;
@@ -37,6 +38,9 @@ pub async fn plan(
         LifecycleAction::Revoke { way } => revoke::plan(session, resource_id, *way).await,
         LifecycleAction::Restore { fix } => restore::plan(session, resource_id, *fix).await,
         LifecycleAction::Identity { change } => identity::plan(session, resource_id, change).await,
+        LifecycleAction::ProtectVault { vault_id } => {
+            protect::plan(session, resource_id, vault_id).await
+        }
     }
 }
 
@@ -63,6 +67,17 @@ pub async fn run(
         }
         LifecycleAction::Identity { change } => {
             identity::run(session, resource_id, change, confirmation, progress, cancel).await
+        }
+        LifecycleAction::ProtectVault { vault_id } => {
+            protect::run(
+                session,
+                resource_id,
+                vault_id,
+                confirmation,
+                progress,
+                cancel,
+            )
+            .await
         }
     }
 }

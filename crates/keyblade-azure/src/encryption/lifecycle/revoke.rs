@@ -356,7 +356,7 @@ where
     Ok(verify(session, resource_id, completed, progress, cancel, read_back).await)
 }
 
-const CANCELLED: &str = "lifecycle.cancelled";
+pub(super) const CANCELLED: &str = "lifecycle.cancelled";
 
 /// A run that stopped before its end: at a failed step, or cancelled (`error: None`).
 struct Stopped {
@@ -501,7 +501,7 @@ where
     }
 }
 
-fn what_to_do(error: &AzureError) -> String {
+pub(super) fn what_to_do(error: &AzureError) -> String {
     match error {
         AzureError::AuthorizationFailed { .. } => {
             "Ask for a role that allows this step (Key Vault Contributor or User Access \
