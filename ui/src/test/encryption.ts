@@ -210,7 +210,7 @@ export const cleanReport: PreflightReport = {
   ],
   grant: { status: 'notNeeded' },
   etag: '"etag-2"',
-  vaultId: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-contoso',
+  vaultId: `/subscriptions/${sub}/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-contoso`,
 };
 
 export const missingAccessReport: PreflightReport = {

@@ -37,6 +37,7 @@ import { kindDisplayName } from '../../model/kindRules';
 import { keyUriHint } from '../../model/keyVaultHosts';
 import type { SaveRequest } from '../../state/encryption/runSave';
 import type { AppNotification } from '../../state/notifications';
+import { LifecycleReview } from '../LifecycleReview';
 import { SidePanel } from '../SidePanel';
 import {
   desiredChange,
@@ -134,6 +135,10 @@ function ChangeKeyForm({
   const { keySource, turningOff } = encryptionType;
   const [mode, setMode] = useState<KeyMode>(initialKeyUri === null ? 'vault' : 'uri');
   const versions = versionRule(rules);
+  // The vault whose soft delete and purge protection are under review, and a counter that makes the
+  // vault list be read again once they changed.
+  const [protectingVault, setProtectingVault] = useState<string | null>(null);
+  const [vaultsEpoch, setVaultsEpoch] = useState(0);
   const [vaultChoice, setVaultChoice] = useState<VaultChoice>({
     subscriptionId: view.subscriptionId,
     vault: null,
@@ -305,6 +310,8 @@ function ChangeKeyForm({
                     setUriInput(prefix);
                     setMode('uri');
                   }}
+                  onProtectVault={setProtectingVault}
+                  vaultsEpoch={vaultsEpoch}
                 />
               ) : (
                 <Field
@@ -346,6 +353,7 @@ function ChangeKeyForm({
             onGrantAtSave={setGrantAtSave}
             turningOff={turningOff}
             shortName={rules.shortName}
+            onProtectVault={setProtectingVault}
           />
         </div>
       </DrawerBody>
@@ -371,6 +379,28 @@ function ChangeKeyForm({
           </div>
         </div>
       </DrawerFooter>
+      {protectingVault !== null && (
+        <LifecycleReview
+          resourceId={view.registryId}
+          action={{ action: 'protectVault', vaultId: protectingVault }}
+          verb="Turn on purge protection"
+          onClose={() => {
+            setProtectingVault(null);
+          }}
+          onDone={(outcome) => {
+            // The vault changed under the panel: read its list and the preflight again.
+            setVaultsEpoch((n) => n + 1);
+            if (
+              (outcome.status === 'applied' || outcome.status === 'unchanged') &&
+              vaultChoice.vault !== null &&
+              vaultChoice.vault.id.toLowerCase() === protectingVault.toLowerCase()
+            ) {
+              setVaultChoice({ ...vaultChoice, vault: { ...vaultChoice.vault, softDelete: true, purgeProtection: true } });
+            }
+            check.reload();
+          }}
+        />
+      )}
       {encryptionType.confirming && (
         <TurnOffDialog
           shortName={rules.shortName}

@@ -20,6 +20,7 @@ import { vaultKeysPrefix } from '../../model/keyVaultHosts';
 import { CommandErrorBar } from '../CommandErrorBar';
 import { CreateKeyDialog, CreateVaultDialog } from './CreateDialogs';
 import { OpenVaultDialog } from './OpenVaultDialog';
+import { ProtectVaultButton } from './ReviewSection';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 import {
   keyOptionLabel,
@@ -41,6 +42,10 @@ export interface KeyVaultPickerProps {
   keyVaultSuffix: string;
   /** Whether the kind may store the key without a version, and the Version list's hints. */
   versionRule: VersionRule;
+  /** Opens the review that turns on a vault's soft delete and purge protection. */
+  onProtectVault: (vaultId: string) => void;
+  /** Changes when a vault's settings changed here (e.g. its purge protection): the vault list is read again. */
+  vaultsEpoch: number;
 }
 
 const unversioned = '';
@@ -52,10 +57,16 @@ export function KeyVaultPicker({
   onEnterUriInstead,
   keyVaultSuffix,
   versionRule,
+  onProtectVault,
+  vaultsEpoch,
 }: KeyVaultPickerProps) {
   const styles = useChangeKeyPanelStyles();
   const subscriptions = useCommand('subscriptions', listSubscriptions, 'list_subscriptions');
-  const vaults = useCommand(`vaults:${choice.subscriptionId}`, () => listVaults(choice.subscriptionId), 'list_vaults');
+  const vaults = useCommand(
+    `vaults:${choice.subscriptionId}:${String(vaultsEpoch)}`,
+    () => listVaults(choice.subscriptionId),
+    'list_vaults',
+  );
   const [createdVaults, setCreatedVaults] = useState<VaultOption[]>([]);
   const [createdKeys, setCreatedKeys] = useState<KeyOption[]>([]);
   // Vaults opened by URI stay in the list for the panel's life, whatever subscription is chosen.
@@ -170,13 +181,19 @@ export function KeyVaultPicker({
         </MessageBar>
       )}
       {vault !== null && (!vault.softDelete || !vault.purgeProtection) && (
-        <MessageBar intent="warning">
+        <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
             Vault {vault.name} has {vault.softDelete ? '' : 'soft delete '}
             {!vault.softDelete && !vault.purgeProtection ? 'and ' : ''}
-            {vault.purgeProtection ? '' : 'purge protection '}off. A customer-managed key needs both; preflight
-            says how to turn them on.
+            {vault.purgeProtection ? '' : 'purge protection '}off. A customer-managed key needs both.
           </MessageBarBody>
+          <MessageBarActions>
+            <ProtectVaultButton
+              onClick={() => {
+                onProtectVault(vault.id);
+              }}
+            />
+          </MessageBarActions>
         </MessageBar>
       )}
 

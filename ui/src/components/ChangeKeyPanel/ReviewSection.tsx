@@ -33,7 +33,12 @@ export interface ReviewSectionProps {
   turningOff?: boolean;
   /** How the resource is named in a sentence, e.g. "storage account". */
   shortName?: string;
+  /** Opens the review that turns on the key vault's soft delete and purge protection, when it lacks them. */
+  onProtectVault?: (vaultId: string) => void;
 }
+
+/** The findings "Turn on purge protection" answers. */
+const vaultProtectionCodes: readonly string[] = ['vault.purgeProtectionOff', 'vault.softDeleteOff'];
 
 /** Review: what preflight found (each with its fix), what will change, and the same change with `az`. */
 export function ReviewSection({
@@ -45,6 +50,7 @@ export function ReviewSection({
   onGrantAtSave,
   turningOff = false,
   shortName = 'registry',
+  onProtectVault,
 }: ReviewSectionProps) {
   const styles = useChangeKeyPanelStyles();
   // Kept here, not in the report: the report is replaced while preflight runs again after the grant.
@@ -84,6 +90,7 @@ export function ReviewSection({
           onGrantAtSave={onGrantAtSave}
           turningOff={turningOff}
           shortName={shortName}
+          onProtectVault={onProtectVault}
         />
       )}
     </section>
@@ -98,6 +105,7 @@ function Report({
   onGrantAtSave,
   turningOff,
   shortName,
+  onProtectVault,
 }: {
   report: PreflightReport;
   granting: boolean;
@@ -106,6 +114,7 @@ function Report({
   onGrantAtSave: (on: boolean) => void;
   turningOff: boolean;
   shortName: string;
+  onProtectVault: ((vaultId: string) => void) | undefined;
 }) {
   const styles = useChangeKeyPanelStyles();
   const commands = report.steps.map((step) => step.azCommand).join('\n\n');
@@ -137,6 +146,15 @@ function Report({
               </>
             )}
           </MessageBarBody>
+          {onProtectVault !== undefined && report.vaultId !== null && vaultProtectionCodes.includes(finding.code) && (
+            <MessageBarActions>
+              <ProtectVaultButton
+                onClick={() => {
+                  if (report.vaultId !== null) onProtectVault(report.vaultId);
+                }}
+              />
+            </MessageBarActions>
+          )}
         </MessageBar>
       ))}
 
@@ -262,4 +280,9 @@ function AzCommands({ commands }: { commands: string }) {
       </pre>
     </>
   );
+}
+
+/** Opens the review that turns on the vault's soft delete and purge protection. */
+export function ProtectVaultButton({ onClick }: { onClick: () => void }) {
+  return <Button onClick={onClick}>Turn on purge protection</Button>;
 }
