@@ -2,6 +2,8 @@
 //! `lifecycle/protect/base.json`'s input, with the findings, step and confirmation that
 //! turning on a vault's soft delete and purge protection must plan.
 
+#![allow(clippy::unwrap_used)]
+
 #[path = "lifecycle/support.rs"]
 mod support;
 

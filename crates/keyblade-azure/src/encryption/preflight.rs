@@ -258,7 +258,11 @@ pub async fn preflight(
         findings,
         grant,
         etag: prepared.gathered.read.resource.etag().map(str::to_owned),
-        vault_id: prepared.gathered.vault.as_ref().map(|vault| vault.id.id.clone()),
+        vault_id: prepared
+            .gathered
+            .vault
+            .as_ref()
+            .map(|vault| vault.id.id.clone()),
     })
 }
 
