@@ -12,6 +12,7 @@
 //! finds things the way a person does, by role, label and visible text.
 
 pub mod demo;
+pub mod keyboard;
 pub mod portal;
 mod sandbox;
 mod webdriver;

@@ -208,6 +208,18 @@ impl Session {
         rect(&self.call(Method::Post, "/window/rect", Some(body))?)
     }
 
+    /// Presses and releases each key of `keys` in turn on the keyboard (W3C key actions), to
+    /// whatever has the focus: what a keyboard user does, with no element targeted.
+    pub fn press_keys(&self, keys: &str) -> Result<(), String> {
+        let mut actions = Vec::new();
+        for key in keys.chars() {
+            actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
+            actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
+        }
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.call(Method::Post, "/actions", Some(body)).map(drop)
+    }
+
     /// Runs `script` (a function body) in the page and returns what it returns.
     pub fn execute(&self, script: &str) -> Result<Value, String> {
         self.call(
@@ -260,6 +272,10 @@ pub mod keys {
     pub const CONTROL: &str = "\u{E009}";
     pub const ARROW_UP: &str = "\u{E013}";
     pub const ARROW_DOWN: &str = "\u{E015}";
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const SPACE: &str = "\u{E00D}";
 }
 
 fn rect(value: &Value) -> Result<(i64, i64, i64, i64), String> {

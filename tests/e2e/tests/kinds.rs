@@ -1,8 +1,10 @@
 //! One Encryption blade for three kinds, end to end: for a Storage account and an Azure AI
 //! services (Cognitive Services) account, the test turns customer-managed keys on, updates
 //! the key version, switches to a key in another vault, and turns them off again, through
-//! the same Change key panel as registries. After each save it checks the account through
-//! the sandbox itself: what it stores, and whether the identity can use the key.
+//! the same Change key panel as registries; the storage account's first choice is a vault
+//! without purge protection, which it turns on from the review. After each save it checks
+//! the account through the sandbox itself: what it stores, and whether the identity can use
+//! the key.
 
 #![allow(clippy::unwrap_used)]
 
@@ -129,6 +131,84 @@ fn turn_off(env: &E2eEnv, session: &Session, account: &str, shot: &str) {
     env.save_screenshot(session, shot).unwrap();
 }
 
+/// Ticks "Turn on the system-assigned identity" when the panel offers it unticked.
+fn turn_on_system_if_offered(session: &Session, panel: &str) {
+    let turn_on = portal::choice(panel, "Turn on the system-assigned identity");
+    if let Some(checkbox) = session.find(&turn_on).unwrap()
+        && !session.is_selected(&checkbox).unwrap_or(true)
+    {
+        portal::select_choice(session, &turn_on, "Turn on the system-assigned identity").unwrap();
+    }
+}
+
+/// A key in kv-contoso-dev, which has no purge protection: preflight refuses it for a storage
+/// account and offers **Turn on purge protection**; its review asks for the vault's name and
+/// the irreversibility tick, runs, and the sandbox's stored vault then has purge protection,
+/// and preflight no longer objects.
+fn protect_vault_first(env: &E2eEnv, session: &Session, sandbox: &Sandbox, panel: &str) {
+    let dev_vault = sandbox.vault_uri("kv-contoso-dev").unwrap();
+    enter_key_uri(session, panel, &format!("{dev_vault}keys/acr-revoked-key"));
+    let offer = portal::button(panel, "Turn on purge protection");
+    session
+        .wait_for(
+            &offer,
+            "Turn on purge protection in the review",
+            SAVE_TIMEOUT,
+        )
+        .unwrap();
+    assert!(!portal::is_enabled(session, &portal::button(panel, "Save"), "Save").unwrap());
+    env.save_screenshot_cropped(session, "storage-vault-unprotected", panel)
+        .unwrap();
+    portal::click(session, &offer, "Turn on purge protection").unwrap();
+    let review = portal::dialog("Turn on purge protection for vault kv-contoso-dev");
+    session
+        .wait_for(&review, "the purge protection review", UI_TIMEOUT)
+        .unwrap();
+    let run = portal::button(&review, "Turn on purge protection");
+    portal::type_into(
+        session,
+        &portal::field(&review, "Type the resource name to confirm"),
+        "kv-contoso-dev",
+        "the vault's name",
+    )
+    .unwrap();
+    assert!(
+        !portal::is_enabled(session, &run, "Turn on purge protection").unwrap(),
+        "the name alone is not enough"
+    );
+    // The tick sits below the review's findings and steps: bring it into view first.
+    let acknowledgement = portal::choice(
+        &review,
+        "I understand purge protection cannot be turned off again",
+    );
+    let tick = session
+        .wait_for(&acknowledgement, "the acknowledgement", UI_TIMEOUT)
+        .unwrap();
+    session.scroll_into_view(&tick).unwrap();
+    portal::select_choice(session, &acknowledgement, "the acknowledgement").unwrap();
+    env.save_screenshot(session, "storage-protect-review")
+        .unwrap();
+    portal::wait_enabled(session, &run, "Turn on purge protection", UI_TIMEOUT).unwrap();
+    portal::click(session, &run, "Turn on purge protection").unwrap();
+    session
+        .wait_for(
+            &portal::text_containing(&review, "purge protection on"),
+            "the read-back",
+            SAVE_TIMEOUT,
+        )
+        .unwrap();
+    env.save_screenshot(session, "storage-protect-done")
+        .unwrap();
+    let vault = sandbox.resource(&demo::vault_id("kv-contoso-dev")).unwrap();
+    assert_eq!(
+        vault["properties"]["enablePurgeProtection"], true,
+        "{vault}"
+    );
+    portal::click(session, &portal::button(&review, "Close"), "Close").unwrap();
+    portal::wait_gone(session, &review, "the purge protection review", UI_TIMEOUT).unwrap();
+    portal::wait_gone(session, &offer, "Turn on purge protection", SAVE_TIMEOUT).unwrap();
+}
+
 #[test]
 fn a_storage_account_turns_cmk_on_updates_changes_vault_and_turns_it_off() {
     let env = E2eEnv::from_env();
@@ -146,33 +226,22 @@ fn a_storage_account_turns_cmk_on_updates_changes_vault_and_turns_it_off() {
         "Customer-managed keys",
     )
     .unwrap();
-    let cmk_vault = sandbox.vault_uri("kv-contoso-prod-cmk").unwrap();
-    enter_key_uri(
-        &session,
-        &panel,
-        &format!("{cmk_vault}keys/storage-cmk-key"),
-    );
+    // The identity first: preflight runs once a key and an identity are chosen.
     portal::select_choice(
         &session,
         &portal::choice(&panel, "System assigned"),
         "System assigned",
     )
     .unwrap();
-    if let Some(turn_on) = session
-        .find(&portal::choice(
-            &panel,
-            "Turn on the system-assigned identity",
-        ))
-        .unwrap()
-        && !session.is_selected(&turn_on).unwrap_or(true)
-    {
-        portal::select_choice(
-            &session,
-            &portal::choice(&panel, "Turn on the system-assigned identity"),
-            "Turn on the system-assigned identity",
-        )
-        .unwrap();
-    }
+    turn_on_system_if_offered(&session, &panel);
+    protect_vault_first(&env, &session, &sandbox, &panel);
+    let cmk_vault = sandbox.vault_uri("kv-contoso-prod-cmk").unwrap();
+    enter_key_uri(
+        &session,
+        &panel,
+        &format!("{cmk_vault}keys/storage-cmk-key"),
+    );
+    turn_on_system_if_offered(&session, &panel);
     grant_if_offered(&session, &panel);
     env.save_screenshot_cropped(&session, "storage-enable-panel", &panel)
         .unwrap();
