@@ -57,6 +57,29 @@ const applied: LifecycleOutcome = {
 };
 
 describe('LifecycleReview', () => {
+  it('brings the outcome into view when the run ends, below a plan that may be taller than the panel', async () => {
+    const scrolled = vi.fn();
+    Object.defineProperty(HTMLElement.prototype, 'scrollIntoView', { value: scrolled, configurable: true });
+    mockShell({ plan_lifecycle: () => plan(), run_lifecycle: () => applied, cancel_save: () => true });
+    const { user } = renderInFluent(
+      <LifecycleReview
+        resourceId={resourceId}
+        action={{ action: 'newKeyVersion' }}
+        verb="Create version"
+        onClose={vi.fn()}
+        onDone={vi.fn()}
+      />,
+    );
+    const panel = await screen.findByRole('dialog', { name: 'Create a new version of cmk-images' });
+    expect(scrolled).not.toHaveBeenCalled();
+    await user.click(within(panel).getByRole('button', { name: 'Create version' }));
+    await within(panel).findByText('Key cmk-images has a new latest version, 5e3f.');
+    await waitFor(() => {
+      expect(scrolled).toHaveBeenCalledWith({ block: 'nearest' });
+    });
+    Reflect.deleteProperty(HTMLElement.prototype, 'scrollIntoView');
+  });
+
   it('shows the plan: summary, findings, steps with az, affected resources; runs it with progress and shows the read-back', async () => {
     let finish: (outcome: LifecycleOutcome) => void = () => undefined;
     const shell = mockShell({

@@ -11,7 +11,7 @@ import {
   Spinner,
 } from '@fluentui/react-components';
 import { CopyRegular } from '@fluentui/react-icons';
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { LifecycleAction, LifecycleOutcome, LifecyclePlanView } from '../../bindings';
 import { severityIntents, severityLabels } from '../../model/encryptionText';
 import { resourceKindNames } from '../../model/resources';
@@ -51,6 +51,16 @@ export function LifecycleReview({ resourceId, action, verb, onClose, onDone, und
     if (!running) onClose();
   };
   const finished = state.run.status === 'done';
+  // The outcome appears below the plan, where the user no longer looks after pressing the button at the
+  // bottom: bring it into view as it changes (running, then done or failed).
+  const statusRef = useRef<HTMLDivElement>(null);
+  const runStatus = state.run.status;
+  useEffect(() => {
+    const status = statusRef.current;
+    if (runStatus !== 'idle' && status !== null && typeof status.scrollIntoView === 'function') {
+      status.scrollIntoView({ block: 'nearest' });
+    }
+  }, [runStatus]);
 
   return (
     <SidePanel open onClose={close} title={title} closeLabel="Close the review" size="medium">
@@ -61,7 +71,9 @@ export function LifecycleReview({ resourceId, action, verb, onClose, onDone, und
             <CommandErrorBar title="Could not plan the change" error={state.plan.error} onRetry={state.replan} />
           )}
           {state.plan.status === 'ready' && <PlanDetails plan={state.plan.plan} state={state} />}
-          <RunStatus state={state} />
+          <div ref={statusRef}>
+            <RunStatus state={state} />
+          </div>
         </div>
       </DrawerBody>
       <DrawerFooter className={styles.footer}>
