@@ -65,6 +65,14 @@ pub fn tab_to(
     for _ in 0..MAX_TABS {
         let now = focused(session)?;
         if wanted(&now) {
+            if std::env::var_os("KEYBLADE_E2E_TRACE_FOCUS").is_some() {
+                eprintln!(
+                    "{what}: {} → {} {:?}",
+                    stops.join(" → "),
+                    now.role,
+                    now.name
+                );
+            }
             return Ok(now);
         }
         stops.push(format!("{} {:?}", now.role, now.name));

@@ -54,8 +54,16 @@ fn change_key_with_the_keyboard_only() {
     keyboard::activate(&session, "Select").unwrap();
     portal::wait_gone(&session, &picker, "the resource picker", UI_TIMEOUT).unwrap();
 
-    // The Encryption blade, from the resource menu.
-    keyboard::activate(&session, "Encryption").unwrap();
+    // The Encryption blade, from the resource menu: one Tab stop, then the arrow keys.
+    keyboard::tab_to(&session, "the resource menu", false, |f| {
+        f.role == "button" && f.name == "Home"
+    })
+    .unwrap();
+    keyboard::arrow_to(&session, "Encryption in the resource menu", |f| {
+        f.name == "Encryption"
+    })
+    .unwrap();
+    session.press_keys(keys::ENTER).unwrap();
     session
         .wait_for(
             &format!("//h1[normalize-space()='{registry} | Encryption']"),
