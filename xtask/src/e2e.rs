@@ -40,34 +40,105 @@ pub fn run_alone() -> Result<(), String> {
         Ok(())
     });
     if let (true, Some(driver)) = (ready, driver) {
+        let mut built = None;
         let _ = steps.run("Build the UI (ui/dist)", app::build_ui)
-            && steps.run("Build the app", || app::build_app(false).map(drop))
-            && steps.run("End-to-end test", || {
-                run(&app::app_executable(false), &driver)
+            && steps.run("Build the app, the sandbox and the tests", || {
+                built = Some(build()?);
+                Ok(())
+            })
+            && steps.run("End-to-end test", || match &built {
+                Some(built) => run(built, &driver),
+                None => Err("nothing was built".to_owned()),
             });
     }
     steps.finish()
 }
 
-/// Runs `keyblade-e2e` against an already built app.
-pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
+/// What the end-to-end test runs: the app (UI embedded), the sandbox, and the test
+/// executables of `keyblade-e2e` by target name.
+pub struct E2eBuild {
+    app: PathBuf,
+    sandbox: PathBuf,
+    tests: Vec<(String, PathBuf)>,
+}
+
+/// Builds the app, the sandbox and `keyblade-e2e`'s tests in one `cargo build` over the
+/// whole workspace with its test targets. That is the package selection `cargo test
+/// --workspace` makes, so cargo resolves the same features and reuses what the Rust tests
+/// step built; only what `tauri/custom-protocol` changes (tauri, its plugins, the app) is
+/// compiled again. (Building `-p keyblade` and `-p keyblade-sandbox` alone resolved other
+/// features and recompiled about 25 crates, the Azure SDK among them, on every CI run.)
+pub fn build() -> Result<E2eBuild, String> {
+    let messages = Cmd::cargo(&[
+        "build",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--features",
+        "tauri/custom-protocol",
+        "--message-format=json-render-diagnostics",
+    ])
+    .output()?;
+    let mut tests = e2e_test_executables(&messages)?;
+    tests.sort();
+    if tests.is_empty() {
+        return Err("cargo built no test of keyblade-e2e".to_owned());
+    }
+    let debug = crate::target_dir().join("debug");
+    Ok(E2eBuild {
+        app: app::app_executable(false),
+        sandbox: debug.join(format!("keyblade-sandbox{}", std::env::consts::EXE_SUFFIX)),
+        tests,
+    })
+}
+
+/// The test executables of `keyblade-e2e` in cargo's JSON build messages.
+fn e2e_test_executables(messages: &str) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut found = Vec::new();
+    for line in messages.lines().filter(|line| line.starts_with('{')) {
+        let message: serde_json::Value = serde_json::from_str(line)
+            .map_err(|error| format!("cargo printed a build message that is not JSON: {error}"))?;
+        let is_e2e = message["package_id"]
+            .as_str()
+            .is_some_and(|id| id.contains("keyblade-e2e"));
+        let is_test = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|kind| kind == "test"));
+        if message["reason"] != "compiler-artifact" || !is_e2e || !is_test {
+            continue;
+        }
+        if let (Some(name), Some(executable)) = (
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            found.push((name.to_owned(), PathBuf::from(executable)));
+        }
+    }
+    Ok(found)
+}
+
+/// Runs `keyblade-e2e`'s tests (what [`build`] made), each file on its own, one test at a
+/// time, against the built app.
+pub fn run(built: &E2eBuild, tauri_driver: &Path) -> Result<(), String> {
     let native_driver = find_on_path("WebKitWebDriver")
         .ok_or("WebKitWebDriver is not installed (Debian/Ubuntu package `webkit2gtk-driver`)")?;
-    // Compile the test before any server starts, so a slow build cannot time anything out.
-    Cmd::cargo(&["test", "-p", "keyblade-e2e", "--no-run"]).run()?;
-    // Each test starts its own sandbox (a fresh demo tenant) and points the app at it.
-    Cmd::cargo(&[
-        "build",
-        "-p",
-        "keyblade-sandbox",
-        "--bin",
-        "keyblade-sandbox",
-    ])
-    .run()?;
-    let sandbox = crate::target_dir()
-        .join("debug")
-        .join(format!("keyblade-sandbox{}", std::env::consts::EXE_SUFFIX));
-
+    // A developer can run one file with `KEYBLADE_E2E_ONLY=sign_in cargo xtask e2e`.
+    let only = std::env::var("KEYBLADE_E2E_ONLY").ok();
+    let tests: Vec<&(String, PathBuf)> = built
+        .tests
+        .iter()
+        .filter(|(name, _)| only.as_deref().is_none_or(|wanted| wanted == name))
+        .collect();
+    if tests.is_empty() {
+        let names: Vec<&str> = built.tests.iter().map(|(name, _)| name.as_str()).collect();
+        return Err(format!(
+            "KEYBLADE_E2E_ONLY={} names no end-to-end test; they are: {}",
+            only.unwrap_or_default(),
+            names.join(", ")
+        ));
+    }
+    let (app, sandbox) = (&built.app, &built.sandbox);
     let run_dir = fresh_run_dir()?;
     let xdg = XdgDirs::create(&run_dir)?;
     let display = xvfb::start(&run_dir.join("xvfb.log"))?;
@@ -101,21 +172,35 @@ pub fn run(app: &Path, tauri_driver: &Path) -> Result<(), String> {
     }
 
     let artifacts = crate::artifacts_dir().join("e2e");
-    // Every test file runs even when one fails, so one run shows every failure. A
-    // developer can run one file with `KEYBLADE_E2E_ONLY=sign_in cargo xtask e2e`.
-    let only = std::env::var("KEYBLADE_E2E_ONLY").ok();
-    let mut args = vec!["test", "-p", "keyblade-e2e", "--no-fail-fast"];
-    if let Some(file) = only.as_deref() {
-        args.extend(["--test", file]);
+    // Every test file runs even when one fails, so one run shows every failure. Each runs
+    // from the crate's folder, as `cargo test` would run it.
+    let crate_dir = crate::root().join("tests").join("e2e");
+    let mut failed = Vec::new();
+    for (name, executable) in tests {
+        println!("\n── {name}");
+        let ran = Cmd::new(executable.to_string_lossy(), &["--test-threads=1"])
+            .dir(&crate_dir)
+            .env("KEYBLADE_E2E_APP", app)
+            .env("KEYBLADE_E2E_WEBDRIVER", format!("http://127.0.0.1:{port}"))
+            .env("KEYBLADE_E2E_ARTIFACTS", &artifacts)
+            .env("KEYBLADE_E2E_SANDBOX", sandbox)
+            .env("KEYBLADE_E2E_RUN_DIR", &run_dir)
+            .run();
+        if ran.is_err() {
+            failed.push(name.as_str());
+        }
     }
-    args.extend(["--", "--test-threads=1"]);
-    let result = Cmd::cargo(&args)
-        .env("KEYBLADE_E2E_APP", app)
-        .env("KEYBLADE_E2E_WEBDRIVER", format!("http://127.0.0.1:{port}"))
-        .env("KEYBLADE_E2E_ARTIFACTS", &artifacts)
-        .env("KEYBLADE_E2E_SANDBOX", &sandbox)
-        .env("KEYBLADE_E2E_RUN_DIR", &run_dir)
-        .run();
+    let result = if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} end-to-end test file{} failed: {} (rerun one with KEYBLADE_E2E_ONLY=<name> \
+             cargo xtask e2e)",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            failed.join(", ")
+        ))
+    };
     driver.stop();
     if result.is_err() {
         print_log_tail(&driver_log, 60);
@@ -219,4 +304,29 @@ fn wait_for_port(port: u16, timeout: Duration) -> Result<(), String> {
         "tauri-driver did not listen on port {port} within {}s",
         timeout.as_secs()
     ))
+}
+
+#[cfg(test)]
+mod build_message_tests {
+    use super::*;
+
+    #[test]
+    fn only_keyblade_e2e_test_executables_are_taken() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/tests/e2e#keyblade-e2e@0.1.0","target":{"kind":["test"],"name":"kinds"},"executable":"/w/target/debug/deps/kinds-1"}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/tests/e2e#keyblade-e2e@0.1.0","target":{"kind":["lib"],"name":"keyblade_e2e"},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/crates/keyblade-azure#0.1.0","target":{"kind":["test"],"name":"encryption"},"executable":"/w/target/debug/deps/encryption-2"}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w#keyblade@0.1.0","target":{"kind":["bin"],"name":"keyblade"},"executable":"/w/target/debug/keyblade"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]
+        .join("\n");
+        assert_eq!(
+            e2e_test_executables(&messages).unwrap(),
+            vec![(
+                "kinds".to_owned(),
+                PathBuf::from("/w/target/debug/deps/kinds-1")
+            )]
+        );
+        assert!(e2e_test_executables("{not json").is_err());
+    }
 }

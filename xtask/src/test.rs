@@ -88,8 +88,8 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
                 "End-to-end test (build UI and app, drive the window)",
                 || {
                     app::build_ui()?;
-                    let executable = app::build_app(false)?;
-                    e2e::run(&executable, &driver)
+                    let built = e2e::build()?;
+                    e2e::run(&built, &driver)
                 },
             );
         }
