@@ -185,12 +185,12 @@ pub struct ResourceSummary {
 impl From<&keyblade_azure::arm::model::Registry> for ResourceSummary {
     fn from(registry: &keyblade_azure::arm::model::Registry) -> ResourceSummary {
         ResourceSummary {
-            id: registry.id.id.clone(),
-            name: registry.id.name.clone(),
-            resource_group: registry.id.resource_group.clone(),
+            id: registry.id.to_string(),
+            name: registry.id.name().to_owned(),
+            resource_group: registry.id.resource_group().to_owned(),
             kind: ResourceKind::ContainerRegistry,
             location: registry.location.clone(),
-            subscription_id: registry.id.subscription_id.clone(),
+            subscription_id: registry.id.subscription_id().to_owned(),
         }
     }
 }
@@ -199,15 +199,15 @@ impl From<&keyblade_azure::arm::accounts::Account> for ResourceSummary {
     fn from(account: &keyblade_azure::arm::accounts::Account) -> ResourceSummary {
         use keyblade_azure::arm::accounts::AccountKind;
         ResourceSummary {
-            id: account.id.id.clone(),
-            name: account.id.name.clone(),
-            resource_group: account.id.resource_group.clone(),
+            id: account.id.to_string(),
+            name: account.id.name().to_owned(),
+            resource_group: account.id.resource_group().to_owned(),
             kind: match account.kind {
                 AccountKind::Storage => ResourceKind::StorageAccount,
                 AccountKind::CognitiveServices => ResourceKind::CognitiveServicesAccount,
             },
             location: account.location.clone(),
-            subscription_id: account.id.subscription_id.clone(),
+            subscription_id: account.id.subscription_id().to_owned(),
         }
     }
 }

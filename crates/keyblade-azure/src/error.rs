@@ -511,6 +511,17 @@ pub enum AzureError {
     Other(String),
 }
 
+/// A resource ID that does not parse is input keyblade refuses before sending anything, so
+/// `?` on [`keyblade_core::ResourceId::parse`] gives the same `InvalidInput` everywhere.
+impl From<keyblade_core::ResourceIdError> for AzureError {
+    fn from(error: keyblade_core::ResourceIdError) -> AzureError {
+        AzureError::InvalidInput {
+            what: format!("The resource ID `{}`", error.id),
+            reason: error.to_string(),
+        }
+    }
+}
+
 impl AzureError {
     /// A stable identifier for the UI, e.g. `azure.preconditionFailed`.
     pub fn code(&self) -> &'static str {

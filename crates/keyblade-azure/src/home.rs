@@ -30,12 +30,12 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use url::Url;
 
-use keyblade_core::ResourceKind;
+use keyblade_core::{ResourceId, ResourceKind};
 
 use crate::Session;
 use crate::arm::accounts::{AccountKind, account_from};
 use crate::arm::graph::{ENCRYPTED_RESOURCES_QUERY, PAGE_SIZE};
-use crate::arm::model::{EncryptionIdentity, RegistryEncryption, ResourceId};
+use crate::arm::model::{EncryptionIdentity, RegistryEncryption};
 use crate::cache::Cache;
 use crate::cancel::Cancel;
 use crate::encryption::resource::{EncryptedResource, ResourceRead};
@@ -335,14 +335,14 @@ fn home_row(
         None => ResourceKind::ContainerRegistry,
     };
     let mut home = HomeRow {
-        id: id.id.clone(),
-        name: id.name.clone(),
+        id: id.to_string(),
+        name: id.name().to_owned(),
         kind,
-        subscription_id: id.subscription_id.clone(),
+        subscription_id: id.subscription_id().to_owned(),
         subscription_name: subscription_names
-            .get(&id.subscription_id.to_ascii_lowercase())
+            .get(&id.subscription_id().to_ascii_lowercase())
             .cloned(),
-        resource_group: id.resource_group.clone(),
+        resource_group: id.resource_group().to_owned(),
         location: text("location"),
         key_source: KeySource::MicrosoftManaged,
         key: None,
@@ -397,7 +397,7 @@ fn home_row(
         home.identity = Some(match identity {
             EncryptionIdentity::SystemAssigned { .. } => HomeIdentity {
                 kind: IdentityKind::SystemAssigned,
-                name: id.name.clone(),
+                name: id.name().to_owned(),
             },
             EncryptionIdentity::UserAssigned {
                 resource_id: Some(resource_id),
@@ -442,9 +442,9 @@ fn encrypted_resource(id: &ResourceId, row: &Value) -> Result<EncryptedResource,
         properties["provisioningState"] = row["provisioningState"].clone();
     }
     let mut body = json!({
-        "id": id.id,
-        "name": id.name,
-        "type": format!("{}/{}", id.namespace, id.resource_type),
+        "id": id.as_str(),
+        "name": id.name(),
+        "type": format!("{}/{}", id.namespace(), id.resource_type()),
         "location": row["location"],
         "properties": properties,
     });
@@ -558,7 +558,7 @@ async fn warm_up(
         else {
             continue;
         };
-        let subscription = read.resource.id().subscription_id.to_ascii_lowercase();
+        let subscription = read.resource.id().subscription_id().to_ascii_lowercase();
         if !subscriptions.contains(&subscription) {
             subscriptions.push(subscription);
         }
@@ -567,7 +567,7 @@ async fn warm_up(
             ..
         } = identity
             && let Ok(identity) = ResourceId::parse(identity)
-            && !identities.iter().any(|known| known.key() == identity.key())
+            && !identities.contains(&identity)
         {
             identities.push(identity);
         }

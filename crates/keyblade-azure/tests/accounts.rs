@@ -12,9 +12,8 @@ use keyblade_azure::arm::accounts::{
     Account, AccountChange, AccountEncryptionChange, AccountIdentityChoice, AccountKind,
 };
 use keyblade_azure::arm::lro::ProgressUpdate;
-use keyblade_azure::arm::model::{
-    EncryptionIdentity, IdentityChange, RegistryEncryption, ResourceId,
-};
+use keyblade_azure::arm::model::{EncryptionIdentity, IdentityChange, RegistryEncryption};
+use keyblade_core::ResourceId;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
 
 fn storage(name: &str) -> String {
@@ -50,7 +49,7 @@ async fn accounts_of_both_kinds_are_listed_with_their_encryption() {
         .list_accounts(AccountKind::Storage, PROD_SUBSCRIPTION)
         .await
         .unwrap();
-    let names: Vec<&str> = accounts.iter().map(|a| a.id.name.as_str()).collect();
+    let names: Vec<&str> = accounts.iter().map(|a| a.id.name()).collect();
     assert_eq!(names, ["stcontosocmk", "stcontosoplain"]);
     let RegistryEncryption::CustomerManaged {
         key_identifier,
@@ -84,7 +83,7 @@ async fn accounts_of_both_kinds_are_listed_with_their_encryption() {
         .unwrap();
     let openai = cognitive_accounts
         .iter()
-        .find(|a| a.id.name == "cog-contoso-openai")
+        .find(|a| a.id.name() == "cog-contoso-openai")
         .unwrap();
     let RegistryEncryption::CustomerManaged {
         key_rotation_enabled,

@@ -9,6 +9,7 @@ use keyblade_azure::arm::model::*;
 use keyblade_azure::{
     AzureError, HttpSettings, HttpTransport, KeyVaultDenial, RetryPolicy, Session,
 };
+use keyblade_core::ResourceId;
 use keyblade_sandbox::faults::{FaultEffect, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
@@ -60,7 +61,7 @@ fn customer_key(registry: &Registry) -> (String, Option<String>, EncryptionIdent
             identity.clone(),
             *key_rotation_enabled,
         ),
-        RegistryEncryption::MicrosoftManaged => panic!("{} has no CMK", registry.id.name),
+        RegistryEncryption::MicrosoftManaged => panic!("{} has no CMK", registry.id.name()),
     }
 }
 
@@ -91,7 +92,7 @@ async fn registries_show_their_encryption() {
         .list_registries(PROD_SUBSCRIPTION)
         .await
         .unwrap();
-    assert!(listed.iter().any(|r| r.id.name == "crcontosoprod"));
+    assert!(listed.iter().any(|r| r.id.name() == "crcontosoprod"));
 
     let prod = session
         .arm
@@ -133,7 +134,7 @@ async fn vaults_identities_and_roles() {
     let named = |name: &str| {
         vaults
             .iter()
-            .find(|v| v.id.name == name)
+            .find(|v| v.id.name() == name)
             .unwrap_or_else(|| panic!("{name} listed"))
     };
     assert!(!named("kv-contoso-prod-cmk").enable_rbac_authorization);
@@ -154,7 +155,7 @@ async fn vaults_identities_and_roles() {
         .arm
         .get_vaults(&[vault_id("kv-contoso-dev"), vault_id("nope")])
         .await;
-    assert_eq!(fetched[0].as_ref().unwrap().id.name, "kv-contoso-dev");
+    assert_eq!(fetched[0].as_ref().unwrap().id.name(), "kv-contoso-dev");
     assert_eq!(fetched[1].as_ref().unwrap_err().code(), "azure.notFound");
 
     let identities = session
@@ -164,7 +165,7 @@ async fn vaults_identities_and_roles() {
         .unwrap();
     let listed = identities
         .iter()
-        .find(|i| i.id.name == "id-acr-rbac")
+        .find(|i| i.id.name() == "id-acr-rbac")
         .expect("id-acr-rbac listed");
     let got = session
         .arm
@@ -175,7 +176,7 @@ async fn vaults_identities_and_roles() {
     let principal = got.principal_id.clone().expect("identity has a principal");
     assert!(got.client_id.is_some());
 
-    let scope = vault_id("kv-contoso-prod-rbac").id;
+    let scope = vault_id("kv-contoso-prod-rbac").to_string();
     let assignments = session
         .arm
         .list_role_assignments(&scope, &AssignmentFilter::AtScope)
@@ -288,7 +289,7 @@ async fn create_vault_grant_access_and_assign_roles() {
             .any(|p| p.eq_ignore_ascii_case("wrapKey"))
     );
 
-    let scope = vault_id("kv-contoso-prod-rbac").id;
+    let scope = vault_id("kv-contoso-prod-rbac").to_string();
     let filter = AssignmentFilter::AssignedTo(principal.clone());
     let none_yet = session
         .arm

@@ -104,6 +104,13 @@ impl ResourceId {
         full_type.eq_ignore_ascii_case(&format!("{}/{}", self.namespace, self.resource_type))
     }
 
+    /// Whether the resource is a `namespace`/`resource_type`, ignoring case. A child
+    /// resource (`servers/databases`) is not its parent's type.
+    pub fn is(&self, namespace: &str, resource_type: &str) -> bool {
+        self.namespace.eq_ignore_ascii_case(namespace)
+            && self.resource_type.eq_ignore_ascii_case(resource_type)
+    }
+
     /// Whether a role assignment at `scope` applies to this resource: the scope is the
     /// resource itself or one of its ancestors (resource group, subscription, `/`).
     /// Management-group scopes are not decided here, because the management-group
@@ -168,6 +175,19 @@ impl PartialEq for ResourceId {
 
 impl Eq for ResourceId {}
 
+// Equality ignores ASCII case, so the hash must too: IDs differing only in case land in
+// the same bucket of a `HashMap`/`HashSet`.
+impl std::hash::Hash for ResourceId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for byte in self.text.bytes() {
+            state.write_u8(byte.to_ascii_lowercase());
+        }
+        // Like `str`'s hash, end with a byte no UTF-8 text contains, so consecutive IDs in
+        // a tuple cannot run together.
+        state.write_u8(0xff);
+    }
+}
+
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -209,6 +229,38 @@ mod tests {
         .unwrap();
         assert_eq!(child.resource_type(), "servers/databases");
         assert_eq!(child.name(), "b");
+    }
+
+    #[test]
+    fn type_checks_ignore_case() {
+        let id = ResourceId::parse(VAULT).unwrap();
+        assert!(id.is("microsoft.keyvault", "VAULTS"));
+        assert!(!id.is("Microsoft.KeyVault", "managedHSMs"));
+        let child = ResourceId::parse(
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/a/databases/b",
+        )
+        .unwrap();
+        assert!(!child.is("Microsoft.Sql", "servers"));
+        assert!(child.is("Microsoft.Sql", "servers/databases"));
+    }
+
+    #[test]
+    fn hash_agrees_with_case_insensitive_eq() {
+        use std::collections::HashSet;
+        use std::hash::{BuildHasher, RandomState};
+
+        let upper = ResourceId::parse(VAULT).unwrap();
+        let lower = ResourceId::parse(&VAULT.to_ascii_lowercase()).unwrap();
+        assert_eq!(upper, lower);
+        let state = RandomState::new();
+        assert_eq!(state.hash_one(&upper), state.hash_one(&lower));
+        let set: HashSet<ResourceId> = [upper, lower].into_iter().collect();
+        assert_eq!(set.len(), 1);
+        let other = ResourceId::parse(&format!("{VAULT}2")).unwrap();
+        assert_ne!(
+            state.hash_one(&other),
+            state.hash_one(set.iter().next().unwrap())
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! inverse of [`Arm::add_access_policy`] and [`Arm::create_role_assignment`], for revoking
 //! a resource's access to its key.
 
-use super::model::{AccessPolicy, ResourceId, Vault};
+use super::model::{AccessPolicy, Vault, expect_type};
 use super::{Arm, VAULT_API_VERSION, encode};
 use azure_mgmt_keyvault::package_preview_2022_02 as kv;
+use keyblade_core::ResourceId;
 use keyblade_core::preflight::AUTHORIZATION_API_VERSION;
 
 use crate::error::AzureError;
@@ -18,15 +19,13 @@ impl Arm {
         vault: &ResourceId,
         policy: &AccessPolicy,
     ) -> Result<Vault, AzureError> {
-        let vault = vault.clone().expect_type("Microsoft.KeyVault", "vaults")?;
+        expect_type(vault, "Microsoft.KeyVault", "vaults")?;
         let parameters =
             kv::models::VaultAccessPolicyParameters::new(kv::models::VaultAccessPolicyProperties {
                 access_policies: vec![super::model::access_policy_entry(policy)],
             });
-        let url = self.resource_url(
-            &format!("{}/accessPolicies/remove", vault.id),
-            VAULT_API_VERSION,
-        )?;
+        let url =
+            self.resource_url(&format!("{vault}/accessPolicies/remove"), VAULT_API_VERSION)?;
         let sent = self
             .send_raw(
                 azure_core_legacy::Method::Put,
@@ -36,9 +35,9 @@ impl Arm {
             )
             .await;
         // Even a failed answer may come after the change was made: read afresh either way.
-        self.forget_vault(&vault);
+        self.forget_vault(vault);
         sent?;
-        self.get_vault(&vault).await
+        self.get_vault(vault).await
     }
 
     /// Deletes a role assignment by its full ID. An assignment already gone is not an

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use keyblade_core::ResourceId;
+
 use super::model::{
-    AttachedIdentity, EncryptionIdentity, IdentityChange, RegistryEncryption, ResourceId,
-    ResourceIdentity, SystemAssignedIdentity,
+    AttachedIdentity, EncryptionIdentity, IdentityChange, RegistryEncryption, ResourceIdentity,
+    SystemAssignedIdentity,
 };
 use super::{Arm, json_error};
 use crate::arm::lro::Progress;
@@ -68,8 +70,8 @@ impl AccountKind {
         [AccountKind::Storage, AccountKind::CognitiveServices]
             .into_iter()
             .find(|kind| {
-                id.namespace.eq_ignore_ascii_case(kind.namespace())
-                    && id.resource_type.eq_ignore_ascii_case(kind.type_name())
+                id.namespace().eq_ignore_ascii_case(kind.namespace())
+                    && id.resource_type().eq_ignore_ascii_case(kind.type_name())
             })
     }
 
@@ -194,17 +196,17 @@ impl Arm {
                 }
             })?;
         }
-        found.sort_by_key(|account| account.id.name.to_ascii_lowercase());
+        found.sort_by_key(|account| account.id.name().to_ascii_lowercase());
         Ok(found)
     }
 
     /// Reads an account fresh (a save needs its current state and ETag).
     pub async fn get_account(&self, id: &ResourceId) -> Result<Account, AzureError> {
         let kind = AccountKind::of(id).ok_or_else(|| AzureError::InvalidInput {
-            what: format!("The resource {}", id.id),
+            what: format!("The resource {id}"),
             reason: "it is neither a storage account nor a Cognitive Services account".to_owned(),
         })?;
-        let url = self.resource_url(&id.id, kind.api_version())?;
+        let url = self.resource_url(id.as_str(), kind.api_version())?;
         let raw = self
             .send_raw(azure_core_legacy::Method::Get, url, None, &[])
             .await?;
@@ -225,8 +227,8 @@ impl Arm {
     ) -> Result<Account, AzureError> {
         let body = serde_json::to_vec(&account_update_body(account.kind, change))
             .map_err(|e| AzureError::Other(format!("cannot encode the change: {e}")))?;
-        let url = self.resource_url(&account.id.id, account.kind.api_version())?;
-        let operation = format!("Update {}", account.id.name);
+        let url = self.resource_url(account.id.as_str(), account.kind.api_version())?;
+        let operation = format!("Update {}", account.id.name());
         let headers: Vec<(&'static str, &str)> = account
             .etag
             .as_deref()

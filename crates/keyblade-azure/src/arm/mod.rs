@@ -40,6 +40,8 @@ use azure_mgmt_keyvault::package_preview_2022_02 as kv;
 use azure_mgmt_msi::package_2023_01_31 as msi;
 use azure_mgmt_subscription::package_2021_10 as subs;
 
+use keyblade_core::ResourceId;
+
 use crate::cache::Cache;
 use crate::cloud::CloudSettings;
 use crate::credential::KeybladeCredential;
@@ -306,13 +308,11 @@ impl Arm {
 
     /// Reads a registry fresh (never from the cache: a save needs its current ETag).
     pub async fn get_registry(&self, id: &ResourceId) -> Result<Registry, AzureError> {
-        let id = id
-            .clone()
-            .expect_type("Microsoft.ContainerRegistry", "registries")?;
+        expect_type(id, "Microsoft.ContainerRegistry", "registries")?;
         let response = self
             .registries
             .registries_client()
-            .get(&id.subscription_id, &id.resource_group, &id.name)
+            .get(id.subscription_id(), id.resource_group(), id.name())
             .send()
             .await
             .map_err(legacy)?;
@@ -345,14 +345,14 @@ impl Arm {
             .etag
             .as_deref()
             .ok_or_else(|| AzureError::InvalidInput {
-                what: format!("The registry {}", registry.id.name),
+                what: format!("The registry {}", registry.id.name()),
                 reason: "it was read without an ETag, so a save could overwrite someone else's \
                      change. Reload it and try again."
                     .to_owned(),
             })?;
         let body = encode(&model::registry_update_from(change))?;
-        let url = self.resource_url(&registry.id.id, REGISTRY_API_VERSION)?;
-        let operation = format!("Update registry {}", registry.id.name);
+        let url = self.resource_url(registry.id.as_str(), REGISTRY_API_VERSION)?;
+        let operation = format!("Update registry {}", registry.id.name());
         let first = self
             .send_raw(
                 azure_core_legacy::Method::Patch,
@@ -387,14 +387,14 @@ impl Arm {
         while let Some(page) = pages.next().await? {
             for item in page.value {
                 let vault = model::vault_from(item)?;
-                self.vault_cache.put(&vault.id.id, vault.clone());
+                self.vault_cache.put(vault.id.as_str(), vault.clone());
                 found.push(vault);
             }
         }
         found.sort_by(|a, b| {
-            a.id.name
+            a.id.name()
                 .to_ascii_lowercase()
-                .cmp(&b.id.name.to_ascii_lowercase())
+                .cmp(&b.id.name().to_ascii_lowercase())
         });
         self.vault_list_cache.put(&key, found.clone());
         Ok(found)
@@ -402,18 +402,18 @@ impl Arm {
 
     /// A key vault's settings (cached; listing the subscription's vaults fills the cache).
     pub async fn get_vault(&self, id: &ResourceId) -> Result<Vault, AzureError> {
-        let id = id.clone().expect_type("Microsoft.KeyVault", "vaults")?;
-        if let Some(cached) = self.vault_cache.get(&id.id) {
+        expect_type(id, "Microsoft.KeyVault", "vaults")?;
+        if let Some(cached) = self.vault_cache.get(id.as_str()) {
             return Ok(cached);
         }
         let sdk = self
             .vaults
             .vaults_client()
-            .get(&id.resource_group, &id.name, &id.subscription_id)
+            .get(id.resource_group(), id.name(), id.subscription_id())
             .await
             .map_err(legacy)?;
         let vault = model::vault_from(sdk)?;
-        self.vault_cache.put(&id.id, vault.clone());
+        self.vault_cache.put(id.as_str(), vault.clone());
         Ok(vault)
     }
 
@@ -562,7 +562,8 @@ impl Arm {
                     message: format!(
                         "No vault was {verb}: {} already exists in resource group {}. Pick it \
                          from the list instead.",
-                        vault.name, vault.resource_group
+                        vault.name(),
+                        vault.resource_group()
                     ),
                 })
             }
@@ -616,18 +617,16 @@ impl Arm {
         tenant_id: &str,
         progress: &dyn Progress,
     ) -> Result<Vault, AzureError> {
-        let id = deleted
-            .vault_id
-            .as_deref()
-            .ok_or_else(|| AzureError::InvalidResponse {
+        let id = ResourceId::parse(deleted.vault_id.as_deref().ok_or_else(|| {
+            AzureError::InvalidResponse {
                 what: format!("deleted vault {}", deleted.name),
                 reason: "it does not say which resource ID it had".to_owned(),
-            })
-            .and_then(ResourceId::parse)?
-            .expect_type("Microsoft.KeyVault", "vaults")?;
+            }
+        })?)?;
+        expect_type(&id, "Microsoft.KeyVault", "vaults")?;
         // A recovery is a PUT too: it must not land on a vault made since under that name.
-        self.prove_no_vault_at(&id.id, "recovered").await?;
-        let url = self.resource_url(&id.id, VAULT_API_VERSION)?;
+        self.prove_no_vault_at(id.as_str(), "recovered").await?;
+        let url = self.resource_url(id.as_str(), VAULT_API_VERSION)?;
         let body = serde_json::json!({
             "location": deleted.location,
             "properties": {
@@ -662,7 +661,7 @@ impl Arm {
         vault: &ResourceId,
         soft_delete: bool,
     ) -> Result<Vault, AzureError> {
-        let vault = vault.clone().expect_type("Microsoft.KeyVault", "vaults")?;
+        expect_type(vault, "Microsoft.KeyVault", "vaults")?;
         let mut properties = kv::models::VaultPatchProperties::new();
         properties.enable_purge_protection = Some(true);
         properties.enable_soft_delete = soft_delete.then_some(true);
@@ -670,7 +669,7 @@ impl Arm {
             tags: None,
             properties: Some(properties),
         };
-        let url = self.resource_url(&vault.id, VAULT_API_VERSION)?;
+        let url = self.resource_url(vault.as_str(), VAULT_API_VERSION)?;
         let sent = self
             .send_raw(
                 azure_core_legacy::Method::Patch,
@@ -680,9 +679,9 @@ impl Arm {
             )
             .await;
         // An answer lost after Key Vault applied it still changed the vault: read afresh.
-        self.forget_vault(&vault);
+        self.forget_vault(vault);
         sent?;
-        self.get_vault(&vault).await
+        self.get_vault(vault).await
     }
 
     /// Adds (merges) an access policy entry, returning the vault as it is afterwards.
@@ -691,15 +690,12 @@ impl Arm {
         vault: &ResourceId,
         policy: &AccessPolicy,
     ) -> Result<Vault, AzureError> {
-        let vault = vault.clone().expect_type("Microsoft.KeyVault", "vaults")?;
+        expect_type(vault, "Microsoft.KeyVault", "vaults")?;
         let parameters =
             kv::models::VaultAccessPolicyParameters::new(kv::models::VaultAccessPolicyProperties {
                 access_policies: vec![model::access_policy_entry(policy)],
             });
-        let url = self.resource_url(
-            &format!("{}/accessPolicies/add", vault.id),
-            VAULT_API_VERSION,
-        )?;
+        let url = self.resource_url(&format!("{vault}/accessPolicies/add"), VAULT_API_VERSION)?;
         self.send_raw(
             azure_core_legacy::Method::Put,
             url,
@@ -707,13 +703,13 @@ impl Arm {
             &[],
         )
         .await?;
-        self.forget_vault(&vault);
-        self.get_vault(&vault).await
+        self.forget_vault(vault);
+        self.get_vault(vault).await
     }
 
     fn forget_vault(&self, vault: &ResourceId) {
-        self.vault_cache.invalidate(&vault.id);
-        self.forget_vaults_of(&vault.subscription_id);
+        self.vault_cache.invalidate(vault.as_str());
+        self.forget_vaults_of(vault.subscription_id());
     }
 
     /// Forgets the cached vault list of a subscription (a vault may have been made there
@@ -906,7 +902,8 @@ impl Arm {
         while let Some(page) = pages.next().await? {
             for item in page.value {
                 let identity = model::identity_from(item)?;
-                self.identity_cache.put(&identity.id.id, identity.clone());
+                self.identity_cache
+                    .put(identity.id.as_str(), identity.clone());
                 found.push(identity);
             }
         }
@@ -916,20 +913,18 @@ impl Arm {
 
     /// One user-assigned identity (cached).
     pub async fn get_identity(&self, id: &ResourceId) -> Result<UserAssignedIdentity, AzureError> {
-        let id = id
-            .clone()
-            .expect_type("Microsoft.ManagedIdentity", "userAssignedIdentities")?;
-        if let Some(cached) = self.identity_cache.get(&id.id) {
+        expect_type(id, "Microsoft.ManagedIdentity", "userAssignedIdentities")?;
+        if let Some(cached) = self.identity_cache.get(id.as_str()) {
             return Ok(cached);
         }
         let sdk = self
             .identities
             .user_assigned_identities_client()
-            .get(&id.subscription_id, &id.resource_group, &id.name)
+            .get(id.subscription_id(), id.resource_group(), id.name())
             .await
             .map_err(legacy)?;
         let identity = model::identity_from(sdk)?;
-        self.identity_cache.put(&id.id, identity.clone());
+        self.identity_cache.put(id.as_str(), identity.clone());
         Ok(identity)
     }
 

@@ -12,83 +12,25 @@ use azure_mgmt_keyvault::package_preview_2022_02::models as kv;
 use azure_mgmt_msi::package_2023_01_31::models as msi;
 use azure_mgmt_subscription::package_2021_10::models as subs;
 
+use keyblade_core::ResourceId;
+
 use crate::error::AzureError;
 
-/// A parsed Resource Manager resource ID:
-/// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceId {
-    /// The full ID, as given (trimmed, with one leading `/`).
-    pub id: String,
-    /// The subscription's GUID.
-    pub subscription_id: String,
-    /// The resource group's name.
-    pub resource_group: String,
-    /// The provider namespace, e.g. `Microsoft.ContainerRegistry`.
-    pub namespace: String,
-    /// The resource type within the namespace, e.g. `registries`.
-    pub resource_type: String,
-    /// The resource's name.
-    pub name: String,
-}
-
-impl ResourceId {
-    /// Parses a resource ID of exactly that shape; anything else is `InvalidInput`.
-    pub fn parse(text: &str) -> Result<ResourceId, AzureError> {
-        let invalid = |reason: &str| AzureError::InvalidInput {
-            what: format!("The resource ID `{text}`"),
-            reason: reason.to_owned(),
-        };
-        let segments: Vec<&str> = text.trim().trim_matches('/').split('/').collect();
-        match segments.as_slice() {
-            [s, sub, r, rg, p, namespace, resource_type, name]
-                if s.eq_ignore_ascii_case("subscriptions")
-                    && r.eq_ignore_ascii_case("resourceGroups")
-                    && p.eq_ignore_ascii_case("providers")
-                    && [sub, rg, namespace, resource_type, name]
-                        .iter()
-                        .all(|part| !part.is_empty()) =>
-            {
-                Ok(ResourceId {
-                    id: format!("/{}", segments.join("/")),
-                    subscription_id: (*sub).to_owned(),
-                    resource_group: (*rg).to_owned(),
-                    namespace: (*namespace).to_owned(),
-                    resource_type: (*resource_type).to_owned(),
-                    name: (*name).to_owned(),
-                })
-            }
-            _ => Err(invalid(
-                "expected /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}",
-            )),
-        }
-    }
-
-    /// Whether the resource is of `namespace/type`, ignoring case as ARM does.
-    pub fn is(&self, namespace: &str, resource_type: &str) -> bool {
-        self.namespace.eq_ignore_ascii_case(namespace)
-            && self.resource_type.eq_ignore_ascii_case(resource_type)
-    }
-
-    pub(crate) fn expect_type(
-        self,
-        namespace: &str,
-        resource_type: &str,
-    ) -> Result<ResourceId, AzureError> {
-        if self.is(namespace, resource_type) {
-            Ok(self)
-        } else {
-            Err(AzureError::InvalidInput {
-                what: format!("The resource ID `{}`", self.id),
-                reason: format!("it is not a {namespace}/{resource_type}"),
-            })
-        }
-    }
-
-    /// The lower-cased ID, the cache key (ARM IDs are case-insensitive).
-    pub fn key(&self) -> String {
-        self.id.to_ascii_lowercase()
+/// Refuses `id` unless it names a `namespace`/`resource_type`, e.g. a vault where a vault
+/// is read or changed. A child resource's ID (`…/vaults/v/keys/k`) is refused too: its
+/// type is `vaults/keys`.
+pub(crate) fn expect_type(
+    id: &ResourceId,
+    namespace: &str,
+    resource_type: &str,
+) -> Result<(), AzureError> {
+    if id.is(namespace, resource_type) {
+        Ok(())
+    } else {
+        Err(AzureError::InvalidInput {
+            what: format!("The resource ID `{id}`"),
+            reason: format!("it is not a {namespace}/{resource_type}"),
+        })
     }
 }
 
@@ -784,22 +726,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resource_ids_parse_and_reject() {
-        let id = ResourceId::parse(
+    fn expect_type_refuses_other_and_child_types() {
+        let registry = ResourceId::parse(
             "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r1",
         )
         .unwrap();
-        assert_eq!(id.subscription_id, "s1");
-        assert_eq!(id.resource_group, "rg");
-        assert_eq!(id.name, "r1");
-        assert!(id.is("microsoft.containerregistry", "REGISTRIES"));
+        assert!(expect_type(&registry, "microsoft.containerregistry", "REGISTRIES").is_ok());
+        assert!(matches!(
+            expect_type(&registry, "Microsoft.KeyVault", "vaults"),
+            Err(AzureError::InvalidInput { .. })
+        ));
+        // Azure's own parser used to refuse IDs longer than 8 segments; a key's ID must
+        // still not pass for its vault's.
+        let key = ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v/keys/k",
+        )
+        .unwrap();
+        let refused = expect_type(&key, "Microsoft.KeyVault", "vaults").unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("it is not a Microsoft.KeyVault/vaults"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn unparsable_ids_are_invalid_input() {
         for bad in [
             "",
             "/subscriptions/s1",
             "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults",
             "/subscriptions//resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v",
         ] {
-            assert!(ResourceId::parse(bad).is_err(), "{bad}");
+            let error = AzureError::from(ResourceId::parse(bad).unwrap_err());
+            match error {
+                AzureError::InvalidInput { what, reason } => {
+                    assert_eq!(what, format!("The resource ID `{bad}`"));
+                    assert!(reason.contains("is not an Azure resource ID"), "{reason}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
     }
 

@@ -12,12 +12,12 @@ use url::Url;
 use keyblade_core::preflight::{
     self as core, DesiredEncryption, IdentityChoice, KeyLookup, Plan, PreflightInput,
 };
-use keyblade_core::{KeyUri, ResourceId as CoreId};
+use keyblade_core::{KeyUri, ResourceId};
 
 use crate::Session;
 use crate::arm::CONCURRENCY;
 use crate::arm::model::{
-    AssignmentFilter, RegistryEncryption, ResourceId, UserAssignedIdentity, Vault,
+    AssignmentFilter, RegistryEncryption, UserAssignedIdentity, Vault, expect_type,
 };
 use crate::error::{AzureError, KeyVaultDenial};
 
@@ -26,7 +26,9 @@ use super::{FindingView, IdentitySelection, Severity};
 pub(crate) use super::resource::{ResourceRead, parse_resource_id, stored_identity_value};
 
 pub(crate) fn parse_identity_id(text: &str) -> Result<ResourceId, AzureError> {
-    ResourceId::parse(text)?.expect_type("Microsoft.ManagedIdentity", "userAssignedIdentities")
+    let id = ResourceId::parse(text)?;
+    expect_type(&id, "Microsoft.ManagedIdentity", "userAssignedIdentities")?;
+    Ok(id)
 }
 
 /// Parses a key URI against the vault suffixes of the session's cloud.
@@ -36,13 +38,6 @@ pub(crate) fn parse_key_uri(session: &Session, text: &str) -> Result<KeyUri, Azu
             what: "The key URI".to_owned(),
             reason: error.to_string(),
         }
-    })
-}
-
-pub(crate) fn core_id(id: &str) -> Result<CoreId, AzureError> {
-    CoreId::parse(id).map_err(|error| AzureError::InvalidResponse {
-        what: format!("the resource ID `{id}`"),
-        reason: error.to_string(),
     })
 }
 
@@ -64,7 +59,7 @@ pub(crate) async fn read_resource(
         .and_then(|subscriptions| {
             subscriptions
                 .into_iter()
-                .find(|s| s.subscription_id.eq_ignore_ascii_case(&id.subscription_id))
+                .find(|s| s.subscription_id.eq_ignore_ascii_case(id.subscription_id()))
                 .and_then(|s| s.tenant_id)
         })
         .unwrap_or_else(|| session.credential().tenant_id().to_owned());
@@ -133,7 +128,7 @@ pub(crate) async fn gather(
         IdentitySelection::SystemAssigned => None,
         IdentitySelection::UserAssigned { resource_id } => Some(parse_identity_id(resource_id)?),
     };
-    let home_subscription = resource_id.subscription_id.as_str();
+    let home_subscription = resource_id.subscription_id();
     let (read, key, (vault, roles), identity) = futures::join!(
         resource,
         look_up_key(session, &key_uri),
@@ -262,11 +257,11 @@ pub(crate) async fn find_vault(
 /// Role assignments that apply at the vault (its own and inherited ones) and the role
 /// definitions of its subscription, concurrently. Both are cached per scope.
 async fn role_facts(session: &Session, vault: &Vault) -> RoleFacts {
-    let subscription_scope = format!("/subscriptions/{}", vault.id.subscription_id);
+    let subscription_scope = format!("/subscriptions/{}", vault.id.subscription_id());
     let (assignments, definitions) = futures::join!(
         session
             .arm
-            .list_role_assignments(&vault.id.id, &AssignmentFilter::AtScope),
+            .list_role_assignments(vault.id.as_str(), &AssignmentFilter::AtScope),
         session.arm.list_role_definitions(&subscription_scope, None)
     );
     // Missing definitions leave the planner unsure (a warning), which is the truth.
@@ -293,7 +288,7 @@ async fn role_facts(session: &Session, vault: &Vault) -> RoleFacts {
                 .map(|assignment| core::RoleAssignment {
                     // An assignment listed for the vault's scope without a scope of its own
                     // was made at the vault.
-                    scope: assignment.scope.unwrap_or_else(|| vault.id.id.clone()),
+                    scope: assignment.scope.unwrap_or_else(|| vault.id.to_string()),
                     role_definition_id: assignment.role_definition_id,
                     principal_id: assignment.principal_id,
                     condition: assignment.condition,
@@ -320,7 +315,7 @@ impl Gathered {
     ) -> Result<PreflightInput, AzureError> {
         let resource = &self.read.resource;
         let deleted = match &self.identity {
-            IdentityLookup::Deleted(id) => Some(id.id.as_str()),
+            IdentityLookup::Deleted(id) => Some(id.as_str()),
             _ => None,
         };
         let identity = core::ResourceIdentity {
@@ -346,7 +341,14 @@ impl Gathered {
                 })
                 .map(|attached| {
                     Ok(core::UserAssignedIdentity {
-                        resource_id: core_id(&attached.resource_id)?,
+                        // Azure listed it on the resource: a bad ID is Azure's answer, not
+                        // the user's input.
+                        resource_id: ResourceId::parse(&attached.resource_id).map_err(|error| {
+                            AzureError::InvalidResponse {
+                                what: format!("the identity ID `{}`", attached.resource_id),
+                                reason: error.to_string(),
+                            }
+                        })?,
                         principal_id: attached.principal_id.clone().unwrap_or_default(),
                         client_id: attached.client_id.clone().unwrap_or_default(),
                         tenant_id: None,
@@ -370,7 +372,7 @@ impl Gathered {
         let user_assigned_identity = match &self.identity {
             IdentityLookup::Found(found) => match (&found.principal_id, &found.client_id) {
                 (Some(principal_id), Some(client_id)) => Some(core::UserAssignedIdentity {
-                    resource_id: core_id(&found.id.id)?,
+                    resource_id: found.id.clone(),
                     principal_id: principal_id.clone(),
                     client_id: client_id.clone(),
                     tenant_id: found.tenant_id.clone(),
@@ -382,7 +384,7 @@ impl Gathered {
         Ok(PreflightInput {
             resource: core::ResourceState {
                 kind: resource.kind(),
-                id: core_id(&resource.id().id)?,
+                id: resource.id().clone(),
                 tenant_id: self.read.tenant_id.clone(),
                 sku: resource.sku().map(str::to_owned),
                 location: Some(resource.location().to_owned()).filter(|l| !l.is_empty()),
@@ -399,7 +401,7 @@ impl Gathered {
             },
             facts: core::Facts {
                 key: self.key.clone(),
-                vault: self.vault.as_ref().map(vault_facts).transpose()?,
+                vault: self.vault.as_ref().map(vault_facts),
                 user_assigned_identity,
                 role_assignments: self.roles.assignments.clone(),
                 role_definitions: self.roles.definitions.clone(),
@@ -428,9 +430,9 @@ pub(crate) fn has_errors(findings: &[FindingView]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
-pub(crate) fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError> {
-    Ok(core::VaultFacts {
-        id: core_id(&vault.id.id)?,
+pub(crate) fn vault_facts(vault: &Vault) -> core::VaultFacts {
+    core::VaultFacts {
+        id: vault.id.clone(),
         tenant_id: vault.tenant_id.clone(),
         location: Some(vault.location.clone()).filter(|l| !l.is_empty()),
         enable_rbac_authorization: vault.enable_rbac_authorization,
@@ -458,7 +460,7 @@ pub(crate) fn vault_facts(vault: &Vault) -> Result<core::VaultFacts, AzureError>
             }
         }),
         public_network_access: vault.network.public_network_access.clone(),
-    })
+    }
 }
 
 /// Whether the signed-in identity may perform `action` at `scope`, from Resource Manager's

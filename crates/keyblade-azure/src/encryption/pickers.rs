@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
+use keyblade_core::ResourceId;
+
 use crate::Session;
 use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
-use crate::arm::model::{
-    AccessPolicy, NewRoleAssignment, NewVault, ResourceId, UserAssignedIdentity, Vault,
-};
+use crate::arm::model::{AccessPolicy, NewRoleAssignment, NewVault, UserAssignedIdentity, Vault};
 use crate::error::AzureError;
 use crate::keyvault::KeyItem;
 
@@ -130,10 +130,10 @@ impl VaultOption {
                 .as_deref()
                 .is_some_and(|d| d.eq_ignore_ascii_case("Deny"));
         VaultOption {
-            id: vault.id.id,
-            name: vault.id.name,
-            subscription_id: vault.id.subscription_id,
-            resource_group: vault.id.resource_group,
+            id: vault.id.as_str().to_owned(),
+            name: vault.id.name().to_owned(),
+            subscription_id: vault.id.subscription_id().to_owned(),
+            resource_group: vault.id.resource_group().to_owned(),
             location: vault.location,
             vault_uri: vault.vault_uri,
             permission_model: if vault.enable_rbac_authorization {
@@ -347,10 +347,10 @@ impl From<UserAssignedIdentity> for IdentityOption {
     /// An identity read from its own resource, which therefore exists.
     fn from(identity: UserAssignedIdentity) -> IdentityOption {
         IdentityOption {
-            resource_id: identity.id.id,
-            name: identity.id.name,
-            subscription_id: identity.id.subscription_id,
-            resource_group: identity.id.resource_group,
+            resource_id: identity.id.as_str().to_owned(),
+            name: identity.id.name().to_owned(),
+            subscription_id: identity.id.subscription_id().to_owned(),
+            resource_group: identity.id.resource_group().to_owned(),
             subscription_name: None,
             client_id: identity.client_id,
             principal_id: identity.principal_id,
@@ -388,42 +388,48 @@ pub async fn list_identities(
     let id = facts::parse_resource_id(registry_id)?;
     let (registry, (in_subscription, subscription_names)) = futures::join!(
         super::resource::get_resource(session, &id),
-        identities_of_tenant(session, &id.subscription_id)
+        identities_of_tenant(session, id.subscription_id())
     );
     let registry = registry?;
-    let unlisted: Vec<crate::arm::model::ResourceId> = registry
+    let unlisted: Vec<ResourceId> = registry
         .identity()
         .user_assigned
         .iter()
         .filter(|a| {
             !in_subscription
                 .iter()
-                .any(|i| i.id.id.eq_ignore_ascii_case(&a.resource_id))
+                .any(|i| i.id.as_str().eq_ignore_ascii_case(&a.resource_id))
         })
-        .filter_map(|a| crate::arm::model::ResourceId::parse(&a.resource_id).ok())
+        .filter_map(|a| ResourceId::parse(&a.resource_id).ok())
         .collect();
     let looked_up = session.arm.get_identities(&unlisted).await;
     let mut attached = Vec::new();
     for attached_identity in &registry.identity().user_assigned {
         let listed = in_subscription
             .iter()
-            .find(|i| i.id.id.eq_ignore_ascii_case(&attached_identity.resource_id))
+            .find(|i| {
+                i.id.as_str()
+                    .eq_ignore_ascii_case(&attached_identity.resource_id)
+            })
             .cloned()
             .map(Ok)
             .or_else(|| {
                 unlisted
                     .iter()
-                    .position(|u| u.id.eq_ignore_ascii_case(&attached_identity.resource_id))
+                    .position(|u| {
+                        u.as_str()
+                            .eq_ignore_ascii_case(&attached_identity.resource_id)
+                    })
                     .and_then(|at| looked_up.get(at).cloned())
             });
-        let parsed = crate::arm::model::ResourceId::parse(&attached_identity.resource_id)?;
+        let parsed = ResourceId::parse(&attached_identity.resource_id)?;
         attached.push(match listed {
             Some(Ok(identity)) => IdentityOption::from(identity),
             other => IdentityOption {
-                resource_id: parsed.id,
-                name: parsed.name,
-                subscription_id: parsed.subscription_id,
-                resource_group: parsed.resource_group,
+                resource_id: parsed.as_str().to_owned(),
+                name: parsed.name().to_owned(),
+                subscription_id: parsed.subscription_id().to_owned(),
+                resource_group: parsed.resource_group().to_owned(),
                 subscription_name: None,
                 client_id: attached_identity.client_id.clone(),
                 principal_id: attached_identity.principal_id.clone(),
@@ -438,7 +444,7 @@ pub async fn list_identities(
                 .identity()
                 .user_assigned
                 .iter()
-                .any(|a| a.resource_id.eq_ignore_ascii_case(&i.id.id))
+                .any(|a| a.resource_id.eq_ignore_ascii_case(i.id.as_str()))
         })
         .map(IdentityOption::from)
         .collect();
@@ -627,7 +633,7 @@ pub async fn create_vault(
             .create_role_assignment(&NewRoleAssignment {
                 // Not part of a reviewed plan: any fresh name will do.
                 name: uuid::Uuid::new_v4().to_string(),
-                scope: vault.id.id.clone(),
+                scope: vault.id.to_string(),
                 role_definition_id: CRYPTO_OFFICER.to_owned(),
                 principal_id: caller,
                 principal_type: None,
@@ -793,7 +799,7 @@ pub async fn check_vault_name(
     );
     if let Some(vault) = vaults?
         .into_iter()
-        .find(|v| v.id.name.eq_ignore_ascii_case(name))
+        .find(|v| v.id.name().eq_ignore_ascii_case(name))
     {
         return Ok(VaultNameCheck::InSubscription {
             vault: Box::new(with_key_access(session, vault).await),
@@ -812,7 +818,8 @@ pub async fn check_vault_name(
             Some(id) => {
                 let group = format!(
                     "/subscriptions/{}/resourceGroups/{}",
-                    id.subscription_id, id.resource_group
+                    id.subscription_id(),
+                    id.resource_group()
                 );
                 facts::caller_may(session, &group, "Microsoft.KeyVault/vaults/write")
                     .await
@@ -822,7 +829,7 @@ pub async fn check_vault_name(
         };
         return Ok(VaultNameCheck::SoftDeleted {
             location: found.location,
-            original_resource_group: original.map(|id| id.resource_group),
+            original_resource_group: original.map(|id| id.resource_group().to_owned()),
             deletion_date: found.deletion_date,
             scheduled_purge_date: found.scheduled_purge_date,
             can_recover,

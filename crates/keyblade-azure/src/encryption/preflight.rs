@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use keyblade_core::ResourceId;
 use keyblade_core::preflight::{
     CRYPTO_SERVICE_ENCRYPTION_USER, FindingCode, GrantAccess, IdentityChoice, Plan, PlanStep,
     StepKind,
@@ -124,7 +125,7 @@ pub enum GrantOutcome {
 
 /// The facts for a desired change, gathered.
 pub(crate) struct Prepared {
-    pub id: crate::arm::model::ResourceId,
+    pub id: ResourceId,
     pub gathered: Gathered,
     pub choice: IdentityChoice,
 }
@@ -134,14 +135,10 @@ impl Prepared {
         let resource = &self.gathered.read.resource;
         let grant = grant.then(|| GrantAccess {
             role_assignment_name: role_assignment_name(&RoleAssignmentSeed {
-                registry_id: &resource.id().id,
+                registry_id: resource.id().as_str(),
                 registry_etag: resource.etag(),
                 identity: &self.choice,
-                vault_id: self
-                    .gathered
-                    .vault
-                    .as_ref()
-                    .map(|vault| vault.id.id.as_str()),
+                vault_id: self.gathered.vault.as_ref().map(|vault| vault.id.as_str()),
             }),
         });
         self.gathered
@@ -203,17 +200,9 @@ pub(crate) async fn prepare(
     let key_uri = facts::parse_key_uri(session, &desired.key_uri)?;
     let choice = match &desired.identity {
         IdentitySelection::SystemAssigned => IdentityChoice::SystemAssigned,
-        IdentitySelection::UserAssigned { resource_id } => {
-            facts::parse_identity_id(resource_id)?;
-            IdentityChoice::UserAssigned {
-                resource_id: keyblade_core::ResourceId::parse(resource_id).map_err(|e| {
-                    AzureError::InvalidInput {
-                        what: "The identity".to_owned(),
-                        reason: e.to_string(),
-                    }
-                })?,
-            }
-        }
+        IdentitySelection::UserAssigned { resource_id } => IdentityChoice::UserAssigned {
+            resource_id: facts::parse_identity_id(resource_id)?,
+        },
     };
     let gathered = facts::gather(
         session,
@@ -262,7 +251,7 @@ pub async fn preflight(
             .gathered
             .vault
             .as_ref()
-            .map(|vault| vault.id.id.clone()),
+            .map(|vault| vault.id.to_string()),
     })
 }
 
@@ -291,7 +280,7 @@ fn grant_action(vault: &Vault) -> (&'static str, String) {
             "Microsoft.Authorization/roleAssignments/write",
             format!(
                 "assign the identity the role Key Vault Crypto Service Encryption User on vault {}",
-                vault.id.name
+                vault.id.name()
             ),
         )
     } else {
@@ -299,7 +288,7 @@ fn grant_action(vault: &Vault) -> (&'static str, String) {
             "Microsoft.KeyVault/vaults/accessPolicies/write",
             format!(
                 "add an access policy with get, wrapKey and unwrapKey for the identity to vault {}",
-                vault.id.name
+                vault.id.name()
             ),
         )
     }
@@ -334,7 +323,7 @@ async fn grant_availability(
     let (action, what) = grant_action(vault);
     let az_command = step.az_command.clone();
     Ok(
-        match facts::caller_may(session, &vault.id.id, action).await {
+        match facts::caller_may(session, vault.id.as_str(), action).await {
             Ok(true) if !step.placeholders.is_empty() => GrantAvailability::AtSave {
                 action: what,
                 az_command,
@@ -350,7 +339,7 @@ async fn grant_availability(
             Err(error) => GrantAvailability::Unknown {
                 reason: format!(
                     "keyblade could not read your permissions on vault {}: {error}",
-                    vault.id.name
+                    vault.id.name()
                 ),
                 az_command,
             },
@@ -388,7 +377,7 @@ pub async fn grant_access(
     let (action, what) = grant_action(vault);
     // When the permissions cannot be read, trying is the only way to find out; Resource
     // Manager refuses what is not allowed.
-    if let Ok(false) = facts::caller_may(session, &vault.id.id, action).await {
+    if let Ok(false) = facts::caller_may(session, vault.id.as_str(), action).await {
         return Ok(GrantOutcome::NotAllowed {
             reason: not_allowed_reason(vault, action, &what),
             az_command: step.az_command.clone(),
@@ -440,7 +429,7 @@ mod tests {
         };
         assert_ne!(role_assignment_name(&other_vault), name);
         let user_assigned = IdentityChoice::UserAssigned {
-            resource_id: keyblade_core::ResourceId::parse(
+            resource_id: ResourceId::parse(
                 "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i",
             )
             .unwrap(),

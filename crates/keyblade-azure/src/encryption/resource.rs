@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 
-use keyblade_core::ResourceKind;
 use keyblade_core::preflight::PlanStep;
+use keyblade_core::{ResourceId, ResourceKind};
 
 use crate::Session;
 use crate::arm::accounts::{
@@ -18,7 +18,7 @@ use crate::arm::accounts::{
 use crate::arm::lro::Progress;
 use crate::arm::model::{
     EncryptionChange, EncryptionIdentity, EncryptionIdentityChoice, IdentityChange, Registry,
-    RegistryChange, RegistryEncryption, ResourceId, ResourceIdentity,
+    RegistryChange, RegistryEncryption, ResourceIdentity,
 };
 use crate::error::AzureError;
 
@@ -197,9 +197,9 @@ impl EncryptedResource {
 pub(crate) fn parse_resource_id(text: &str) -> Result<ResourceId, AzureError> {
     let id = ResourceId::parse(text)?;
     let registry = id
-        .namespace
+        .namespace()
         .eq_ignore_ascii_case("Microsoft.ContainerRegistry")
-        && id.resource_type.eq_ignore_ascii_case("registries");
+        && id.resource_type().eq_ignore_ascii_case("registries");
     if registry || AccountKind::of(&id).is_some() {
         return Ok(id);
     }
@@ -208,7 +208,8 @@ pub(crate) fn parse_resource_id(text: &str) -> Result<ResourceId, AzureError> {
         reason: format!(
             "it names a {}/{}, and keyblade manages encryption only for container registries, \
              storage accounts and Cognitive Services accounts; pick one of those",
-            id.namespace, id.resource_type
+            id.namespace(),
+            id.resource_type()
         ),
     })
 }
@@ -484,6 +485,31 @@ mod tests {
                 "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r"
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn child_and_slashless_ids_are_refused_clearly() {
+        // A child of a registry parses as an ID, but is no registry: its type says so.
+        let child = parse_resource_id(
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r/replications/westus",
+        )
+        .unwrap_err();
+        assert!(
+            child
+                .to_string()
+                .contains("Microsoft.ContainerRegistry/registries/replications"),
+            "{child}"
+        );
+        // Every ID keyblade passes comes from Resource Manager with its leading `/`; one
+        // without is refused as input rather than guessed at.
+        let slashless = parse_resource_id(
+            "subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(slashless, AzureError::InvalidInput { .. }),
+            "{slashless:?}"
         );
     }
 

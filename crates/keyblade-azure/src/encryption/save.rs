@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use keyblade_core::KeyUri;
 use keyblade_core::preflight::{Placeholder, PlanStep, StepKind};
+use keyblade_core::{KeyUri, ResourceId};
 
 use crate::Session;
 use crate::arm::lro::{Progress, ProgressUpdate};
 use crate::arm::model::{
     AccessPolicy, EncryptionIdentity, IdentityChange, NewRoleAssignment, RegistryEncryption,
-    ResourceId, ResourceIdentity,
+    ResourceIdentity,
 };
 use crate::error::AzureError;
 
@@ -189,7 +189,7 @@ pub async fn save(
     let before = prepared.gathered.read.resource.clone();
     if !guard_matches(&before, etag) {
         return Ok(SaveOutcome::ChangedElsewhere {
-            message: changed_elsewhere_message(before.kind(), &before.id().name),
+            message: changed_elsewhere_message(before.kind(), before.id().name()),
             completed_steps: Vec::new(),
         });
     }
@@ -639,7 +639,7 @@ async fn outcome_after(
         ReadBack::Before(read) => {
             if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
                 return SaveOutcome::ChangedElsewhere {
-                    message: changed_elsewhere_message(wanted.kind, &wanted.id.name),
+                    message: changed_elsewhere_message(wanted.kind, wanted.id.name()),
                     completed_steps: interrupted.completed,
                 };
             }
@@ -648,7 +648,7 @@ async fn outcome_after(
         ReadBack::Other(read, mismatches) => {
             if let Some(AzureError::PreconditionFailed { .. }) = interrupted.error {
                 return SaveOutcome::ChangedElsewhere {
-                    message: changed_elsewhere_message(wanted.kind, &wanted.id.name),
+                    message: changed_elsewhere_message(wanted.kind, wanted.id.name()),
                     completed_steps: interrupted.completed,
                 };
             }
@@ -670,7 +670,7 @@ fn watch_of(wanted: &Wanted<'_>, interrupted: &Interrupted) -> SaveWatch {
         RegistryEncryption::MicrosoftManaged => (None, None),
     };
     SaveWatch {
-        registry_id: wanted.id.id.clone(),
+        registry_id: wanted.id.to_string(),
         desired: wanted.desired.clone(),
         before_key,
         before_identity,
@@ -1014,7 +1014,7 @@ fn path_resource(step: &PlanStep, marker: Option<&str>) -> Result<ResourceId, Az
         }
         None => path,
     };
-    ResourceId::parse(resource)
+    Ok(ResourceId::parse(resource)?)
 }
 
 /// The last segment of a step's path (the name of the resource it creates).
@@ -1080,7 +1080,7 @@ pub(crate) async fn run_grant_step(
                 .arm
                 .create_role_assignment(&NewRoleAssignment {
                     name: path_last_segment(step)?.to_owned(),
-                    scope: scope.id,
+                    scope: scope.as_str().to_owned(),
                     role_definition_id: text_at(step, &body, "/properties/roleDefinitionId")?
                         .to_owned(),
                     principal_id: text_at(step, &body, "/properties/principalId")?.to_owned(),
@@ -1131,7 +1131,7 @@ async fn run_step(
                     what: format!(
                         "{} {} after turning on its identity",
                         resource.noun(),
-                        resource.id().name
+                        resource.id().name()
                     ),
                     reason: "it shows no system-assigned principal ID".to_owned(),
                 })?;
@@ -1244,9 +1244,9 @@ pub async fn attach_identity(
             .collect();
         if !user_assigned
             .iter()
-            .any(|id| id.eq_ignore_ascii_case(&wanted.id))
+            .any(|id| id.eq_ignore_ascii_case(wanted.as_str()))
         {
-            user_assigned.push(wanted.id.clone());
+            user_assigned.push(wanted.to_string());
         }
         IdentityChange {
             system_assigned: identity.system_assigned.is_some(),
@@ -1288,7 +1288,7 @@ async fn change_identities(
 ) -> Result<IdentityChangeOutcome, AzureError> {
     let id = facts::parse_resource_id(resource_id)?;
     let resource = super::resource::get_resource(session, &id).await?;
-    let name = resource.id().name.clone();
+    let name = resource.id().name().to_owned();
     let kind = resource.kind();
     if !guard_matches(&resource, etag) {
         return Ok(IdentityChangeOutcome::ChangedElsewhere {
@@ -1336,7 +1336,9 @@ mod tests {
         assert_eq!(body["properties"]["accessPolicies"][0]["objectId"], "p-1");
         assert!(substituted_body(&step, None).is_err());
         assert_eq!(
-            path_resource(&step, Some("/accessPolicies/")).unwrap().name,
+            path_resource(&step, Some("/accessPolicies/"))
+                .unwrap()
+                .name(),
             "v"
         );
     }

@@ -237,10 +237,10 @@ async fn view_with(
     };
     let mut view = EncryptionView {
         kind: resource.kind(),
-        registry_id: id.id.clone(),
-        registry_name: id.name.clone(),
-        resource_group: id.resource_group.clone(),
-        subscription_id: id.subscription_id.clone(),
+        registry_id: id.to_string(),
+        registry_name: id.name().to_owned(),
+        resource_group: id.resource_group().to_owned(),
+        subscription_id: id.subscription_id().to_owned(),
         location: resource.location().to_owned(),
         sku: resource.sku().unwrap_or_default().to_owned(),
         etag: resource.etag().map(str::to_owned),
@@ -323,7 +323,7 @@ async fn view_with(
             let on = resource.identity().system_assigned.as_ref();
             view.identity = Some(EncryptionIdentityView {
                 kind: IdentityKind::SystemAssigned,
-                name: id.name.clone(),
+                name: id.name().to_owned(),
                 resource_id: None,
                 client_id: Some(client_id.clone()).filter(|c| !c.eq_ignore_ascii_case("system")),
                 principal_id: on.and_then(|s| s.principal_id.clone()),
@@ -437,7 +437,7 @@ async fn view_with(
     .await?;
     let (plan, findings) = gathered.plan(choice, None, OffsetDateTime::now_utc())?;
     if let Some(key) = view.key.as_mut() {
-        key.vault_id = gathered.vault.as_ref().map(|v| v.id.id.clone());
+        key.vault_id = gathered.vault.as_ref().map(|v| v.id.to_string());
         if let keyblade_core::preflight::KeyLookup::Found(details) = &gathered.key {
             key.latest_version = details
                 .latest_version
@@ -523,14 +523,14 @@ fn health_from(findings: &[FindingView]) -> DataHealth {
 async fn account_change(session: &Session, resource: &EncryptedResource) -> ChangeAvailability {
     let rules = keyblade_core::KindRules::of(resource.kind());
     let action = format!("{}/write", rules.arm_type);
-    match facts::caller_may(session, &resource.id().id, &action).await {
+    match facts::caller_may(session, resource.id().as_str(), &action).await {
         Ok(false) => ChangeAvailability {
             allowed: false,
             reason: Some(format!(
                 "Your account may not change {} {}: none of your roles on it allows {action}. \
                  Ask for Contributor on it, or sign in as someone who has it.",
                 rules.short_name,
-                resource.id().name
+                resource.id().name()
             )),
         },
         Ok(true) | Err(_) => ChangeAvailability {
@@ -558,17 +558,19 @@ fn change_refusal(resource: &EncryptedResource) -> String {
             "Registry {} was created with a Microsoft-managed key, and its encryption cannot be \
              switched to a customer-managed key afterwards. {CMK_AT_CREATION_ONLY} \
              {CREATE_NEW_REGISTRY}",
-            registry.id.name
+            registry.id.name()
         ),
         (false, false) => format!(
             "Registry {} is on the {} tier and was created with a Microsoft-managed key. \
              {CMK_AT_CREATION_ONLY} {CREATE_NEW_REGISTRY}",
-            registry.id.name, registry.sku
+            registry.id.name(),
+            registry.sku
         ),
         (true, _) => format!(
             "Registry {} is on the {} tier. {CMK_AT_CREATION_ONLY} Move it back to Premium to \
              change its key.",
-            registry.id.name, registry.sku
+            registry.id.name(),
+            registry.sku
         ),
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use keyblade_core::ResourceId;
 use keyblade_core::lifecycle::IdentityAction;
 use keyblade_core::lifecycle::LifecyclePlan;
 use keyblade_core::lifecycle::identity::{self, IdentityInput, IdentityLookup};
@@ -69,7 +70,7 @@ pub async fn run(
     let before = gathered.read.resource.identity().clone();
     let shown = PlanStepView::from(step);
     let noun = gathered.read.resource.noun();
-    let name = gathered.read.resource.id().name.clone();
+    let name = gathered.read.resource.id().name().to_owned();
 
     let ran: Option<Result<EncryptedResource, AzureError>> = if cancel.is_cancelled() {
         None
@@ -329,22 +330,17 @@ async fn gather(
 }
 
 /// The identity to add, read by ID: it may live in any subscription the user can read.
-async fn look_up(session: &Session, id: Option<crate::arm::model::ResourceId>) -> IdentityLookup {
+async fn look_up(session: &Session, id: Option<ResourceId>) -> IdentityLookup {
     let Some(id) = id else {
         return IdentityLookup::NotLookedUp;
     };
     match session.arm.get_identity(&id).await {
-        Ok(found) => match keyblade_core::ResourceId::parse(&found.id.id) {
-            Ok(resource_id) => IdentityLookup::Found {
-                identity: core::UserAssignedIdentity {
-                    resource_id,
-                    principal_id: found.principal_id.unwrap_or_default(),
-                    client_id: found.client_id.unwrap_or_default(),
-                    tenant_id: found.tenant_id,
-                },
-            },
-            Err(error) => IdentityLookup::Unreadable {
-                reason: error.to_string(),
+        Ok(found) => IdentityLookup::Found {
+            identity: core::UserAssignedIdentity {
+                resource_id: found.id,
+                principal_id: found.principal_id.unwrap_or_default(),
+                client_id: found.client_id.unwrap_or_default(),
+                tenant_id: found.tenant_id,
             },
         },
         Err(AzureError::NotFound { .. }) => IdentityLookup::Deleted,

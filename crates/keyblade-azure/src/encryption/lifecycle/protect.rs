@@ -4,7 +4,7 @@
 //! The read-back is the vault itself, not the resource's blade: the vault may be one that
 //! Change key is about to use, not the one the resource uses today.
 
-use keyblade_core::ResourceId as CoreId;
+use keyblade_core::ResourceId;
 use keyblade_core::lifecycle::LifecyclePlan;
 use keyblade_core::lifecycle::protect::ProtectInput;
 use keyblade_core::preflight::{ResourceKind, StepKind, VaultFacts};
@@ -12,7 +12,7 @@ use keyblade_core::preflight::{ResourceKind, StepKind, VaultFacts};
 use super::revoke::{CANCELLED, what_to_do};
 use super::{Confirmed, LifecycleOutcome, LifecyclePlanView, check_confirmation};
 use crate::arm::lro::{Progress, ProgressUpdate};
-use crate::arm::model::{ResourceId, Vault};
+use crate::arm::model::Vault;
 use crate::cancel::Cancel;
 use crate::encryption::facts;
 use crate::encryption::save::step_error;
@@ -26,33 +26,31 @@ async fn plan_core(
     vault_id: &str,
 ) -> Result<(LifecyclePlan, Option<ResourceId>), AzureError> {
     let resource = facts::parse_resource_id(resource_id)?;
-    let core_resource = facts::core_id(&resource.id)?;
     let resource_kind = ResourceKind::ALL
         .into_iter()
-        .find(|kind| core_resource.is_type(kind.arm_type()))
+        .find(|kind| resource.is_type(kind.arm_type()))
         .ok_or_else(|| AzureError::InvalidInput {
             what: format!("The resource ID `{resource_id}`"),
             reason: "it names no kind of resource keyblade manages".to_owned(),
         })?;
     let vault = ResourceId::parse(vault_id)?;
-    let is_key_vault = vault.namespace.eq_ignore_ascii_case("Microsoft.KeyVault")
-        && vault.resource_type.eq_ignore_ascii_case("vaults");
-    let (facts, readable) = if is_key_vault {
+    let (facts, readable) = if vault.is("Microsoft.KeyVault", "vaults") {
         let read = session.arm.get_vault(&vault).await?;
-        (facts::vault_facts(&read)?, Some(vault))
+        (facts::vault_facts(&read), Some(vault))
     } else {
-        // Not a vault keyblade can change: the planner refuses it, from its ID alone.
-        (unreadable_vault(facts::core_id(vault_id)?), None)
+        // Not a vault keyblade can change (a Managed HSM, or a key's ID): the planner
+        // refuses it, from its ID alone.
+        (unreadable_vault(vault), None)
     };
     let plan = keyblade_core::lifecycle::protect::plan(&ProtectInput {
         resource_kind,
-        resource_name: core_resource.name().to_owned(),
+        resource_name: resource.name().to_owned(),
         vault: facts,
     });
     Ok((plan, readable))
 }
 
-fn unreadable_vault(id: CoreId) -> VaultFacts {
+fn unreadable_vault(id: ResourceId) -> VaultFacts {
     VaultFacts {
         id,
         tenant_id: String::new(),
@@ -86,7 +84,7 @@ fn applied_message(vault: &Vault) -> String {
     format!(
         "Vault {} now has soft delete ({} days) and purge protection on; purge protection \
          cannot be turned off again.",
-        vault.id.name,
+        vault.id.name(),
         vault.soft_delete_retention_days.unwrap_or(90)
     )
 }
@@ -149,7 +147,7 @@ pub async fn run(
                 "Key Vault accepted the change, but vault {} still reads with soft delete {} \
                  and purge protection {}. Open the vault in the Azure portal to check its \
                  properties.",
-                read.id.name,
+                read.id.name(),
                 on_off(read.soft_delete_enabled),
                 on_off(read.purge_protection_enabled)
             );

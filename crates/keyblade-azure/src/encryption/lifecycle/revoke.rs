@@ -16,7 +16,7 @@ use url::Url;
 use keyblade_core::lifecycle::revoke::{RevokeInput, encryption_principal};
 use keyblade_core::lifecycle::{LifecyclePlan, RevokeWay};
 use keyblade_core::preflight::{IdentityChoice, PlanStep, PreflightInput, StepKind};
-use keyblade_core::{KeyUri, KindRules, ResourceId as CoreId};
+use keyblade_core::{KeyUri, KindRules, ResourceId};
 use serde_json::Value;
 
 use super::users::{KeyUsers, key_users};
@@ -88,7 +88,7 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
             resource_id: None,
         } => session
             .arm
-            .list_user_assigned_identities(&id.subscription_id)
+            .list_user_assigned_identities(id.subscription_id())
             .await
             .ok()
             .and_then(|identities| {
@@ -99,7 +99,7 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
                             .as_deref()
                             .is_some_and(|c| c.eq_ignore_ascii_case(&client_id))
                     })
-                    .map(|i| i.id.id)
+                    .map(|i| i.id.to_string())
             }),
     };
     let (selection, choice) = match (&resource_id_text, system) {
@@ -111,7 +111,7 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
             IdentitySelection::UserAssigned {
                 resource_id: text.clone(),
             },
-            CoreId::parse(text)
+            ResourceId::parse(text)
                 .ok()
                 .map(|resource_id| IdentityChoice::UserAssigned { resource_id }),
         ),
@@ -543,7 +543,7 @@ fn key_target(step: &PlanStep) -> Result<(Url, String, Option<String>), AzureErr
 /// values the step shows.
 async fn run_step(
     session: &Session,
-    resource_id: &crate::arm::model::ResourceId,
+    resource_id: &ResourceId,
     step: &PlanStep,
     system_principal: &mut Option<String>,
     progress: &dyn Progress,
@@ -610,7 +610,7 @@ async fn run_step(
                     .as_ref()
                     .and_then(|s| s.principal_id.clone())
                     .ok_or_else(|| AzureError::InvalidResponse {
-                        what: format!("{} {}", updated.noun(), updated.id().name),
+                        what: format!("{} {}", updated.noun(), updated.id().name()),
                         reason: "it shows no system-assigned principal ID after turning it on"
                             .to_owned(),
                     })?;

@@ -408,7 +408,7 @@ async fn gather(
     let facts = match &key {
         None => RotationFacts {
             kind,
-            resource_name: id.name.clone(),
+            resource_name: id.name().to_owned(),
             key: None,
             permission: CallerPermission::Granted,
             affected: Vec::new(),
@@ -417,12 +417,12 @@ async fn gather(
             let vault_url = vault_url(uri)?;
             let (state, permission, affected) = tokio::join!(
                 key_state(session, &vault_url, uri.key_name()),
-                caller_permission(session, uri, &id.subscription_id, needed),
+                caller_permission(session, uri, id.subscription_id(), needed),
                 following(session, uri, resource_id),
             );
             RotationFacts {
                 kind,
-                resource_name: id.name.clone(),
+                resource_name: id.name().to_owned(),
                 key: Some(RotationKey {
                     vault_url: uri.vault_url(),
                     vault_name: uri.vault_name().to_owned(),
@@ -549,7 +549,7 @@ async fn rbac_permission(
     needed: KeyPermission,
 ) -> CallerPermission {
     let action = needed.data_action();
-    match session.arm.caller_permissions(&vault.id.id).await {
+    match session.arm.caller_permissions(vault.id.as_str()).await {
         Ok(permissions) => {
             let granted = permissions.iter().any(|p| {
                 p.data_actions.iter().any(|a| wildcard_match(a, action))

@@ -214,9 +214,9 @@ fn key_user(resource: &EncryptedResource) -> Option<KeyUser> {
             .and_then(|u| u.principal_id.clone()),
     };
     Some(KeyUser {
-        id: resource.id().id.clone(),
+        id: resource.id().to_string(),
         kind: resource.kind(),
-        name: resource.id().name.clone(),
+        name: resource.id().name().to_owned(),
         key_uri: key_identifier.clone(),
         principal_id,
     })
