@@ -1049,11 +1049,7 @@ export type PermissionModel = "accessPolicies" | "rbac";
  * Whether you can list a vault's keys. A vault you cannot list stays in the picker with
  * the reason; you can still type a key URI for it.
  */
-export type KeyListAccess = { "status": "allowed", 
-/**
- * How many keys it has.
- */
-keyCount: number, } | { "status": "denied", 
+export type KeyListAccess = { "status": "allowed" } | { "status": "denied", 
 /**
  * Key Vault's reason.
  */

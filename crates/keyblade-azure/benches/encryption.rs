@@ -388,10 +388,10 @@ async fn run() -> Result<(), String> {
                     timed(encryption::list_vaults(&session, &subscription)).await?;
                 let listable = vaults
                     .iter()
-                    .filter(|v| matches!(v.keys, KeyListAccess::Allowed { key_count: 100 }))
+                    .filter(|v| matches!(v.keys, KeyListAccess::Allowed))
                     .count();
                 if listable != large::VAULTS_PER_SUBSCRIPTION {
-                    return Err(format!("{listable} vaults had their 100 keys listed"));
+                    return Err(format!("{listable} vaults could have their keys listed"));
                 }
                 Ok(elapsed)
             }
@@ -420,6 +420,31 @@ async fn run() -> Result<(), String> {
     )
     .await?;
     let vault_uri = sandbox.endpoints().vault_uri(&large::vault_name(5, 7));
+    // The vault list checks access with each vault's first page and reads the rest in the
+    // background: the key picker a person opens next (here half a second later) should
+    // answer from what that read kept.
+    measure(
+        "100 keys of a vault, 0.5 s after the vault list (list_keys)",
+        runs,
+        |_| {
+            let session = bench.session();
+            let subscription = subscription.clone();
+            let vault_uri = vault_uri.clone();
+            async move {
+                let session = session?;
+                encryption::list_vaults(&session, &subscription)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                let (elapsed, keys) = timed(encryption::list_keys(&session, &vault_uri)).await?;
+                if keys.len() != large::KEYS_PER_VAULT {
+                    return Err(format!("listed {} keys", keys.len()));
+                }
+                Ok(elapsed)
+            }
+        },
+    )
+    .await?;
     measure("100 keys of a vault (list_keys), cold", runs, |_| {
         let session = bench.session();
         let vault_uri = vault_uri.clone();

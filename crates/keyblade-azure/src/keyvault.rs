@@ -91,7 +91,8 @@ pub struct KeyVault {
     credential: KeybladeCredential,
     transport: HttpTransport,
     clients: Mutex<HashMap<String, Arc<KeyClient>>>,
-    list_cache: Cache<Vec<KeyItem>>,
+    /// Shared with the background reads that [`KeyVault::check_key_listing`] leaves.
+    list_cache: Arc<Cache<Vec<KeyItem>>>,
 }
 
 impl KeyVault {
@@ -102,7 +103,7 @@ impl KeyVault {
             credential,
             transport: transport.clone(),
             clients: Mutex::new(HashMap::new()),
-            list_cache: Cache::default(),
+            list_cache: Arc::default(),
         }
     }
 
@@ -126,6 +127,49 @@ impl KeyVault {
         .await?;
         self.list_cache.put(&key, found.clone());
         Ok(found)
+    }
+
+    /// Whether the signed-in identity may list the vault's keys, answered by the first page
+    /// of the list: one request after Key Vault's challenge, where the whole list takes one
+    /// per 25 keys, one after the other. The rest of the list is read in the background into
+    /// the cache [`KeyVault::list_keys`] answers from, so the key picker that usually follows
+    /// does not wait for it either. A write to the vault meanwhile makes that read's result
+    /// stale, and it is then dropped.
+    pub async fn check_key_listing(&self, vault_uri: &Url) -> Result<(), AzureError> {
+        let key = cache_key(vault_uri, "");
+        if self.list_cache.get(&key).is_some() {
+            return Ok(());
+        }
+        let generation = self.list_cache.generation();
+        let vault = vault_name(vault_uri);
+        let client = self.client(vault_uri)?;
+        let pager = client
+            .list_key_properties(None)
+            .map_err(|e| AzureError::from_key_vault(e, &vault, "list keys"))?;
+        let mut pages = pager.into_pages();
+        let mut guard = PageGuard::new(format!("the keys of the key vault \"{vault}\""));
+        let mut items = Vec::new();
+        let more = next_page(&mut pages, &mut guard, &vault, "list keys", &mut items).await?;
+        if !more {
+            self.list_cache
+                .put_unless_invalidated(&key, items, generation);
+            return Ok(());
+        }
+        let cache = self.list_cache.clone();
+        tokio::spawn(async move {
+            loop {
+                match next_page(&mut pages, &mut guard, &vault, "list keys", &mut items).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        cache.put_unless_invalidated(&key, items, generation);
+                        return;
+                    }
+                    // The picker reads the list again when it needs it, and says why then.
+                    Err(_) => return,
+                }
+            }
+        });
+        Ok(())
     }
 
     /// The keys of several vaults, at most [`CONCURRENCY`] vaults at once; each vault
@@ -348,27 +392,41 @@ fn vault_name(vault_uri: &Url) -> String {
 /// Every page of a key list, bounded by a [`PageGuard`] (`list` names the list for its
 /// messages): the SDK's pager requests the page its continuation names when polled, so the
 /// guard sees each continuation before the pager is polled again.
+type KeyPages = azure_core::http::PageIterator<
+    azure_core::http::Response<azure_security_keyvault_keys::models::ListKeyPropertiesResult>,
+>;
+
 async fn collect_items(
     pager: azure_core::http::Pager<azure_security_keyvault_keys::models::ListKeyPropertiesResult>,
     vault: &str,
     action: &str,
     list: String,
 ) -> Result<Vec<KeyItem>, AzureError> {
-    let denied = |e| AzureError::from_key_vault(e, vault, action);
     let mut pages = pager.into_pages();
     let mut guard = PageGuard::new(list);
     let mut items = Vec::new();
-    while let Some(page) = pages.try_next().await.map_err(denied)? {
-        let page = page.into_model().map_err(denied)?;
-        for properties in page.value {
-            items.push(key_item(properties)?);
-        }
-        let next = pages.continuation().map(|next| next.as_ref().to_owned());
-        if !guard.after_page(next.as_deref())? {
-            break;
-        }
-    }
+    while next_page(&mut pages, &mut guard, vault, action, &mut items).await? {}
     Ok(items)
+}
+
+/// Reads one page into `items`; whether another follows (within the guard's bounds).
+async fn next_page(
+    pages: &mut KeyPages,
+    guard: &mut PageGuard,
+    vault: &str,
+    action: &str,
+    items: &mut Vec<KeyItem>,
+) -> Result<bool, AzureError> {
+    let denied = |e| AzureError::from_key_vault(e, vault, action);
+    let Some(page) = pages.try_next().await.map_err(denied)? else {
+        return Ok(false);
+    };
+    let page = page.into_model().map_err(denied)?;
+    for properties in page.value {
+        items.push(key_item(properties)?);
+    }
+    let next = pages.continuation().map(|next| next.as_ref().to_owned());
+    guard.after_page(next.as_deref())
 }
 
 /// `(name, version)` from `https://vault/keys/{name}[/{version}]`.

@@ -294,7 +294,7 @@ async fn pickers_list_what_the_change_key_panel_offers() {
     assert!(vault("kv-contoso-firewall").network_restricted);
     assert!(matches!(
         vault("kv-contoso-prod-cmk").keys,
-        KeyListAccess::Allowed { key_count } if key_count >= 5
+        KeyListAccess::Allowed
     ));
     assert_eq!(
         vault("kv-contoso-prod-rbac").permission_model,
@@ -408,7 +408,7 @@ async fn create_new_vault_and_key() {
         assert!(
             vaults
                 .iter()
-                .any(|v| v.name == name && v.keys == KeyListAccess::Allowed { key_count: 1 }),
+                .any(|v| v.name == name && v.keys == KeyListAccess::Allowed),
             "the new vault is listed with its key"
         );
     }

@@ -112,7 +112,7 @@ export const vaults: VaultOption[] = [
     softDelete: true,
     purgeProtection: true,
     networkRestricted: false,
-    keys: { status: 'allowed', keyCount: 1 },
+    keys: { status: 'allowed' },
   },
   {
     id: `/subscriptions/${sub}/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-locked`,
@@ -243,7 +243,7 @@ export const newVault: VaultOption = {
   softDelete: true,
   purgeProtection: true,
   networkRestricted: false,
-  keys: { status: 'allowed', keyCount: 0 },
+  keys: { status: 'allowed' },
 };
 
 /** What create_key returns for "cmk-new" in the new vault. */

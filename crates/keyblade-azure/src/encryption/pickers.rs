@@ -13,7 +13,6 @@ use crate::arm::CONCURRENCY;
 use crate::arm::lro::Progress;
 use crate::arm::model::{AccessPolicy, NewRoleAssignment, NewVault, UserAssignedIdentity, Vault};
 use crate::error::AzureError;
-use crate::keyvault::KeyItem;
 
 use super::facts;
 
@@ -70,10 +69,7 @@ pub enum PermissionModel {
 )]
 pub enum KeyListAccess {
     /// You can list its keys.
-    Allowed {
-        /// How many keys it has.
-        key_count: u32,
-    },
+    Allowed,
     /// Key Vault refused: `reason_code` is `accessDenied`, `forbiddenByPolicy`,
     /// `forbiddenByRbac`, `forbiddenByFirewall` or `forbidden`.
     Denied {
@@ -149,11 +145,9 @@ impl VaultOption {
     }
 }
 
-fn key_list_access(result: &Result<Vec<KeyItem>, AzureError>) -> KeyListAccess {
+fn key_list_access(result: &Result<(), AzureError>) -> KeyListAccess {
     match result {
-        Ok(keys) => KeyListAccess::Allowed {
-            key_count: u32::try_from(keys.len()).unwrap_or(u32::MAX),
-        },
+        Ok(()) => KeyListAccess::Allowed,
         Err(AzureError::KeyVaultDenied { reason, .. }) => KeyListAccess::Denied {
             reason_code: reason.code().to_owned(),
             reason: format!("You cannot list keys in this vault: {reason}."),
@@ -167,7 +161,7 @@ fn key_list_access(result: &Result<Vec<KeyItem>, AzureError>) -> KeyListAccess {
 /// A vault as the picker lists it: with whether you can list its keys (and why not).
 async fn with_key_access(session: &Session, vault: Vault) -> VaultOption {
     let access = match vault.vault_uri.as_deref().map(Url::parse) {
-        Some(Ok(uri)) => key_list_access(&session.keyvault.list_keys(&uri).await),
+        Some(Ok(uri)) => key_list_access(&session.keyvault.check_key_listing(&uri).await),
         _ => KeyListAccess::Failed {
             reason: "Resource Manager gave no usable URI for this vault.".to_owned(),
         },
@@ -176,11 +170,12 @@ async fn with_key_access(session: &Session, vault: Vault) -> VaultOption {
 }
 
 /// The key vaults of a subscription (through Resource Manager), each with whether you can
-/// list its keys. The keys of every vault are listed concurrently and kept, so picking a
-/// vault shows its keys at once.
+/// list its keys. That is answered by the first page of each vault's key list; the rest is
+/// read in the background and kept, so picking a vault usually shows its keys at once
+/// ([`crate::keyvault::KeyVault::check_key_listing`]).
 ///
-/// Each listing is a few sequential round trips (the Key Vault challenge, then a page per
-/// 25 keys), and every vault is its own host with its own request limits: the listings run
+/// Each check is two sequential round trips (the Key Vault challenge, then the first page),
+/// and every vault is its own host with its own request limits: the checks run
 /// under the session's Key Vault bound ([`crate::limit::HostLimiter`]: one at a time per
 /// vault, [`crate::limit::KEY_VAULT_HOSTS_AT_ONCE`] vaults at once), not Resource Manager's
 /// [`crate::arm::CONCURRENCY`], which made 50 vaults wait in waves for each other.
@@ -640,10 +635,7 @@ pub async fn create_vault(
             })
             .await?;
     }
-    Ok(VaultOption::new(
-        vault,
-        KeyListAccess::Allowed { key_count: 0 },
-    ))
+    Ok(VaultOption::new(vault, KeyListAccess::Allowed))
 }
 
 /// "Create new" key: an RSA key with the operations a customer-managed key needs.

@@ -88,6 +88,6 @@ export function openedVaultOption(vault: OpenedVault, subscriptionId: string): V
     softDelete: true,
     purgeProtection: true,
     networkRestricted: false,
-    keys: { status: 'allowed', keyCount: vault.keys.length },
+    keys: { status: 'allowed' },
   };
 }
