@@ -1149,7 +1149,7 @@ mod tests {
     /// interactively works. Without MFA, switching uses the same refresh token.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_tenant_that_needs_mfa_is_skipped_and_can_be_signed_in_to() {
-        use keyblade_sandbox::entra::directory::OTHER_TENANT_ID;
+        use keyblade_sandbox::directory::OTHER_TENANT_ID;
         let env = Env::start("tenants").await;
         let backend = Arc::new(MapBackend::default());
         let app = env.app(&backend);

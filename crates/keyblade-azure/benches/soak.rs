@@ -21,11 +21,12 @@ use keyblade_azure::encryption::{
     self, CancelSave, DesiredChange, IdentitySelection, SaveOutcome, SaveSettings,
 };
 use keyblade_azure::{HttpSettings, RetryPolicy, Session, load_cloud_from_metadata_url};
-use keyblade_sandbox::faults::{FaultEffect, FaultRule, RandomFaultKind, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };
-use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use keyblade_sandbox::{
+    FaultEffect, FaultRule, RandomFaultKind, RouteMatcher, RunningSandbox, Sandbox, SandboxConfig,
+};
 use serde_json::Value;
 use url::Url;
 
@@ -56,7 +57,7 @@ fn registry_id() -> String {
 
 fn stored_encryption(sandbox: &RunningSandbox) -> (Encryption, Option<String>) {
     let stored = sandbox
-        .with_world(|world| keyblade_sandbox::arm::raw_resource(world, &registry_id()))
+        .with_world(|world| keyblade_sandbox::oracle::raw_resource(world, &registry_id()))
         .unwrap_or(Value::Null);
     let properties = &stored["properties"]["encryption"]["keyVaultProperties"];
     let text = |value: &Value| value.as_str().map(str::to_ascii_lowercase);
@@ -231,7 +232,7 @@ async fn run() -> Result<bool, String> {
     });
     let user_client_id = sandbox
         .with_world(|world| {
-            keyblade_sandbox::arm::raw_resource(
+            keyblade_sandbox::oracle::raw_resource(
                 world,
                 &format!(
                     "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_SECURITY_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-acr-prod"

@@ -15,7 +15,7 @@ use keyblade_azure::encryption::{
 };
 use keyblade_core::ResourceKind;
 use keyblade_core::preflight::FindingCode;
-use keyblade_sandbox::faults::FaultEffect;
+use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
 use url::Url;
 

@@ -25,7 +25,7 @@ use keyblade_azure::{
     RetryPolicy, Session, SignInMethod, load_cloud_from_metadata_url,
     load_cloud_from_metadata_url_trusting,
 };
-use keyblade_sandbox::tls::CertificateAuthority;
+use keyblade_sandbox::CertificateAuthority;
 use url::Url;
 
 // ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ use keyblade_azure::encryption::{
     IdentitySelection, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
     Rotation, SaveOutcome, StepKind,
 };
-use keyblade_sandbox::faults::FaultEffect;
+use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 use serde_json::Value;
 
@@ -849,7 +849,7 @@ async fn save_creates_the_role_assignment_the_review_named() {
     assert_eq!(*started.lock().unwrap(), announced);
 
     let names: Vec<String> = fixture.sandbox.with_world(|world| {
-        keyblade_sandbox::rbac::assignments_of(world, &principal)
+        keyblade_sandbox::oracle::role_assignments_of(world, &principal)
             .iter()
             .map(|assignment| assignment.name.clone())
             .collect()

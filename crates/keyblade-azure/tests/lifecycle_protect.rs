@@ -12,7 +12,7 @@ use keyblade_azure::encryption::lifecycle::{self, Confirmed, LifecycleOutcome};
 use keyblade_core::lifecycle::protect::IRREVERSIBLE_ACKNOWLEDGEMENT;
 use keyblade_core::lifecycle::{Confirmation, LifecycleAction};
 use keyblade_core::preflight::{FindingCode, StepKind};
-use keyblade_sandbox::faults::FaultEffect;
+use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 use serde_json::{Value, json};
 

@@ -12,7 +12,7 @@ use keyblade_azure::encryption::lifecycle::{self, LifecycleOutcome};
 use keyblade_azure::transport::WireRequest;
 use keyblade_core::lifecycle::LifecycleAction;
 use keyblade_core::lifecycle::rotation::RotationPolicy;
-use keyblade_sandbox::keyvault::store::{LifetimeActionType, LifetimeTrigger};
+use keyblade_sandbox::oracle::{LifetimeActionType, LifetimeTrigger};
 use keyblade_sandbox::scenario::demo::SHARED_SUBSCRIPTION;
 use serde_json::json;
 use url::Url;

@@ -164,7 +164,7 @@ async fn use_everything(fixture: &Fixture, http: &HttpSettings) -> CloudSettings
     let flow = client.start_device_code().await.expect("device code");
     let code = flow.challenge().user_code.clone();
     fixture.sandbox.with_world(|world| {
-        keyblade_sandbox::entra::approve_device_code(world, &code, None).expect("approved")
+        keyblade_sandbox::oracle::approve_device_code(world, &code, None).expect("approved")
     });
     let signed_in = flow
         .finish_with_pause(&CancelSignIn::new(), instant)

@@ -13,7 +13,7 @@ use keyblade_azure::encryption::{
     self, CancelSave, DesiredChange, IdentitySelection, NewKeyRequest, NewVaultRequest,
     PermissionModel, SaveOutcome, SaveSettings, VaultNameCheck,
 };
-use keyblade_sandbox::faults::FaultEffect;
+use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 
 mod common;
@@ -171,7 +171,7 @@ async fn a_free_name_checks_available_and_a_soft_deleted_one_can_be_recovered() 
             .now()
             .format(&time::format_description::well_known::Rfc3339)
             .expect("a time formats");
-        keyblade_sandbox::arm::vault::soft_delete(world, &stored, now_ms, &now);
+        keyblade_sandbox::oracle::soft_delete_vault(world, &stored, now_ms, &now);
     });
     let check = encryption::check_vault_name(&session, PROD_SUBSCRIPTION, "kv-contoso-dev")
         .await
@@ -208,7 +208,7 @@ async fn a_free_name_checks_available_and_a_soft_deleted_one_can_be_recovered() 
     assert_eq!(refused.code(), "azure.conflict");
 
     // A live vault put back at the same ID meanwhile: the recovery PUT would land on it.
-    let stored_body = |world: &keyblade_sandbox::world::World| {
+    let stored_body = |world: &keyblade_sandbox::oracle::World| {
         serde_json::to_string(&world.arm.resource(&id).map(|r| r.body.clone()))
             .expect("JSON serialises")
     };
@@ -232,12 +232,7 @@ async fn a_free_name_checks_available_and_a_soft_deleted_one_can_be_recovered() 
         live,
         "the live vault is unchanged"
     );
-    fixture.sandbox.with_world(|world| {
-        world
-            .arm
-            .resources
-            .remove(&keyblade_sandbox::arm::id::key(&id))
-    });
+    fixture.sandbox.with_world(|world| world.arm.remove(&id));
 
     let recovered =
         encryption::recover_vault(&session, PROD_SUBSCRIPTION, "kv-contoso-dev", &NoProgress)

@@ -10,10 +10,10 @@ use keyblade_azure::{
     AzureError, HttpSettings, HttpTransport, KeyVaultDenial, RetryPolicy, Session,
 };
 use keyblade_core::ResourceId;
-use keyblade_sandbox::faults::{FaultEffect, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };
+use keyblade_sandbox::{FaultEffect, RouteMatcher};
 use url::Url;
 
 mod common;

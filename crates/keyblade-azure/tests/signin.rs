@@ -21,7 +21,7 @@ use keyblade_azure::{
     KeybladeCredential, MemoryTokenStore, Opener, PublicClientConfig, RefreshingCredential,
     Session, SignInClient, SignInMethod, SignedIn, TokenStore,
 };
-use keyblade_sandbox::entra::directory::{
+use keyblade_sandbox::directory::{
     DEMO_TENANT_ID, DEMO_USER_NAME, DEMO_USER_OBJECT_ID, OTHER_TENANT_ID,
 };
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ impl Env {
         let flow = self.client.start_device_code().await.expect("device code");
         let code = flow.challenge().user_code.clone();
         self.fixture.sandbox.with_world(|world| {
-            keyblade_sandbox::entra::approve_device_code(world, &code, None).expect("approved")
+            keyblade_sandbox::oracle::approve_device_code(world, &code, None).expect("approved")
         });
         flow.finish_with_pause(&CancelSignIn::new(), instant)
             .await
@@ -108,10 +108,7 @@ impl Env {
     }
 
     /// Every refresh token the sandbox issued, changed by `change`.
-    fn change_refresh_tokens(
-        &self,
-        change: impl Fn(&mut keyblade_sandbox::entra::directory::RefreshToken),
-    ) {
+    fn change_refresh_tokens(&self, change: impl Fn(&mut keyblade_sandbox::oracle::RefreshToken)) {
         self.fixture
             .sandbox
             .with_world(|world| world.directory.refresh_tokens.iter_mut().for_each(change));
@@ -601,7 +598,7 @@ async fn an_expired_device_code_ends_as_expired() {
     env.fixture.sandbox.with_world(|world| {
         for code in &mut world.directory.device_codes {
             if code.user_code == user_code {
-                code.expires_at = keyblade_sandbox::entra::wall_clock_unix() - 1;
+                code.expires_at = keyblade_sandbox::oracle::wall_clock_unix() - 1;
             }
         }
     });
@@ -747,7 +744,7 @@ async fn a_refresh_token_that_stops_working_asks_for_the_person_again() {
     // Expired (90 days without use at Entra ID).
     let credential = fresh_credential(store.clone()).await;
     env.change_refresh_tokens(|token| {
-        token.expires_at = keyblade_sandbox::entra::wall_clock_unix() - 1
+        token.expires_at = keyblade_sandbox::oracle::wall_clock_unix() - 1
     });
     let error = credential
         .token(&[&vault_scope])
@@ -842,7 +839,7 @@ async fn sign_in_goes_to_the_chosen_tenant_and_entra_s_refusals_say_so() {
     let flow = client.start_device_code().await.expect("device code");
     let code = flow.challenge().user_code.clone();
     env.fixture.sandbox.with_world(|world| {
-        keyblade_sandbox::entra::approve_device_code(world, &code, None).expect("approved")
+        keyblade_sandbox::oracle::approve_device_code(world, &code, None).expect("approved")
     });
     let signed_in = flow
         .finish_with_pause(&CancelSignIn::new(), instant)
@@ -1100,7 +1097,7 @@ fn rsa_certificate() -> (String, String) {
 #[tokio::test]
 async fn a_service_principal_signs_in_with_its_certificate() {
     use keyblade_azure::ClientCertificate;
-    use keyblade_sandbox::entra::directory::DEMO_CLIENT_ID;
+    use keyblade_sandbox::directory::DEMO_CLIENT_ID;
 
     let env = Env::start().await;
     let (certificate_pem, key_pem) = rsa_certificate();
@@ -1182,7 +1179,7 @@ fn der_of(certificate_pem: &str, key_pem: &str) -> (Vec<u8>, Vec<u8>) {
 #[tokio::test]
 async fn a_service_principal_signs_in_with_a_pfx_file() {
     use keyblade_azure::ClientCertificate;
-    use keyblade_sandbox::entra::directory::DEMO_CLIENT_ID;
+    use keyblade_sandbox::directory::DEMO_CLIENT_ID;
     use p12_keystore::{Certificate, KeyStoreEntry, PrivateKeyChain};
 
     let env = Env::start().await;

@@ -19,7 +19,7 @@ use keyblade_azure::{
     SignInClient, SignInMethod, SignedIn, TenantAccess, TenantInfo, TokenStore,
     check_tenant_access,
 };
-use keyblade_sandbox::entra::directory::{
+use keyblade_sandbox::directory::{
     DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_USER_NAME, DEMO_USER_OBJECT_ID, OTHER_TENANT_DOMAIN,
     OTHER_TENANT_ID,
 };
@@ -72,7 +72,7 @@ impl Env {
         let flow = client.start_device_code().await.expect("device code");
         let code = flow.challenge().user_code.clone();
         self.fixture.sandbox.with_world(|world| {
-            keyblade_sandbox::entra::approve_device_code(world, &code, Some(DEMO_USER_OBJECT_ID))
+            keyblade_sandbox::oracle::approve_device_code(world, &code, Some(DEMO_USER_OBJECT_ID))
                 .expect("approved")
         });
         flow.finish_with_pause(&CancelSignIn::new(), instant)

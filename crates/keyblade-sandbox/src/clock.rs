@@ -67,6 +67,7 @@ impl Clock {
     }
 
     /// A clock that starts at a fixed Unix time (tests).
+    #[cfg(test)]
     pub fn starting_at(unix_seconds: i64, speed: f64) -> Self {
         Clock {
             anchor_sandbox_ms: unix_seconds.saturating_mul(1000),

@@ -24,10 +24,6 @@ impl KeyRef {
         world.endpoints.vault_uri(&self.vault)
     }
 
-    pub fn unversioned(&self, world: &World) -> String {
-        format!("{}keys/{}", self.vault_uri(world), self.name)
-    }
-
     pub fn with_version(&self, world: &World, version: &str) -> String {
         format!("{}keys/{}/{}", self.vault_uri(world), self.name, version)
     }

@@ -222,7 +222,7 @@ pub fn built_in_role(id_or_name: &str) -> Option<&'static BuiltInRole> {
 impl BuiltInRole {
     /// The role definition resource. `scope` is where it is read from: Azure
     /// returns built-ins under the requested subscription as well as at the root.
-    pub fn to_json(&self, scope: &str) -> Value {
+    pub fn to_json(self, scope: &str) -> Value {
         let scope = scope.trim_end_matches('/');
         json!({
             "id": format!("{scope}/providers/Microsoft.Authorization/roleDefinitions/{}", self.id),

@@ -298,7 +298,7 @@ impl RunningSandbox {
     pub fn demo_credentials(&self) -> DemoCredentials {
         DEMO
     }
-    /// Why [::1] is not served, if it is not.
+    /// Why `[::1]` is not served, if it is not.
     pub fn ipv6_error(&self) -> Option<&str> {
         self.ipv6_error.as_deref()
     }
@@ -306,7 +306,8 @@ impl RunningSandbox {
     pub fn startup_time(&self) -> Duration {
         self.startup
     }
-    /// Runs `f` on the locked world (tests and embedding); marks the state dirty.
+    /// Runs `f` on the locked world, for tests that read or arrange state
+    /// directly (see [`crate::oracle`]); marks the state dirty.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let result = {
             let mut world = self.shared.lock();

@@ -187,7 +187,7 @@ async fn the_sdk_gets_a_cmk_registry_and_updates_it_through_the_long_running_ope
     assert_eq!(operations, 1);
     // The CMK configuration survived the SDK's partial body.
     let after = sandbox.with_world(|w| {
-        keyblade_sandbox::arm::raw_resource(w, &registry.resource.id.clone().unwrap_or_default())
+        keyblade_sandbox::oracle::raw_resource(w, &registry.resource.id.clone().unwrap_or_default())
     });
     assert_eq!(
         after
@@ -202,7 +202,7 @@ async fn the_sdk_gets_a_cmk_registry_and_updates_it_through_the_long_running_ope
 async fn the_sdk_sees_a_failed_operation_and_a_readers_refusal() {
     let sandbox = sandbox().await;
     sandbox.with_world(|w| {
-        let rule: keyblade_sandbox::faults::FaultRule = serde_json::from_value(json!({
+        let rule: keyblade_sandbox::FaultRule = serde_json::from_value(json!({
             "match": {"method": "PATCH", "pathPrefix": "/subscriptions/"},
             "effect": {"kind": "failOperation", "code": "InternalServerError", "message": "injected by the test"},
             "count": 1

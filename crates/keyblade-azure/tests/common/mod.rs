@@ -14,12 +14,13 @@ use keyblade_azure::{
     CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, ProxySettings, RequestLog,
     RetryPolicy, Session, load_cloud_from_metadata_url,
 };
-use keyblade_sandbox::faults::{FaultEffect, FaultRule, RouteMatcher};
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };
 use keyblade_sandbox::scenario::demo::{READER_CLIENT_ID, READER_SECRET};
-use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use keyblade_sandbox::{
+    FaultEffect, FaultRule, RouteMatcher, RunningSandbox, Sandbox, SandboxConfig,
+};
 use serde_json::Value;
 use url::Url;
 
@@ -178,7 +179,7 @@ impl Fixture {
     /// The resource as the sandbox stores it.
     pub fn stored(&self, id: &str) -> Value {
         self.sandbox
-            .with_world(|world| keyblade_sandbox::arm::raw_resource(world, id))
+            .with_world(|world| keyblade_sandbox::oracle::raw_resource(world, id))
             .unwrap_or_else(|| panic!("the sandbox has {id}"))
     }
 
@@ -186,7 +187,7 @@ impl Fixture {
     /// `inaccessible: why`).
     pub fn oracle_health(&self, id: &str) -> String {
         self.sandbox
-            .with_world(|world| keyblade_sandbox::cmk::health(world, id))
+            .with_world(|world| keyblade_sandbox::oracle::cmk_health(world, id))
             .and_then(|health| health["health"].as_str().map(str::to_owned))
             .unwrap_or_else(|| panic!("the sandbox has {id}"))
     }

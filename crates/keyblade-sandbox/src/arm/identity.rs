@@ -94,7 +94,7 @@ fn user_assigned(ctx: &mut Ctx<'_>, id: &ResourceId) -> ArmResult<Response> {
             {
                 ctx.world.directory.remove_principal(principal);
             }
-            ctx.world.arm.resources.remove(&key(&scope));
+            ctx.world.arm.remove(&scope);
             Ok(Response::empty(StatusCode::OK))
         }
         other => Err(ArmError::method_not_allowed(other.as_str(), &ctx.req.path)),

@@ -60,10 +60,6 @@ impl Ctx<'_> {
         store::timestamp(self.now)
     }
 
-    pub fn method(&self) -> &Method {
-        &self.req.method
-    }
-
     /// ARM's 405 unless the request uses `method`, the one this route serves.
     pub fn require_method(&self, method: Method) -> ArmResult<()> {
         if self.req.method == method {

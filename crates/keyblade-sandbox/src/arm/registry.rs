@@ -19,7 +19,7 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::error::{ArmError, ArmResult};
-use super::id::{ResourceId, Scope, key};
+use super::id::{ResourceId, Scope};
 use super::identity::{
     IdentityUpdate, ResolvedIdentity, commit_identity, principal_by_client_id, resolve_identity,
 };
@@ -113,7 +113,7 @@ impl TrackedResource for Registries {
     /// The registry's operations go with it.
     fn delete(ctx: &mut Ctx<'_>, scope: &str, _existing: StoredResource) -> ArmResult<Response> {
         super::identity::forget_resource(ctx.world, scope);
-        ctx.world.arm.resources.remove(&key(scope));
+        ctx.world.arm.remove(scope);
         ctx.world
             .arm
             .operations

@@ -356,7 +356,7 @@ pub fn delete_group_contents(world: &mut crate::world::World, group_id: &str) {
         .collect();
     for id in ids {
         super::identity::forget_resource(world, &id);
-        world.arm.resources.remove(&key(&id));
+        world.arm.remove(&id);
     }
     let prefix = key(group_id);
     world
@@ -724,14 +724,6 @@ pub fn provider(ctx: &mut Ctx<'_>, route: &ProviderRoute) -> ArmResult<Response>
     let body = provider_json(&path, &route.namespace)
         .ok_or_else(|| ArmError::no_registered_provider(&route.namespace, &ctx.api_version))?;
     Ok(Response::json(StatusCode::OK, &body))
-}
-
-/// The canonical namespace and type for a request's spelling, if served.
-pub fn canonical_type(namespace: &str, resource_type: &str) -> Option<&'static ResourceTypeInfo> {
-    RESOURCE_TYPES.iter().find(|t| {
-        t.namespace.eq_ignore_ascii_case(namespace)
-            && t.resource_type.eq_ignore_ascii_case(resource_type)
-    })
 }
 
 #[cfg(test)]

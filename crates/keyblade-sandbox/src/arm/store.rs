@@ -243,10 +243,6 @@ impl ArmState {
         self.resources.get(&key(id))
     }
 
-    pub fn resource_mut(&mut self, id: &str) -> Option<&mut StoredResource> {
-        self.resources.get_mut(&key(id))
-    }
-
     /// The stored resource, or ARM's 404 for whichever of subscription, group
     /// or resource is missing.
     pub fn existing(&self, id: &ResourceId) -> ArmResult<&StoredResource> {
@@ -285,8 +281,9 @@ impl ArmState {
             .filter(move |r| full_type.is_none_or(|t| r.resource_type().eq_ignore_ascii_case(t)))
     }
 
-    pub fn insert(&mut self, resource: StoredResource) {
-        self.resources.insert(key(resource.id()), resource);
+    /// Removes a resource by ID (any letter case); what it was, if it was there.
+    pub fn remove(&mut self, id: &str) -> Option<StoredResource> {
+        self.resources.remove(&key(id))
     }
 
     /// Replaces a resource's body and gives it a new ETag.

@@ -9,7 +9,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::error::{ArmError, ArmResult};
-use super::id::{ResourceId, Scope, key};
+use super::id::{ResourceId, Scope};
 use super::store::{StoredResource, str_ci};
 use super::{Ctx, ProviderRoute, list_of_type, resource_response};
 use crate::http::Response;
@@ -158,7 +158,7 @@ pub trait TrackedResource {
     fn delete(ctx: &mut Ctx<'_>, scope: &str, existing: StoredResource) -> ArmResult<Response> {
         let _ = existing;
         super::identity::forget_resource(ctx.world, scope);
-        ctx.world.arm.resources.remove(&key(scope));
+        ctx.world.arm.remove(scope);
         Ok(Response::empty(StatusCode::OK))
     }
 }

@@ -688,7 +688,7 @@ pub fn soft_delete(world: &mut World, vault: &StoredResource, now_ms: i64, now: 
             scheduled_purge_ms: now_ms + days * 86_400_000,
         },
     );
-    world.arm.resources.remove(&key(vault.id()));
+    world.arm.remove(vault.id());
 }
 
 fn deleted_json(sub_path: &str, deleted: &DeletedVault) -> Value {

@@ -183,7 +183,7 @@ pub struct RefreshToken {
     /// Wall-clock Unix seconds.
     pub expires_at: i64,
     /// Whether the sign-in that issued it performed multifactor authentication (see
-    /// [`Tenant::mfa_required`]); refreshed tokens inherit it.
+    /// the tenant's `mfa_required`); refreshed tokens inherit it.
     #[serde(default)]
     pub mfa: bool,
     /// Revoked by an administrator ("revoke sessions"): using it answers AADSTS50173.
@@ -462,15 +462,6 @@ impl Directory {
             tenant_id: tenant_id.to_ascii_lowercase(),
             display_name: display_name.to_owned(),
             members: members.iter().map(|m| m.to_ascii_lowercase()).collect(),
-        });
-    }
-
-    pub fn add_public_client(&mut self, app_id: &str, display_name: &str) {
-        self.public_clients
-            .retain(|c| !c.app_id.eq_ignore_ascii_case(app_id));
-        self.public_clients.push(PublicClient {
-            app_id: app_id.to_ascii_lowercase(),
-            display_name: display_name.to_owned(),
         });
     }
 

@@ -8,9 +8,7 @@ pub mod jwt;
 mod oauth;
 
 pub use directory::Directory;
-pub use oauth::{
-    DEVICE_LOGIN_PATH, approve_device_code, decline_device_code, handle, is_entra_path,
-};
+pub use oauth::{approve_device_code, decline_device_code, handle, is_entra_path};
 
 use serde_json::{Map, Value, json};
 
@@ -60,6 +58,8 @@ pub fn is_known_resource(endpoints: &Endpoints, audience: &str) -> bool {
         .any(|a| a.eq_ignore_ascii_case(audience))
 }
 
+/// Wall-clock Unix seconds: what tokens and device codes expire by. They do not
+/// follow the sandbox clock, so advancing it never expires a client's token.
 pub fn wall_clock_unix() -> i64 {
     wall_clock_unix_ms().div_euclid(1000)
 }

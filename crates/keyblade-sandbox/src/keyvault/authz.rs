@@ -17,19 +17,13 @@ pub enum KeyOperation {
     List,
     Create,
     Update,
-    Import,
     Delete,
     Recover,
-    Backup,
-    Restore,
     Purge,
     Encrypt,
     Decrypt,
     WrapKey,
     UnwrapKey,
-    Sign,
-    Verify,
-    Release,
     Rotate,
     GetRotationPolicy,
     SetRotationPolicy,
@@ -43,19 +37,13 @@ impl KeyOperation {
             KeyOperation::List => "list",
             KeyOperation::Create => "create",
             KeyOperation::Update => "update",
-            KeyOperation::Import => "import",
             KeyOperation::Delete => "delete",
             KeyOperation::Recover => "recover",
-            KeyOperation::Backup => "backup",
-            KeyOperation::Restore => "restore",
             KeyOperation::Purge => "purge",
             KeyOperation::Encrypt => "encrypt",
             KeyOperation::Decrypt => "decrypt",
             KeyOperation::WrapKey => "wrapKey",
             KeyOperation::UnwrapKey => "unwrapKey",
-            KeyOperation::Sign => "sign",
-            KeyOperation::Verify => "verify",
-            KeyOperation::Release => "release",
             KeyOperation::Rotate => "rotate",
             KeyOperation::GetRotationPolicy => "getrotationpolicy",
             KeyOperation::SetRotationPolicy => "setrotationpolicy",
@@ -68,19 +56,13 @@ impl KeyOperation {
             KeyOperation::Get | KeyOperation::List => "Microsoft.KeyVault/vaults/keys/read",
             KeyOperation::Create => "Microsoft.KeyVault/vaults/keys/create/action",
             KeyOperation::Update => "Microsoft.KeyVault/vaults/keys/update/action",
-            KeyOperation::Import => "Microsoft.KeyVault/vaults/keys/import/action",
             KeyOperation::Delete => "Microsoft.KeyVault/vaults/keys/delete",
             KeyOperation::Recover => "Microsoft.KeyVault/vaults/keys/recover/action",
-            KeyOperation::Backup => "Microsoft.KeyVault/vaults/keys/backup/action",
-            KeyOperation::Restore => "Microsoft.KeyVault/vaults/keys/restore/action",
             KeyOperation::Purge => "Microsoft.KeyVault/vaults/keys/purge/action",
             KeyOperation::Encrypt => "Microsoft.KeyVault/vaults/keys/encrypt/action",
             KeyOperation::Decrypt => "Microsoft.KeyVault/vaults/keys/decrypt/action",
             KeyOperation::WrapKey => "Microsoft.KeyVault/vaults/keys/wrap/action",
             KeyOperation::UnwrapKey => "Microsoft.KeyVault/vaults/keys/unwrap/action",
-            KeyOperation::Sign => "Microsoft.KeyVault/vaults/keys/sign/action",
-            KeyOperation::Verify => "Microsoft.KeyVault/vaults/keys/verify/action",
-            KeyOperation::Release => "Microsoft.KeyVault/vaults/keys/release/action",
             KeyOperation::Rotate => "Microsoft.KeyVault/vaults/keys/rotate/action",
             KeyOperation::GetRotationPolicy => "Microsoft.KeyVault/vaults/keyrotationpolicies/read",
             KeyOperation::SetRotationPolicy => {
@@ -202,29 +184,9 @@ pub fn caller_description(world: &World, caller: &Caller) -> String {
     }
 }
 
-/// Checks whether a principal may perform `op` on a vault, as the CMK health
-/// code needs: the principal acts with its own identity from `network`.
-pub fn authorize(
-    world: &World,
-    principal_object_id: &str,
-    tenant_id: &str,
-    vault_name: &str,
-    op: KeyOperation,
-    network: NetworkOrigin,
-) -> Result<(), Denial> {
-    authorize_on_key(
-        world,
-        principal_object_id,
-        tenant_id,
-        vault_name,
-        None,
-        op,
-        network,
-    )
-}
-
-/// Like [`authorize`], for an operation on one key: RBAC role assignments may be
-/// scoped to `{vault}/keys/{key}`.
+/// Whether a principal may perform `op` on a vault, or on one key of it (RBAC
+/// role assignments may be scoped to `{vault}/keys/{key}`), acting with its own
+/// identity from `network`: what CMK health asks of a service's identity.
 pub fn authorize_on_key(
     world: &World,
     principal_object_id: &str,
@@ -471,6 +433,132 @@ pub fn ip_rule_matches(rule: &str, address: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock;
+    use crate::entra::directory::{DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
+    use crate::faults::FaultRules;
+    use crate::world::Endpoints;
+
+    /// A service principal with only `get` on `kv-policy` and `kv-firewall`.
+    const LIMITED_OBJECT_ID: &str = "aaaaaaaa-0000-4000-8000-0000000000a1";
+
+    /// Two access-policy vaults (the demo service principal has every key
+    /// permission, LIMITED only `get`): `kv-policy` open to every network,
+    /// `kv-firewall` denying all but one address that is not loopback, with
+    /// the trusted-services bypass.
+    fn world_with_vaults() -> World {
+        let mut world = World::new(
+            Endpoints { port: 1 },
+            Clock::starting_at(1_800_000_000, 0.0),
+            FaultRules::default(),
+        )
+        .expect("world");
+        let subscription = "11111111-2222-4333-8444-555555555555";
+        let vault = |name: &str, acls: Value| {
+            json!({"put": {
+                "id": format!("/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/{name}"),
+                "body": {
+                    "location": "westeurope",
+                    "properties": {
+                        "tenantId": DEMO_TENANT_ID,
+                        "sku": {"family": "A", "name": "standard"},
+                        "networkAcls": acls,
+                        "accessPolicies": [
+                            {"tenantId": DEMO_TENANT_ID, "objectId": DEMO_CLIENT_OBJECT_ID,
+                             "permissions": {"keys": crate::scenario::demo::full_key_permissions()}},
+                            {"tenantId": DEMO_TENANT_ID, "objectId": LIMITED_OBJECT_ID,
+                             "permissions": {"keys": ["get"]}}
+                        ]
+                    }
+                }
+            }})
+        };
+        let steps: Vec<crate::scenario::Step> = serde_json::from_value(json!([
+            {"subscription": {"id": subscription, "displayName": "Firewall tests"}},
+            {"resourceGroup": {"subscription": subscription, "name": "rg", "location": "westeurope"}},
+            {"servicePrincipal": {"clientId": "aaaaaaaa-0000-4000-8000-000000000001",
+                "objectId": LIMITED_OBJECT_ID, "displayName": "limited"}},
+            vault("kv-policy", json!({"defaultAction": "Allow", "bypass": "AzureServices"})),
+            vault("kv-firewall", json!({"defaultAction": "Deny", "bypass": "AzureServices",
+                "ipRules": [{"value": "203.0.113.7"}], "virtualNetworkRules": []})),
+        ]))
+        .expect("steps");
+        crate::scenario::apply(&mut world, &steps).expect("steps apply");
+        world
+    }
+
+    /// What CMK health asks of a service's identity: the firewall admits a
+    /// trusted Azure service (calling as itself, with a system-assigned
+    /// identity) and refuses other traffic; access policies and a missing
+    /// vault still refuse.
+    #[test]
+    fn the_firewall_admits_trusted_services_and_refuses_everyone_else() {
+        let world = &world_with_vaults();
+        assert_eq!(
+            authorize_on_key(
+                world,
+                DEMO_CLIENT_OBJECT_ID,
+                DEMO_TENANT_ID,
+                "kv-firewall",
+                None,
+                KeyOperation::WrapKey,
+                NetworkOrigin::TrustedService
+            ),
+            Ok(())
+        );
+        let denied = authorize_on_key(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-firewall",
+            None,
+            KeyOperation::WrapKey,
+            NetworkOrigin::Public("127.0.0.1".parse().expect("ip")),
+        );
+        assert!(
+            matches!(denied, Err(Denial::ForbiddenByFirewall { .. })),
+            "{denied:?}"
+        );
+        // A service calling with a user-assigned identity is not a trusted service.
+        let user_assigned = authorize_on_key(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-firewall",
+            None,
+            KeyOperation::WrapKey,
+            NetworkOrigin::AzureServiceWithUserAssignedIdentity,
+        );
+        match user_assigned {
+            Err(Denial::ForbiddenByFirewall { message }) => assert!(
+                message.contains("Client address: (an Azure service calling with a user-assigned"),
+                "{message}"
+            ),
+            other => panic!("expected ForbiddenByFirewall, got {other:?}"),
+        }
+        let no_policy = authorize_on_key(
+            world,
+            LIMITED_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "kv-policy",
+            Some("any"),
+            KeyOperation::UnwrapKey,
+            NetworkOrigin::TrustedService,
+        );
+        assert!(
+            matches!(no_policy, Err(Denial::ForbiddenByPolicy { .. })),
+            "{no_policy:?}"
+        );
+        let missing = authorize_on_key(
+            world,
+            DEMO_CLIENT_OBJECT_ID,
+            DEMO_TENANT_ID,
+            "nope",
+            None,
+            KeyOperation::Get,
+            NetworkOrigin::TrustedService,
+        );
+        assert!(matches!(missing, Err(Denial::VaultNotFound { .. })));
+    }
 
     #[test]
     fn ip_rules_match_addresses_and_ranges() {

@@ -6,9 +6,9 @@ pub mod rotation;
 mod routes;
 pub mod store;
 
-pub use authz::{Denial, KeyOperation, NetworkOrigin, authorize, authorize_on_key};
-pub use routes::{handle, is_supported_api_version};
-pub use store::{KeyStoreError, KeyType, KeyVersion, NewKey, StoredKey, VaultData};
+pub use authz::{Denial, KeyOperation, NetworkOrigin, authorize_on_key};
+pub use routes::handle;
+pub use store::{KeyType, NewKey, VaultData};
 
 use crate::world::World;
 

@@ -234,11 +234,6 @@ impl VaultData {
         self.vaults.entry(vault.to_ascii_lowercase()).or_default()
     }
 
-    /// Names of vaults that have (or had) keys.
-    pub fn vault_names(&self) -> impl Iterator<Item = &str> {
-        self.vaults.keys().map(String::as_str)
-    }
-
     /// Drops every key and deleted key of a vault (the vault was purged).
     pub fn remove_vault(&mut self, vault: &str) {
         self.vaults.remove(&vault.to_ascii_lowercase());
@@ -271,21 +266,6 @@ impl VaultData {
 
     pub fn is_deleted(&self, vault: &str, name: &str) -> bool {
         self.deleted_key(vault, name).is_some()
-    }
-
-    /// A version, or the current one when `version` is `None` or empty.
-    pub fn version(
-        &self,
-        vault: &str,
-        name: &str,
-        version: Option<&str>,
-    ) -> Result<&KeyVersion, KeyStoreError> {
-        let key = self
-            .key(vault, name)
-            .ok_or_else(|| KeyStoreError::KeyNotFound {
-                name: name.to_owned(),
-            })?;
-        key.find_version(version)
     }
 
     pub fn version_mut(
@@ -538,22 +518,6 @@ impl VaultData {
             .ok_or_else(|| KeyStoreError::KeyNotFound {
                 name: name.to_owned(),
             })
-    }
-
-    /// Checks that a version can do `operation` (a JWK key operation such as
-    /// `wrapKey`) at `now`: enabled, inside nbf/exp, and allowed by `key_ops`.
-    /// This is the cheap check (no key material is generated).
-    pub fn check_usable(
-        &self,
-        vault: &str,
-        name: &str,
-        version: Option<&str>,
-        operation: &str,
-        now: i64,
-    ) -> Result<&KeyVersion, KeyStoreError> {
-        let entry = self.version(vault, name, version)?;
-        entry.check_usable(operation, now)?;
-        Ok(entry)
     }
 
     pub(crate) fn all_keys(&self) -> impl Iterator<Item = (&str, &StoredKey)> {

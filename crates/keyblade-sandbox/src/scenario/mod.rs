@@ -14,8 +14,6 @@
 pub mod demo;
 pub mod large;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -522,7 +520,7 @@ fn canonical_scope(world: &World, scope: &str) -> Result<String, String> {
 }
 
 /// Creates or replaces an ARM resource through its provider's rules.
-pub fn put(world: &mut World, id: &str, body: &Value, now: &str) -> Result<(), String> {
+pub(crate) fn put(world: &mut World, id: &str, body: &Value, now: &str) -> Result<(), String> {
     let parsed = ResourceId::parse(id).ok_or_else(|| format!("'{id}' is not a resource ID"))?;
     let actor = "scenario";
     let full_type = parsed.full_type().to_ascii_lowercase();
@@ -554,7 +552,7 @@ pub fn put(world: &mut World, id: &str, body: &Value, now: &str) -> Result<(), S
 }
 
 /// Resolves `${...}` placeholders in every string of a JSON value.
-pub fn substitute(world: &World, value: &Value) -> Result<Value, String> {
+pub(crate) fn substitute(world: &World, value: &Value) -> Result<Value, String> {
     Ok(match value {
         Value::String(s) => Value::String(substitute_str(world, s)?),
         Value::Array(items) => Value::Array(
@@ -574,7 +572,7 @@ pub fn substitute(world: &World, value: &Value) -> Result<Value, String> {
     })
 }
 
-pub fn substitute_str(world: &World, text: &str) -> Result<String, String> {
+pub(crate) fn substitute_str(world: &World, text: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -642,21 +640,4 @@ fn resolve(world: &World, placeholder: &str) -> Result<String, String> {
             .ok_or_else(|| format!("the resource '{arg}' has no system-assigned identity")),
         other => Err(format!("unknown placeholder '${{{other}}}'")),
     }
-}
-
-/// Counts of what a world holds, for the binary's start-up line and tests.
-pub fn summary(world: &World) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    counts.insert("subscriptions".to_owned(), world.arm.subscriptions.len());
-    counts.insert("resourceGroups".to_owned(), world.arm.resource_groups.len());
-    for resource in world.arm.resources.values() {
-        *counts
-            .entry(resource.resource_type().to_owned())
-            .or_insert(0) += 1;
-    }
-    counts.insert(
-        "roleAssignments".to_owned(),
-        world.arm.role_assignments.len(),
-    );
-    counts
 }

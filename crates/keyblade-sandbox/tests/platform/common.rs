@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use keyblade_sandbox::entra::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use keyblade_sandbox::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
 use keyblade_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -86,7 +86,7 @@ pub fn standard_steps() -> Value {
                 "enablePurgeProtection": if purge_protection { json!(true) } else { Value::Null },
                 "networkAcls": acls,
                 "accessPolicies": [
-                    {"tenantId": DEMO_TENANT_ID, "objectId": keyblade_sandbox::entra::directory::DEMO_CLIENT_OBJECT_ID,
+                    {"tenantId": DEMO_TENANT_ID, "objectId": keyblade_sandbox::directory::DEMO_CLIENT_OBJECT_ID,
                      "permissions": {"keys": all_keys, "secrets": [], "certificates": []}},
                     {"tenantId": DEMO_TENANT_ID, "objectId": LIMITED_OBJECT_ID,
                      "permissions": {"keys": ["get"], "secrets": [], "certificates": []}}
@@ -114,7 +114,7 @@ pub fn standard_steps() -> Value {
             "properties": {"tenantId": DEMO_TENANT_ID, "sku": {"family": "A", "name": "standard"},
                 "enableRbacAuthorization": true, "enablePurgeProtection": true, "accessPolicies": []}}}},
         {"roleAssignment": {"scope": vault_id("kv-rbac"), "role": "Key Vault Crypto Officer",
-            "principalId": keyblade_sandbox::entra::directory::DEMO_CLIENT_OBJECT_ID}},
+            "principalId": keyblade_sandbox::directory::DEMO_CLIENT_OBJECT_ID}},
         {"roleAssignment": {"scope": vault_id("kv-rbac"), "role": "Key Vault Reader", "principalId": LIMITED_OBJECT_ID}},
     ]})
 }

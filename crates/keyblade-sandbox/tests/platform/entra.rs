@@ -1,6 +1,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use keyblade_sandbox::entra::directory::{
+use keyblade_sandbox::directory::{
     DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, DEMO_USER_OBJECT_ID,
 };
 use reqwest::{Method, StatusCode};
@@ -181,7 +181,7 @@ async fn client_credentials_failures_use_entra_errors() {
         ),
         // The demo app is registered in the demo tenant only.
         (
-            keyblade_sandbox::entra::directory::OTHER_TENANT_ID,
+            keyblade_sandbox::directory::OTHER_TENANT_ID,
             DEMO_CLIENT_ID,
             DEMO_CLIENT_SECRET,
             scope,

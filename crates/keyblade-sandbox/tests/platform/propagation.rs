@@ -2,7 +2,7 @@
 //! sandbox seconds, in Key Vault and in the CMK checks of the services.
 
 use keyblade_sandbox::SandboxConfig;
-use keyblade_sandbox::entra::directory::DEMO_TENANT_ID;
+use keyblade_sandbox::directory::DEMO_TENANT_ID;
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };

@@ -36,7 +36,7 @@ async fn a_client_that_does_not_trust_the_ca_is_refused() {
     let harness = Harness::start().await;
     install_crypto_provider();
     // Trusts only an unrelated CA: the handshake must fail.
-    let other = keyblade_sandbox::tls::CertificateAuthority::generate().expect("CA");
+    let other = keyblade_sandbox::CertificateAuthority::generate().expect("CA");
     let stranger = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(other.cert_pem.as_bytes()).expect("pem")])
         .build()

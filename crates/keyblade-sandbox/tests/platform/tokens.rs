@@ -1,6 +1,6 @@
 //! Every Resource Manager and Key Vault request checks its bearer token.
 
-use keyblade_sandbox::entra::directory::{OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT_ID};
+use keyblade_sandbox::directory::{OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT_ID};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -104,7 +104,7 @@ async fn key_vault_challenges_with_the_sandbox_authority_and_resource() {
         reply.headers["www-authenticate"].to_str().expect("header"),
         format!(
             "Bearer authorization=\"https://localhost:{port}/{}\", resource=\"https://vault.localhost:{port}\"",
-            keyblade_sandbox::entra::directory::DEMO_TENANT_ID
+            keyblade_sandbox::directory::DEMO_TENANT_ID
         )
     );
     assert_eq!(reply.body["error"]["code"], "Unauthorized");

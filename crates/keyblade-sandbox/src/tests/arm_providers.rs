@@ -1,23 +1,25 @@
 //! Resource Manager behaviour, tested by calling `arm::handle` directly with a
 //! caller the token check would have produced (no sockets: fast and exact).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use keyblade_sandbox::arm;
-use keyblade_sandbox::clock::Clock;
-use keyblade_sandbox::entra::directory::{
+use serde_json::{Value, json};
+
+use crate::arm;
+use crate::clock::Clock;
+use crate::entra::directory::{
     DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID, OTHER_TENANT_ID,
 };
-use keyblade_sandbox::faults::FaultRules;
-use keyblade_sandbox::http::{Caller, PrincipalKind, Request};
-use keyblade_sandbox::scenario::demo::{
+use crate::faults::FaultRules;
+use crate::http::{Caller, PrincipalKind, Request};
+use crate::scenario::demo::{
     DEV_SUBSCRIPTION, PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
     READER_CLIENT_ID, READER_OBJECT_ID,
 };
-use keyblade_sandbox::world::{Endpoints, World};
-use serde_json::{Value, json};
+use crate::world::{Endpoints, World};
 
 const PORT: u16 = 47443;
 const START: i64 = 1_780_000_000;
@@ -29,7 +31,7 @@ fn demo_world() -> World {
         FaultRules::new(0, 0.0),
     )
     .expect("world");
-    keyblade_sandbox::scenario::build("demo", &mut world).expect("demo scenario builds");
+    crate::scenario::build("demo", &mut world).expect("demo scenario builds");
     world
 }
 
@@ -203,7 +205,7 @@ fn key_id(vault: &str, key: &str) -> String {
 }
 
 fn health(world: &World, id: &str) -> String {
-    keyblade_sandbox::cmk::health(world, id)
+    crate::cmk::health(world, id)
         .and_then(|h| h["health"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
@@ -423,7 +425,7 @@ fn registry_updates_are_long_running_operations() {
 #[test]
 fn a_failing_operation_fault_ends_failed_and_restores_the_registry() {
     let mut world = demo_world();
-    let rule: keyblade_sandbox::faults::FaultRule = serde_json::from_value(json!({
+    let rule: crate::faults::FaultRule = serde_json::from_value(json!({
         "match": {"method": "PATCH", "pathPrefix": "/subscriptions/"},
         "effect": {"kind": "failOperation", "code": "InternalServerError", "message": "injected"},
         "count": 1
@@ -634,7 +636,7 @@ fn a_new_system_assigned_identity_works_only_after_the_propagation_delay() {
         &json!({"properties": {"accessPolicies": [{"tenantId": DEMO_TENANT_ID, "objectId": principal, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}),
     );
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
-    let status = keyblade_sandbox::propagation::status_json(&world);
+    let status = crate::propagation::status_json(&world);
     assert_eq!(
         status["pending"][0]["kind"], "systemAssignedIdentity",
         "{status}"
@@ -650,7 +652,7 @@ fn a_new_system_assigned_identity_works_only_after_the_propagation_delay() {
     let later = set_registry_key(&mut world, "crcontosoprod", &key, "system");
     assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
     assert_eq!(
-        keyblade_sandbox::propagation::status_json(&world)["pending"],
+        crate::propagation::status_json(&world)["pending"],
         json!([])
     );
 }
@@ -723,7 +725,7 @@ fn the_vault_firewall_bypass_admits_only_system_assigned_identities() {
         "{refused}"
     );
     // Its identity cannot reach the newer key version either, so it is not rotated.
-    let rotated = keyblade_sandbox::cmk::rotate_now(&mut world);
+    let rotated = crate::cmk::rotate_now(&mut world);
     assert!(
         !rotated.iter().any(|id| id.eq_ignore_ascii_case(&prod_id)),
         "{rotated:?}"
@@ -938,7 +940,7 @@ fn key_vault_keeps_soft_delete_and_purge_protection_on() {
     );
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.body["error"]["code"], "ConflictError");
-    assert!(keyblade_sandbox::arm::vault_resource(&world, "kv-contoso-dev").is_none());
+    assert!(crate::arm::vault_resource(&world, "kv-contoso-dev").is_none());
 }
 
 #[test]
@@ -1143,7 +1145,7 @@ fn storage_patch_is_synchronous_and_keeps_lower_case_keyvaultproperties() {
         "keyvaultproperties": {"keyvaulturi": format!("https://kv-contoso-prod-cmk.vault.localhost:{PORT}"), "keyname": "storage-cmk-key", "keyversion": ""}}}}),
     );
     assert_eq!(no_access.status, StatusCode::BAD_REQUEST);
-    keyblade_sandbox::scenario::apply_step(&mut world, &serde_json::from_value(json!({"grantKeys": {"vault": "kv-contoso-prod-cmk", "objectId": principal, "permissions": ["get", "wrapKey", "unwrapKey"]}})).expect("step")).expect("grant");
+    crate::scenario::apply_step(&mut world, &serde_json::from_value(json!({"grantKeys": {"vault": "kv-contoso-prod-cmk", "objectId": principal, "permissions": ["get", "wrapKey", "unwrapKey"]}})).expect("step")).expect("grant");
     let enabled = owner_patch(
         &mut world,
         &target,
@@ -1194,20 +1196,16 @@ fn the_large_scenario_builds_in_seconds() {
         FaultRules::new(0, 0.0),
     )
     .expect("world");
-    keyblade_sandbox::scenario::build("large", &mut world).expect("large builds");
+    crate::scenario::build("large", &mut world).expect("large builds");
     let elapsed = started.elapsed();
-    let counts = keyblade_sandbox::scenario::summary(&world);
+    let counts = summary(&world);
     assert_eq!(counts.get("subscriptions"), Some(&20));
     assert_eq!(counts.get("Microsoft.KeyVault/vaults"), Some(&1000));
     assert_eq!(
         counts.get("Microsoft.ContainerRegistry/registries"),
         Some(&500)
     );
-    let keys: usize = world
-        .vaults
-        .vault_names()
-        .map(|v| world.vaults.keys(v).count())
-        .sum();
+    let keys = world.vaults.all_keys().count();
     assert_eq!(keys, 100_000);
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     eprintln!("large scenario built in {elapsed:?}");
@@ -1416,4 +1414,21 @@ fn deleted_vaults_are_read_and_purged_by_name_unless_purge_protected() {
             "The deleted vault 'kv-contoso-dev' was not found."
         );
     }
+}
+
+/// Counts of what a world holds: subscriptions, groups, resources by type, role assignments.
+fn summary(world: &World) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    counts.insert("subscriptions".to_owned(), world.arm.subscriptions.len());
+    counts.insert("resourceGroups".to_owned(), world.arm.resource_groups.len());
+    for resource in world.arm.resources.values() {
+        *counts
+            .entry(resource.resource_type().to_owned())
+            .or_insert(0) += 1;
+    }
+    counts.insert(
+        "roleAssignments".to_owned(),
+        world.arm.role_assignments.len(),
+    );
+    counts
 }

@@ -15,14 +15,15 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
-use keyblade_sandbox::arm;
-use keyblade_sandbox::clock::Clock;
-use keyblade_sandbox::entra::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
-use keyblade_sandbox::faults::FaultRules;
-use keyblade_sandbox::http::{Caller, PrincipalKind, Request};
-use keyblade_sandbox::scenario::{Step, apply};
-use keyblade_sandbox::world::{Endpoints, World};
 use serde_json::{Value, json};
+
+use crate::arm;
+use crate::clock::Clock;
+use crate::entra::directory::{DEMO_CLIENT_ID, DEMO_CLIENT_OBJECT_ID, DEMO_TENANT_ID};
+use crate::faults::FaultRules;
+use crate::http::{Caller, PrincipalKind, Request};
+use crate::scenario::{Step, apply};
+use crate::world::{Endpoints, World};
 
 const PORT: u16 = 47444;
 
@@ -73,7 +74,7 @@ fn steps(world: &mut World, values: Vec<Value>) {
 fn subscription(world: &mut World, id: &str, groups: &[&str]) {
     world.arm.subscriptions.insert(
         id.to_ascii_lowercase(),
-        keyblade_sandbox::arm::store::Subscription {
+        crate::arm::store::Subscription {
             subscription_id: id.to_owned(),
             display_name: "Replay".to_owned(),
             tenant_id: DEMO_TENANT_ID.to_owned(),
@@ -698,10 +699,7 @@ fn authorization_examples() {
                 "Microsoft.DocumentDb/databaseAccounts/test-db-account",
                 "Microsoft.ContainerRegistry/registries/testdbaccount",
             ),
-            (
-                "0b5fe924-9a61-425c-96af-cfe6e287ca2d",
-                keyblade_sandbox::rbac::READER,
-            ),
+            ("0b5fe924-9a61-425c-96af-cfe6e287ca2d", crate::rbac::READER),
         ],
     );
     steps(
