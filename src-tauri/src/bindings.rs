@@ -7,8 +7,8 @@ use ts_rs::{Config, TS};
 
 use keyblade_azure::encryption::{
     ChangeAvailability, DataHealth, DesiredChange, EncryptionIdentityView, EncryptionView,
-    FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityOption, IdentityOptions,
-    IdentitySelection, KeyInUse, KeyListAccess, KeyOption, KeySource, KeyVersionOption,
+    FindingView, GrantAvailability, GrantOutcome, HealthStatus, IdentityChoice, IdentityOption,
+    IdentityOptions, KeyInUse, KeyListAccess, KeyOption, KeySource, KeyVersionOption,
     NewKeyRequest, NewVaultRequest, PermissionModel, PlanStepView, PreflightReport, ProblemView,
     Rotation, SaveOutcome, SaveWatch, Severity, StepKind, VaultNameCheck, VaultOption,
     view::{IdentityKind, SystemIdentityView},
@@ -81,7 +81,7 @@ fn ipc_types() -> Vec<IpcType> {
         IpcType::of::<FindingView>(),
         IpcType::of::<Severity>(),
         IpcType::of::<DesiredChange>(),
-        IpcType::of::<IdentitySelection>(),
+        IpcType::of::<IdentityChoice>(),
         IpcType::of::<PreflightReport>(),
         IpcType::of::<PlanStepView>(),
         IpcType::of::<StepKind>(),

@@ -371,7 +371,9 @@ mod tests {
         use keyblade_azure::arm::lro::{LroSettings, NoProgress};
         use keyblade_azure::encryption::history::{Author, UndoReview, plan_undo, save_entry};
         use keyblade_azure::encryption::{self, CancelSave, DesiredChange, SaveOutcome};
-        use keyblade_core::history::{IdentitySelection, KeySource};
+        use keyblade_core::ResourceId;
+        use keyblade_core::history::KeySource;
+        use keyblade_core::preflight::IdentityChoice;
 
         let sandbox = keyblade_sandbox::Sandbox::start(keyblade_sandbox::SandboxConfig::default())
             .await
@@ -410,8 +412,17 @@ mod tests {
         let key = before.key.clone().unwrap();
         let newest = key.latest_version.clone().unwrap();
         assert_ne!(key.version_in_use.as_deref(), Some(newest.as_str()));
-        let identity = IdentitySelection::UserAssigned {
-            resource_id: before.identity.clone().unwrap().resource_id.unwrap(),
+        let identity = IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(
+                before
+                    .identity
+                    .as_ref()
+                    .unwrap()
+                    .resource_id
+                    .as_deref()
+                    .unwrap(),
+            )
+            .unwrap(),
         };
         let desired = DesiredChange {
             key_source: KeySource::CustomerManaged,

@@ -649,7 +649,7 @@ keyUri: string,
 /**
  * The identity the resource should reach the key with.
  */
-identity: IdentitySelection, 
+identity: IdentityChoice, 
 /**
  * Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
  * them (an access policy, or a role assignment on an RBAC vault).
@@ -657,11 +657,13 @@ identity: IdentitySelection,
 grantAccess: boolean, };
 
 /**
- * Which identity the resource should use to reach the key.
+ * Which identity the resource should use to reach the key: the one type for it in every
+ * layer (the planner, keyblade-azure, the history file and the UI). On the wire
+ * `{"type": "systemAssigned"}` or `{"type": "userAssigned", "resourceId": "/subscriptions/…"}`.
  */
-export type IdentitySelection = { "type": "systemAssigned" } | { "type": "userAssigned", 
+export type IdentityChoice = { "type": "systemAssigned" } | { "type": "userAssigned", 
 /**
- * The identity's ARM resource ID; it must be attached to the resource.
+ * The identity's ARM resource ID.
  */
 resourceId: string, };
 
@@ -1556,7 +1558,7 @@ keyUri: string | null,
  * The identity that reaches the key; `None` with Microsoft-managed keys, or when the
  * identity the resource names could not be resolved.
  */
-identity: IdentitySelection | null, };
+identity: IdentityChoice | null, };
 
 /**
  * What the history keeps of one call that ran: a record of what was done (without the

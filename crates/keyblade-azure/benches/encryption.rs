@@ -21,13 +21,14 @@ use std::time::{Duration, Instant};
 use keyblade_azure::arm::lro::{LroSettings, NoProgress};
 use keyblade_azure::cancel::Cancel;
 use keyblade_azure::encryption::{
-    self, DesiredChange, HealthStatus, IdentitySelection, KeyListAccess, SaveOutcome,
+    self, DesiredChange, HealthStatus, IdentityChoice, KeyListAccess, SaveOutcome,
 };
 use keyblade_azure::home;
 use keyblade_azure::{
     CloudSettings, HttpSettings, HttpTransport, KeybladeCredential, RequestLog, Session,
     load_cloud_from_metadata_url,
 };
+use keyblade_core::ResourceId;
 use keyblade_sandbox::scenario::large;
 use keyblade_sandbox::{Sandbox, SandboxConfig};
 use url::Url;
@@ -482,12 +483,13 @@ async fn run() -> Result<(), String> {
     let session = bench.session()?;
     let registry = registry_id(1, 0);
     let first_vault = sandbox.endpoints().vault_uri(&large::vault_name(1, 0));
+    let identity = IdentityChoice::UserAssigned {
+        resource_id: ResourceId::parse(&identity_id(1)).map_err(|e| e.to_string())?,
+    };
     let desired = |i: u64| DesiredChange {
         key_source: Default::default(),
         key_uri: format!("{first_vault}keys/key-{:03}", 1 + i % 2),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity_id(1),
-        },
+        identity: identity.clone(),
         grant_access: false,
     };
     for i in 0..2 {

@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use keyblade_azure::arm::lro::{LroSettings, NoProgress};
 use keyblade_azure::encryption::{
-    self, CancelSave, DesiredChange, IdentitySelection, SaveOutcome, SaveSettings,
+    self, CancelSave, DesiredChange, IdentityChoice, SaveOutcome, SaveSettings,
 };
 use keyblade_azure::{HttpSettings, RetryPolicy, Session, load_cloud_from_metadata_url};
+use keyblade_core::ResourceId;
 use keyblade_sandbox::scenario::demo::{
     PROD_REGISTRIES_GROUP, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION,
 };
@@ -72,7 +73,7 @@ fn stored_encryption(sandbox: &RunningSandbox) -> (Encryption, Option<String>) {
 
 /// The choices the soak cycles through: automatic and pinned keys, a user-assigned identity,
 /// and the system-assigned one (granted in the same save, so new access must propagate).
-fn choices(sandbox: &RunningSandbox) -> Vec<DesiredChange> {
+fn choices(sandbox: &RunningSandbox) -> Result<Vec<DesiredChange>, String> {
     let vault = format!(
         "https://kv-contoso-prod-cmk.vault.localhost:{}/keys",
         sandbox.port()
@@ -85,27 +86,28 @@ fn choices(sandbox: &RunningSandbox) -> Vec<DesiredChange> {
             .map(|version| version.version.clone())
             .unwrap_or_default()
     });
-    let user = IdentitySelection::UserAssigned {
-        resource_id: format!(
+    let user = IdentityChoice::UserAssigned {
+        resource_id: ResourceId::parse(&format!(
             "/subscriptions/{PROD_SUBSCRIPTION}/resourceGroups/{PROD_SECURITY_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-acr-prod"
-        ),
+        ))
+        .map_err(|e| e.to_string())?,
     };
-    let change = |key: String, identity: IdentitySelection| DesiredChange {
+    let change = |key: String, identity: IdentityChoice| DesiredChange {
         key_source: Default::default(),
         key_uri: key,
         identity,
         grant_access: true,
     };
-    vec![
+    Ok(vec![
         change(format!("{vault}/storage-cmk-key"), user.clone()),
         change(format!("{vault}/acr-prod-key"), user.clone()),
         change(format!("{vault}/acr-pinned-key/{pinned}"), user.clone()),
         change(format!("{vault}/openai-cmk-key"), user),
         change(
             format!("{vault}/storage-cmk-key"),
-            IdentitySelection::SystemAssigned,
+            IdentityChoice::SystemAssigned,
         ),
-    ]
+    ])
 }
 
 #[derive(Default)]
@@ -171,8 +173,8 @@ fn label_kind(outcome: &SaveOutcome) -> &'static str {
 fn identity_matches(stored: Option<&str>, desired: &DesiredChange, user_client_id: &str) -> bool {
     match &desired.identity {
         // ACR stores `system` or the system identity's client ID: anything but the UAI's.
-        IdentitySelection::SystemAssigned => stored.is_some_and(|s| s != user_client_id),
-        IdentitySelection::UserAssigned { .. } => stored == Some(user_client_id),
+        IdentityChoice::SystemAssigned => stored.is_some_and(|s| s != user_client_id),
+        IdentityChoice::UserAssigned { .. } => stored == Some(user_client_id),
     }
 }
 
@@ -241,7 +243,7 @@ async fn run() -> Result<bool, String> {
         })
         .and_then(|identity| identity["properties"]["clientId"].as_str().map(str::to_ascii_lowercase))
         .ok_or("the demo has id-acr-prod")?;
-    let choices = choices(&sandbox);
+    let choices = choices(&sandbox)?;
     sandbox.with_world(|world| {
         // One registry update in ten outlasts keyblade's wait for its operation (100
         // sandbox seconds are 5 s here, the wait is 3 s): those saves end "in progress" and

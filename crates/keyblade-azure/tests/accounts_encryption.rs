@@ -9,10 +9,11 @@ mod common;
 use common::{Fixture, etag, identity, registry, route};
 use keyblade_azure::Session;
 use keyblade_azure::encryption::{
-    CancelSave, DesiredChange, HealthStatus, IdentityChangeOutcome, IdentitySelection, KeySource,
+    CancelSave, DesiredChange, HealthStatus, IdentityChangeOutcome, IdentityChoice, KeySource,
     NewKeyRequest, NewVaultRequest, PermissionModel, Rotation, SaveOutcome, Severity, StepKind,
     attach_identity, create_key, create_vault, load_view, preflight, save,
 };
+use keyblade_core::ResourceId;
 use keyblade_core::ResourceKind;
 use keyblade_core::preflight::FindingCode;
 use keyblade_sandbox::FaultEffect;
@@ -39,8 +40,8 @@ fn customer_key(key_uri: String, identity_id: &str, grant_access: bool) -> Desir
     DesiredChange {
         key_source: KeySource::CustomerManaged,
         key_uri,
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity_id.to_owned(),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(identity_id).expect("the demo identity ID parses"),
         },
         grant_access,
     }
@@ -50,7 +51,7 @@ fn microsoft_managed() -> DesiredChange {
     DesiredChange {
         key_source: KeySource::MicrosoftManaged,
         key_uri: String::new(),
-        identity: IdentitySelection::SystemAssigned,
+        identity: IdentityChoice::SystemAssigned,
         grant_access: false,
     }
 }

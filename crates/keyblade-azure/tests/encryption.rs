@@ -12,9 +12,10 @@ use keyblade_azure::arm::lro::{NoProgress, ProgressUpdate};
 use keyblade_azure::encryption::view::IdentityKind;
 use keyblade_azure::encryption::{
     self, DesiredChange, GrantAvailability, GrantOutcome, HealthStatus, IdentityChangeOutcome,
-    IdentitySelection, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
+    IdentityChoice, KeyListAccess, KeySource, NewKeyRequest, NewVaultRequest, PermissionModel,
     Rotation, SaveOutcome, StepKind,
 };
+use keyblade_core::ResourceId;
 use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 use serde_json::Value;
@@ -443,8 +444,8 @@ async fn a_missing_permission_is_refused_then_granted_and_saved() {
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod")).unwrap(),
         },
         grant_access: false,
     };
@@ -564,8 +565,16 @@ async fn save_an_unversioned_key_selected_from_key_vault() {
     let desired = DesiredChange {
         key_source: Default::default(),
         key_uri: key.kid.clone(),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: view.identity.as_ref().unwrap().resource_id.clone().unwrap(),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(
+                view.identity
+                    .as_ref()
+                    .unwrap()
+                    .resource_id
+                    .as_deref()
+                    .unwrap(),
+            )
+            .unwrap(),
         },
         grant_access: false,
     };
@@ -650,7 +659,7 @@ async fn save_a_versioned_key_turning_on_the_system_identity() {
     let mut desired = DesiredChange {
         key_source: Default::default(),
         key_uri: pinned.kid.clone(),
-        identity: IdentitySelection::SystemAssigned,
+        identity: IdentityChoice::SystemAssigned,
         grant_access: false,
     };
 
@@ -776,7 +785,7 @@ async fn save_creates_the_role_assignment_the_review_named() {
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")
         ),
-        identity: IdentitySelection::SystemAssigned,
+        identity: IdentityChoice::SystemAssigned,
         grant_access: true,
     };
     let report = encryption::preflight(&session, &id, &desired)
@@ -870,8 +879,8 @@ async fn a_save_that_meets_a_503_still_ends_right() {
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod")).unwrap(),
         },
         grant_access: false,
     };
@@ -959,8 +968,8 @@ async fn a_registry_changed_elsewhere_is_not_overwritten() {
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod")).unwrap(),
         },
         grant_access: false,
     };
@@ -1026,8 +1035,8 @@ async fn a_failed_step_says_which_and_that_encryption_is_unchanged() {
             "{}keys/acr-pinned-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod")).unwrap(),
         },
         grant_access: false,
     };
@@ -1084,8 +1093,8 @@ async fn saving_what_is_already_there_writes_nothing() {
     let desired = DesiredChange {
         key_source: Default::default(),
         key_uri: view.key.as_ref().unwrap().key_uri.clone(),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod")).unwrap(),
         },
         grant_access: false,
     };

@@ -10,6 +10,7 @@ use keyblade_azure::Session;
 use keyblade_azure::arm::lro::ProgressUpdate;
 use keyblade_azure::cancel::Cancel;
 use keyblade_azure::encryption::lifecycle::{self, Confirmed, LifecycleOutcome, LifecyclePlanView};
+use keyblade_core::ResourceId;
 use keyblade_core::lifecycle::{IdentityAction, LifecycleAction};
 use keyblade_core::preflight::FindingCode;
 use keyblade_sandbox::scenario::demo::{PROD_DATA_GROUP, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
@@ -385,7 +386,7 @@ async fn the_picker_lists_identities_of_every_subscription() {
 #[tokio::test]
 async fn change_key_attaches_the_chosen_identity_as_its_first_step() {
     use keyblade_azure::encryption::{
-        CancelSave, DesiredChange, IdentitySelection, KeySource, SaveOutcome, StepKind, load_view,
+        CancelSave, DesiredChange, IdentityChoice, KeySource, SaveOutcome, StepKind, load_view,
         preflight, save,
     };
     let fixture = Fixture::start().await;
@@ -399,8 +400,8 @@ async fn change_key_attaches_the_chosen_identity_as_its_first_step() {
             "{}keys/ai-cmk-key/{version}",
             fixture.vault_uri_string("kv-contoso-ai")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: uai.clone(),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&uai).unwrap(),
         },
         grant_access: false,
     };

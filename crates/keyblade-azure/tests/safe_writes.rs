@@ -10,9 +10,10 @@ use std::time::Duration;
 use keyblade_azure::Session;
 use keyblade_azure::arm::lro::{LroSettings, NoProgress, ProgressUpdate};
 use keyblade_azure::encryption::{
-    self, CancelSave, DesiredChange, IdentitySelection, NewKeyRequest, NewVaultRequest,
+    self, CancelSave, DesiredChange, IdentityChoice, NewKeyRequest, NewVaultRequest,
     PermissionModel, SaveOutcome, SaveSettings, VaultNameCheck,
 };
+use keyblade_core::ResourceId;
 use keyblade_sandbox::FaultEffect;
 use keyblade_sandbox::scenario::demo::{PROD_SECURITY_GROUP, PROD_SUBSCRIPTION};
 
@@ -62,8 +63,9 @@ fn other_key(fixture: &Fixture) -> DesiredChange {
             "{}keys/storage-cmk-key",
             fixture.vault_uri_string("kv-contoso-prod-cmk")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod"))
+                .expect("the demo identity ID parses"),
         },
         grant_access: false,
     }
@@ -556,8 +558,9 @@ fn rbac_key_with_grant(fixture: &Fixture) -> DesiredChange {
             "{}keys/acr-rbac-key",
             fixture.vault_uri_string("kv-contoso-prod-rbac")
         ),
-        identity: IdentitySelection::UserAssigned {
-            resource_id: identity("id-acr-prod"),
+        identity: IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&identity("id-acr-prod"))
+                .expect("the demo identity ID parses"),
         },
         grant_access: true,
     }

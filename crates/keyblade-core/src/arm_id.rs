@@ -5,11 +5,17 @@
 //! original spelling is kept for display and for building request paths.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A resource ID in a resource group:
 /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}[/{type}/{name}…]`.
-#[derive(Debug, Clone)]
-pub struct ResourceId {
+///
+/// Parsed once and then shared: it is one pointer wide and a clone only counts a reference,
+/// so the many types that carry one (plans, views, the history, every request) stay small.
+#[derive(Clone)]
+pub struct ResourceId(Arc<Parts>);
+
+struct Parts {
     text: String,
     subscription_id: String,
     resource_group: String,
@@ -58,57 +64,57 @@ impl ResourceId {
         }
         let types: Vec<&str> = segments[6..].iter().step_by(2).copied().collect();
         let name = segments[segments.len() - 1];
-        Ok(ResourceId {
+        Ok(ResourceId(Arc::new(Parts {
             text: trimmed.to_owned(),
             subscription_id: segments[1].to_owned(),
             resource_group: segments[3].to_owned(),
             namespace: segments[5].to_owned(),
             resource_type: types.join("/"),
             name: name.to_owned(),
-        })
+        })))
     }
 
     /// The ID as parsed (trimmed, original case), for display and request paths.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The subscription ID segment, as spelled in the ID.
     pub fn subscription_id(&self) -> &str {
-        &self.subscription_id
+        &self.0.subscription_id
     }
 
     /// The resource group's name, as spelled in the ID.
     pub fn resource_group(&self) -> &str {
-        &self.resource_group
+        &self.0.resource_group
     }
 
     /// The provider namespace, e.g. `Microsoft.KeyVault`.
     pub fn namespace(&self) -> &str {
-        &self.namespace
+        &self.0.namespace
     }
 
     /// The resource type below the namespace, e.g. `vaults`.
     pub fn resource_type(&self) -> &str {
-        &self.resource_type
+        &self.0.resource_type
     }
 
     /// The resource's own name: the last segment, e.g. the registry's or the vault's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// Whether `namespace/type` is `full_type`, ignoring case
     /// (e.g. `Microsoft.ContainerRegistry/registries`).
     pub fn is_type(&self, full_type: &str) -> bool {
-        full_type.eq_ignore_ascii_case(&format!("{}/{}", self.namespace, self.resource_type))
+        full_type.eq_ignore_ascii_case(&format!("{}/{}", self.0.namespace, self.0.resource_type))
     }
 
     /// Whether the resource is a `namespace`/`resource_type`, ignoring case. A child
     /// resource (`servers/databases`) is not its parent's type.
     pub fn is(&self, namespace: &str, resource_type: &str) -> bool {
-        self.namespace.eq_ignore_ascii_case(namespace)
-            && self.resource_type.eq_ignore_ascii_case(resource_type)
+        self.0.namespace.eq_ignore_ascii_case(namespace)
+            && self.0.resource_type.eq_ignore_ascii_case(resource_type)
     }
 
     /// Whether a role assignment at `scope` applies to this resource: the scope is the
@@ -121,7 +127,7 @@ impl ResourceId {
             // The root scope `/`.
             return true;
         }
-        let id = self.text.as_bytes();
+        let id = self.0.text.as_bytes();
         id.len() >= scope.len()
             && id[..scope.len()].eq_ignore_ascii_case(scope.as_bytes())
             && (id.len() == scope.len() || id[scope.len()] == b'/')
@@ -169,7 +175,7 @@ fn is_management_group_scope(scope: &str) -> bool {
 
 impl PartialEq for ResourceId {
     fn eq(&self, other: &ResourceId) -> bool {
-        self.text.eq_ignore_ascii_case(&other.text)
+        self.0.text.eq_ignore_ascii_case(&other.0.text)
     }
 }
 
@@ -179,7 +185,7 @@ impl Eq for ResourceId {}
 // the same bucket of a `HashMap`/`HashSet`.
 impl std::hash::Hash for ResourceId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for byte in self.text.bytes() {
+        for byte in self.0.text.bytes() {
             state.write_u8(byte.to_ascii_lowercase());
         }
         // Like `str`'s hash, end with a byte no UTF-8 text contains, so consecutive IDs in
@@ -188,15 +194,21 @@ impl std::hash::Hash for ResourceId {
     }
 }
 
+impl fmt::Debug for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ResourceId").field(&self.0.text).finish()
+    }
+}
+
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
 impl serde::Serialize for ResourceId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
+        serializer.serialize_str(&self.0.text)
     }
 }
 

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::kind::ResourceKind;
 use crate::lifecycle::rotation::RotationPolicy;
 use crate::lifecycle::{IdentityAction, LifecycleAction, RestoreFix, RevokeWay};
-use crate::preflight::StepKind;
+use crate::preflight::{IdentityChoice, StepKind};
 
 /// How many entries the history keeps. Appending beyond it drops the oldest entries, so the
 /// file stays small enough to read whole at every start (about 2 KiB an entry).
@@ -32,21 +32,6 @@ pub enum KeySource {
     MicrosoftManaged,
 }
 
-/// Which identity the resource should use to reach the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum IdentitySelection {
-    /// The resource's system-assigned identity; Save turns it on when it is off.
-    SystemAssigned,
-    /// A user-assigned identity.
-    #[serde(rename_all = "camelCase")]
-    UserAssigned {
-        /// The identity's ARM resource ID; it must be attached to the resource.
-        resource_id: String,
-    },
-}
-
 /// A resource's encryption settings at one moment: what Change key sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -59,7 +44,19 @@ pub struct EncryptionSettings {
     pub key_uri: Option<String>,
     /// The identity that reaches the key; `None` with Microsoft-managed keys, or when the
     /// identity the resource names could not be resolved.
-    pub identity: Option<IdentitySelection>,
+    #[serde(default, deserialize_with = "identity_or_unresolved")]
+    pub identity: Option<IdentityChoice>,
+}
+
+/// Reads a recorded identity, or `None` when it does not read as an [`IdentityChoice`]
+/// (e.g. a resource ID that does not parse, in an entry written when the history kept it as
+/// plain text): the history is set aside whole when any entry fails to load, and one
+/// unresolvable identity must not cost it. `None` already means "could not be resolved".
+fn identity_or_unresolved<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<IdentityChoice>, D::Error> {
+    let recorded = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(recorded.and_then(|value| IdentityChoice::deserialize(value).ok()))
 }
 
 impl EncryptionSettings {
@@ -408,7 +405,13 @@ mod tests {
         }
     }
 
-    fn cmk(key_uri: &str, identity: IdentitySelection) -> EncryptionSettings {
+    fn user_assigned() -> IdentityChoice {
+        IdentityChoice::UserAssigned {
+            resource_id: crate::ResourceId::parse(UAI).unwrap(),
+        }
+    }
+
+    fn cmk(key_uri: &str, identity: IdentityChoice) -> EncryptionSettings {
         EncryptionSettings {
             key_source: KeySource::CustomerManaged,
             key_uri: Some(key_uri.to_owned()),
@@ -509,7 +512,7 @@ mod tests {
             ..RotationPolicy::default()
         };
         let key_change = HistoryChange::ChangeKey {
-            before: Some(cmk(KEY_A, IdentitySelection::SystemAssigned)),
+            before: Some(cmk(KEY_A, IdentityChoice::SystemAssigned)),
             requested: EncryptionSettings::microsoft_managed(),
             after: None,
         };
@@ -568,15 +571,13 @@ mod tests {
     /// Microsoft-managed keys.
     #[test]
     fn key_changes_go_back_to_the_settings_before() {
-        let user = IdentitySelection::UserAssigned {
-            resource_id: UAI.to_owned(),
-        };
+        let user = user_assigned();
         let table = [
-            cmk(KEY_A, IdentitySelection::SystemAssigned),
+            cmk(KEY_A, IdentityChoice::SystemAssigned),
             cmk(KEY_A, user),
             cmk(
                 "https://kv-contoso.vault.azure.net/keys/cmk",
-                IdentitySelection::SystemAssigned,
+                IdentityChoice::SystemAssigned,
             ),
             EncryptionSettings::microsoft_managed(),
         ];
@@ -585,7 +586,7 @@ mod tests {
                 before: Some(before.clone()),
                 requested: cmk(
                     "https://kv-other.vault.azure.net/keys/k",
-                    IdentitySelection::SystemAssigned,
+                    IdentityChoice::SystemAssigned,
                 ),
                 after: None,
             };
@@ -643,7 +644,7 @@ mod tests {
     fn entries_round_trip_through_json() {
         let mut e = entry(
             HistoryChange::ChangeKey {
-                before: Some(cmk(KEY_A, IdentitySelection::SystemAssigned)),
+                before: Some(cmk(KEY_A, IdentityChoice::SystemAssigned)),
                 requested: EncryptionSettings::microsoft_managed(),
                 after: Some(EncryptionSettings::microsoft_managed()),
             },
@@ -671,5 +672,48 @@ mod tests {
         assert_eq!(json["undoOf"], "e0");
         let back: HistoryEntry = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
+    }
+
+    /// An entry as keyblade wrote it when the history kept identities as plain text
+    /// (`IdentitySelection`): it still reads, into the parsed `IdentityChoice`, and is
+    /// written back byte for byte.
+    #[test]
+    fn entries_written_before_identity_choice_read_and_write_back_unchanged() {
+        const STORED: &str = r#"{"id":"e1","time":"2026-12-04T19:00:00Z","account":"ada@contoso.com","tenantId":"t","resource":{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/cr","kind":"containerRegistry","name":"cr"},"title":"t","change":{"type":"changeKey","before":{"keySource":"customerManaged","keyUri":"https://kv-contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef","identity":{"type":"userAssigned","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-cmk"}},"requested":{"keySource":"customerManaged","keyUri":"https://kv-contoso.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef","identity":{"type":"systemAssigned"}},"after":null},"steps":[],"outcome":{"status":"applied","message":""},"undoOf":null}"#;
+        let read: HistoryEntry = serde_json::from_str(STORED).unwrap();
+        let HistoryChange::ChangeKey {
+            before: Some(before),
+            requested,
+            after: None,
+        } = &read.change
+        else {
+            panic!("{read:?}");
+        };
+        assert_eq!(before.identity, Some(user_assigned()));
+        assert_eq!(requested.identity, Some(IdentityChoice::SystemAssigned));
+        assert_eq!(serde_json::to_string(&read).unwrap(), STORED);
+    }
+
+    /// One identity that does not read (a hand-edited or damaged ID) leaves the entry, and so
+    /// the history, readable: it is unresolved, as when the resource's identity was unknown.
+    #[test]
+    fn an_unreadable_identity_is_unresolved() {
+        for identity in [
+            serde_json::json!({"type": "userAssigned", "resourceId": "id-cmk"}),
+            serde_json::json!({"type": "userAssigned"}),
+            serde_json::json!({"type": "someOtherKind"}),
+            serde_json::Value::Null,
+        ] {
+            let settings: EncryptionSettings = serde_json::from_value(serde_json::json!({
+                "keySource": "customerManaged",
+                "keyUri": KEY_A,
+                "identity": identity,
+            }))
+            .unwrap();
+            assert_eq!(settings.identity, None, "{identity}");
+        }
+        let absent: EncryptionSettings =
+            serde_json::from_value(serde_json::json!({"keySource": "microsoftManaged"})).unwrap();
+        assert_eq!(absent, EncryptionSettings::microsoft_managed());
     }
 }

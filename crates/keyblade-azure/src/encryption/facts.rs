@@ -21,14 +21,19 @@ use crate::arm::model::{
 };
 use crate::error::{AzureError, KeyVaultDenial};
 
-use super::{FindingView, IdentitySelection, Severity};
+use super::{FindingView, Severity};
 
 pub(crate) use super::resource::{ResourceRead, parse_resource_id, stored_identity_value};
 
 pub(crate) fn parse_identity_id(text: &str) -> Result<ResourceId, AzureError> {
     let id = ResourceId::parse(text)?;
-    expect_type(&id, "Microsoft.ManagedIdentity", "userAssignedIdentities")?;
+    expect_user_assigned(&id)?;
     Ok(id)
+}
+
+/// Refuses an ID that parses but names something other than a user-assigned identity.
+pub(crate) fn expect_user_assigned(id: &ResourceId) -> Result<(), AzureError> {
+    expect_type(id, "Microsoft.ManagedIdentity", "userAssignedIdentities")
 }
 
 /// Parses a key URI against the vault suffixes of the session's cloud.
@@ -122,11 +127,14 @@ pub(crate) async fn gather(
     resource_id: &ResourceId,
     resource: impl std::future::Future<Output = Result<ResourceRead, AzureError>>,
     key_uri: KeyUri,
-    identity: &IdentitySelection,
+    identity: &IdentityChoice,
 ) -> Result<Gathered, AzureError> {
     let identity_id = match identity {
-        IdentitySelection::SystemAssigned => None,
-        IdentitySelection::UserAssigned { resource_id } => Some(parse_identity_id(resource_id)?),
+        IdentityChoice::SystemAssigned => None,
+        IdentityChoice::UserAssigned { resource_id } => {
+            expect_user_assigned(resource_id)?;
+            Some(resource_id.clone())
+        }
     };
     let home_subscription = resource_id.subscription_id();
     let (read, key, (vault, roles), identity) = futures::join!(

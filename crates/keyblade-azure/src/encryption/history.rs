@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use keyblade_core::history::{
-    EncryptionSettings, HistoryChange, HistoryEntry, HistoryOutcome, HistoryResource,
-    IdentitySelection, KeySource, OutcomeStatus, RecordedStep, StepStatus, UndoPlan, inverse,
+    EncryptionSettings, HistoryChange, HistoryEntry, HistoryOutcome, HistoryResource, KeySource,
+    OutcomeStatus, RecordedStep, StepStatus, UndoPlan, inverse,
 };
 use keyblade_core::lifecycle::LifecycleAction;
 use keyblade_core::lifecycle::rotation::RotationPolicy;
-use keyblade_core::{KindRules, ResourceKind};
+use keyblade_core::preflight::IdentityChoice;
+use keyblade_core::{KindRules, ResourceId, ResourceKind};
 
 use super::lifecycle::{self, LifecycleOutcome, LifecyclePlanView};
 use super::preflight::{PreflightReport, preflight};
@@ -44,11 +45,13 @@ pub fn settings_of(view: &EncryptionView) -> EncryptionSettings {
                 .identity
                 .as_ref()
                 .and_then(|identity| match identity.kind {
-                    IdentityKind::SystemAssigned => Some(IdentitySelection::SystemAssigned),
+                    IdentityKind::SystemAssigned => Some(IdentityChoice::SystemAssigned),
+                    // The view's ID is Azure's, which the blade already parsed to check it.
                     IdentityKind::UserAssigned => identity
                         .resource_id
-                        .clone()
-                        .map(|resource_id| IdentitySelection::UserAssigned { resource_id }),
+                        .as_deref()
+                        .and_then(|text| ResourceId::parse(text).ok())
+                        .map(|resource_id| IdentityChoice::UserAssigned { resource_id }),
                 }),
         },
         _ => EncryptionSettings::microsoft_managed(),
@@ -78,7 +81,7 @@ pub fn desired_of(settings: &EncryptionSettings) -> DesiredChange {
         identity: settings
             .identity
             .clone()
-            .unwrap_or(IdentitySelection::SystemAssigned),
+            .unwrap_or(IdentityChoice::SystemAssigned),
         grant_access: false,
     }
 }
@@ -549,7 +552,7 @@ mod tests {
         DesiredChange {
             key_source: KeySource::MicrosoftManaged,
             key_uri: String::new(),
-            identity: IdentitySelection::SystemAssigned,
+            identity: IdentityChoice::SystemAssigned,
             grant_access: false,
         }
     }
@@ -571,8 +574,8 @@ mod tests {
         let before_settings = EncryptionSettings {
             key_source: KeySource::CustomerManaged,
             key_uri: Some(KEY.to_owned()),
-            identity: Some(IdentitySelection::UserAssigned {
-                resource_id: UAI.to_owned(),
+            identity: Some(IdentityChoice::UserAssigned {
+                resource_id: ResourceId::parse(UAI).unwrap(),
             }),
         };
         assert_eq!(

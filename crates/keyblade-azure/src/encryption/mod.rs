@@ -75,16 +75,16 @@ pub struct DesiredChange {
     #[serde(default)]
     pub key_uri: String,
     /// The identity the resource should reach the key with.
-    pub identity: IdentitySelection,
+    pub identity: IdentityChoice,
     /// Let Save grant the identity get, wrapKey and unwrapKey on the key when it lacks
     /// them (an access policy, or a role assignment on an RBAC vault).
     #[serde(default)]
     pub grant_access: bool,
 }
 
-/// Which identity the resource should use to reach the key: keyblade-core's, which the
-/// history records too.
-pub use keyblade_core::history::IdentitySelection;
+/// Which identity the resource should use to reach the key: keyblade-core's, the one type
+/// for it in every layer (the planner reads it, the history records it).
+pub use keyblade_core::preflight::IdentityChoice;
 
 /// How a key reaches new versions: keyblade-core's, the one type for it in every layer.
 pub use keyblade_core::Rotation;
@@ -232,11 +232,11 @@ mod ts_tests {
             "{outcome}"
         );
         assert!(outcome.contains("watching: boolean"), "{outcome}");
-        let selection = IdentitySelection::decl(&cfg);
+        let choice = IdentityChoice::decl(&cfg);
         assert!(
-            selection.contains("{ \"type\": \"userAssigned\",")
-                && selection.contains("resourceId: string"),
-            "{selection}"
+            choice.contains("{ \"type\": \"userAssigned\",")
+                && choice.contains("resourceId: string"),
+            "{choice}"
         );
         let step = PlanStepView::decl(&cfg);
         assert!(step.contains("body: JsonValue"), "{step}");

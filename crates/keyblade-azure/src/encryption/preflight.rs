@@ -15,10 +15,7 @@ use crate::arm::model::Vault;
 use crate::error::AzureError;
 
 use super::facts::{self, Gathered};
-use super::{
-    DesiredChange, FindingView, IdentitySelection, KeySource, PlanStepView, Rotation,
-    save::run_grant_step,
-};
+use super::{DesiredChange, FindingView, KeySource, PlanStepView, Rotation, save::run_grant_step};
 
 /// What Save would do, and what stands in its way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,18 +195,13 @@ pub(crate) async fn prepare(
         });
     }
     let key_uri = facts::parse_key_uri(session, &desired.key_uri)?;
-    let choice = match &desired.identity {
-        IdentitySelection::SystemAssigned => IdentityChoice::SystemAssigned,
-        IdentitySelection::UserAssigned { resource_id } => IdentityChoice::UserAssigned {
-            resource_id: facts::parse_identity_id(resource_id)?,
-        },
-    };
+    let choice = desired.identity.clone();
     let gathered = facts::gather(
         session,
         &id,
         facts::read_resource(session, &id),
         key_uri,
-        &desired.identity,
+        &choice,
     )
     .await?;
     Ok(Prepared {

@@ -27,7 +27,7 @@ use super::pickers::{IdentityOptions, list_identities};
 use super::preflight::prepare;
 use super::resource::EncryptedResource;
 use super::view::{EncryptionView, same_key_uri, view_of};
-use super::{DesiredChange, FindingView, IdentitySelection, PlanStepView, ProblemView};
+use super::{DesiredChange, FindingView, IdentityChoice, PlanStepView, ProblemView};
 
 /// How a save ended: what keyblade read back, never what it hoped. Every outcome says
 /// whether anything was written.
@@ -455,7 +455,7 @@ fn mismatches(
     session: &Session,
     resource: &EncryptedResource,
     wanted: &KeyUri,
-    identity: &IdentitySelection,
+    identity: &IdentityChoice,
 ) -> Vec<String> {
     let noun = resource.noun();
     let RegistryEncryption::CustomerManaged {
@@ -501,16 +501,16 @@ fn mismatches(
         }
     }
     let identity_ok = match (identity, in_use) {
-        (IdentitySelection::SystemAssigned, EncryptionIdentity::SystemAssigned { .. }) => {
+        (IdentityChoice::SystemAssigned, EncryptionIdentity::SystemAssigned { .. }) => {
             resource.identity().system_assigned.is_some()
         }
         (
-            IdentitySelection::UserAssigned { resource_id },
+            IdentityChoice::UserAssigned { resource_id },
             EncryptionIdentity::UserAssigned {
                 resource_id: Some(used),
                 ..
             },
-        ) => used.eq_ignore_ascii_case(resource_id),
+        ) => used.eq_ignore_ascii_case(resource_id.as_str()),
         _ => false,
     };
     if !identity_ok {

@@ -14,7 +14,7 @@ use crate::error::AzureError;
 
 use super::facts::{self, IdentityLookup, ResourceRead};
 use super::resource::EncryptedResource;
-use super::{FindingView, IdentitySelection, Rotation, Severity};
+use super::{FindingView, Rotation, Severity};
 
 /// Everything the Encryption blade shows for one resource: a container registry, a
 /// storage account or a Cognitive Services account.
@@ -318,7 +318,7 @@ async fn view_with(
             reason: (!premium).then(|| change_refusal(&resource)),
         };
     }
-    let (selection, choice) = match identity {
+    let choice = match identity {
         EncryptionIdentity::SystemAssigned { client_id } => {
             let on = resource.identity().system_assigned.as_ref();
             view.identity = Some(EncryptionIdentityView {
@@ -346,10 +346,7 @@ async fn view_with(
                 ));
                 return Ok(view);
             }
-            (
-                IdentitySelection::SystemAssigned,
-                IdentityChoice::SystemAssigned,
-            )
+            IdentityChoice::SystemAssigned
         }
         EncryptionIdentity::UserAssigned {
             client_id,
@@ -398,20 +395,14 @@ async fn view_with(
                 principal_id: attached.and_then(|a| a.principal_id.clone()),
                 exists: true,
             });
-            let choice = IdentityChoice::UserAssigned {
+            IdentityChoice::UserAssigned {
                 resource_id: keyblade_core::ResourceId::parse(resource_id).map_err(|e| {
                     AzureError::InvalidResponse {
                         what: format!("the identity ID `{resource_id}`"),
                         reason: e.to_string(),
                     }
                 })?,
-            };
-            (
-                IdentitySelection::UserAssigned {
-                    resource_id: resource_id.clone(),
-                },
-                choice,
-            )
+            }
         }
     };
     // The health of the version in use, checked with the planner's own rules.
@@ -432,7 +423,7 @@ async fn view_with(
         &resource_id,
         async { Ok(read) },
         checked_uri,
-        &selection,
+        &choice,
     )
     .await?;
     let (plan, findings) = gathered.plan(choice, None, OffsetDateTime::now_utc())?;

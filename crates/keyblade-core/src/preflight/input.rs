@@ -103,16 +103,20 @@ pub enum CurrentEncryption {
     },
 }
 
-/// Which identity the resource should use to reach the key.
+/// Which identity the resource should use to reach the key: the one type for it in every
+/// layer (the planner, keyblade-azure, the history file and the UI). On the wire
+/// `{"type": "systemAssigned"}` or `{"type": "userAssigned", "resourceId": "/subscriptions/…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum IdentityChoice {
     /// The resource's system-assigned identity (turned on by the plan if it is off).
     SystemAssigned,
-    /// A user-assigned identity; it must already be attached to the resource.
+    /// A user-assigned identity (attached by the plan if the resource lacks it).
     #[serde(rename_all = "camelCase")]
     UserAssigned {
-        /// The identity's resource ID.
+        /// The identity's ARM resource ID.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         resource_id: ResourceId,
     },
 }

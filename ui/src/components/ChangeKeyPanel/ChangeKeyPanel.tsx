@@ -42,15 +42,15 @@ import { SidePanel } from '../SidePanel';
 import {
   desiredChange,
   encryptionTypeLabels,
-  identitySelection,
+  identityChoice,
   identityTypes,
   incompleteReason,
-  initialIdentityChoice,
+  initialIdentityDraft,
   keyUriProblem,
   microsoftManagedSentence,
   versionRule,
 } from './changeKeyForm';
-import { IdentitySection, type IdentityChoice } from './IdentitySection';
+import { IdentitySection, type IdentityDraft } from './IdentitySection';
 import { KeyVaultPicker } from './KeyVaultPicker';
 import { choiceKeyUri, type VaultChoice } from './vaultChoice';
 import { ReviewSection, type PreflightState } from './ReviewSection';
@@ -146,8 +146,8 @@ function ChangeKeyForm({
     version: null,
   });
   const [uriInput, setUriInput] = useState(initialKeyUri ?? view.key?.keyUri ?? '');
-  const [identityChoice, setIdentityChoice] = useState<IdentityChoice>(() =>
-    initialIdentityChoice(rules, view.identity === null ? null : { kind: view.identity.kind, resourceId: view.identity.resourceId }),
+  const [identityDraft, setIdentityDraft] = useState<IdentityDraft>(() =>
+    initialIdentityDraft(rules, view.identity === null ? null : { kind: view.identity.kind, resourceId: view.identity.resourceId }),
   );
   const [turnOnSystem, setTurnOnSystem] = useState(false);
   const [grantAtSave, setGrantAtSave] = useState(false);
@@ -176,7 +176,7 @@ function ChangeKeyForm({
   const identityOptions = shownIdentities.status === 'loaded' ? shownIdentities.value : null;
 
   const keyUri = mode === 'vault' ? choiceKeyUri(vaultChoice, versions.allowUnversioned) : typedKeyUri;
-  const identity = identitySelection(identityChoice);
+  const identity = identityChoice(identityDraft);
   const desired = desiredChange({ keySource, keyUri, identity, grantAccess: grantAtSave });
 
   // Preflight: once the choice stops changing, and again after a grant.
@@ -208,7 +208,7 @@ function ChangeKeyForm({
 
   const systemConsentMissing =
     !turningOff &&
-    identityChoice.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
+    identityDraft.type === 'systemAssigned' && identityOptions?.systemAssignedEnabled === false && !turnOnSystem;
   const etag = preflightState.status === 'ready' ? (preflightState.report.etag ?? view.etag) : view.etag;
   const saveBlocker = ((): string | null => {
     if (runningSave !== null) {
@@ -338,8 +338,8 @@ function ChangeKeyForm({
               shortName={rules.shortName}
               identities={shownIdentities}
               onRetry={identities.reload}
-              choice={identityChoice}
-              onChoice={setIdentityChoice}
+              choice={identityDraft}
+              onChoice={setIdentityDraft}
               turnOnSystem={turnOnSystem}
               onTurnOnSystem={setTurnOnSystem}
             />

@@ -6,18 +6,21 @@ import { CommandErrorBar } from '../CommandErrorBar';
 import { lookUpIdentity } from './identityLookup';
 import { useChangeKeyPanelStyles } from './useChangeKeyPanelStyles.styles';
 
-/** The identity the registry should reach the key with. */
-export type IdentityChoice = { type: 'systemAssigned' } | { type: 'userAssigned'; resourceId: string | null };
+/**
+ * The identity picked in the form: a user-assigned one has no resource ID until one is picked. `identityChoice` turns a
+ * complete draft into the `IdentityChoice` the back end takes.
+ */
+export type IdentityDraft = { type: 'systemAssigned' } | { type: 'userAssigned'; resourceId: string | null };
 
 export interface IdentitySectionProps {
   /** The identity types the kind allows (its rules' `userAssignedIdentity`, `systemAssignedIdentity`). */
-  allowed: readonly IdentityChoice['type'][];
+  allowed: readonly IdentityDraft['type'][];
   /** How the resource is named in a sentence, e.g. "storage account". */
   shortName: string;
   identities: Loadable<IdentityOptions>;
   onRetry: () => void;
-  choice: IdentityChoice;
-  onChoice: (choice: IdentityChoice) => void;
+  choice: IdentityDraft;
+  onChoice: (choice: IdentityDraft) => void;
   turnOnSystem: boolean;
   onTurnOnSystem: (on: boolean) => void;
 }

@@ -7,7 +7,7 @@ import {
   desiredChange,
   identityTypes,
   incompleteReason,
-  initialIdentityChoice,
+  initialIdentityDraft,
   keyUriProblem,
   keyVersionChoices,
   keyVersionMode,
@@ -50,7 +50,7 @@ describe('the Change key form per kind', () => {
     { name: 'no identity', rules: registryRules, inUse: null, choice: { type: 'userAssigned', resourceId: null } },
     { name: 'a kind without user-assigned identities', rules: { ...storageRules, userAssignedIdentity: false }, inUse: { kind: 'userAssigned', resourceId: identityId }, choice: { type: 'systemAssigned' } },
   ] as const)('starts with $name', ({ rules, inUse, choice }) => {
-    expect(initialIdentityChoice(rules, inUse)).toEqual(choice);
+    expect(initialIdentityDraft(rules, inUse)).toEqual(choice);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { DesiredChange, IdentitySelection, KeySource, KeyUriInfo, KindRules } from '../../bindings';
+import type { DesiredChange, IdentityChoice, KeySource, KeyUriInfo, KindRules } from '../../bindings';
 import { kindPlural } from '../../model/kindRules';
-import type { IdentityChoice } from './IdentitySection';
+import type { IdentityDraft } from './IdentitySection';
 
 // The Change key panel's form, as pure functions of the kind's rules (app_info's `kinds` row) and the choices.
 
@@ -20,27 +20,28 @@ export function offersEncryptionType(rules: KindRules): boolean {
 }
 
 /** The identity types the kind can reach its key with, in the portal's order. */
-export function identityTypes(rules: KindRules): IdentityChoice['type'][] {
-  const types: IdentityChoice['type'][] = [];
+export function identityTypes(rules: KindRules): IdentityDraft['type'][] {
+  const types: IdentityDraft['type'][] = [];
   if (rules.userAssignedIdentity) types.push('userAssigned');
   if (rules.systemAssignedIdentity) types.push('systemAssigned');
   return types;
 }
 
 /** The identity the form starts with: the one in use when the kind allows it, else the first the kind allows. */
-export function initialIdentityChoice(
+export function initialIdentityDraft(
   rules: KindRules,
   inUse: { kind: 'systemAssigned' | 'userAssigned'; resourceId: string | null } | null,
-): IdentityChoice {
+): IdentityDraft {
   const allowed = identityTypes(rules);
   if (inUse?.kind === 'systemAssigned' && allowed.includes('systemAssigned')) return { type: 'systemAssigned' };
   if (allowed.includes('userAssigned')) return { type: 'userAssigned', resourceId: inUse?.resourceId ?? null };
   return { type: 'systemAssigned' };
 }
 
-export function identitySelection(choice: IdentityChoice): IdentitySelection | null {
-  if (choice.type === 'systemAssigned') return { type: 'systemAssigned' };
-  return choice.resourceId === null ? null : { type: 'userAssigned', resourceId: choice.resourceId };
+/** The identity the back end is asked for, or null while a user-assigned one is not picked yet. */
+export function identityChoice(draft: IdentityDraft): IdentityChoice | null {
+  if (draft.type === 'systemAssigned') return { type: 'systemAssigned' };
+  return draft.resourceId === null ? null : { type: 'userAssigned', resourceId: draft.resourceId };
 }
 
 /** How Select from Key Vault's Version list works for the kind. */
@@ -125,7 +126,7 @@ export function keyUriProblem(rules: KindRules, info: Pick<KeyUriInfo, 'version'
 export function desiredChange(input: {
   keySource: KeySource;
   keyUri: string | null;
-  identity: IdentitySelection | null;
+  identity: IdentityChoice | null;
   grantAccess: boolean;
 }): DesiredChange | null {
   if (input.keySource === 'microsoftManaged') {

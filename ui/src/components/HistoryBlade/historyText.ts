@@ -1,7 +1,7 @@
 import type {
   EncryptionSettings,
   HistoryEntry,
-  IdentitySelection,
+  IdentityChoice,
   OutcomeStatus,
   RecordedStep,
   StepStatus,
@@ -50,7 +50,7 @@ function lastSegment(id: string): string {
   return parts[parts.length - 1] ?? id;
 }
 
-export function identityText(identity: IdentitySelection | null): string {
+export function identityText(identity: IdentityChoice | null): string {
   if (identity === null) return 'Unknown identity';
   return identity.type === 'systemAssigned'
     ? 'System-assigned identity'

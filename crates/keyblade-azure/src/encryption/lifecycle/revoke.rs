@@ -27,7 +27,7 @@ use crate::cancel::Cancel;
 use crate::encryption::facts::{self, IdentityLookup};
 use crate::encryption::save::{access_policy_of, step_error};
 use crate::encryption::view::{EncryptionView, HealthStatus, load_view};
-use crate::encryption::{FindingView, IdentitySelection, PlanStepView, ProblemView};
+use crate::encryption::{FindingView, PlanStepView, ProblemView};
 use crate::{AzureError, Session};
 
 /// The resource as it is now, in keyblade-core's terms: what every lifecycle planner of
@@ -76,13 +76,14 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
                 .is_none_or(|c| c.key_name().eq_ignore_ascii_case(uri.key_name()))
         })
         .or(configured);
-    let system = matches!(identity, EncryptionIdentity::SystemAssigned { .. });
-    let resource_id_text = match identity {
-        EncryptionIdentity::SystemAssigned { .. } => None,
+    let choice = match identity {
+        EncryptionIdentity::SystemAssigned { .. } => Some(IdentityChoice::SystemAssigned),
         EncryptionIdentity::UserAssigned {
             resource_id: Some(resource_id),
             ..
-        } => Some(resource_id),
+        } => Some(IdentityChoice::UserAssigned {
+            resource_id: ResourceId::parse(&resource_id)?,
+        }),
         EncryptionIdentity::UserAssigned {
             client_id,
             resource_id: None,
@@ -99,23 +100,8 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
                             .as_deref()
                             .is_some_and(|c| c.eq_ignore_ascii_case(&client_id))
                     })
-                    .map(|i| i.id.to_string())
+                    .map(|i| IdentityChoice::UserAssigned { resource_id: i.id })
             }),
-    };
-    let (selection, choice) = match (&resource_id_text, system) {
-        (_, true) => (
-            IdentitySelection::SystemAssigned,
-            Some(IdentityChoice::SystemAssigned),
-        ),
-        (Some(text), false) => (
-            IdentitySelection::UserAssigned {
-                resource_id: text.clone(),
-            },
-            ResourceId::parse(text)
-                .ok()
-                .map(|resource_id| IdentityChoice::UserAssigned { resource_id }),
-        ),
-        (None, false) => (IdentitySelection::SystemAssigned, None),
     };
     let Some(key_uri) = in_use else {
         let input = facts::without_key(read).planner_input(IdentityChoice::SystemAssigned, None)?;
@@ -131,7 +117,8 @@ pub(super) async fn current(session: &Session, resource_id: &str) -> Result<Curr
         &id,
         async { Ok(read) },
         key_uri.clone(),
-        &selection,
+        // An identity that could not be found is checked as the system-assigned one.
+        choice.as_ref().unwrap_or(&IdentityChoice::SystemAssigned),
     )
     .await?;
     let mut input = gathered.planner_input(
