@@ -430,12 +430,16 @@ async fn run() -> Result<(), String> {
         |_| {
             let session = bench.session();
             let subscription = subscription.clone();
-            let vault_uri = vault_uri.clone();
             async move {
                 let session = session?;
-                encryption::list_vaults(&session, &subscription)
+                let vaults = encryption::list_vaults(&session, &subscription)
                     .await
                     .map_err(|e| e.to_string())?;
+                // A vault of the list just read: the one a person picks next.
+                let vault_uri = vaults
+                    .get(7)
+                    .and_then(|vault| vault.vault_uri.clone())
+                    .ok_or("the vault list has no eighth vault with a URI")?;
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 let (elapsed, keys) = timed(encryption::list_keys(&session, &vault_uri)).await?;
                 if keys.len() != large::KEYS_PER_VAULT {
