@@ -235,6 +235,21 @@ fn tree_pss_kib(root: u32) -> u64 {
 
 struct BundleSizes {
     files: Vec<(String, u64, u64)>,
+    /// The files `index.html` loads before the first screen (its script and module
+    /// preloads); the rest load when a view that needs them opens.
+    at_start: Vec<String>,
+}
+
+/// The asset file names `index.html` loads at once: `src="./assets/…"` and
+/// `href="./assets/…"`.
+fn loaded_at_start(index_html: &str) -> Vec<String> {
+    index_html
+        .split("./assets/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|name| name.ends_with(".js"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Each JavaScript file of the UI build, raw and gzipped (what WebKit parses, what a
@@ -265,7 +280,11 @@ fn bundle_sizes(dist: &Path) -> Result<BundleSizes, String> {
         ));
     }
     files.sort_by_key(|(_, raw, _)| std::cmp::Reverse(*raw));
-    Ok(BundleSizes { files })
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
+    Ok(BundleSizes {
+        files,
+        at_start: loaded_at_start(&index),
+    })
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -337,11 +356,34 @@ fn report(bare: &[Run], first: Run, later: &[Run], bundle: &BundleSizes) {
         raw as f64 / 1024.0,
         gz as f64 / 1024.0
     );
+    let (start_raw, start_gz): (u64, u64) = bundle
+        .files
+        .iter()
+        .filter(|f| bundle.at_start.contains(&f.0))
+        .fold((0, 0), |(r, g), f| (r + f.1, g + f.2));
+    println!(
+        "  of which the first screen loads {:.0} KiB ({:.0} KiB gzipped); the rest loads on demand",
+        start_raw as f64 / 1024.0,
+        start_gz as f64 / 1024.0
+    );
     for (name, raw, gz) in bundle.files.iter().take(6) {
         println!(
             "    {name:<40} {:>7.0} KiB ({:.0} KiB gzipped)",
             *raw as f64 / 1024.0,
             *gz as f64 / 1024.0
         );
+    }
+}
+
+#[cfg(test)]
+mod bundle_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_screen_is_the_script_and_its_module_preloads() {
+        let html = r#"<script type="module" crossorigin src="./assets/index-A.js"></script>
+    <link rel="modulepreload" crossorigin href="./assets/shared-B.js">
+    <link rel="stylesheet" href="./assets/index-C.css">"#;
+        assert_eq!(loaded_at_start(html), vec!["index-A.js", "shared-B.js"]);
     }
 }

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
+import { Spinner } from '@fluentui/react-components';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { openDemoTenant, signOut, switchAccount, toCommandError } from '../../api';
 import type { SignInOutcome } from '../../api/contract';
 import type { EncryptionView, HomeRow } from '../../bindings';
@@ -13,21 +14,29 @@ import { useRegistryEncryption } from '../../state/encryption/useRegistryEncrypt
 import { ChangeKeyPanel } from '../ChangeKeyPanel';
 import { DemoBanner } from '../DemoBanner';
 import { EncryptionBlade, encryptionUnreadable } from '../EncryptionBlade';
-import { RestorePanel } from '../RestorePanel';
-import { RevokePanel } from '../RevokePanel';
 import { HomeBlade, initialHomeView, useHome, type HomeView } from '../HomeBlade';
 import { SignInDialog, type SignInPreset } from '../SignInDialog';
 import { SubscriptionFilterDialog } from '../SubscriptionFilter';
 import { AboutDialog } from '../AboutDialog';
 import { TenantSwitcherDialog } from '../TenantSwitcher';
 import { Header } from '../Header';
-import { HistoryBlade } from '../HistoryBlade';
-import { IdentityBlade } from '../IdentityBlade';
 import { NotificationsPanel } from '../NotificationsPanel';
 import { OverviewBlade } from '../OverviewBlade';
 import { ResourceMenu } from '../ResourceMenu';
 import { ResourcePicker } from '../ResourcePicker';
 import { useAppShellStyles } from './useAppShellStyles.styles';
+
+// Views a person opens on demand load their code when first opened, so the script the first
+// screen waits for is smaller. (Fluent UI stays in the first chunk: every screen uses it.)
+const IdentityBlade = lazy(() => import('../IdentityBlade').then((m) => ({ default: m.IdentityBlade })));
+const HistoryBlade = lazy(() => import('../HistoryBlade').then((m) => ({ default: m.HistoryBlade })));
+const RevokePanel = lazy(() => import('../RevokePanel').then((m) => ({ default: m.RevokePanel })));
+const RestorePanel = lazy(() => import('../RestorePanel').then((m) => ({ default: m.RestorePanel })));
+
+/** Shows a spinner while a view's code loads (a few milliseconds from disk). */
+function OnDemand({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Spinner size="tiny" label="Loading…" />}>{children}</Suspense>;
+}
 
 const mainId = 'main-content';
 /** Only until app_info answers; the panel cannot open before then (it needs a signed-in session). */
@@ -228,14 +237,20 @@ export function AppShell({ initialBlade = 'home' }: AppShellProps) {
               }}
             />
           )}
-          {blade === 'identity' && <IdentityBlade {...bladeProps} />}
+          {blade === 'identity' && (
+            <OnDemand>
+              <IdentityBlade {...bladeProps} />
+            </OnDemand>
+          )}
           {blade === 'history' && (
-            <HistoryBlade
-              key={historyOfAll ? 'all' : 'resource'}
-              resource={shownSelection?.resource ?? null}
-              showAllAtStart={historyOfAll}
-              onChanged={refreshEncryption}
-            />
+            <OnDemand>
+              <HistoryBlade
+                key={historyOfAll ? 'all' : 'resource'}
+                resource={shownSelection?.resource ?? null}
+                showAllAtStart={historyOfAll}
+                onChanged={refreshEncryption}
+              />
+            </OnDemand>
           )}
           {blade === 'encryption' && (
             <EncryptionBlade
@@ -287,23 +302,27 @@ export function AppShell({ initialBlade = 'home' }: AppShellProps) {
         keyVaultSuffix={info?.cloud.keyVaultSuffix ?? publicKeyVaultSuffix}
       />
       {keyAccess?.panel === 'revoke' && (
-        <RevokePanel
-          resourceId={keyAccess.view.registryId}
-          resourceName={keyAccess.view.registryName}
-          onClose={() => {
-            setKeyAccess(null);
-          }}
-          onDone={refreshEncryption}
-        />
+        <OnDemand>
+          <RevokePanel
+            resourceId={keyAccess.view.registryId}
+            resourceName={keyAccess.view.registryName}
+            onClose={() => {
+              setKeyAccess(null);
+            }}
+            onDone={refreshEncryption}
+          />
+        </OnDemand>
       )}
       {keyAccess?.panel === 'restore' && (
-        <RestorePanel
-          resourceId={keyAccess.view.registryId}
-          onClose={() => {
-            setKeyAccess(null);
-          }}
-          onDone={refreshEncryption}
-        />
+        <OnDemand>
+          <RestorePanel
+            resourceId={keyAccess.view.registryId}
+            onClose={() => {
+              setKeyAccess(null);
+            }}
+            onDone={refreshEncryption}
+          />
+        </OnDemand>
       )}
       <SignInDialog
         open={signInOpen}
