@@ -37,9 +37,20 @@ fn tauri_cli() -> Result<PathBuf, String> {
     }
 }
 
-/// Builds the UI and the installers; returns the `.deb`.
+/// Builds the UI, the app, then the installers; returns the `.deb`.
+///
+/// The app is built by cargo here, not by `tauri build`, and `tauri bundle` packs it: a
+/// debug build is the end-to-end test's workspace build (so after that step in `cargo xtask
+/// test` nothing is compiled again; `tauri build` selected `-p keyblade` alone, which
+/// resolves other features and recompiled about 25 crates), a release build is what
+/// `tauri build` would run.
 pub fn build(options: &BundleOptions) -> Result<PathBuf, String> {
     app::build_ui()?;
+    if options.release {
+        app::build_app(true)?;
+    } else {
+        crate::e2e::build()?;
+    }
     let cli = tauri_cli()?;
     let bundles = if options.appimage {
         "deb,appimage"
@@ -49,7 +60,7 @@ pub fn build(options: &BundleOptions) -> Result<PathBuf, String> {
     // The UI is built above: tauri.conf.json's beforeBuildCommand runs `npm run build`
     // in the working directory, which is the workspace root, where there is no package.json.
     let mut args = vec![
-        "build",
+        "bundle",
         "--bundles",
         bundles,
         "--config",
