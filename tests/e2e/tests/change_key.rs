@@ -503,16 +503,14 @@ fn a_new_key_vault_and_key_created_from_the_panel_are_saved() {
     portal::wait_gone(&session, &vault_dialog, "the vault dialog", SAVE_TIMEOUT).unwrap();
 
     // The new vault is the one chosen: the key dialog is titled with it.
-    portal::click(
+    let key_dialog = portal::dialog(&format!("Create a key in {VAULT}"));
+    portal::click_to_open(
         &session,
         &portal::button(&panel, "Create new key"),
-        "Create new key",
+        &key_dialog,
+        "the Create a key dialog",
     )
     .unwrap();
-    let key_dialog = portal::dialog(&format!("Create a key in {VAULT}"));
-    session
-        .wait_for(&key_dialog, "the Create a key dialog", UI_TIMEOUT)
-        .unwrap();
     portal::type_into(&session, &portal::field(&key_dialog, "Name"), KEY, "Name").unwrap();
     portal::click(&session, &portal::button(&key_dialog, "Create"), "Create").unwrap();
     portal::wait_gone(&session, &key_dialog, "the key dialog", SAVE_TIMEOUT).unwrap();
