@@ -26,18 +26,13 @@ impl Arm {
             });
         let url =
             self.resource_url(&format!("{vault}/accessPolicies/remove"), VAULT_API_VERSION)?;
-        let sent = self
-            .send_raw(
-                azure_core_legacy::Method::Put,
-                url,
-                Some(encode(&parameters)?),
-                &[],
-            )
-            .await;
-        // Even a failed answer may come after the change was made: read afresh either way.
-        self.forget_vault(vault);
-        sent?;
-        self.get_vault(vault).await
+        self.change_vault(
+            vault,
+            azure_core_legacy::Method::Put,
+            url,
+            encode(&parameters)?,
+        )
+        .await
     }
 
     /// Deletes a role assignment by its full ID. An assignment already gone is not an

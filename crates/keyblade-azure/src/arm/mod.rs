@@ -670,15 +670,25 @@ impl Arm {
             properties: Some(properties),
         };
         let url = self.resource_url(vault.as_str(), VAULT_API_VERSION)?;
-        let sent = self
-            .send_raw(
-                azure_core_legacy::Method::Patch,
-                url,
-                Some(encode(&parameters)?),
-                &[],
-            )
-            .await;
-        // An answer lost after Key Vault applied it still changed the vault: read afresh.
+        self.change_vault(
+            vault,
+            azure_core_legacy::Method::Patch,
+            url,
+            encode(&parameters)?,
+        )
+        .await
+    }
+
+    /// Sends one change of a vault and reads the vault back. Even a failed answer may come
+    /// after the change was made, so the vault is read afresh either way.
+    pub(crate) async fn change_vault(
+        &self,
+        vault: &ResourceId,
+        method: azure_core_legacy::Method,
+        url: Url,
+        body: Vec<u8>,
+    ) -> Result<Vault, AzureError> {
+        let sent = self.send_raw(method, url, Some(body), &[]).await;
         self.forget_vault(vault);
         sent?;
         self.get_vault(vault).await
@@ -696,15 +706,13 @@ impl Arm {
                 access_policies: vec![model::access_policy_entry(policy)],
             });
         let url = self.resource_url(&format!("{vault}/accessPolicies/add"), VAULT_API_VERSION)?;
-        self.send_raw(
+        self.change_vault(
+            vault,
             azure_core_legacy::Method::Put,
             url,
-            Some(encode(&parameters)?),
-            &[],
+            encode(&parameters)?,
         )
-        .await?;
-        self.forget_vault(vault);
-        self.get_vault(vault).await
+        .await
     }
 
     fn forget_vault(&self, vault: &ResourceId) {
