@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod signin;
 pub mod state;
 pub mod tenants;
+mod webview;
 mod window_state;
 
 use keyblade_azure::CloudSettings;
@@ -66,6 +67,7 @@ pub fn run() -> Result<(), tauri::Error> {
                 data_dir,
                 config_dir: paths.app_config_dir().ok(),
             });
+            webview::configure(app);
             // Connects in the background: the window opens at once and shows progress.
             connect::start(app.handle());
             Ok(())

@@ -202,6 +202,22 @@ pub fn shows_content(ppm: &[u8]) -> Result<bool, String> {
     Ok(false)
 }
 
+/// The width in pixels and the RGB pixel bytes of a binary PPM with 8-bit samples.
+pub fn ppm_rows(ppm: &[u8]) -> Option<(usize, &[u8])> {
+    let after_magic = ppm.strip_prefix(b"P6")?;
+    let width: usize = after_magic
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace())
+        .take_while(|byte| byte.is_ascii_digit())
+        .try_fold(0usize, |width, digit| {
+            width
+                .checked_mul(10)?
+                .checked_add(usize::from(digit - b'0'))
+        })?;
+    let pixels = ppm_pixels(ppm)?;
+    (width > 0 && pixels.len() % (width * 3) == 0).then_some((width, pixels))
+}
+
 /// The pixel bytes of a binary PPM: after "P6", width, height and maximum value, each
 /// followed by whitespace.
 fn ppm_pixels(ppm: &[u8]) -> Option<&[u8]> {

@@ -50,7 +50,7 @@ Tasks:
            Start-up against a bare Tauri 2 app (benches/bare-tauri), release builds, in
            the same run under Xvfb: first paint, interactive first screen, PSS of app +
            WebKit 10 s after start, their ratios and targets, and the UI bundle's size.
-             --runs N                 runs of each app (default 3; keyblade's first run
+             --runs N                 runs of each app (default 5; keyblade's first run
                                       starts from empty folders, the rest reuse them)
   soak     100 saves through keyblade-azure against the sandbox with 20% random faults
            (write-then-fail kinds included) and slow access propagation; each reported
@@ -177,7 +177,7 @@ pub fn cargo() -> String {
 }
 
 fn startup_options(options: &[String]) -> Result<startup::StartupOptions, String> {
-    let mut parsed = startup::StartupOptions { runs: 3 };
+    let mut parsed = startup::StartupOptions { runs: 5 };
     let mut options = options.iter();
     while let Some(option) = options.next() {
         match option.as_str() {

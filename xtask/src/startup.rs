@@ -5,7 +5,10 @@
 //! Each run starts the app under a fresh Xvfb and captures the screen back to back:
 //! - **first paint** is the first capture that shows rendered content (text, not flat colour);
 //! - **interactive** is when the screen last changed before it stayed the same for
-//!   [`SETTLED_FOR`] (the first screen loaded, not waiting on the back end);
+//!   [`SETTLED_FOR`] (the first screen loaded, not waiting on the back end). WebKitGTK's
+//!   overlay scroll bars fade in and out by themselves a second or more after a page grows;
+//!   a change confined to the window's right-hand [`SCROLLBAR_STRIP`] is that fade, not
+//!   content, and does not count;
 //! - **PSS** is the proportional set size of the app and every process it started (WebKit's
 //!   web and network processes), [`PSS_AFTER`] after launch.
 //!
@@ -21,6 +24,8 @@ use crate::process::Cmd;
 use crate::xvfb;
 
 const SETTLED_FOR: Duration = Duration::from_millis(1500);
+/// The page's overlay scroll bar and a scrolled table's beside it, with room to spare.
+const SCROLLBAR_STRIP: usize = 48;
 const PSS_AFTER: Duration = Duration::from_secs(10);
 const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 
@@ -145,7 +150,10 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
         let at = (before + started.elapsed()) / 2;
         if app::shows_content(&capture)? {
             first_paint.get_or_insert(at);
-            if previous.as_ref() != Some(&capture) {
+            let content_changed = previous
+                .as_ref()
+                .is_none_or(|before| changed_outside_scrollbars(before, &capture));
+            if content_changed {
                 last_change = Some(at);
                 previous = Some(capture);
             } else if last_change.is_some_and(|changed| at.saturating_sub(changed) >= SETTLED_FOR) {
@@ -178,6 +186,24 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
         interactive: last_change.unwrap_or(first_paint),
         pss_kib,
     })
+}
+
+/// Whether two captures of the same screen differ anywhere but in the right-hand
+/// [`SCROLLBAR_STRIP`]. Captures that cannot be read as PPM count as different.
+fn changed_outside_scrollbars(before: &[u8], after: &[u8]) -> bool {
+    let (Some((width, before)), Some((_, after))) = (app::ppm_rows(before), app::ppm_rows(after))
+    else {
+        return before != after;
+    };
+    if before.len() != after.len() {
+        return true;
+    }
+    let content = width.saturating_sub(SCROLLBAR_STRIP) * 3;
+    let row = width * 3;
+    before
+        .chunks_exact(row)
+        .zip(after.chunks_exact(row))
+        .any(|(a, b)| a[..content] != b[..content])
 }
 
 /// The PSS of `root` and all its descendants, from `/proc` (Linux only; 0 elsewhere).
@@ -378,6 +404,28 @@ fn report(bare: &[Run], first: Run, later: &[Run], bundle: &BundleSizes) {
 #[cfg(test)]
 mod bundle_tests {
     use super::*;
+
+    fn ppm(width: usize, height: usize, paint: impl Fn(usize, usize) -> u8) -> Vec<u8> {
+        let mut image = format!("P6\n{width} {height}\n255\n").into_bytes();
+        for y in 0..height {
+            for x in 0..width {
+                image.extend([paint(x, y); 3]);
+            }
+        }
+        image
+    }
+
+    #[test]
+    fn a_fading_scroll_bar_is_not_a_content_change() {
+        let page = ppm(200, 10, |_, _| 255);
+        let scrollbar_shown = ppm(200, 10, |x, _| if x >= 188 { 128 } else { 255 });
+        let text_changed = ppm(200, 10, |x, y| if x == 10 && y == 5 { 0 } else { 255 });
+        let wider_than_a_scrollbar = ppm(200, 10, |x, _| if x >= 100 { 128 } else { 255 });
+        assert!(!changed_outside_scrollbars(&page, &scrollbar_shown));
+        assert!(changed_outside_scrollbars(&page, &text_changed));
+        assert!(changed_outside_scrollbars(&page, &wider_than_a_scrollbar));
+        assert!(!changed_outside_scrollbars(&page, &page));
+    }
 
     #[test]
     fn the_first_screen_is_the_script_and_its_module_preloads() {
