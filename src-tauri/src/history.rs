@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use keyblade_core::history::{HISTORY_CAPACITY, HistoryEntry, append_capped};
+use keyblade_core::history::{HISTORY_CAPACITY, HistoryEntry, append_capped, with_settlements};
 
 pub const HISTORY_FILE: &str = "history.json";
 
@@ -96,10 +96,11 @@ pub fn append(dir: &Path, mut entry: HistoryEntry) -> Result<HistoryEntry, Strin
     Ok(entry)
 }
 
-/// The entries of `resource_id` (every entry for `None`), newest first. Resource IDs compare
+/// The entries of `resource_id` (every entry for `None`), newest first, each change recorded
+/// as in progress showing how it ended ([`with_settlements`]). Resource IDs compare
 /// case-insensitively, as ARM's do.
 pub fn list(dir: &Path, resource_id: Option<&str>) -> Vec<HistoryEntry> {
-    let mut entries: Vec<HistoryEntry> = load(dir)
+    let mut entries: Vec<HistoryEntry> = with_settlements(load(dir))
         .into_iter()
         .filter(|entry| resource_id.is_none_or(|id| entry.resource.id.eq_ignore_ascii_case(id)))
         .collect();
@@ -107,9 +108,11 @@ pub fn list(dir: &Path, resource_id: Option<&str>) -> Vec<HistoryEntry> {
     entries
 }
 
-/// The entry with `id`.
+/// The entry with `id`, as [`list`] shows it.
 pub fn get(dir: &Path, id: &str) -> Option<HistoryEntry> {
-    load(dir).into_iter().find(|entry| entry.id == id)
+    with_settlements(load(dir))
+        .into_iter()
+        .find(|entry| entry.id == id)
 }
 
 /// `h-<unix ms>-<n>`: ordered by time, unique within the file.
@@ -143,21 +146,21 @@ fn write_atomically(dir: &Path, file: &HistoryFile) -> Result<(), String> {
     Ok(())
 }
 
-/// Records `entry` in the app's history, if the platform has a data folder. A change is
-/// never failed over its record: a write that fails is said in the log.
-pub fn record(paths: &crate::state::AppPaths, entry: HistoryEntry) {
-    let Some(dir) = history_dir(paths) else {
-        return;
-    };
-    if let Err(reason) = append(&dir, entry) {
-        crate::log_warn!("could not record the change in the history: {reason}");
+/// Records `entry` in the app's history, if the platform has a data folder, and returns its
+/// ID there. A change is never failed over its record: a write that fails is said in the log.
+pub fn record(paths: &crate::state::AppPaths, entry: HistoryEntry) -> Option<String> {
+    let dir = history_dir(paths)?;
+    match append(&dir, entry) {
+        Ok(stored) => Some(stored.id),
+        Err(reason) => {
+            crate::log_warn!("could not record the change in the history: {reason}");
+            None
+        }
     }
 }
 
-/// Records a lifecycle run (`run_lifecycle`) in the history.
-///
-/// The key's rotation policy before a policy change is not read yet (keyblade-azure has no
-/// read of it), so such an entry says it cannot be undone rather than guess.
+/// Records a lifecycle run (`run_lifecycle`) in the history, with the rotation policy a
+/// policy change replaced (`previous_policy`, read before the run) for its undo.
 pub fn record_lifecycle(
     state: &crate::state::AppState,
     connected: &crate::state::Connected,
@@ -170,7 +173,7 @@ pub fn record_lifecycle(
     >,
     undo_of: Option<String>,
 ) {
-    record(
+    let _ = record(
         &state.paths(),
         keyblade_azure::encryption::history::lifecycle_entry(
             &author(connected),
@@ -250,6 +253,8 @@ mod tests {
                 message: "done".to_owned(),
             },
             undo_of: None,
+            settles: None,
+            settled_at: None,
         }
     }
 
@@ -268,6 +273,30 @@ mod tests {
         assert_eq!(cra.len(), 2);
         assert_eq!(get(dir.path(), &second.id), Some(second));
         assert_eq!(get(dir.path(), "h-0-0"), None);
+    }
+
+    /// A save that answered "in progress" is appended once, and how it ended once more: the
+    /// file keeps both (append-only), and the list and `get` show one change as it ended.
+    #[test]
+    fn a_change_recorded_in_progress_lists_as_how_it_ended() {
+        let dir = TempDir::new("settle");
+        let mut in_progress = entry("cra");
+        in_progress.outcome = HistoryOutcome {
+            status: OutcomeStatus::InProgress,
+            message: "Azure is still updating the registry.".to_owned(),
+        };
+        let in_progress = append(dir.path(), in_progress).unwrap();
+        let mut settlement = entry("cra");
+        settlement.settles = Some(in_progress.id.clone());
+        let settlement = append(dir.path(), settlement).unwrap();
+
+        let listed = list(dir.path(), None);
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, in_progress.id);
+        assert_eq!(listed[0].outcome.status, OutcomeStatus::Applied);
+        assert_eq!(listed[0].settled_at, Some(settlement.time));
+        assert_eq!(get(dir.path(), &in_progress.id), Some(listed[0].clone()));
+        assert_eq!(load(dir.path()).len(), 2);
     }
 
     /// The file is replaced whole: no temporary file is left, and what is on disk is always

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use keyblade_azure::arm::lro::{Progress, ProgressUpdate};
-use keyblade_azure::encryption::{CancelSave, SaveWatch};
+use keyblade_azure::encryption::{CancelSave, SaveOutcome, SaveWatch};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::dto::{OperationProgress, ProgressStage, SaveSettled};
@@ -108,14 +108,16 @@ impl<R: Runtime> Progress for EventProgress<R> {
 }
 
 /// Watches an unfinished save until it ends (see
-/// [`keyblade_azure::encryption::watch_until_settled`]) and tells the window with a
-/// `save-settled` event; `cancel_save` with the same operation id stops the watch.
+/// [`keyblade_azure::encryption::watch_until_settled`]), hands how it ended to `on_settled`
+/// (which records it in the history), and tells the window with a `save-settled` event;
+/// `cancel_save` with the same operation id stops the watch.
 pub fn watch_in_background<R: Runtime>(
     app: AppHandle<R>,
     connected: Arc<Connected>,
     operation_id: String,
     watch: SaveWatch,
     cancel: CancelSave,
+    on_settled: impl FnOnce(&SaveOutcome) + Send + 'static,
 ) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
@@ -123,6 +125,9 @@ pub fn watch_in_background<R: Runtime>(
             keyblade_azure::encryption::watch_until_settled(&connected.azure, &watch, &cancel)
                 .await;
         state.saves.finish(&operation_id);
+        if let Ok(outcome) = &outcome {
+            on_settled(outcome);
+        }
         let settled = SaveSettled {
             operation_id,
             outcome: outcome.map_err(|error| CommandError::from(error).to_wire()),

@@ -1496,7 +1496,17 @@ outcome: HistoryOutcome,
 /**
  * The entry this one undid, when it was an undo.
  */
-undoOf: string | null, };
+undoOf: string | null, 
+/**
+ * On a record appended when a change recorded as in progress ended: that change's
+ * entry. The file stays append-only; [`with_settlements`] folds the two for reading.
+ */
+settles?: string | null, 
+/**
+ * When a change recorded as in progress was seen to end (set by [`with_settlements`],
+ * never stored).
+ */
+settledAt?: string | null, };
 
 /**
  * The resource an entry is about.

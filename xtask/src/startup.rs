@@ -136,6 +136,7 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
     let mut first_paint = None;
     let mut last_change = None;
     let mut previous: Option<Vec<u8>> = None;
+    let mut before_last_change: Option<Vec<u8>> = None;
     loop {
         if let Some(status) = running.exited() {
             return Err(format!(
@@ -155,7 +156,7 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
                 .is_none_or(|before| changed_outside_scrollbars(before, &capture));
             if content_changed {
                 last_change = Some(at);
-                previous = Some(capture);
+                before_last_change = previous.replace(capture);
             } else if last_change.is_some_and(|changed| at.saturating_sub(changed) >= SETTLED_FOR) {
                 break;
             }
@@ -175,6 +176,11 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
     }
     let screenshot = logs.join("settled.png");
     let _ = app::save_screenshot(&display.display, &screenshot);
+    // What the last change was, for a run whose "interactive" looks wrong: the screen just
+    // before it (the one after it is settled.png).
+    if let Some(capture) = &before_last_change {
+        let _ = std::fs::write(logs.join("before-last-change.ppm"), capture);
+    }
     if let Some(wait) = PSS_AFTER.checked_sub(started.elapsed()) {
         std::thread::sleep(wait);
     }

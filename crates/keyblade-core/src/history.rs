@@ -202,6 +202,19 @@ pub struct HistoryEntry {
     /// The entry this one undid, when it was an undo.
     #[serde(default)]
     pub undo_of: Option<String>,
+    /// On a record appended when a change recorded as in progress ended: that change's
+    /// entry. The file stays append-only; [`with_settlements`] folds the two for reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settles: Option<String>,
+    /// When a change recorded as in progress was seen to end (set by [`with_settlements`],
+    /// never stored).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub settled_at: Option<OffsetDateTime>,
 }
 
 /// The change that undoes an entry, for the caller to plan and review like any other.
@@ -358,6 +371,57 @@ fn inverse_action(
     })
 }
 
+/// The history as a person reads it, oldest first: a change recorded as in progress shows
+/// how it ended (its outcome, the settings read back, its unfinished calls completed or
+/// failed, and [`HistoryEntry::settled_at`]), and the record that said so is folded into it.
+/// A record whose change is no longer in the history (dropped beyond the capacity) stays
+/// as it is, and so does a second record for a change already settled.
+pub fn with_settlements(entries: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    let mut read: Vec<HistoryEntry> = Vec::with_capacity(entries.len());
+    for record in entries {
+        let settled = record.settles.as_deref().and_then(|id| {
+            read.iter_mut()
+                .find(|entry| entry.id == id && entry.outcome.status == OutcomeStatus::InProgress)
+        });
+        match settled {
+            Some(entry) => settle(entry, record),
+            None => read.push(record),
+        }
+    }
+    read
+}
+
+fn settle(entry: &mut HistoryEntry, record: HistoryEntry) {
+    let unfinished_became = match record.outcome.status {
+        OutcomeStatus::Applied | OutcomeStatus::Unchanged => Some(StepStatus::Completed),
+        OutcomeStatus::Failed | OutcomeStatus::Refused => Some(StepStatus::Failed),
+        OutcomeStatus::InProgress => None,
+    };
+    if let Some(status) = unfinished_became {
+        for step in &mut entry.steps {
+            if step.status == StepStatus::Unfinished {
+                step.status = status;
+            }
+        }
+    }
+    if let (
+        HistoryChange::ChangeKey { after, .. },
+        HistoryChange::ChangeKey {
+            after: read_back @ Some(_),
+            ..
+        },
+    ) = (&mut entry.change, record.change)
+    {
+        *after = read_back;
+    }
+    // Still in progress when the watch gave up: the entry stays in progress, with the
+    // newer reason.
+    entry.outcome = record.outcome;
+    if entry.outcome.status != OutcomeStatus::InProgress {
+        entry.settled_at = Some(record.time);
+    }
+}
+
 /// Appends `entry` to `entries` (oldest first), dropping the oldest beyond
 /// [`HISTORY_CAPACITY`]; returns how many were dropped.
 pub fn append_capped(entries: &mut Vec<HistoryEntry>, entry: HistoryEntry) -> usize {
@@ -395,6 +459,8 @@ mod tests {
                 message: String::new(),
             },
             undo_of: None,
+            settles: None,
+            settled_at: None,
         }
     }
 
@@ -715,5 +781,124 @@ mod tests {
         let absent: EncryptionSettings =
             serde_json::from_value(serde_json::json!({"keySource": "microsoftManaged"})).unwrap();
         assert_eq!(absent, EncryptionSettings::microsoft_managed());
+    }
+
+    fn in_progress_key_change(id: &str) -> HistoryEntry {
+        let mut e = entry(
+            HistoryChange::ChangeKey {
+                before: Some(EncryptionSettings::microsoft_managed()),
+                requested: cmk(KEY_A, IdentityChoice::SystemAssigned),
+                after: None,
+            },
+            OutcomeStatus::InProgress,
+        );
+        e.id = id.to_owned();
+        e.steps.push(RecordedStep {
+            kind: StepKind::UseMicrosoftManagedKeys,
+            title: "Set the registry's encryption key".to_owned(),
+            method: "PATCH".to_owned(),
+            path: "/subscriptions/s".to_owned(),
+            az_command: "az acr encryption rotate-key".to_owned(),
+            status: StepStatus::Unfinished,
+        });
+        e
+    }
+
+    fn settlement(of: &str, status: OutcomeStatus, message: &str) -> HistoryEntry {
+        let mut e = entry(
+            HistoryChange::ChangeKey {
+                before: None,
+                requested: cmk(KEY_A, IdentityChoice::SystemAssigned),
+                after: (status == OutcomeStatus::Applied)
+                    .then(|| cmk(KEY_A, IdentityChoice::SystemAssigned)),
+            },
+            status,
+        );
+        e.id = format!("{of}-settled");
+        e.time = datetime!(2026-12-04 19:07 UTC);
+        e.settles = Some(of.to_owned());
+        e.outcome.message = message.to_owned();
+        e
+    }
+
+    /// A save that answered "in progress" and was later seen applied reads as one applied
+    /// change, with when it ended, and can then be undone like any applied change.
+    #[test]
+    fn a_change_in_progress_reads_as_how_it_ended() {
+        let other = entry(
+            lifecycle(LifecycleAction::NewKeyVersion),
+            OutcomeStatus::Applied,
+        );
+        let read = with_settlements(vec![
+            in_progress_key_change("h-1"),
+            other.clone(),
+            settlement("h-1", OutcomeStatus::Applied, "Read back with the new key."),
+        ]);
+        assert_eq!(read.len(), 2);
+        let settled = &read[0];
+        assert_eq!(settled.id, "h-1");
+        assert_eq!(settled.outcome.status, OutcomeStatus::Applied);
+        assert_eq!(settled.outcome.message, "Read back with the new key.");
+        assert_eq!(settled.settled_at, Some(datetime!(2026-12-04 19:07 UTC)));
+        assert_eq!(settled.steps[0].status, StepStatus::Completed);
+        let HistoryChange::ChangeKey { before, after, .. } = &settled.change else {
+            panic!("a key change");
+        };
+        assert_eq!(before, &Some(EncryptionSettings::microsoft_managed()));
+        assert_eq!(after, &Some(cmk(KEY_A, IdentityChoice::SystemAssigned)));
+        assert_eq!(read[1], other);
+        assert!(matches!(inverse(settled), Ok(UndoPlan::ChangeKey { .. })));
+    }
+
+    #[test]
+    fn a_change_that_failed_later_shows_its_call_failed() {
+        let read = with_settlements(vec![
+            in_progress_key_change("h-1"),
+            settlement(
+                "h-1",
+                OutcomeStatus::Failed,
+                "The registry's update failed.",
+            ),
+        ]);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].outcome.status, OutcomeStatus::Failed);
+        assert_eq!(read[0].steps[0].status, StepStatus::Failed);
+        assert!(inverse(&read[0]).is_err());
+    }
+
+    /// The watch gave up: the change is still in progress, with the newer reason and no end.
+    #[test]
+    fn a_watch_that_gave_up_leaves_the_change_in_progress() {
+        let read = with_settlements(vec![
+            in_progress_key_change("h-1"),
+            settlement(
+                "h-1",
+                OutcomeStatus::InProgress,
+                "Still updating after 10 minutes.",
+            ),
+        ]);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].outcome.status, OutcomeStatus::InProgress);
+        assert_eq!(read[0].outcome.message, "Still updating after 10 minutes.");
+        assert_eq!(read[0].settled_at, None);
+        assert_eq!(read[0].steps[0].status, StepStatus::Unfinished);
+    }
+
+    /// Nothing is lost: a record whose change was dropped beyond the capacity, or a second
+    /// record for a change already settled, is listed as it is.
+    #[test]
+    fn records_without_a_change_in_progress_are_kept() {
+        let orphan = settlement("gone", OutcomeStatus::Applied, "Applied.");
+        let second = settlement("h-1", OutcomeStatus::Failed, "A later failure.");
+        let read = with_settlements(vec![
+            orphan.clone(),
+            in_progress_key_change("h-1"),
+            settlement("h-1", OutcomeStatus::Applied, "Applied."),
+            second.clone(),
+        ]);
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0], orphan);
+        assert_eq!(read[1].outcome.status, OutcomeStatus::Applied);
+        assert_eq!(read[2], second);
     }
 }

@@ -80,10 +80,11 @@ pub async fn save_encryption(
         &cancel,
     )
     .await;
-    crate::history::record(
+    let author = crate::history::author(&connected);
+    let recorded = crate::history::record(
         &state.paths(),
         history::save_entry(
-            &crate::history::author(&connected),
+            &author,
             &registry_id,
             before.as_ref(),
             &desired,
@@ -99,13 +100,32 @@ pub async fn save_encryption(
             watch,
             watching: true,
             ..
-        } => crate::progress::watch_in_background(
-            app,
-            connected,
-            operation_id,
-            watch.clone(),
-            cancel,
-        ),
+        } => {
+            // How it ended is appended to the history as a record that settles this entry:
+            // the History view then shows the change as applied (or failed), not in progress.
+            let paths = state.paths();
+            let on_settled = move |settled: &SaveOutcome| {
+                let Some(entry_id) = recorded else { return };
+                let mut record = history::save_entry(
+                    &author,
+                    &registry_id,
+                    None,
+                    &desired,
+                    &Ok(settled.clone()),
+                    None,
+                );
+                record.settles = Some(entry_id);
+                let _ = crate::history::record(&paths, record);
+            };
+            crate::progress::watch_in_background(
+                app,
+                connected,
+                operation_id,
+                watch.clone(),
+                cancel,
+                on_settled,
+            );
+        }
         _ => state.saves.finish(&operation_id),
     }
     Ok(outcome)

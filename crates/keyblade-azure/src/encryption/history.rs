@@ -203,6 +203,8 @@ pub fn save_entry(
         steps,
         outcome,
         undo_of,
+        settles: None,
+        settled_at: None,
     }
 }
 
@@ -314,6 +316,8 @@ pub fn lifecycle_entry(
         steps,
         outcome,
         undo_of,
+        settles: None,
+        settled_at: None,
     }
 }
 

@@ -62,6 +62,25 @@ describe('HistoryBlade', () => {
     expect(within(panel).getByText(/az acr encryption rotate-key/)).toBeInTheDocument();
   });
 
+  it('shows when a change that answered "in progress" ended', async () => {
+    const settled: HistoryEntry = { ...keyChangeEntry, settledAt: '2026-12-04T19:07:00Z' };
+    mockShell({ list_history: () => [settled] });
+    const { user } = renderBlade();
+    await user.click(await screen.findByRole('button', { name: 'Change key' }, slow));
+    const panel = await screen.findByRole('dialog', { name: 'Change details' });
+    expect(within(panel).getByText('Finished')).toBeInTheDocument();
+    expect(within(panel).getByText(/Azure was still applying the change when Save returned/)).toBeInTheDocument();
+    expect(within(panel).getByText(/^Succeeded\./)).toBeInTheDocument();
+  });
+
+  it('says nothing of an end for a change that ended at once', async () => {
+    mockShell({ list_history: () => [keyChangeEntry] });
+    const { user } = renderBlade();
+    await user.click(await screen.findByRole('button', { name: 'Change key' }, slow));
+    const panel = await screen.findByRole('dialog', { name: 'Change details' });
+    expect(within(panel).queryByText('Finished')).not.toBeInTheDocument();
+  });
+
   it('undoes a key change: the review is Change key preflight, Undo saves it as the undo and shows its record', async () => {
     let entries: HistoryEntry[] = [keyChangeEntry];
     const saved: SaveOutcome = { status: 'applied', steps: [], view: null, note: null };

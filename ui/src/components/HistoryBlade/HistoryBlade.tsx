@@ -31,6 +31,7 @@ import { LifecycleReview } from '../LifecycleReview';
 import { SidePanel } from '../SidePanel';
 import {
   entryAction,
+  entrySettledTime,
   entryTime,
   outcomeColors,
   outcomeLabels,
@@ -219,6 +220,9 @@ function EntryDetails({ entry }: { entry: HistoryEntry }) {
     { term: 'Tenant', value: entry.tenantId, monospace: true },
     { term: 'Outcome', value: `${outcomeLabels[entry.outcome.status]}. ${entry.outcome.message}` },
   ];
+  const settled = entrySettledTime(entry);
+  // Azure answered "in progress" and keyblade watched until the change ended: say when, beside the outcome.
+  if (settled !== null) facts.push({ term: 'Finished', value: `${settled}: Azure was still applying the change when Save returned, and keyblade watched until it ended` });
   const { change } = entry;
   return (
     <div className={styles.panel}>

@@ -33,9 +33,21 @@ export const stepStatusLabels: Record<StepStatus, string> = {
 
 /** When, in the user's locale and time zone, to the second (entries minutes apart must read apart). */
 export function entryTime(entry: HistoryEntry): string {
-  const time = new Date(entry.time);
+  return localTime(entry.time);
+}
+
+/**
+ * When a change that answered "in progress" was seen to end (keyblade watched it and recorded how it ended), or
+ * null when it ended at once or has not been seen to end.
+ */
+export function entrySettledTime(entry: HistoryEntry): string | null {
+  return entry.settledAt === null || entry.settledAt === undefined ? null : localTime(entry.settledAt);
+}
+
+function localTime(rfc3339: string): string {
+  const time = new Date(rfc3339);
   return Number.isNaN(time.getTime())
-    ? entry.time
+    ? rfc3339
     : time.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
