@@ -417,7 +417,10 @@ fn finish<R: Runtime>(
 ) {
     let state = app.state::<AppState>();
     let session = match outcome {
-        Ok(connected) => Session::SignedIn(connected),
+        Ok(connected) => {
+            crate::startup::reached(crate::startup::Milestone::SignedIn);
+            Session::SignedIn(connected)
+        }
         Err(reason) => Session::SignedOut {
             cloud: state.session().cloud().clone(),
             reason,
@@ -548,7 +551,12 @@ pub async fn connect_demo<R: Runtime>(app: &AppHandle<R>) -> Result<Connected, S
     let mut demo = state.demo.lock().await;
     if demo.is_none() {
         let state_file = state.paths().data_dir.map(|dir| dir.join(DEMO_STATE_FILE));
+        let starting = std::time::Instant::now();
         *demo = Some(start_sandbox(state_file).await?);
+        crate::startup::reached_after(
+            crate::startup::Milestone::DemoTenantStarted,
+            starting.elapsed(),
+        );
     }
     let Some(sandbox) = demo.as_ref() else {
         return Err("the local demo tenant did not start".to_owned());

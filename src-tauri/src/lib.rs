@@ -15,6 +15,7 @@ pub mod history;
 pub mod progress;
 pub mod secrets;
 pub mod signin;
+pub mod startup;
 pub mod state;
 pub mod tenants;
 mod webview;
@@ -35,6 +36,7 @@ macro_rules! app_command_handler {
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() -> Result<(), tauri::Error> {
+    startup::begin();
     // Until set-up decides (environment, remembered sign-in or demo), the session is
     // connecting; the window can already ask and show that.
     let state = AppState::without_paths(

@@ -52,6 +52,8 @@ Tasks:
            WebKit 10 s after start, their ratios and targets, and the UI bundle's size.
              --runs N                 runs of each app (default 5; keyblade's first run
                                       starts from empty folders, the rest reuse them)
+             --debug                  also the debug build cargo xtask demo runs (a first
+                                      run and two later ones)
   soak     100 saves through keyblade-azure against the sandbox with 20% random faults
            (write-then-fail kinds included) and slow access propagation; each reported
            outcome is compared with the sandbox's state. Fails on any mismatched report,
@@ -177,7 +179,10 @@ pub fn cargo() -> String {
 }
 
 fn startup_options(options: &[String]) -> Result<startup::StartupOptions, String> {
-    let mut parsed = startup::StartupOptions { runs: 5 };
+    let mut parsed = startup::StartupOptions {
+        runs: 5,
+        debug: false,
+    };
     let mut options = options.iter();
     while let Some(option) = options.next() {
         match option.as_str() {
@@ -188,6 +193,7 @@ fn startup_options(options: &[String]) -> Result<startup::StartupOptions, String
                     .filter(|&n| n >= 2)
                     .ok_or("--runs needs a number of runs, at least 2")?;
             }
+            "--debug" => parsed.debug = true,
             other => return Err(format!("bench-startup: unknown option `{other}`")),
         }
     }

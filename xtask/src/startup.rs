@@ -31,13 +31,25 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 
 pub struct StartupOptions {
     pub runs: usize,
+    /// Also measure the debug build `cargo xtask demo` runs (a first and two later runs).
+    pub debug: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Run {
     first_paint: Duration,
     interactive: Duration,
     pss_kib: u64,
+    /// keyblade's own start-up milestones from its log (`start-up: <what> at <ms> ms`), in
+    /// the order logged: what, when, and how long its step took when the app knows.
+    milestones: Vec<Milestone>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Milestone {
+    what: String,
+    at_ms: u64,
+    took_ms: Option<u64>,
 }
 
 pub fn run(options: &StartupOptions) -> Result<(), String> {
@@ -62,6 +74,7 @@ pub fn run(options: &StartupOptions) -> Result<(), String> {
     std::fs::create_dir_all(&work)
         .map_err(|error| format!("cannot create {}: {error}", work.display()))?;
     let keyblade_home = work.join("keyblade-home");
+    let keyblade_log = keyblade_home.join(KEYBLADE_LOG);
 
     let mut bare_runs = Vec::new();
     let mut keyblade_first = None;
@@ -69,13 +82,14 @@ pub fn run(options: &StartupOptions) -> Result<(), String> {
     // Interleaved, so a machine that slows down during the run slows both alike.
     for round in 0..options.runs.max(2) {
         let bare_home = work.join(format!("bare-home-{round}"));
-        let measured = measure(&bare, &bare_home, &work.join(format!("bare-{round}")))?;
+        let measured = measure(&bare, &bare_home, &work.join(format!("bare-{round}")), None)?;
         println!("  bare-tauri run {}: {}", round + 1, describe(&measured));
         bare_runs.push(measured);
         let measured = measure(
             &keyblade,
             &keyblade_home,
             &work.join(format!("keyblade-{round}")),
+            Some(&keyblade_log),
         )?;
         println!(
             "  keyblade run {} ({}): {}",
@@ -90,9 +104,46 @@ pub fn run(options: &StartupOptions) -> Result<(), String> {
         }
     }
     let keyblade_first = keyblade_first.ok_or("keyblade did not run")?;
+    let debug = if options.debug {
+        Some(measure_debug(&work)?)
+    } else {
+        None
+    };
     let bundle = bundle_sizes(&crate::root().join("ui").join("dist"))?;
-    report(&bare_runs, keyblade_first, &keyblade_later, &bundle);
+    report(&bare_runs, &keyblade_first, &keyblade_later, &bundle);
+    report_milestones(&keyblade_first, &keyblade_later);
+    if let Some((first, later)) = debug {
+        report_debug(&first, &later);
+    }
     Ok(())
+}
+
+/// keyblade's log under the `HOME` a run is given (`XDG_DATA_HOME` is `<home>/data`).
+const KEYBLADE_LOG: &str = "data/dev.keyblade.app/logs/keyblade.log";
+
+/// The debug build `cargo xtask demo` runs: a first run from empty folders, then two later.
+fn measure_debug(work: &Path) -> Result<(Run, Vec<Run>), String> {
+    println!("Building keyblade's debug build, as cargo xtask demo runs it…");
+    let debug = app::build_app(false)?;
+    let home = work.join("keyblade-debug-home");
+    let log = home.join(KEYBLADE_LOG);
+    let mut runs = Vec::new();
+    for round in 0..3 {
+        let measured = measure(
+            &debug,
+            &home,
+            &work.join(format!("keyblade-debug-{round}")),
+            Some(&log),
+        )?;
+        println!(
+            "  keyblade debug run {}: {}",
+            round + 1,
+            describe(&measured)
+        );
+        runs.push(measured);
+    }
+    let first = runs.remove(0);
+    Ok((first, runs))
 }
 
 fn describe(run: &Run) -> String {
@@ -104,7 +155,12 @@ fn describe(run: &Run) -> String {
     )
 }
 
-fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
+fn measure(
+    executable: &Path,
+    home: &Path,
+    logs: &Path,
+    app_log_file: Option<&Path>,
+) -> Result<Run, String> {
     std::fs::create_dir_all(home)
         .and_then(|()| std::fs::create_dir_all(logs))
         .map_err(|error| format!("cannot create {}: {error}", home.display()))?;
@@ -129,6 +185,10 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
     ] {
         command = command.env_remove(variable);
     }
+    // The app's log accumulates across runs: this run's lines are those after its length now.
+    let log_offset = app_log_file
+        .and_then(|path| std::fs::metadata(path).ok())
+        .map_or(0, |meta| meta.len());
     let started = Instant::now();
     let mut running = command.log_to(&app_log)?.spawn("the app")?;
     let pid = running.child_mut().id();
@@ -187,11 +247,40 @@ fn measure(executable: &Path, home: &Path, logs: &Path) -> Result<Run, String> {
     let pss_kib = tree_pss_kib(pid);
     running.stop();
     let first_paint = first_paint.ok_or("no paint")?;
+    let milestones = app_log_file
+        .and_then(|path| std::fs::read(path).ok())
+        .map(|log| {
+            let offset = usize::try_from(log_offset).unwrap_or(0);
+            // A log that rotated during the run is read whole.
+            let this_run = log.get(offset..).unwrap_or(&log);
+            parse_milestones(&String::from_utf8_lossy(this_run))
+        })
+        .unwrap_or_default();
     Ok(Run {
         first_paint,
         interactive: last_change.unwrap_or(first_paint),
         pss_kib,
+        milestones,
     })
+}
+
+/// The `start-up: <what> at <ms> ms[ (took <ms> ms)]` lines of keyblade's log.
+fn parse_milestones(log: &str) -> Vec<Milestone> {
+    log.lines()
+        .filter_map(|line| {
+            let rest = &line[line.find("start-up: ")? + "start-up: ".len()..];
+            let (what, timing) = rest.rsplit_once(" at ")?;
+            let (at, took) = match timing.split_once(" ms (took ") {
+                Some((at, took)) => (at, took.strip_suffix(" ms)")?.parse().ok()),
+                None => (timing.strip_suffix(" ms")?, None),
+            };
+            Some(Milestone {
+                what: what.to_owned(),
+                at_ms: at.parse().ok()?,
+                took_ms: took,
+            })
+        })
+        .collect()
 }
 
 /// Whether two captures of the same screen differ anywhere but in the right-hand
@@ -319,6 +408,55 @@ fn bundle_sizes(dist: &Path) -> Result<BundleSizes, String> {
     })
 }
 
+/// Where keyblade's start-up time goes: its milestones, first run and later runs' medians.
+fn report_milestones(first: &Run, later: &[Run]) {
+    println!();
+    println!(
+        "  Where keyblade's time goes (ms since the process started; first run, later median):"
+    );
+    for milestone in &first.milestones {
+        let later_at: Vec<f64> = later
+            .iter()
+            .filter_map(|run| run.milestones.iter().find(|m| m.what == milestone.what))
+            .map(|m| m.at_ms as f64)
+            .collect();
+        let later_took: Vec<f64> = later
+            .iter()
+            .filter_map(|run| run.milestones.iter().find(|m| m.what == milestone.what))
+            .filter_map(|m| m.took_ms.map(|took| took as f64))
+            .collect();
+        let took = match (milestone.took_ms, later_took.is_empty()) {
+            (Some(first_took), false) => format!(
+                "   (took {first_took} ms, later {:.0} ms)",
+                median(later_took)
+            ),
+            _ => String::new(),
+        };
+        let later = if later_at.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.0}", median(later_at))
+        };
+        println!(
+            "    {:<28} {:>6} {:>8}{took}",
+            milestone.what, milestone.at_ms, later
+        );
+    }
+}
+
+fn report_debug(first: &Run, later: &[Run]) {
+    let median_of = |f: fn(&Run) -> f64| median(later.iter().map(f).collect());
+    println!();
+    println!(
+        "  keyblade debug build (cargo xtask demo): first run paint {:.2} s, interactive {:.2} s; \
+         later runs paint {:.2} s, interactive {:.2} s",
+        first.first_paint.as_secs_f64(),
+        first.interactive.as_secs_f64(),
+        median_of(|r| r.first_paint.as_secs_f64()),
+        median_of(|r| r.interactive.as_secs_f64()),
+    );
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
@@ -328,7 +466,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn report(bare: &[Run], first: Run, later: &[Run], bundle: &BundleSizes) {
+fn report(bare: &[Run], first: &Run, later: &[Run], bundle: &BundleSizes) {
     let paint = |runs: &[Run]| median(runs.iter().map(|r| r.first_paint.as_secs_f64()).collect());
     let interactive =
         |runs: &[Run]| median(runs.iter().map(|r| r.interactive.as_secs_f64()).collect());
@@ -410,6 +548,29 @@ fn report(bare: &[Run], first: Run, later: &[Run], bundle: &BundleSizes) {
 #[cfg(test)]
 mod bundle_tests {
     use super::*;
+
+    #[test]
+    fn milestones_are_read_from_the_apps_log_lines() {
+        let log = "2026-12-05T01:21:09Z info  keyblade 0.1.0 starting\n\
+                   2026-12-05T01:21:09Z info  start-up: the window's first call at 412 ms\n\
+                   2026-12-05T01:21:09Z info  start-up: demo tenant started at 95 ms (took 60 ms)\n\
+                   2026-12-05T01:21:10Z warn  something else\n";
+        assert_eq!(
+            parse_milestones(log),
+            vec![
+                Milestone {
+                    what: "the window's first call".to_owned(),
+                    at_ms: 412,
+                    took_ms: None
+                },
+                Milestone {
+                    what: "demo tenant started".to_owned(),
+                    at_ms: 95,
+                    took_ms: Some(60)
+                },
+            ]
+        );
+    }
 
     fn ppm(width: usize, height: usize, paint: impl Fn(usize, usize) -> u8) -> Vec<u8> {
         let mut image = format!("P6\n{width} {height}\n255\n").into_bytes();

@@ -6,6 +6,7 @@ use crate::state::AppState;
 /// Version, the cloud in use and the session, for the header and the About box.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    crate::startup::reached(crate::startup::Milestone::FirstCall);
     info(&state)
 }
 

@@ -39,7 +39,10 @@ pub async fn list_home(
             crate::log_warn!("could not report Home's listing progress: {error}");
         }
     };
-    Ok(home::list_encrypted_resources(&connected.azure, filter.as_deref(), &progress).await?)
+    let listing =
+        home::list_encrypted_resources(&connected.azure, filter.as_deref(), &progress).await?;
+    crate::startup::reached(crate::startup::Milestone::HomeListed);
+    Ok(listing)
 }
 
 /// The health of the resources in `resource_ids` (from the last [`list_home`]), checked in
@@ -64,6 +67,9 @@ pub async fn check_home_health(
     let checked =
         home::check_health(&connected.azure, &resource_ids, refresh, &progress, &cancel).await;
     state.saves.finish(&operation_id);
+    if !cancel.is_cancelled() {
+        crate::startup::reached(crate::startup::Milestone::HomeChecked);
+    }
     Ok(checked)
 }
 
