@@ -609,6 +609,9 @@ pub(crate) async fn start_sandbox(
         // The admin API mints tokens and rewrites the world without authentication: fine
         // for a tester's sandbox, not for one any local process could reach in a user's app.
         admin: AdminApi::Off,
+        // The demo's keys are made once, in the background, and kept: Home's first check
+        // then reads public keys at once instead of waiting on RSA key generation.
+        pregenerate_keys: true,
         ..SandboxConfig::default()
     };
     // The sandbox creates a missing state folder itself, owner-only (0700): the file holds

@@ -202,20 +202,21 @@ pub fn shows_content(ppm: &[u8]) -> Result<bool, String> {
     Ok(false)
 }
 
-/// The width in pixels and the RGB pixel bytes of a binary PPM with 8-bit samples.
-pub fn ppm_rows(ppm: &[u8]) -> Option<(usize, &[u8])> {
-    let after_magic = ppm.strip_prefix(b"P6")?;
-    let width: usize = after_magic
-        .iter()
-        .skip_while(|byte| byte.is_ascii_whitespace())
-        .take_while(|byte| byte.is_ascii_digit())
-        .try_fold(0usize, |width, digit| {
-            width
-                .checked_mul(10)?
-                .checked_add(usize::from(digit - b'0'))
-        })?;
+/// A binary PPM's width, bytes per pixel and pixel bytes. ImageMagick's `import` writes
+/// 16-bit samples (maximum value 65535: 6 bytes a pixel) as well as 8-bit ones.
+pub fn ppm_layout(ppm: &[u8]) -> Option<(usize, usize, &[u8])> {
+    let mut numbers = ppm
+        .strip_prefix(b"P6")?
+        .split(|byte| byte.is_ascii_whitespace())
+        .filter(|field| !field.is_empty())
+        .map(|field| std::str::from_utf8(field).ok()?.parse::<usize>().ok());
+    let width = numbers.next()??;
+    let _height = numbers.next()??;
+    let max_value = numbers.next()??;
+    let pixel = if max_value < 256 { 3 } else { 6 };
     let pixels = ppm_pixels(ppm)?;
-    (width > 0 && pixels.len() % (width * 3) == 0).then_some((width, pixels))
+    let row = width.checked_mul(pixel)?;
+    (row > 0 && pixels.len() % row == 0).then_some((width, pixel, pixels))
 }
 
 /// The pixel bytes of a binary PPM: after "P6", width, height and maximum value, each

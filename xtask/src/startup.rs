@@ -237,9 +237,12 @@ fn measure(
     let screenshot = logs.join("settled.png");
     let _ = app::save_screenshot(&display.display, &screenshot);
     // What the last change was, for a run whose "interactive" looks wrong: the screen just
-    // before it (the one after it is settled.png).
+    // before it and just after it.
     if let Some(capture) = &before_last_change {
         let _ = std::fs::write(logs.join("before-last-change.ppm"), capture);
+    }
+    if let Some(capture) = &previous {
+        let _ = std::fs::write(logs.join("last-change.ppm"), capture);
     }
     if let Some(wait) = PSS_AFTER.checked_sub(started.elapsed()) {
         std::thread::sleep(wait);
@@ -286,15 +289,16 @@ fn parse_milestones(log: &str) -> Vec<Milestone> {
 /// Whether two captures of the same screen differ anywhere but in the right-hand
 /// [`SCROLLBAR_STRIP`]. Captures that cannot be read as PPM count as different.
 fn changed_outside_scrollbars(before: &[u8], after: &[u8]) -> bool {
-    let (Some((width, before)), Some((_, after))) = (app::ppm_rows(before), app::ppm_rows(after))
+    let (Some((width, pixel, before)), Some((_, _, after))) =
+        (app::ppm_layout(before), app::ppm_layout(after))
     else {
         return before != after;
     };
     if before.len() != after.len() {
         return true;
     }
-    let content = width.saturating_sub(SCROLLBAR_STRIP) * 3;
-    let row = width * 3;
+    let row = width * pixel;
+    let content = width.saturating_sub(SCROLLBAR_STRIP) * pixel;
     before
         .chunks_exact(row)
         .zip(after.chunks_exact(row))
@@ -580,6 +584,29 @@ mod bundle_tests {
             }
         }
         image
+    }
+
+    /// As ImageMagick's `import` often writes it: 16-bit samples, big-endian.
+    fn ppm16(width: usize, height: usize, paint: impl Fn(usize, usize) -> u8) -> Vec<u8> {
+        let mut image = format!("P6\n{width} {height}\n65535\n").into_bytes();
+        for y in 0..height {
+            for x in 0..width {
+                let sample = paint(x, y);
+                image.extend([sample, sample].repeat(3));
+            }
+        }
+        image
+    }
+
+    /// The regression: with 16-bit samples the strip was taken as half as wide in bytes, so
+    /// a scroll bar's one-pixel fade counted as a change and "interactive" read ~5.3 s.
+    #[test]
+    fn a_fading_scroll_bar_is_not_a_content_change_in_16_bit_captures() {
+        let page = ppm16(1280, 4, |_, _| 245);
+        let scrollbar_pixel = ppm16(1280, 4, |x, y| if x == 1252 && y == 2 { 200 } else { 245 });
+        let text_changed = ppm16(1280, 4, |x, y| if x == 700 && y == 1 { 0 } else { 245 });
+        assert!(!changed_outside_scrollbars(&page, &scrollbar_pixel));
+        assert!(changed_outside_scrollbars(&page, &text_changed));
     }
 
     #[test]

@@ -104,6 +104,8 @@ async fn run(args: Args) -> ExitCode {
         // The standalone binary is for local testers, who drive it through the
         // admin API.
         admin: keyblade_sandbox::AdminApi::Open,
+        // A tester's sandbox serves like the app's demo: keys ready before they are read.
+        pregenerate_keys: true,
     };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,

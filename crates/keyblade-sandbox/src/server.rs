@@ -57,6 +57,11 @@ pub struct SandboxConfig {
     pub clock_speed: f64,
     /// Who may use the admin API under `/_sandbox/`.
     pub admin: AdminApi,
+    /// Make the key material a small world's keys lack in the background after start, so
+    /// the first reads of their public keys do not each wait on RSA key generation (with
+    /// the world locked), and persist it. Off by default: tests start many sandboxes and
+    /// read few keys.
+    pub pregenerate_keys: bool,
 }
 
 impl Default for SandboxConfig {
@@ -71,6 +76,7 @@ impl Default for SandboxConfig {
             propagation_delay_secs: 0,
             clock_speed: 1.0,
             admin: AdminApi::Open,
+            pregenerate_keys: false,
         }
     }
 }
@@ -205,6 +211,10 @@ impl Sandbox {
                 shutdown_rx.clone(),
             )));
         }
+        if shared.config.pregenerate_keys {
+            let shared = shared.clone();
+            tokio::task::spawn_blocking(move || pregenerate_key_material(&shared));
+        }
         let persister_task = persister.map(|persister| {
             let snapshot_source = shared.clone();
             tokio::spawn(persister.run(
@@ -226,6 +236,35 @@ impl Sandbox {
             ipv6_error,
             startup: started.elapsed(),
         })
+    }
+}
+
+/// At most this many key versions get their material made ahead: the `large` scenario's
+/// 100,000 keys stay lazy.
+const PREGENERATE_AT_MOST: usize = 64;
+
+/// Makes the material of each key version that lacks it, one at a time outside the world
+/// lock (a request that needs one first makes it itself, and this one is then dropped),
+/// then has the state written.
+fn pregenerate_key_material(shared: &Shared) {
+    let wanted = shared.lock().vaults.versions_without_material();
+    if wanted.is_empty() || wanted.len() > PREGENERATE_AT_MOST {
+        return;
+    }
+    let mut made = false;
+    for version in &wanted {
+        match version.generate() {
+            Ok(material) => {
+                made |= shared
+                    .lock()
+                    .vaults
+                    .set_material_if_missing(version, material)
+            }
+            Err(error) => eprintln!("keyblade-sandbox: could not make a key's material: {error}"),
+        }
+    }
+    if made && let Some(persister) = &shared.persister {
+        persister.mark_dirty();
     }
 }
 

@@ -225,7 +225,83 @@ pub enum KeyStoreError {
     CryptoFailure(String),
 }
 
+/// A key version whose material is not made yet (see [`VaultData::versions_without_material`]).
+#[derive(Debug, Clone)]
+pub struct MaterialWanted {
+    vault: String,
+    key: String,
+    version: String,
+    kty: KeyType,
+    key_size: Option<u32>,
+    curve: Option<String>,
+}
+
+impl MaterialWanted {
+    /// Makes the material (slow for RSA: call it without the world locked).
+    pub fn generate(&self) -> Result<KeyMaterial, String> {
+        KeyMaterial::generate(self.kty, self.key_size, self.curve.as_deref())
+    }
+}
+
 impl VaultData {
+    /// Every live key version without material yet, current versions first (the ones a
+    /// resource's encryption and Home read).
+    pub fn versions_without_material(&self) -> Vec<MaterialWanted> {
+        let mut current = Vec::new();
+        let mut older = Vec::new();
+        for (vault, keys) in &self.vaults {
+            for (key, stored) in &keys.keys {
+                let last = stored.versions.len().saturating_sub(1);
+                for (index, version) in stored.versions.iter().enumerate() {
+                    if version.material.is_some() {
+                        continue;
+                    }
+                    let wanted = MaterialWanted {
+                        vault: vault.clone(),
+                        key: key.clone(),
+                        version: version.version.clone(),
+                        kty: version.kty,
+                        key_size: version.key_size,
+                        curve: version.curve.clone(),
+                    };
+                    if index == last {
+                        current.push(wanted);
+                    } else {
+                        older.push(wanted);
+                    }
+                }
+            }
+        }
+        current.extend(older);
+        current
+    }
+
+    /// Gives `wanted` its material unless it got some meanwhile (or is gone); true when set.
+    pub fn set_material_if_missing(
+        &mut self,
+        wanted: &MaterialWanted,
+        material: KeyMaterial,
+    ) -> bool {
+        let slot = self
+            .vaults
+            .get_mut(&wanted.vault)
+            .and_then(|keys| keys.keys.get_mut(&wanted.key))
+            .and_then(|stored| {
+                stored
+                    .versions
+                    .iter_mut()
+                    .find(|v| v.version == wanted.version)
+            })
+            .map(|version| &mut version.material);
+        match slot {
+            Some(slot @ None) => {
+                *slot = Some(material);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn vault(&self, vault: &str) -> Option<&VaultKeys> {
         self.vaults.get(&vault.to_ascii_lowercase())
     }

@@ -153,3 +153,58 @@ async fn the_state_file_is_owner_only() {
     let text = std::fs::read_to_string(&path).expect("state");
     assert!(text.contains("PRIVATE KEY"), "the reason for all this");
 }
+
+/// With `pregenerate_keys`, the demo's live keys get their material in the background after
+/// start, and the state file keeps it without a clean stop (an app that is killed still
+/// starts the next time with its keys made), so no later read waits on RSA key generation.
+#[tokio::test]
+async fn pregenerated_key_material_is_made_in_the_background_and_persisted() {
+    let path = temp_state_file("pregenerate");
+    let config = SandboxConfig {
+        scenario: "demo".to_owned(),
+        state_file: Some(path.clone()),
+        pregenerate_keys: true,
+        ..SandboxConfig::default()
+    };
+    let harness = Harness::start_with(config).await;
+    let count_in_file = || -> (usize, usize) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let mut versions = 0;
+        let mut with_material = 0;
+        let mut stack = vec![&state["world"]["vaults"]];
+        while let Some(value) = stack.pop() {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if map.contains_key("kty") && map.contains_key("material") {
+                        versions += 1;
+                        with_material += usize::from(!map["material"].is_null());
+                    }
+                    // A deleted key's versions get material when recovered and read.
+                    stack.extend(
+                        map.iter()
+                            .filter(|(name, _)| name.as_str() != "deleted")
+                            .map(|(_, value)| value),
+                    );
+                }
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        (versions, with_material)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (versions, with_material) = count_in_file();
+        if versions > 0 && with_material == versions {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{with_material} of {versions} key versions have material in the state file after 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Not stopped cleanly: what is on disk is what the background writer wrote.
+    drop(harness);
+}
