@@ -45,6 +45,7 @@ import { EmptyState } from '../EmptyState';
 import { FormDialog } from '../FormDialog';
 import {
   columnById,
+  columnLayout,
   columns,
   countEntries,
   expiringWithinDays,
@@ -382,16 +383,6 @@ function uniqueSubscriptions(entries: readonly HomeEntry[]): { id: string; name:
   return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Widths of the columns whose text is long; the others share what is left. */
-const columnWidths: Partial<Record<ColumnId, string>> = {
-  name: '190px',
-  health: '220px',
-  id: '320px',
-  identity: '180px',
-  expiry: '140px',
-};
-const defaultColumnWidth = '120px';
-
 /** Rows drawn above and below the ones in view, so a fast scroll does not show blanks. */
 const overscan = 8;
 /** Rows drawn when the scroller has no height yet (first paint, tests). */
@@ -435,6 +426,7 @@ function HomeTable({ entries, shown, sort, onSort, now, onOpen, onVisible }: Hom
     onVisible(slice.map((e) => e.row.id));
   });
   const shownColumns = shown.map(columnById);
+  const layout = columnLayout(shown);
   return (
     <div
       ref={scroller}
@@ -443,14 +435,21 @@ function HomeTable({ entries, shown, sort, onSort, now, onOpen, onVisible }: Hom
         setScrollTop(event.currentTarget.scrollTop);
       }}
     >
-      <Table className={styles.table} aria-label="Encrypted resources" aria-rowcount={entries.length + 1} sortable size="small">
+      <Table
+        className={styles.table}
+        style={{ minWidth: `${String(layout.minWidth)}px` }}
+        aria-label="Encrypted resources"
+        aria-rowcount={entries.length + 1}
+        sortable
+        size="small"
+      >
         <TableHeader className={styles.headerRow}>
           <TableRow aria-rowindex={1}>
-            {shownColumns.map((c) => (
+            {shownColumns.map((c, index) => (
               <TableHeaderCell
                 key={c.id}
                 {...(sort.column === c.id ? { sortDirection: sort.direction } : {})}
-                style={{ width: columnWidths[c.id] ?? defaultColumnWidth }}
+                style={{ width: layout.widths[index] }}
                 onClick={() => {
                   onSort({
                     column: c.id,

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HomeHealth, HomeRow } from '../../bindings';
 import {
+  columnLayout,
+  columns,
   countEntries,
+  defaultColumns,
   emptyFilter,
   expiryText,
   filterEntries,
@@ -168,3 +171,24 @@ describe('Home export', () => {
     expect(Object.keys(parsed[0]).join(',')).toBe(csvHeader);
   });
 });
+
+describe('columnLayout', () => {
+  // The resource menu (220 px) and the blade's padding leave about 1,010 px of a 1280 px window.
+  const bladeWidthAt1280 = 1010;
+
+  it('fits the default columns in a 1280 px window, long texts getting the larger shares', () => {
+    const layout = columnLayout(defaultColumns);
+    expect(layout.minWidth).toBeLessThanOrEqual(bladeWidthAt1280);
+    const share = (id: string) => Number.parseFloat(layout.widths[defaultColumns.indexOf(id as never)] ?? '0');
+    expect(share('health')).toBeGreaterThan(share('kind'));
+    expect(share('name')).toBeGreaterThan(share('kind'));
+    const total = layout.widths.reduce((sum, width) => sum + Number.parseFloat(width), 0);
+    expect(total).toBeCloseTo(100, 0);
+  });
+
+  it('asks for sideways scrolling only when every column is shown', () => {
+    const all = columns.map((c) => c.id);
+    expect(columnLayout(all).minWidth).toBeGreaterThan(bladeWidthAt1280);
+  });
+});
+

@@ -155,6 +155,31 @@ export const columns: readonly Column[] = [
 
 export const defaultColumns: readonly ColumnId[] = columns.filter((c) => c.shownByDefault).map((c) => c.id);
 
+/**
+ * How wide each column is: a share of the table (`weight`, 1 unless its text is long) and the least it may shrink
+ * to (`min`, px). The table fills the blade and scrolls sideways only when the chosen columns' least widths do not
+ * fit, so the default columns fit a 1280 px window.
+ */
+const columnSizes: Partial<Record<ColumnId, { weight: number; min: number }>> = {
+  name: { weight: 1.7, min: 140 },
+  health: { weight: 2, min: 160 },
+  id: { weight: 3, min: 260 },
+  identity: { weight: 1.6, min: 140 },
+  expiry: { weight: 1.2, min: 100 },
+};
+const defaultColumnSize = { weight: 1, min: 76 };
+
+/** Each shown column's width as a percentage of the table, and the table's least width in px. */
+export function columnLayout(shown: readonly ColumnId[]): { widths: string[]; minWidth: number } {
+  const sizes = shown.map((id) => columnSizes[id] ?? defaultColumnSize);
+  const total = sizes.reduce((sum, size) => sum + size.weight, 0);
+  return {
+    widths: sizes.map((size) => `${((size.weight / total) * 100).toFixed(2)}%`),
+    minWidth: sizes.reduce((sum, size) => sum + size.min, 0),
+  };
+}
+
+
 export function columnById(id: ColumnId): Column {
   const found = columns.find((c) => c.id === id);
   if (found === undefined) throw new Error(`unknown column ${id}`);

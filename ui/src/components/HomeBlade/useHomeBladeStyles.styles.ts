@@ -44,9 +44,10 @@ export const useHomeBladeStyles = makeStyles({
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     borderRadius: tokens.borderRadiusMedium,
   },
+  // Its least width comes from the shown columns (columnLayout).
   table: {
     tableLayout: 'fixed',
-    minWidth: '900px',
+    width: '100%',
   },
   headerRow: {
     position: 'sticky',
