@@ -18,7 +18,6 @@ pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod tenants;
-mod webview;
 mod window_state;
 
 use keyblade_azure::CloudSettings;
@@ -69,7 +68,6 @@ pub fn run() -> Result<(), tauri::Error> {
                 data_dir,
                 config_dir: paths.app_config_dir().ok(),
             });
-            webview::configure(app);
             // Connects in the background: the window opens at once and shows progress.
             connect::start(app.handle());
             Ok(())
