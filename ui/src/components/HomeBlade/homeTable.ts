@@ -125,7 +125,8 @@ export const columns: readonly Column[] = [
   },
   { id: 'resourceGroup', label: 'Resource group', text: (e) => e.row.resourceGroup, shownByDefault: false },
   { id: 'location', label: 'Location', text: (e) => e.row.location, shownByDefault: false },
-  { id: 'encryption', label: 'Encryption', text: (e) => keySourceLabels[e.row.keySource], shownByDefault: true },
+  // Off by default to fit 1280 px: an empty Key vault already says Microsoft-managed, and Health says "Not applicable".
+  { id: 'encryption', label: 'Encryption', text: (e) => keySourceLabels[e.row.keySource], shownByDefault: false },
   { id: 'keyVault', label: 'Key vault', text: (e) => e.row.key?.vaultName ?? '', shownByDefault: true },
   { id: 'key', label: 'Key', text: (e) => e.row.key?.keyName ?? '', shownByDefault: true },
   {
@@ -138,7 +139,7 @@ export const columns: readonly Column[] = [
     id: 'rotation',
     label: 'Rotation',
     text: (e) => (e.row.key === null ? '' : rotationLabels[e.row.key.rotation]),
-    shownByDefault: true,
+    shownByDefault: false,
   },
   {
     id: 'identity',
@@ -148,7 +149,7 @@ export const columns: readonly Column[] = [
   },
   { id: 'expiry', label: 'Expiry', text: (e, now) => expiryText(e, now), shownByDefault: true },
   { id: 'age', label: 'Age', text: (e, now) => ageText(e, now), shownByDefault: false },
-  { id: 'versions', label: 'Versions', text: (e) => versionsText(e), shownByDefault: true },
+  { id: 'versions', label: 'Versions', text: (e) => versionsText(e), shownByDefault: false },
   { id: 'rotationPolicy', label: 'Rotation policy', text: (e) => rotationPolicyText(e), shownByDefault: false },
   { id: 'id', label: 'Resource ID', text: (e) => e.row.id, shownByDefault: false },
 ];
@@ -156,18 +157,21 @@ export const columns: readonly Column[] = [
 export const defaultColumns: readonly ColumnId[] = columns.filter((c) => c.shownByDefault).map((c) => c.id);
 
 /**
- * How wide each column is: a share of the table (`weight`, 1 unless its text is long) and the least it may shrink
- * to (`min`, px). The table fills the blade and scrolls sideways only when the chosen columns' least widths do not
- * fit, so the default columns fit a 1280 px window.
+ * How wide each column is: a share of the table (`weight`) and the least width that shows its usual text whole
+ * (`min`, px). The table fills the blade and scrolls sideways only when the chosen columns' least widths do not fit;
+ * the default columns fit a 1280 px window.
  */
 const columnSizes: Partial<Record<ColumnId, { weight: number; min: number }>> = {
-  name: { weight: 1.7, min: 140 },
-  health: { weight: 2, min: 160 },
-  id: { weight: 3, min: 260 },
-  identity: { weight: 1.6, min: 140 },
-  expiry: { weight: 1.2, min: 100 },
+  name: { weight: 1.4, min: 170 },
+  health: { weight: 1.8, min: 210 },
+  kind: { weight: 1.1, min: 130 },
+  subscription: { weight: 1.2, min: 140 },
+  keyVault: { weight: 1.1, min: 130 },
+  id: { weight: 3, min: 320 },
+  identity: { weight: 1.5, min: 180 },
+  expiry: { weight: 0.9, min: 100 },
 };
-const defaultColumnSize = { weight: 1, min: 76 };
+const defaultColumnSize = { weight: 1, min: 120 };
 
 /** Each shown column's width as a percentage of the table, and the table's least width in px. */
 export function columnLayout(shown: readonly ColumnId[]): { widths: string[]; minWidth: number } {
