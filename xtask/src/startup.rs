@@ -419,14 +419,13 @@ fn report_milestones(first: &Run, later: &[Run]) {
         "  Where keyblade's time goes (ms since the process started; first run, later median):"
     );
     for milestone in &first.milestones {
-        let later_at: Vec<f64> = later
+        let same: Vec<&Milestone> = later
             .iter()
             .filter_map(|run| run.milestones.iter().find(|m| m.what == milestone.what))
-            .map(|m| m.at_ms as f64)
             .collect();
-        let later_took: Vec<f64> = later
+        let later_at: Vec<f64> = same.iter().map(|m| m.at_ms as f64).collect();
+        let later_took: Vec<f64> = same
             .iter()
-            .filter_map(|run| run.milestones.iter().find(|m| m.what == milestone.what))
             .filter_map(|m| m.took_ms.map(|took| took as f64))
             .collect();
         let took = match (milestone.took_ms, later_took.is_empty()) {
