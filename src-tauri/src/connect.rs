@@ -551,12 +551,12 @@ pub async fn connect_demo<R: Runtime>(app: &AppHandle<R>) -> Result<Connected, S
     let mut demo = state.demo.lock().await;
     if demo.is_none() {
         let state_file = state.paths().data_dir.map(|dir| dir.join(DEMO_STATE_FILE));
-        let starting = std::time::Instant::now();
-        *demo = Some(start_sandbox(state_file).await?);
+        let sandbox = start_sandbox(state_file).await?;
         crate::startup::reached_after(
             crate::startup::Milestone::DemoTenantStarted,
-            starting.elapsed(),
+            sandbox.startup_time(),
         );
+        *demo = Some(sandbox);
     }
     let Some(sandbox) = demo.as_ref() else {
         return Err("the local demo tenant did not start".to_owned());
