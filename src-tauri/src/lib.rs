@@ -13,6 +13,7 @@ pub mod dto;
 pub mod error;
 pub mod history;
 pub mod progress;
+pub mod rendering;
 pub mod secrets;
 pub mod signin;
 pub mod startup;

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    keyblade_app::rendering::prefer_cpu_rendering_without_gpu();
     match keyblade_app::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -28,7 +28,8 @@ describe('App shell', () => {
       expect(within(menu).getByRole('button', { name: entry })).toBeInTheDocument();
     }
     expect(within(menu).getByRole('button', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
-    expect(within(screen.getByRole('main')).getByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument();
+    // The Overview blade's code loads on demand, so it appears a moment after the shell.
+    expect(await within(screen.getByRole('main')).findByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument();
   });
 
   it('shows the Encryption blade empty state with disabled commands after navigating by label', async () => {
@@ -38,7 +39,7 @@ describe('App shell', () => {
     await user.click(within(resourceMenu()).getByRole('button', { name: 'Encryption' }));
 
     const main = screen.getByRole('main');
-    expect(within(main).getByRole('heading', { level: 1, name: 'Encryption' })).toBeInTheDocument();
+    expect(await within(main).findByRole('heading', { level: 1, name: 'Encryption' })).toBeInTheDocument();
     expect(
       await within(main).findByRole('heading', { name: 'Select a resource to see its encryption' }),
     ).toBeInTheDocument();

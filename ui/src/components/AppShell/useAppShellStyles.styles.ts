@@ -16,6 +16,9 @@ export const useAppShellStyles = makeStyles({
   },
   main: {
     overflowY: 'auto',
+    // A scroller that is not a stacking context makes WebKit composite every positioned element
+    // inside it (inputs, dropdowns, table cells) as a layer of its own, each painted and held apart.
+    isolation: 'isolate',
     minHeight: 0,
     ':focus': {
       outlineStyle: 'none',

@@ -41,6 +41,8 @@ export const useHomeBladeStyles = makeStyles({
     height: 'calc(100vh - 380px)',
     minHeight: '240px',
     overflow: 'auto',
+    // Without its own stacking context, WebKit composites each table cell as a separate layer.
+    isolation: 'isolate',
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     borderRadius: tokens.borderRadiusMedium,
   },
