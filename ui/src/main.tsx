@@ -1,13 +1,26 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
+import { createDOMRenderer } from '@fluentui/react-components';
+import { createRoot, hydrateRoot } from 'react-dom/client';
 import { App } from './components/App';
+import { AppRoot, prerenderedDarkThemeId } from './AppRoot';
 
 const container = document.getElementById('root');
 if (container === null) {
   throw new Error('index.html has no #root element');
 }
-createRoot(container).render(
-  <StrictMode>
+const app = (
+  <AppRoot renderer={createDOMRenderer()}>
     <App />
-  </StrictMode>,
+  </AppRoot>
 );
+// A built index.html holds the first screen prerendered (prerender.tsx); the dev server's does not.
+if (container.firstElementChild === null) {
+  createRoot(container).render(app);
+} else {
+  hydrateRoot(container, app, {
+    onRecoverableError: (error) => {
+      console.error('keyblade: the prerendered first screen did not match the app; it was drawn again.', error);
+    },
+  });
+  // The app now themes itself from the OS; the prerendered page's dark tokens would outlive a switch.
+  document.getElementById(prerenderedDarkThemeId)?.remove();
+}

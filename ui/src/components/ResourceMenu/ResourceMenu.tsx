@@ -36,6 +36,9 @@ export function ResourceMenu({ selected, onSelect }: ResourceMenuProps) {
       className={styles.root}
       type="inline"
       open
+      // Always open, so nothing to unmount; and without this the menu plays its "appear" slide on
+      // every start, which hid the prerendered menu for a frame while the app hydrated.
+      unmountOnClose={false}
       aria-label="Resource menu"
       selectedValue={selected}
       // Always controlled (an empty string selects no category): switching to uncontrolled would reset it.
