@@ -11,6 +11,8 @@ const root = '<div id="root"></div>';
 if (!page.includes(root) || !page.includes('</head>')) {
   throw new Error(`dist/index.html has no empty ${root} or no </head> to fill`);
 }
-await writeFile(indexHtml, page.replace('</head>', `${css}\n  </head>`).replace(root, `<div id="root">${html}</div>`));
+// Replacer functions, not strings: a replacement string would read `$&`, `$'`… in the CSS or HTML as patterns.
+const filled = page.replace('</head>', () => `${css}\n  </head>`).replace(root, () => `<div id="root">${html}</div>`);
+await writeFile(indexHtml, filled);
 await rm(ssrDir, { recursive: true, force: true });
 console.log(`Prerendered the first screen into dist/index.html (${String(html.length + css.length)} bytes).`);

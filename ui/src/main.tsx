@@ -1,7 +1,7 @@
 import { createDOMRenderer } from '@fluentui/react-components';
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { App } from './components/App';
-import { AppRoot, prerenderedDarkThemeId } from './AppRoot';
+import { AppRoot } from './AppRoot';
 
 const container = document.getElementById('root');
 if (container === null) {
@@ -21,6 +21,4 @@ if (container.firstElementChild === null) {
       console.error('keyblade: the prerendered first screen did not match the app; it was drawn again.', error);
     },
   });
-  // The app now themes itself from the OS; the prerendered page's dark tokens would outlive a switch.
-  document.getElementById(prerenderedDarkThemeId)?.remove();
 }

@@ -12,6 +12,7 @@ describe('the prerendered first screen', () => {
     const { html, css } = prerender();
     expect(html).toContain('keyblade');
     expect(html).toContain('Select resource');
+    expect(html).toContain('Checking');
     expect(css).toContain('@media (prefers-color-scheme: dark)');
 
     mockShell(signedOutHandlers());
@@ -36,4 +37,5 @@ describe('the prerendered first screen', () => {
     expect(container.querySelector('nav')).toBe(prerenderedNav);
     container.remove();
   });
+
 });

@@ -1,7 +1,8 @@
 import { createDOMRenderer, renderToStyleElements, webDarkTheme } from '@fluentui/react-components';
 import { renderToStaticMarkup, renderToString } from 'react-dom/server';
-import { AppRoot, prerenderedDarkThemeId } from './AppRoot';
+import { AppRoot } from './AppRoot';
 import { App } from './components/App';
+import { prerenderedDarkThemeId } from './theme';
 
 /**
  * keyblade's first screen as HTML and CSS, made at build time (`scripts/prerender.mjs` puts it into
@@ -28,7 +29,7 @@ export function prerender(): { html: string; css: string } {
     .join(' ');
   // The provider's own (light) rule sits later in the page, so this one is more specific. No
   // `forced-colors` test: WebKitGTK does not know it, and a query with an unknown feature never
-  // matches. Contrast themes are the app's once it runs (main.tsx then drops this rule).
+  // matches. Contrast themes are the app's once it runs (App then drops this rule).
   const dark =
     `<style id="${prerenderedDarkThemeId}">@media (prefers-color-scheme: dark) ` +
     `{ html .${provider} { ${darkTokens} color-scheme: dark; } }</style>`;

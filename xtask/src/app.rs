@@ -192,9 +192,9 @@ pub fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
 ///
 /// It runs between captures of a starting app, so its time is a blind spot in
 /// `bench-startup`'s first paint: a blank 1280×800 capture must be checked in
-/// milliseconds, even in xtask's unoptimised build. Hashing each of its million pixels
-/// took ~0.5 s there, which rounded every first paint up to the next capture; a short list
-/// of the colours seen costs one comparison a pixel on a blank screen.
+/// milliseconds. Hashing each of its million pixels took ~0.5 s in xtask's unoptimised
+/// build, which rounded every first paint up to the next capture; a short list of the
+/// colours seen costs one comparison a pixel on a blank screen.
 pub fn shows_content(ppm: &[u8]) -> Result<bool, String> {
     const CONTENT_COLOURS: usize = 16;
     let (_, pixel, pixels) =

@@ -23,12 +23,13 @@ function subscribe(onChange: () => void): () => void {
   };
 }
 
-function snapshot(): ColorScheme {
+/** The OS colour scheme right now (what `useOsColorScheme` returns once the app runs in a window). */
+export function osColorScheme(): ColorScheme {
   if (mediaQuery(forcedColorsQuery)?.matches === true) return 'highContrast';
   return mediaQuery(darkQuery)?.matches === true ? 'dark' : 'light';
 }
 
 /** The OS colour scheme, updated live when the user switches it. */
 export function useOsColorScheme(): ColorScheme {
-  return useSyncExternalStore(subscribe, snapshot, () => 'light');
+  return useSyncExternalStore(subscribe, osColorScheme, () => 'light');
 }

@@ -1,7 +1,8 @@
 import { FluentProvider } from '@fluentui/react-components';
+import { useLayoutEffect } from 'react';
 import { NotificationsProvider } from '../../state/notifications';
 import { SessionProvider } from '../../state/session';
-import { themeFor, useOsColorScheme } from '../../theme';
+import { osColorScheme, prerenderedDarkThemeId, themeFor, useOsColorScheme } from '../../theme';
 import { AppShell, type AppShellProps } from '../AppShell';
 import { useAppStyles, useGlobalStyles } from './useAppStyles.styles';
 
@@ -10,6 +11,12 @@ export function App(props: AppShellProps) {
   useGlobalStyles();
   const styles = useAppStyles();
   const scheme = useOsColorScheme();
+  // Hydration first renders the prerendered (light) theme, then the OS's. Once the OS's theme is in
+  // place, before it is painted, the prerendered page's dark tokens go: under a contrast theme they
+  // would override the app's.
+  useLayoutEffect(() => {
+    if (scheme === osColorScheme()) document.getElementById(prerenderedDarkThemeId)?.remove();
+  }, [scheme]);
   return (
     <FluentProvider theme={themeFor(scheme)} className={styles[scheme]}>
       <SessionProvider>
