@@ -419,6 +419,7 @@ fn finish<R: Runtime>(
     let session = match outcome {
         Ok(connected) => {
             crate::startup::reached(crate::startup::Milestone::SignedIn);
+            state.prefetch_home(&connected);
             Session::SignedIn(connected)
         }
         Err(reason) => Session::SignedOut {

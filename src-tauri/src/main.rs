@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    keyblade_app::rendering::prefer_cpu_rendering_without_gpu();
+    keyblade_app::rendering::paint_on_cpu_without_gpu();
     match keyblade_app::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,35 +1,43 @@
 //! How WebKitGTK paints keyblade's window on Linux.
 //!
-//! WebKitGTK 2.46+ paints with Skia on the GPU by default. On a machine with no GPU (a VM, a
-//! remote desktop session, Xvfb) Mesa then emulates that GPU on the CPU (llvmpipe), which is
-//! the slowest way to paint: measured under Xvfb, keyblade's first screen reached the display
-//! ~150–500 ms later, and the web process held ~25 MiB more, than with Skia's own CPU renderer.
-//! So without a GPU, keyblade asks for the CPU renderer. With a GPU, WebKit's default stays.
+//! WebKitGTK 2.46+ paints with Skia on the GPU and composites the page's layers with OpenGL by
+//! default. On a machine with no GPU (a VM, a remote desktop session, Xvfb) Mesa emulates that
+//! GPU on the CPU (llvmpipe), which is the slowest and largest way to paint. Measured under
+//! Xvfb on 2 cores:
+//! - Skia's own CPU renderer brought keyblade's first screen to the display ~150–500 ms sooner,
+//!   and its web process held ~25 MiB less, than Skia on the emulated GPU;
+//! - painting without compositing (the whole page into one buffer, as WebKit did before it
+//!   composited everything) then held another ~65 MiB less in the web process, for keyblade
+//!   and for a bare Tauri app alike, and Home's health reached the screen ~150 ms sooner: the
+//!   layers' textures and their uploads to the emulated GPU are gone.
+//!
+//! So without a GPU, keyblade asks WebKit for both. With a GPU, WebKit's defaults stay.
 
 use std::ffi::OsString;
 use std::path::Path;
 
 /// WebKitGTK's switch to Skia's CPU renderer; read by the web process, which inherits it.
 const CPU_RENDERING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+/// WebKitGTK's switch that paints the page without accelerated compositing.
+const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-/// Re-executes keyblade with WebKit's CPU renderer chosen, when the machine has no GPU and
-/// nobody chose a renderer. Call first thing in `main`, before any thread starts.
+/// Re-executes keyblade with WebKit's CPU renderer and non-composited painting chosen, when the
+/// machine has no GPU. A choice the user made (either variable set, even to `0`) is kept.
+/// Call first thing in `main`, before any thread starts.
 ///
-/// WebKit reads the choice from the environment, and changing our own environment is unsafe
-/// once threads may exist (Rust 2024), so the new environment is given to a fresh image of
-/// this same program (same process, arguments and window) instead. Returns only when nothing
-/// needed doing or the re-execution failed; then WebKit's default renderer is used.
+/// WebKit reads these from the environment, and changing our own environment is unsafe once
+/// threads may exist (Rust 2024), so the new environment is given to a fresh image of this
+/// same program (same process, arguments and window) instead. Returns only when nothing
+/// needed doing or the re-execution failed; then WebKit's defaults are used.
 #[cfg(target_os = "linux")]
-pub fn prefer_cpu_rendering_without_gpu() {
+pub fn paint_on_cpu_without_gpu() {
     use std::os::unix::process::CommandExt;
 
-    let chosen = std::env::var_os(CPU_RENDERING);
-    let forced_software = std::env::var_os("LIBGL_ALWAYS_SOFTWARE");
-    if !needs_cpu_rendering(
-        chosen.as_ref(),
-        forced_software.as_ref(),
+    let to_set = switches_to_set(
+        |name| std::env::var_os(name),
         has_gpu_render_node(Path::new("/dev/dri")),
-    ) {
+    );
+    if to_set.is_empty() {
         return;
     }
     let Ok(program) = std::env::current_exe() else {
@@ -42,31 +50,34 @@ pub fn prefer_cpu_rendering_without_gpu() {
     let error = std::process::Command::new(&program)
         .arg0(arg0)
         .args(args)
-        .env(CPU_RENDERING, "1")
+        .envs(to_set.iter().map(|name| (name, "1")))
         .exec();
     eprintln!(
-        "keyblade: could not restart itself with WebKit's CPU renderer ({error}); painting with \
-         WebKit's default renderer instead, which is slower on a machine without a GPU."
+        "keyblade: could not restart itself with WebKit's CPU rendering ({error}); painting with \
+         WebKit's defaults instead, which are slower on a machine without a GPU."
     );
 }
 
-/// On other systems the platform's web view chooses its own renderer.
+/// On other systems the platform's web view chooses how it paints.
 #[cfg(not(target_os = "linux"))]
-pub fn prefer_cpu_rendering_without_gpu() {}
+pub fn paint_on_cpu_without_gpu() {}
 
-/// Whether keyblade should ask for Skia's CPU renderer: only when no renderer was chosen (an
-/// explicit `WEBKIT_SKIA_ENABLE_CPU_RENDERING`, even `0`, is the user's choice) and the GPU
-/// would be emulated anyway (no render node, or Mesa told to use software).
-fn needs_cpu_rendering(
-    chosen: Option<&OsString>,
-    forced_software: Option<&OsString>,
+/// The WebKit switches keyblade should turn on: none when the GPU is real (a render node, and
+/// Mesa not told to use software); otherwise each switch the user did not set (`env` reads the
+/// environment).
+fn switches_to_set(
+    env: impl Fn(&str) -> Option<OsString>,
     has_render_node: bool,
-) -> bool {
-    if chosen.is_some() {
-        return false;
+) -> Vec<&'static str> {
+    let software_forced =
+        env("LIBGL_ALWAYS_SOFTWARE").is_some_and(|value| !value.is_empty() && value != "0");
+    if has_render_node && !software_forced {
+        return Vec::new();
     }
-    let software_forced = forced_software.is_some_and(|value| !value.is_empty() && value != "0");
-    software_forced || !has_render_node
+    [CPU_RENDERING, NO_COMPOSITING]
+        .into_iter()
+        .filter(|name| env(name).is_none())
+        .collect()
 }
 
 /// Whether `dri` (normally `/dev/dri`) holds a GPU render node (`renderD128`, …): without
@@ -83,32 +94,54 @@ fn has_gpu_render_node(dri: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn os(value: &str) -> OsString {
-        OsString::from(value)
+    /// An environment holding exactly `set`.
+    fn env<'a>(set: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| {
+            set.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        }
     }
 
     #[test]
-    fn without_a_gpu_keyblade_asks_for_the_cpu_renderer() {
-        assert!(needs_cpu_rendering(None, None, false));
+    fn without_a_gpu_keyblade_paints_on_the_cpu_without_compositing() {
+        assert_eq!(
+            switches_to_set(env(&[]), false),
+            [CPU_RENDERING, NO_COMPOSITING]
+        );
     }
 
     #[test]
-    fn with_a_gpu_webkits_default_stays() {
-        assert!(!needs_cpu_rendering(None, None, true));
-        assert!(!needs_cpu_rendering(None, Some(&os("0")), true));
-        assert!(!needs_cpu_rendering(None, Some(&os("")), true));
+    fn with_a_gpu_webkits_defaults_stay() {
+        assert!(switches_to_set(env(&[]), true).is_empty());
+        assert!(switches_to_set(env(&[("LIBGL_ALWAYS_SOFTWARE", "0")]), true).is_empty());
+        assert!(switches_to_set(env(&[("LIBGL_ALWAYS_SOFTWARE", "")]), true).is_empty());
     }
 
     #[test]
     fn mesa_forced_to_software_counts_as_no_gpu() {
-        assert!(needs_cpu_rendering(None, Some(&os("1")), true));
-        assert!(needs_cpu_rendering(None, Some(&os("true")), true));
+        for value in ["1", "true"] {
+            assert_eq!(
+                switches_to_set(env(&[("LIBGL_ALWAYS_SOFTWARE", value)]), true),
+                [CPU_RENDERING, NO_COMPOSITING]
+            );
+        }
     }
 
     #[test]
-    fn a_renderer_the_user_chose_is_kept() {
-        assert!(!needs_cpu_rendering(Some(&os("0")), None, false));
-        assert!(!needs_cpu_rendering(Some(&os("1")), Some(&os("1")), false));
+    fn a_choice_the_user_made_is_kept() {
+        assert_eq!(
+            switches_to_set(env(&[(CPU_RENDERING, "0")]), false),
+            [NO_COMPOSITING]
+        );
+        assert_eq!(
+            switches_to_set(env(&[(NO_COMPOSITING, "0")]), false),
+            [CPU_RENDERING]
+        );
+        assert!(
+            switches_to_set(env(&[(CPU_RENDERING, "1"), (NO_COMPOSITING, "0")]), false).is_empty(),
+            "nothing left to set: no re-execution"
+        );
     }
 
     #[test]

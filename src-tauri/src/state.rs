@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use std::collections::HashMap;
 
 use keyblade_azure::CloudSettings;
 use keyblade_azure::encryption::CancelSave;
+use keyblade_azure::home::Prefetch;
 use keyblade_sandbox::RunningSandbox;
 
 use crate::accounts::AccountsFile;
@@ -28,6 +29,12 @@ pub struct Connected {
     pub account_id: Option<String>,
     /// The local demo tenant (the embedded sandbox), not Azure.
     pub is_demo: bool,
+}
+
+impl AsRef<keyblade_azure::Session> for Connected {
+    fn as_ref(&self) -> &keyblade_azure::Session {
+        &self.azure
+    }
 }
 
 /// Where the session stands.
@@ -103,6 +110,9 @@ pub struct AppState {
     pub sessions: Mutex<HashMap<String, Arc<Connected>>>,
     /// The cloud the Sign in dialog opens with at start (see `AppInfo::sign_in_cloud`).
     pub sign_in_cloud: Mutex<Option<CloudChoice>>,
+    /// Home's first listing and health check, started when the session it belongs to
+    /// connected ([`keyblade_azure::home::Prefetch`]).
+    home_prefetch: Mutex<Option<(Weak<Connected>, Arc<Prefetch>)>>,
     /// Known once the app is set up (the platform's folders come from the app handle).
     paths: std::sync::OnceLock<AppPaths>,
 }
@@ -120,6 +130,7 @@ impl AppState {
             accounts: Mutex::default(),
             sessions: Mutex::default(),
             sign_in_cloud: Mutex::default(),
+            home_prefetch: Mutex::default(),
             paths: std::sync::OnceLock::from(paths),
         }
     }
@@ -137,6 +148,7 @@ impl AppState {
             accounts: Mutex::default(),
             sessions: Mutex::default(),
             sign_in_cloud: Mutex::default(),
+            home_prefetch: Mutex::default(),
             paths: std::sync::OnceLock::new(),
         }
     }
@@ -189,6 +201,37 @@ impl AppState {
                 Err(CommandError::Connecting { action, message })
             }
             Session::SignedOut { reason, .. } => Err(CommandError::SignedOut { action, reason }),
+        }
+    }
+
+    /// Starts Home's first listing and health check for `connected`, which just signed in,
+    /// in the background; the previous session's, if still running, stops.
+    pub fn prefetch_home(&self, connected: &Arc<Connected>) {
+        let filter = self
+            .accounts_snapshot()
+            .subscription_filter(connected.account_id.as_deref())
+            .cloned();
+        let (prefetch, work) = Prefetch::start(connected.clone(), filter);
+        let previous =
+            lock(&self.home_prefetch).replace((Arc::downgrade(connected), Arc::new(prefetch)));
+        if let Some((_, previous)) = previous {
+            previous.cancel();
+        }
+        tauri::async_runtime::spawn(work);
+    }
+
+    /// The Home prefetch of `connected`, if it made one.
+    pub fn home_prefetch(&self, connected: &Arc<Connected>) -> Option<Arc<Prefetch>> {
+        lock(&self.home_prefetch)
+            .as_ref()
+            .filter(|(session, _)| std::ptr::eq(session.as_ptr(), Arc::as_ptr(connected)))
+            .map(|(_, prefetch)| prefetch.clone())
+    }
+
+    /// Stops and forgets the Home prefetch (a Refresh reads everything again).
+    pub fn drop_home_prefetch(&self) {
+        if let Some((_, prefetch)) = lock(&self.home_prefetch).take() {
+            prefetch.cancel();
         }
     }
 }

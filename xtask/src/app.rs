@@ -197,8 +197,7 @@ pub fn capture_screen(display: &str) -> Result<Vec<u8>, String> {
 /// colours seen costs one comparison a pixel on a blank screen.
 pub fn shows_content(ppm: &[u8]) -> Result<bool, String> {
     const CONTENT_COLOURS: usize = 16;
-    let (_, pixel, pixels) =
-        ppm_layout(ppm).ok_or("`import` returned something that is not a PPM image")?;
+    let (_, pixel, pixels) = ppm_layout(ppm).ok_or("the screen capture is not a PPM image")?;
     let mut colours: Vec<&[u8]> = Vec::with_capacity(CONTENT_COLOURS);
     for colour in pixels.chunks_exact(pixel) {
         if !colours.contains(&colour) {

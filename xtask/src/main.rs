@@ -7,6 +7,7 @@ mod app;
 mod bundle;
 mod deny;
 mod e2e;
+mod framebuffer;
 mod icons;
 mod prereq;
 mod process;

@@ -2,7 +2,9 @@
 //! against a bare Tauri 2 app (`benches/bare-tauri`) of the same Tauri version and features,
 //! both release builds, measured in the same run on the same virtual display.
 //!
-//! Each run starts the app under a fresh Xvfb and captures the screen back to back:
+//! Each run starts the app under a fresh Xvfb and captures the screen every
+//! [`CAPTURE_EVERY`], by reading the file Xvfb keeps it in ([`crate::framebuffer`]: a few
+//! milliseconds of one core, where ImageMagick's `import` took ~35 ms a capture):
 //! - **first paint** is the first capture that shows rendered content (text, not flat colour);
 //! - **interactive** is when the screen last changed before it stayed the same for
 //!   [`SETTLED_FOR`] (the first screen loaded, not waiting on the back end). WebKitGTK's
@@ -24,6 +26,7 @@ use crate::process::Cmd;
 use crate::xvfb;
 
 const SETTLED_FOR: Duration = Duration::from_millis(1500);
+const CAPTURE_EVERY: Duration = Duration::from_millis(20);
 /// The page's overlay scroll bar and a scrolled table's beside it, with room to spare.
 const SCROLLBAR_STRIP: usize = 48;
 const PSS_AFTER: Duration = Duration::from_secs(10);
@@ -168,7 +171,7 @@ fn measure(
     std::fs::create_dir_all(home)
         .and_then(|()| std::fs::create_dir_all(logs))
         .map_err(|error| format!("cannot create {}: {error}", home.display()))?;
-    let display = xvfb::start(&logs.join("xvfb.log"))?;
+    let display = xvfb::start_with_framebuffer(&logs.join("xvfb.log"), logs)?;
     let app_log = logs.join("app.log");
     let mut command = Cmd::new(executable.to_string_lossy(), &[])
         .env("DISPLAY", &display.display)
@@ -211,15 +214,19 @@ fn measure(
                 app_log.display()
             ));
         }
+        if let Some(wait) =
+            previous_capture_at.and_then(|at| (at + CAPTURE_EVERY).checked_sub(started.elapsed()))
+        {
+            std::thread::sleep(wait);
+        }
         let before = started.elapsed();
         if first_paint.is_none() {
             let since = previous_capture_at.map_or(before, |at| before.saturating_sub(at));
             paint_resolution = paint_resolution.max(since);
         }
         previous_capture_at = Some(before);
-        let capture = app::capture_screen(&display.display)?;
-        // The middle of the capture: `import` reads the screen while it runs.
-        let at = (before + started.elapsed()) / 2;
+        let capture = crate::framebuffer::capture(logs)?;
+        let at = before;
         if app::shows_content(&capture)? {
             first_paint.get_or_insert(at);
             let content_changed = previous

@@ -31,24 +31,34 @@ pub fn has_display() -> bool {
 /// Starts Xvfb on a free display number, which Xvfb picks and reports itself
 /// (`-displayfd`), so parallel runs never collide.
 pub fn start(log: &Path) -> Result<VirtualDisplay, String> {
+    start_with(log, &[])
+}
+
+/// [`start`], with the screen kept in a file under `dir` ([`crate::framebuffer`]).
+pub fn start_with_framebuffer(log: &Path, dir: &Path) -> Result<VirtualDisplay, String> {
+    let dir = dir
+        .to_str()
+        .ok_or_else(|| format!("{} is not UTF-8", dir.display()))?;
+    start_with(log, &["-fbdir", dir])
+}
+
+fn start_with(log: &Path, extra: &[&str]) -> Result<VirtualDisplay, String> {
     if find_on_path("Xvfb").is_none() {
         return Err("Xvfb is not installed (Debian/Ubuntu package `xvfb`)".to_owned());
     }
     let log_file = std::fs::File::create(log)
         .map_err(|error| format!("cannot create {}: {error}", log.display()))?;
-    let mut server = Cmd::new(
-        "Xvfb",
-        &[
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            SCREEN,
-            "-nolisten",
-            "tcp",
-        ],
-    )
-    .spawn_with_stderr(log_file, "Xvfb")?;
+    let mut args = vec![
+        "-displayfd",
+        "1",
+        "-screen",
+        "0",
+        SCREEN,
+        "-nolisten",
+        "tcp",
+    ];
+    args.extend_from_slice(extra);
+    let mut server = Cmd::new("Xvfb", &args).spawn_with_stderr(log_file, "Xvfb")?;
     let stdout = server
         .child_mut()
         .stdout

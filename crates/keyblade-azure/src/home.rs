@@ -45,6 +45,9 @@ use crate::error::AzureError;
 use crate::limit::{HostLimiter, KEY_VAULT_HOSTS_AT_ONCE};
 use crate::paging::PageGuard;
 
+mod prefetch;
+pub use prefetch::{FIRST_CHECK, Prefetch};
+
 /// One resource on Home, as Resource Graph shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

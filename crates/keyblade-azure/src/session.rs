@@ -24,6 +24,14 @@ pub struct Session {
     pub(crate) home: crate::home::HomeCache,
 }
 
+/// Lets work that outlives a call (Home's prefetch) hold a session by `Arc`, whether it is
+/// the bare session or the app's signed-in state around it.
+impl AsRef<Session> for Session {
+    fn as_ref(&self) -> &Session {
+        self
+    }
+}
+
 impl Session {
     /// Builds the clients for an existing credential.
     pub fn new(

@@ -371,3 +371,70 @@ async fn a_vault_you_cannot_read_is_unknown_with_the_reason() {
     let _ = IdentityKind::UserAssigned;
     fixture.sandbox.stop().await.unwrap();
 }
+
+/// The listing and first health check started at sign-in: handed over to the first listing
+/// only, if it asks with the filter it was made with, and the check's results are what the window's own check then reads,
+/// without asking Azure again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prefetch_made_at_sign_in_is_handed_over_once_and_its_health_reused() {
+    let fixture = Fixture::start().await;
+    let (session, log) = fixture.recorded_session();
+    let session = std::sync::Arc::new(session);
+    let (prefetch, work) = home::Prefetch::start(session.clone(), None);
+    tokio::spawn(work);
+
+    let listing = prefetch
+        .take_listing(None)
+        .await
+        .expect("the prefetched listing");
+    let mut listed: Vec<String> = listing
+        .rows
+        .iter()
+        .map(|r| r.id.to_ascii_lowercase())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, sandbox_resource_ids(&fixture));
+    assert!(
+        prefetch.take_listing(None).await.is_none(),
+        "handed over once: the next listing asks Resource Graph"
+    );
+    let (other, work) = home::Prefetch::start(session.clone(), None);
+    tokio::spawn(work);
+    let prod_only = [PROD_SUBSCRIPTION.to_owned()];
+    assert!(
+        other.take_listing(Some(&prod_only)).await.is_none(),
+        "made for every subscription, not handed over for another filter"
+    );
+    assert!(
+        other.take_listing(None).await.is_none(),
+        "only the first listing after sign-in may use it"
+    );
+    other.checked(&Cancel::new()).await;
+
+    prefetch.checked(&Cancel::new()).await;
+    let customer_managed: Vec<String> = listing
+        .rows
+        .iter()
+        .filter(|r| r.key_source == KeySource::CustomerManaged)
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(customer_managed.len() >= 8, "{customer_managed:?}");
+    log.clear();
+    let reused =
+        home::check_health(&session, &customer_managed, false, &|_| {}, &Cancel::new()).await;
+    assert!(
+        log.requests().is_empty(),
+        "the window's check read the prefetch's results: {:?}",
+        log.requests()
+    );
+    let fresh =
+        home::check_health(&session, &customer_managed, true, &|_| {}, &Cancel::new()).await;
+    let status = |checked: &[HomeHealth]| -> Vec<(String, HealthStatus)> {
+        checked
+            .iter()
+            .map(|h| (h.id.clone(), h.health.status))
+            .collect()
+    };
+    assert_eq!(status(&reused), status(&fresh));
+    fixture.sandbox.stop().await.unwrap();
+}

@@ -18,7 +18,8 @@ pub const HOME_LISTING_PROGRESS: &str = "home-listing-progress";
 pub const HOME_HEALTH_PROGRESS: &str = "home-health-progress";
 
 /// Every container registry, storage account and Cognitive Services account of the
-/// subscriptions in the account's filter, from one Resource Graph query. `fresh` forgets
+/// subscriptions in the account's filter, from one Resource Graph query: the first time,
+/// the one made at sign-in ([`crate::state::AppState::prefetch_home`]). `fresh` forgets
 /// every cached read first (Refresh).
 #[tauri::command]
 pub async fn list_home(
@@ -28,12 +29,19 @@ pub async fn list_home(
 ) -> Result<HomeListing, CommandError> {
     let connected = state.connected("list your encrypted resources")?;
     if fresh {
+        state.drop_home_prefetch();
         connected.azure.invalidate_all();
     }
     let filter = state
         .accounts_snapshot()
         .subscription_filter(connected.account_id.as_deref())
         .cloned();
+    if let Some(prefetch) = state.home_prefetch(&connected)
+        && let Some(listing) = prefetch.take_listing(filter.as_deref()).await
+    {
+        crate::startup::reached(crate::startup::Milestone::HomeListed);
+        return Ok(listing);
+    }
     let progress = |update: ListingProgress| {
         if let Err(error) = app.emit(HOME_LISTING_PROGRESS, update) {
             crate::log_warn!("could not report Home's listing progress: {error}");
@@ -59,6 +67,12 @@ pub async fn check_home_health(
 ) -> Result<Vec<HomeHealth>, CommandError> {
     let connected = state.connected("check the health of your keys")?;
     let cancel = state.saves.start(&operation_id);
+    if refresh {
+        state.drop_home_prefetch();
+    } else if let Some(prefetch) = state.home_prefetch(&connected) {
+        // Its results land in the session's cache, where the check below finds them.
+        prefetch.checked(&cancel).await;
+    }
     let progress = |update: HealthProgress| {
         if let Err(error) = app.emit(HOME_HEALTH_PROGRESS, update) {
             crate::log_warn!("could not report Home's health progress: {error}");

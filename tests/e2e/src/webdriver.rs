@@ -253,6 +253,12 @@ impl Session {
 
     /// The whole window as PNG bytes.
     pub fn screenshot_png(&self) -> Result<Vec<u8>, String> {
+        // WebKit answers a screenshot after the page's next paint. Painted without
+        // compositing (keyblade's choice on a machine with no GPU, as under Xvfb), a page
+        // with nothing changing never paints again, and the screenshot times out. A 1-pixel
+        // mark in the corner, always transparent, changes colour a few times while it waits:
+        // WebKit repaints it, and nothing on the screen changes.
+        self.execute(SCREENSHOT_NUDGE)?;
         let encoded = self.call(Method::Get, "/screenshot", None)?;
         let encoded = encoded
             .as_str()
@@ -262,6 +268,21 @@ impl Session {
             .map_err(|error| format!("screenshot is not base64: {error}"))
     }
 }
+
+/// Repaints one invisible pixel a few times over the next second (see
+/// [`Session::screenshot_png`]).
+const SCREENSHOT_NUDGE: &str = r#"
+const mark = document.createElement('div');
+mark.setAttribute('aria-hidden', 'true');
+mark.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+document.body.appendChild(mark);
+let step = 0;
+const timer = setInterval(() => {
+  step += 1;
+  mark.style.background = step % 2 === 0 ? 'rgba(0,0,0,0)' : 'rgba(255,255,255,0)';
+  if (step >= 12) { clearInterval(timer); mark.remove(); }
+}, 80);
+"#;
 
 /// WebDriver's codes for keys that are not text.
 pub mod keys {
