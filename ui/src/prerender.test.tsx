@@ -37,5 +37,4 @@ describe('the prerendered first screen', () => {
     expect(container.querySelector('nav')).toBe(prerenderedNav);
     container.remove();
   });
-
 });

@@ -219,14 +219,13 @@ fn measure(
         {
             std::thread::sleep(wait);
         }
-        let before = started.elapsed();
+        let at = started.elapsed();
         if first_paint.is_none() {
-            let since = previous_capture_at.map_or(before, |at| before.saturating_sub(at));
+            let since = previous_capture_at.map_or(at, |previous| at.saturating_sub(previous));
             paint_resolution = paint_resolution.max(since);
         }
-        previous_capture_at = Some(before);
+        previous_capture_at = Some(at);
         let capture = crate::framebuffer::capture(logs)?;
-        let at = before;
         if app::shows_content(&capture)? {
             first_paint.get_or_insert(at);
             let content_changed = previous

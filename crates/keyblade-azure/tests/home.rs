@@ -12,7 +12,7 @@ use keyblade_azure::arm::graph::ENCRYPTED_RESOURCES_QUERY;
 use keyblade_azure::cancel::Cancel;
 use keyblade_azure::encryption::Rotation;
 use keyblade_azure::encryption::view::{HealthStatus, IdentityKind, KeySource};
-use keyblade_azure::home::{self, HomeHealth, HomeRow, RotationPolicyStatus};
+use keyblade_azure::home::{self, HomeHealth, HomeListing, HomeRow, RotationPolicyStatus};
 use keyblade_core::ResourceKind;
 use keyblade_sandbox::scenario::demo::{DEV_SUBSCRIPTION, PROD_SUBSCRIPTION, SHARED_SUBSCRIPTION};
 
@@ -54,6 +54,17 @@ fn sandbox_resource_ids(fixture: &Fixture) -> Vec<String> {
     ids
 }
 
+/// The listed resource IDs, lower-cased and sorted, as [`sandbox_resource_ids`] gives them.
+fn listed_ids(listing: &HomeListing) -> Vec<String> {
+    let mut ids: Vec<String> = listing
+        .rows
+        .iter()
+        .map(|r| r.id.to_ascii_lowercase())
+        .collect();
+    ids.sort();
+    ids
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_query_pages_through_every_encrypted_resource() {
     let fixture = Fixture::start().await;
@@ -69,13 +80,11 @@ async fn one_query_pages_through_every_encrypted_resource() {
     })
     .await
     .expect("Home lists");
-    let mut listed: Vec<String> = listing
-        .rows
-        .iter()
-        .map(|r| r.id.to_ascii_lowercase())
-        .collect();
-    listed.sort();
-    assert_eq!(listed, expected, "every resource once, nothing else");
+    assert_eq!(
+        listed_ids(&listing),
+        expected,
+        "every resource once, nothing else"
+    );
     let pages = expected.len().div_ceil(4);
     assert_eq!(listing.pages as usize, pages);
     assert_eq!(listing.subscriptions, 3);
@@ -387,13 +396,7 @@ async fn the_prefetch_made_at_sign_in_is_handed_over_once_and_its_health_reused(
         .take_listing(None)
         .await
         .expect("the prefetched listing");
-    let mut listed: Vec<String> = listing
-        .rows
-        .iter()
-        .map(|r| r.id.to_ascii_lowercase())
-        .collect();
-    listed.sort();
-    assert_eq!(listed, sandbox_resource_ids(&fixture));
+    assert_eq!(listed_ids(&listing), sandbox_resource_ids(&fixture));
     assert!(
         prefetch.take_listing(None).await.is_none(),
         "handed over once: the next listing asks Resource Graph"
