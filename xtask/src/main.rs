@@ -4,6 +4,7 @@
 //! everything else the project needs.
 
 mod app;
+mod appimage;
 mod bundle;
 mod deny;
 mod e2e;
@@ -38,11 +39,14 @@ Tasks:
            can be fetched or is already here (skipped, not failed, when it is not).
              --no-install             do not install cargo-deny
   e2e      Only the end-to-end test (builds the UI and the app first).
-  bundle   The Linux installers with the Tauri bundler: the .deb (target/*/bundle/deb).
+  bundle   The Linux installers: the .deb (by the Tauri bundler, target/*/bundle/deb) and
+           the AppImage (made from the .deb's tree, target/*/bundle/appimage).
              --release                optimised build (the default is a debug build)
-             --appimage               the AppImage too (its tools are downloaded)
+             --deb-only               not the AppImage
              --install-check          install the .deb with apt-get, start the installed
-                                      keyblade under Xvfb, check it paints, remove it
+                                      keyblade under Xvfb, check it paints, remove it;
+                                      start the AppImage with the system's WebKit hidden,
+                                      check it paints
   icons    Regenerate icons/ from icons/keyblade.svg with the Tauri CLI.
   bench    The performance benchmark: the Encryption blade, vault and key lists, and
            Save to verified, against the sandbox's `large` scenario with 30 ms latency
@@ -124,7 +128,7 @@ fn bundle_options(options: &[String]) -> Result<bundle::BundleOptions, String> {
     for option in options {
         match option.as_str() {
             "--release" => bundle.release = true,
-            "--appimage" => bundle.appimage = true,
+            "--deb-only" => bundle.deb_only = true,
             "--install-check" => bundle.install_check = true,
             other => return Err(format!("`bundle` does not take `{other}`.\n\n{HELP}")),
         }

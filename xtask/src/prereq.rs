@@ -301,6 +301,40 @@ fn home_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Installs those of `packages` (Debian names) that are missing, where apt-get exists.
+pub fn ensure_packages(packages: &[&str]) -> Result<(), String> {
+    if find_on_path("dpkg-query").is_none() || find_on_path("apt-get").is_none() {
+        let programs_missing = packages.iter().any(|package| {
+            let program = match *package {
+                "squashfs-tools" => "mksquashfs",
+                other => other,
+            };
+            find_on_path(program).is_none()
+        });
+        if programs_missing {
+            return Err(format!(
+                "install these (Debian names) with your package manager: {}",
+                packages.join(" ")
+            ));
+        }
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|package| !is_installed(package))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("Installing missing system packages: {}", missing.join(" "));
+    let sudo = sudo_prefix()?;
+    apt(&sudo, &["update"])?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&sudo, &install)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_version;
