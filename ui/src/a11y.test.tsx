@@ -1,7 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary, VaultNameCheck } from './bindings';
+import type { DesiredChange, EncryptionView, ResourceSummary, VaultNameCheck } from './bindings';
 import { App } from './components/App';
 import { ChangeKeyPanel } from './components/ChangeKeyPanel/ChangeKeyPanel';
 import { KeyRotationSection } from './components/KeyRotation';
@@ -12,10 +12,12 @@ import { RestorePanel } from './components/RestorePanel';
 import { RevokePanel } from './components/RevokePanel';
 import type { AppNotification } from './state/notifications';
 import { asIndexHtml, expectNoAxeViolations } from './test/axe';
-import { cleanReport, cmkView, cognitiveView, fixture, identities, keys, missingAccessReport, mmkView, revokedView, storageView, turnOffReport, vaults, versions } from './test/encryption';
+import { cleanReport, cmkView, cognitiveView, encryptionHandlers, fixture, identities, keys, missingAccessReport, mmkView, revokedView, storageView, turnOffReport, vaults } from './test/encryption';
+import { homeHandlers } from './test/home';
 import { azureInfo, contosoDev, contosoProd, demoInfo, mockShell, prodLanguage, prodRegistry, prodStorage, rejectWith, signedInHandlers, signedOutHandlers, tenants, type CommandHandler } from './test/ipc';
 import { renderApp, renderInFluent } from './test/render';
 import { registryRules } from './test/kinds';
+import { accountButtonName } from './test/names';
 
 // An axe-core audit of every blade, panel and dialog, as the app shows them with the test fixtures. The rules that
 // need real layout are off (see test/axe.ts: jsdom paints nothing, so colour contrast and target sizes cannot be
@@ -26,32 +28,9 @@ const slow = { timeout: 10_000 };
 
 type User = ReturnType<typeof renderApp>['user'];
 
-function uriInfo(uri: string): KeyUriInfo {
-  return {
-    canonical: uri,
-    vaultName: 'kv-contoso',
-    vaultUrl: cmkView.key?.vaultUri ?? '',
-    keyName: 'cmk-images',
-    version: null,
-    rotation: 'automatic',
-    isManagedHsm: false,
-  };
-}
-
 /** The demo session with registry contosoimages to select; `view` is what get_encryption answers. */
 function demoShell(view: () => EncryptionView, extra: Record<string, CommandHandler> = {}) {
-  return mockShell({
-    ...signedInHandlers(demoInfo),
-    get_encryption: () => view(),
-    list_identities: () => identities,
-    list_vaults: () => vaults,
-    list_keys: () => keys,
-    list_key_versions: () => versions,
-    preflight: () => cleanReport,
-    validate_key_uri: (args) => uriInfo(String(args.input)),
-    check_vault_name: () => ({ status: 'available' }) satisfies VaultNameCheck,
-    ...extra,
-  });
+  return mockShell({ ...signedInHandlers(demoInfo), ...encryptionHandlers(view), ...extra });
 }
 
 function menu() {
@@ -63,7 +42,7 @@ async function selectRegistry(user: User) {
 }
 
 async function selectResource(user: User, resource: ResourceSummary) {
-  await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
+  await screen.findByRole('button', { name: accountButtonName('Demo tenant') }, slow);
   await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
   const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
   await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
@@ -111,38 +90,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
   });
 
   it('Home with its table, counts, filters and the export dialog', async () => {
-    const row = {
-      id: prodRegistry.id,
-      name: prodRegistry.name,
-      kind: prodRegistry.kind,
-      subscriptionId: prodRegistry.subscriptionId,
-      subscriptionName: contosoProd.displayName,
-      resourceGroup: prodRegistry.resourceGroup,
-      location: prodRegistry.location,
-      keySource: 'customerManaged' as const,
-      key: {
-        keyUri: 'https://kv-contoso.vault.azure.net/keys/cmk-images',
-        vaultName: 'kv-contoso',
-        vaultUri: 'https://kv-contoso.vault.azure.net/',
-        keyName: 'cmk-images',
-        version: null,
-        rotation: 'automatic' as const,
-      },
-      identity: { kind: 'userAssigned' as const, name: 'id-acr' },
-      unreadable: null,
-    };
-    mockShell({
-      ...signedInHandlers(demoInfo),
-      list_home: () => ({ rows: [row, { ...row, id: prodStorage.id, name: prodStorage.name, kind: prodStorage.kind, keySource: 'microsoftManaged', key: null, identity: null }], subscriptions: 2, pages: 1 }),
-      check_home_health: () => [
-        {
-          id: row.id,
-          health: { status: 'unhealthy', summary: 'The identity cannot reach the key.', problems: [] },
-          key: { version: 'v1', expires: null, created: null, versionsBehind: 1, rotationPolicy: 'noPolicy', rotateAfter: null, unreadable: null },
-          checkedAt: new Date().toISOString(),
-        },
-      ],
-    });
+    mockShell({ ...signedInHandlers(demoInfo), ...homeHandlers() });
     const { user } = renderApp(<App />);
     await screen.findByRole('table', { name: 'Encrypted resources' }, slow);
     await screen.findByText('Checked all 1 key.', {}, slow);
@@ -156,7 +104,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
   it('the app shell signed out, on each blade, and with the back end unreachable', async () => {
     mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: Signed out' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('Signed out') }, slow);
     await expectNoAxeViolations();
     for (const blade of ['Identity', 'Encryption']) {
       await user.click(within(menu()).getByRole('button', { name: blade }));
@@ -168,7 +116,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
   it("the bell's tooltip", async () => {
     mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: Signed out' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('Signed out') }, slow);
     await user.hover(screen.getByRole('button', { name: 'Notifications' }));
     await screen.findByRole('tooltip', {}, slow);
     await expectNoAxeViolations();
@@ -301,7 +249,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
   it('the resource picker panel, listing resources', async () => {
     demoShell(() => cmkView);
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('Demo tenant') }, slow);
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
     await user.selectOptions(await within(picker).findByRole('combobox', { name: /Subscription/ }), contosoProd.displayName);
@@ -338,7 +286,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
 
     // Signing in posts a notification: the bell's panel in the page, with it.
     await user.click(within(dialog).getByRole('button', { name: 'Sign in' }));
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') }, slow);
     await user.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
     const panel = await screen.findByRole('dialog', { name: 'Notifications' });
     await within(panel).findByRole('listitem');
@@ -371,7 +319,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
       list_subscriptions: () => [contosoProd, { ...contosoDev, selected: false }],
     });
     const { user } = renderApp();
-    await user.click(await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow));
+    await user.click(await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') }, slow));
     let menu = await screen.findByRole('menu');
     await expectNoAxeViolations();
     await user.click(within(menu).getByRole('menuitem', { name: 'Switch tenant…' }));
@@ -385,7 +333,7 @@ describe('accessibility audit (axe-core)', { timeout: 90_000 }, () => {
 
     // As after the resource picker: moving focus releases the page jsdom kept hidden behind the dialog.
     await user.tab();
-    await user.click(await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow));
+    await user.click(await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') }, slow));
     menu = await screen.findByRole('menu');
     await user.click(within(menu).getByRole('menuitem', { name: 'Filter subscriptions…' }));
     const filter = await screen.findByRole('dialog', { name: 'Filter subscriptions' });

@@ -18,6 +18,11 @@ const BUILD_PACKAGES: &[&str] = &[
 const HEADLESS_PACKAGES: &[&str] = &["xvfb", "imagemagick"];
 /// WebKitWebDriver, which tauri-driver drives the app's webview through.
 const E2E_PACKAGES: &[&str] = &["webkit2gtk-driver"];
+/// Chromium, the engine of WebView2 (the app's webview on Windows), for the UI check in light,
+/// dark and forced colours (Windows' contrast themes), which WebKitGTK does not have.
+const UI_BROWSER_PACKAGES: &[&str] = &["chromium"];
+/// Where Debian's and Ubuntu's packages put it.
+const CHROMIUM_PATHS: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
 pub const MIN_NODE_MAJOR: u32 = 20;
 
@@ -57,6 +62,11 @@ pub fn ensure_system_packages(needs: Needs) -> Result<(), String> {
         );
         return Ok(());
     }
+    install_missing(&wanted)
+}
+
+/// apt-get installs those of `wanted` that are not installed yet.
+fn install_missing(wanted: &[&str]) -> Result<(), String> {
     let missing: Vec<&str> = wanted
         .iter()
         .copied()
@@ -72,6 +82,32 @@ pub fn ensure_system_packages(needs: Needs) -> Result<(), String> {
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend(&missing);
     apt(&sudo, &install)
+}
+
+/// Chromium for the UI check, installed with apt-get when missing on a Linux that has it.
+/// Elsewhere nothing is installed: the check finds a Chromium or says why it skips.
+pub fn ensure_chromium() -> Result<(), String> {
+    if !cfg!(target_os = "linux")
+        || find_on_path("dpkg-query").is_none()
+        || find_on_path("apt-get").is_none()
+    {
+        return Ok(());
+    }
+    install_missing(UI_BROWSER_PACKAGES)
+}
+
+/// The Chromium the UI check runs: `KEYBLADE_CHROMIUM`, else where the distribution puts it,
+/// else `chromium` on PATH.
+pub fn find_chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("KEYBLADE_CHROMIUM") {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    CHROMIUM_PATHS
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
+        .or_else(|| find_on_path("chromium"))
 }
 
 /// Installs a local `.deb` with apt-get, which also installs the packages it depends on.
@@ -301,38 +337,26 @@ fn home_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Installs those of `packages` (Debian names) that are missing, where apt-get exists.
+/// Installs those of `packages` (Debian names) that are missing, where apt-get exists; where
+/// it does not, says which to install unless their programs are already there.
 pub fn ensure_packages(packages: &[&str]) -> Result<(), String> {
-    if find_on_path("dpkg-query").is_none() || find_on_path("apt-get").is_none() {
-        let programs_missing = packages.iter().any(|package| {
-            let program = match *package {
-                "squashfs-tools" => "mksquashfs",
-                other => other,
-            };
-            find_on_path(program).is_none()
-        });
-        if programs_missing {
-            return Err(format!(
-                "install these (Debian names) with your package manager: {}",
-                packages.join(" ")
-            ));
-        }
-        return Ok(());
+    if find_on_path("dpkg-query").is_some() && find_on_path("apt-get").is_some() {
+        return install_missing(packages);
     }
-    let missing: Vec<&str> = packages
-        .iter()
-        .copied()
-        .filter(|package| !is_installed(package))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
+    let programs_missing = packages.iter().any(|package| {
+        let program = match *package {
+            "squashfs-tools" => "mksquashfs",
+            other => other,
+        };
+        find_on_path(program).is_none()
+    });
+    if programs_missing {
+        return Err(format!(
+            "install these (Debian names) with your package manager: {}",
+            packages.join(" ")
+        ));
     }
-    println!("Installing missing system packages: {}", missing.join(" "));
-    let sudo = sudo_prefix()?;
-    apt(&sudo, &["update"])?;
-    let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(&missing);
-    apt(&sudo, &install)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,8 +14,37 @@ pub struct TestOptions {
     pub no_install: bool,
 }
 
+const UI_TESTS_STEP: &str = "UI tests (vitest)";
+const UI_BROWSER_STEP: &str =
+    "UI in Chromium: light, dark and high contrast (axe with real layout, screenshots)";
+
+/// The UI in Chromium (WebView2's engine) in light, dark and forced colours, as Windows' contrast
+/// themes show it: `npm run test:browser`, screenshots in `artifacts/chromium/`.
+fn ui_browser() -> Result<Option<String>, String> {
+    if !cfg!(target_os = "linux") {
+        return Ok(Some(
+            "it runs on Linux only, with the distribution's Chromium package".to_owned(),
+        ));
+    }
+    let Some(chromium) = prereq::find_chromium() else {
+        return Ok(Some(
+            "no Chromium was found (install the `chromium` package, or set KEYBLADE_CHROMIUM \
+             to a Chromium)"
+                .to_owned(),
+        ));
+    };
+    Cmd::npm(&["run", "test:browser"])
+        .env("KEYBLADE_CHROMIUM", &chromium)
+        .run()?;
+    println!(
+        "Screenshots: {}",
+        crate::artifacts_dir().join("chromium").display()
+    );
+    Ok(None)
+}
+
 pub fn run(options: &TestOptions) -> Result<(), String> {
-    let mut steps = Steps::new(11);
+    let mut steps = Steps::new(12);
     let e2e_unsupported = e2e::unsupported_here();
     let mut tauri_driver = None;
     let ready = steps.run("Install missing prerequisites", || {
@@ -26,6 +55,7 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
                 headless: e2e_unsupported.is_none(),
                 e2e: e2e_unsupported.is_none(),
             })?;
+            prereq::ensure_chromium()?;
         }
         if e2e_unsupported.is_none() {
             tauri_driver = Some(prereq::ensure_tauri_driver(!options.no_install)?);
@@ -66,7 +96,7 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
             Cmd::npm(&["run", "typecheck"]).run()
         }),
         ("UI lint (eslint)", || Cmd::npm(&["run", "lint"]).run()),
-        ("UI tests (vitest)", || Cmd::npm(&["run", "test"]).run()),
+        (UI_TESTS_STEP, || Cmd::npm(&["run", "test"]).run()),
     ];
     for (name, check) in checks {
         if !steps.run(name, check) && options.fail_fast {
@@ -75,6 +105,12 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
         // Right after the policy, so the two cargo-deny steps read together.
         if name == deny::POLICY_STEP
             && !steps.run_or_skip(deny::ADVISORIES_STEP, deny::advisories)
+            && options.fail_fast
+        {
+            return steps.finish();
+        }
+        if name == UI_TESTS_STEP
+            && !steps.run_or_skip(UI_BROWSER_STEP, ui_browser)
             && options.fail_fast
         {
             return steps.finish();
@@ -97,10 +133,11 @@ pub fn run(options: &TestOptions) -> Result<(), String> {
     }
     // Linux only, like the end-to-end test: the .deb and Xvfb are Linux things.
     match e2e_unsupported {
-        Some(why) => steps.skip("Package: install the .deb and see it paint", why),
+        Some(why) => steps.skip("Package: the .deb and the AppImage", why),
         None => {
             steps.run(
-                "Package: build the .deb, install it with apt-get, see the installed app paint",
+                "Package: the .deb (installed with apt-get) and the AppImage (system WebKit \
+                 hidden) each paint",
                 || {
                     bundle::run(&bundle::BundleOptions {
                         install_check: true,

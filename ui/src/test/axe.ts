@@ -5,8 +5,9 @@ import axe, { type AxeResults, type Result, type RunOptions } from 'axe-core';
  * - `color-contrast` (and its enhanced variant) needs computed, painted colours.
  * - `target-size` needs element boxes.
  * - `scrollable-region-focusable` needs real scroll sizes.
+ * The browser check (`browser/screens.browser.ts`) runs them, in Chromium.
  */
-const needsRealLayout = ['color-contrast', 'color-contrast-enhanced', 'target-size', 'scrollable-region-focusable'];
+export const needsRealLayout = ['color-contrast', 'color-contrast-enhanced', 'target-size', 'scrollable-region-focusable'];
 
 const options: RunOptions = {
   rules: Object.fromEntries(needsRealLayout.map((id) => [id, { enabled: false }])),

@@ -2,12 +2,15 @@ import type {
   EncryptionView,
   IdentityOptions,
   KeyOption,
+  KeyUriInfo,
   KeyVersionOption,
   PlanStepView,
   PreflightReport,
+  RotationView,
+  VaultNameCheck,
   VaultOption,
 } from '../bindings';
-import { contosoProd, prodLanguage, prodRegistry, prodStorage } from './ipc';
+import { contosoProd, prodLanguage, prodRegistry, prodStorage, type CommandHandler } from './ipc';
 
 // Fixtures for the Encryption blade and the Change key panel, shaped as the shell returns them.
 
@@ -56,6 +59,29 @@ export const cmkView: EncryptionView = {
   change: { allowed: true, reason: null },
   systemAssignedIdentity: null,
   checkedAt: '2026-05-13T09:00:00Z',
+};
+
+/** read_rotation's answer for `cmkView`: unversioned, on the latest version, no rotation policy. */
+export const cmkRotation: RotationView = {
+  resourceId: prodRegistry.id,
+  kind: 'containerRegistry',
+  key: {
+    vaultName: 'kv-contoso',
+    keyName: 'cmk-images',
+    keyUri: cmkView.key?.keyUri ?? '',
+    followsNewVersions: true,
+    versionInUse: cmkView.key?.versionInUse ?? null,
+    latestVersion: cmkView.key?.versionInUse ?? null,
+    latestVersionUri: null,
+    latestCreated: null,
+    expires: null,
+    versionsBehind: 0,
+    lastRotation: '2026-05-12T14:02:00Z',
+    policyReadable: true,
+    policy: null,
+    policyDescription: ['No rotation policy'],
+    problem: null,
+  },
 };
 
 export const noCmkReason =
@@ -312,3 +338,30 @@ export const turnOffReport: PreflightReport = {
   etag: '"etag-3"',
   vaultId: null,
 };
+
+/** What validate_key_uri answers for a key URI typed into Change key: a key of kv-contoso. */
+export function uriInfo(uri: string): KeyUriInfo {
+  return {
+    canonical: uri,
+    vaultName: 'kv-contoso',
+    vaultUrl: vaultUri,
+    keyName: 'cmk-images',
+    version: null,
+    rotation: 'automatic',
+    isManagedHsm: false,
+  };
+}
+
+/** The Encryption blade and Change key's commands: `view` is what get_encryption answers; every check passes. */
+export function encryptionHandlers(view: () => EncryptionView): Record<string, CommandHandler> {
+  return {
+    get_encryption: () => view(),
+    list_identities: () => identities,
+    list_vaults: () => vaults,
+    list_keys: () => keys,
+    list_key_versions: () => versions,
+    preflight: () => cleanReport,
+    validate_key_uri: (args) => uriInfo(String(args.input)),
+    check_vault_name: () => ({ status: 'available' }) satisfies VaultNameCheck,
+  };
+}

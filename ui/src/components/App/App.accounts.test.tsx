@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../api/contract';
 import { azureInfo, contosoDev, contosoProd, graceAccount, mockShell, signedInHandlers, signedOutInfo, tenants } from '../../test/ipc';
 import { renderApp } from '../../test/render';
+import { accountButtonName } from '../../test/names';
 
 const slow = { timeout: 10_000 };
 
 
 async function openAccountMenu(user: ReturnType<typeof renderApp>['user']) {
-  await user.click(await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow));
+  await user.click(await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') }, slow));
   return screen.findByRole('menu');
 }
 
@@ -91,7 +92,7 @@ describe('accounts, tenants and the subscription filter', () => {
       },
     });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') }, slow);
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });
     expect(await within(picker).findByText(/Showing 1 of 2 subscriptions/, {}, slow)).toBeInTheDocument();

@@ -4,6 +4,7 @@ import type { AppInfo } from '../../api/contract';
 import { cleanReport, cmkView, identities, vaults } from '../../test/encryption';
 import { contosoProd, demoInfo, mockShell, prodRegistry, signedInHandlers } from '../../test/ipc';
 import { renderApp } from '../../test/render';
+import { accountButtonName } from '../../test/names';
 
 // Generous: a loaded 2-core CI machine can take seconds per step; passing tests never wait this long.
 const slow = { timeout: 10_000 };
@@ -33,7 +34,7 @@ describe('App on the sandbox cloud', () => {
       }),
     });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: Demo tenant' }, slow);
+    await screen.findByRole('button', { name: accountButtonName('Demo tenant') }, slow);
 
     await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
     const picker = await screen.findByRole('dialog', { name: 'Select a resource' });

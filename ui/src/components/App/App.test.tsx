@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { azureInfo, demoInfo, mockShell, signedInHandlers, signedOutHandlers, signedOutReason } from '../../test/ipc';
 import { fakeMediaQueries } from '../../test/matchMedia';
 import { renderApp } from '../../test/render';
+import { accountButtonName } from '../../test/names';
 
 function resourceMenu() {
   return screen.getByRole('navigation', { name: 'Resource menu' });
@@ -21,7 +22,7 @@ describe('App shell', () => {
     expect(within(header).getByRole('navigation', { name: 'Breadcrumb' })).toHaveTextContent('Home');
     expect(within(header).getByRole('button', { name: 'Select resource' })).toBeInTheDocument();
     expect(within(header).getByRole('button', { name: 'Notifications' })).toBeInTheDocument();
-    expect(await within(header).findByRole('button', { name: 'Account: Signed out' })).toBeInTheDocument();
+    expect(await within(header).findByRole('button', { name: accountButtonName('Signed out') })).toBeInTheDocument();
 
     const menu = resourceMenu();
     for (const entry of ['Overview', 'Settings', 'Identity', 'Encryption']) {
@@ -84,7 +85,7 @@ describe('App shell', () => {
     expect(banner).toHaveTextContent('Local demo tenant: nothing here touches Azure');
     // It cannot be dismissed: its only button is the way out of the demo.
     expect(within(banner).getAllByRole('button').map((b) => b.textContent)).toEqual(['Sign in to Azure']);
-    expect(screen.getByRole('button', { name: 'Account: Demo tenant' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: accountButtonName('Demo tenant') })).toBeInTheDocument();
   });
 
   it('shows the demo tenant starting, then the demo once the shell says the session changed', async () => {
@@ -94,7 +95,7 @@ describe('App shell', () => {
     };
     mockShell({ ...signedInHandlers(demoInfo), app_info: () => info });
     renderApp();
-    expect(await screen.findByRole('button', { name: 'Account: Connecting…' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: accountButtonName('Connecting…') })).toBeInTheDocument();
     expect(within(screen.getByRole('main')).getByText('Starting the local demo tenant…')).toBeInTheDocument();
 
     info = demoInfo;
@@ -102,7 +103,7 @@ describe('App shell', () => {
       await emit('session-changed');
     });
     expect(await screen.findByRole('region', { name: 'Demo tenant' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Account: Demo tenant' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: accountButtonName('Demo tenant') })).toBeInTheDocument();
   });
 
   it('signs in to Azure from the demo banner, and says where the secret is kept', async () => {
@@ -136,7 +137,7 @@ describe('App shell', () => {
     await user.type(within(dialog).getByLabelText(/Client secret/, { selector: 'input[type="password"]' }), 's3cret');
     await user.click(signIn);
 
-    expect(await screen.findByRole('button', { name: 'Account: ada@contoso.com' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Demo tenant' })).toBeNull();
     expect(shell.calls.find((c) => c.command === 'sign_in')?.args).toEqual({
       request: {
@@ -153,7 +154,7 @@ describe('App shell', () => {
   it('shows no demo banner when signed in to Azure', async () => {
     mockShell(signedInHandlers(azureInfo));
     renderApp();
-    expect(await screen.findByRole('button', { name: 'Account: ada@contoso.com' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Demo tenant' })).toBeNull();
   });
 
@@ -164,11 +165,11 @@ describe('App shell', () => {
     expect(await screen.findByText("Could not read keyblade's status")).toBeInTheDocument();
     expect(screen.getByText(/The keyblade back end is not reachable/)).toBeInTheDocument();
     expect(screen.getByText(/ipc\.unavailable/)).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Account: Not connected' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: accountButtonName('Not connected') })).toBeInTheDocument();
 
     const shell = mockShell(signedOutHandlers());
     await user.click(screen.getByRole('button', { name: 'Retry' }));
-    expect(await screen.findByRole('button', { name: 'Account: Signed out' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: accountButtonName('Signed out') })).toBeInTheDocument();
     expect(shell.calls.map((c) => c.command)).toEqual(['app_info']);
   });
 });
@@ -238,7 +239,7 @@ describe('theme', () => {
     fakeMediaQueries.setPrefersDark(true);
     mockShell(signedOutHandlers());
     renderApp();
-    await screen.findByRole('button', { name: 'Account: Signed out' });
+    await screen.findByRole('button', { name: accountButtonName('Signed out') });
     expect(themeVariables()).toContain(`--colorNeutralBackground1: ${webDarkTheme.colorNeutralBackground1}`);
 
     act(() => {

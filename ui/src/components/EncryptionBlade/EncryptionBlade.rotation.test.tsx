@@ -1,37 +1,15 @@
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { LifecyclePlanView, RotationView } from '../../bindings';
+import type { LifecyclePlanView } from '../../bindings';
 import type { ResourceContext } from '../../model/resourceContext';
-import { cmkView, mmkView } from '../../test/encryption';
+import { cmkRotation, cmkView, mmkView } from '../../test/encryption';
 import { contosoProd, mockShell, prodRegistry } from '../../test/ipc';
 import { kindRows } from '../../test/kinds';
 import { renderInFluent } from '../../test/render';
 import { EncryptionBlade } from './EncryptionBlade';
 
 const registry: ResourceContext = { kind: 'resource', selection: { subscription: contosoProd, resource: prodRegistry } };
-
-const rotation: RotationView = {
-  resourceId: prodRegistry.id,
-  kind: 'containerRegistry',
-  key: {
-    vaultName: 'kv-contoso',
-    keyName: 'cmk-images',
-    keyUri: cmkView.key?.keyUri ?? '',
-    followsNewVersions: true,
-    versionInUse: cmkView.key?.versionInUse ?? null,
-    latestVersion: cmkView.key?.versionInUse ?? null,
-    latestVersionUri: null,
-    latestCreated: null,
-    expires: null,
-    versionsBehind: 0,
-    lastRotation: '2026-05-12T14:02:00Z',
-    policyReadable: true,
-    policy: null,
-    policyDescription: ['No rotation policy'],
-    problem: null,
-  },
-};
 
 const plan: LifecyclePlanView = {
   resourceId: prodRegistry.id,
@@ -48,7 +26,7 @@ const plan: LifecyclePlanView = {
 describe('EncryptionBlade: key rotation', () => {
   it('New key version opens its review, which stays open while the blade reads the resource again', async () => {
     const shell = mockShell({
-      read_rotation: () => rotation,
+      read_rotation: () => cmkRotation,
       plan_lifecycle: () => plan,
       run_lifecycle: () => ({ status: 'applied', steps: [], message: 'Key cmk-images has a new latest version, 5e3f.', view: null }),
     });

@@ -4,6 +4,7 @@ import { azureInfo, contosoProd, graceAccount, prodRegistry } from '../../test/i
 import { renderInFluent } from '../../test/render';
 import { Header, type HeaderProps } from './Header';
 import { breadcrumbTrail } from './headerText';
+import { accountButtonName } from '../../test/names';
 
 function renderHeader(patch: Partial<HeaderProps> = {}) {
   const props: HeaderProps = {
@@ -48,10 +49,10 @@ describe('Header', () => {
   it('keeps the full account as the session button name and tooltip when the label is cut short', () => {
     const account = 'service principal b3c1d2e4-5f60-4a71-8b92-c3d4e5f6a7b8';
     renderHeader({ session: { kind: 'signedIn', account, tenantId: 'tenant-1', isDemo: false } });
-    const button = screen.getByRole('button', { name: `Account: ${account}` });
+    const button = screen.getByRole('button', { name: accountButtonName(account) });
     expect(button).toHaveAttribute('title', expect.stringContaining(account) as string);
     // The header shows the client ID by its first digits; CSS may cut it shorter still.
-    expect(button).toHaveTextContent(/^service principal b3c1d2e4…tenant-1$/);
+    expect(button).toHaveTextContent(/^service principal b3c1d2e4… tenant-1$/);
   });
 
   it('names every crumb in full, whatever the header has room to show', () => {
@@ -77,7 +78,7 @@ describe('Header', () => {
       session: { kind: 'signedIn', account: 'ada@contoso.com', tenantId: azureInfo.accounts[0]?.tenantId ?? '', isDemo: false, accountId: 'account-ada' },
       appInfo: azureInfo,
     });
-    const button = screen.getByRole('button', { name: 'Account: ada@contoso.com' });
+    const button = screen.getByRole('button', { name: accountButtonName('ada@contoso.com') });
     // The tenant and the cloud are on the button too.
     expect(button).toHaveTextContent('72f988bf…');
     expect(button).toHaveTextContent('Azure public cloud');
@@ -96,7 +97,7 @@ describe('Header', () => {
 
   it('offers Add account… and the demo tenant when signed out, and nothing that needs a session', async () => {
     const { user, props } = renderHeader();
-    await user.click(screen.getByRole('button', { name: 'Account: Signed out' }));
+    await user.click(screen.getByRole('button', { name: accountButtonName('Signed out') }));
     const menu = await screen.findByRole('menu');
     expect(within(menu).queryAllByRole('menuitemradio')).toEqual([]);
     for (const name of ['Switch tenant…', 'Filter subscriptions…', 'Sign out']) {
@@ -104,7 +105,7 @@ describe('Header', () => {
     }
     await user.click(within(menu).getByRole('menuitem', { name: 'Use local demo tenant' }));
     expect(props.onUseDemo).toHaveBeenCalledOnce();
-    await user.click(screen.getByRole('button', { name: 'Account: Signed out' }));
+    await user.click(screen.getByRole('button', { name: accountButtonName('Signed out') }));
     await user.click(await screen.findByRole('menuitem', { name: 'Add account…' }));
     expect(props.onSignIn).toHaveBeenCalledOnce();
   });
@@ -114,7 +115,7 @@ describe('Header', () => {
       session: { kind: 'signedIn', account: 'ada@contoso.com', tenantId: 't', isDemo: false, accountId: 'account-ada' },
       appInfo: azureInfo,
     });
-    await user.click(screen.getByRole('button', { name: 'Account: ada@contoso.com' }));
+    await user.click(screen.getByRole('button', { name: accountButtonName('ada@contoso.com') }));
     const signOut = await screen.findByRole('menuitem', { name: 'Sign out' });
     expect(signOut).toHaveAttribute('title', 'Sign out ada@contoso.com and forget its saved sign-in');
     await user.click(signOut);

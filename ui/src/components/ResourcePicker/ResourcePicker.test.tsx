@@ -13,6 +13,7 @@ import {
   signedOutReason,
 } from '../../test/ipc';
 import { renderApp } from '../../test/render';
+import { accountButtonName } from '../../test/names';
 
 async function openPicker(user: ReturnType<typeof renderApp>['user']) {
   await user.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Select resource' }));
@@ -34,7 +35,7 @@ describe('resource picker', () => {
   it('shows the signed-out reason from app_info and lists nothing', async () => {
     const shell = mockShell(signedOutHandlers());
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: Signed out' });
+    await screen.findByRole('button', { name: accountButtonName('Signed out') });
 
     const picker = await openPicker(user);
 
@@ -48,7 +49,7 @@ describe('resource picker', () => {
   it('lists subscriptions, then their resources, and selecting one updates the breadcrumb and blade', async () => {
     const shell = mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') });
     expect(breadcrumb()).toHaveTextContent('Home');
 
     const picker = await openPicker(user);
@@ -86,7 +87,7 @@ describe('resource picker', () => {
   it('filters resources by type and by name', async () => {
     mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') });
     const picker = await openPicker(user);
     await user.selectOptions(
       await within(picker).findByRole('combobox', { name: /Subscription/ }),
@@ -127,7 +128,7 @@ describe('resource picker', () => {
       },
     });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') });
     const picker = await openPicker(user);
 
     expect(await within(picker).findByText('Could not load subscriptions')).toBeInTheDocument();
@@ -144,7 +145,7 @@ describe('resource picker', () => {
     const handlers = signedInHandlers(azureInfo);
     mockShell({ ...handlers, list_subscriptions: () => [contosoDev] });
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') });
     const picker = await openPicker(user);
 
     expect(await within(picker).findByRole('radio', { name: /contosodevimages/ })).toBeInTheDocument();
@@ -154,7 +155,7 @@ describe('resource picker', () => {
   it('closes with Escape without changing the selection', async () => {
     mockShell(signedInHandlers(azureInfo));
     const { user } = renderApp();
-    await screen.findByRole('button', { name: 'Account: ada@contoso.com' });
+    await screen.findByRole('button', { name: accountButtonName('ada@contoso.com') });
     await openPicker(user);
 
     await user.keyboard('{Escape}');

@@ -83,12 +83,15 @@ export function SessionIndicator({
           className={styles.trigger}
           appearance="subtle"
           icon={presentation.icon}
-          // The visible label may be cut short; the name and the tooltip carry all of it.
-          aria-label={`Account: ${presentation.fullLabel}`}
+          // The visible label may be cut short; the name and the tooltip carry all of it. The name also holds the
+          // details line, as everything a control shows must be in its name (WCAG 2.5.3, label in name).
+          aria-label={`Account: ${presentation.fullLabel}${details === null ? '' : `, ${details}`}`}
           title={details === null ? presentation.fullLabel : `${presentation.fullLabel}\n${details}`}
         >
           <span className={styles.triggerText}>
             <span className={styles.triggerLabel}>{presentation.label}</span>
+            {/* A flex column draws no space here, but the text has one: the two lines do not run together. */}
+            {details !== null && ' '}
             {details !== null && <span className={styles.triggerDetails}>{details}</span>}
           </span>
         </Button>
