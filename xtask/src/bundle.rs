@@ -195,12 +195,22 @@ pub fn check_appimage(file: &Path) -> Result<(), String> {
         println!("Not root: the AppImage starts with the system's WebKit still visible.");
         Cmd::new(&file, &[])
     };
-    check_paints(
-        command.env("APPIMAGE_EXTRACT_AND_RUN", "1"),
+    // The runtime extracts into TMPDIR and cleans up only after a normal exit; the check
+    // stops the app, so the ~300 MiB it extracted would stay in /tmp on every run.
+    let extracted = crate::target_dir().join("appimage-extracted");
+    let _ = std::fs::remove_dir_all(&extracted);
+    std::fs::create_dir_all(&extracted)
+        .map_err(|error| format!("cannot create {}: {error}", extracted.display()))?;
+    let painted = check_paints(
+        command
+            .env("APPIMAGE_EXTRACT_AND_RUN", "1")
+            .env("TMPDIR", &extracted),
         "The AppImage",
         "appimage-check",
         "appimage.png",
-    )
+    );
+    let _ = std::fs::remove_dir_all(&extracted);
+    painted
 }
 
 /// The system's WebKitGTK: its library, its JavaScript engine and its helpers' folder.
