@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AxeResults, ElementContext, RunOptions } from 'axe-core';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatViolations, needsRealLayout } from '../src/test/axe';
 import { cmkView, fixture, keys, vaults } from '../src/test/encryption';
@@ -18,6 +18,22 @@ import { themeFor, type ColorScheme } from '../src/theme';
 // page is the app with the unit tests' fake shell (src/test/browser/), served by Vite. For each colour mode every
 // screen is audited by axe-core with real layout (colour contrast and target sizes included), checked for the
 // theme the app chose and, under forced colours, for the system colours it is painted in, and saved as a PNG.
+
+/**
+ * The app's own index.html (its language, viewport, colour schemes and title) with the fake shell's entry in place
+ * of main.tsx.
+ */
+const fakeShellEntry: Plugin = {
+  name: 'keyblade-fake-shell-entry',
+  transformIndexHtml: {
+    order: 'pre',
+    handler(html) {
+      const entry = '/src/main.tsx';
+      if (!html.includes(entry)) throw new Error(`index.html no longer loads ${entry}: update the browser check`);
+      return html.replace(entry, '/src/test/browser/main.tsx');
+    },
+  },
+};
 
 const uiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = path.resolve(uiDir, '..', 'artifacts', 'chromium');
@@ -229,11 +245,12 @@ beforeAll(async () => {
     logLevel: 'warn',
     // Any free port; no watching or hot reload: the page must not change under a check.
     server: { port: 0, strictPort: false, hmr: false, watch: null },
+    plugins: [fakeShellEntry],
   });
   await server.listen();
   const base = server.resolvedUrls?.local[0];
   if (base === undefined) throw new Error('Vite did not say where it serves');
-  url = new URL('src/test/browser/index.html', base).href;
+  url = base;
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
 }, 120_000);
 

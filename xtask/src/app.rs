@@ -259,3 +259,27 @@ pub fn save_screenshot(display: &str, path: &Path) -> Result<(), String> {
     )
     .run()
 }
+
+/// `command` run as a new user on a new machine: a HOME and XDG folders of its own under
+/// `home`, and none of the variables that would point keyblade at another cloud or sign it
+/// in, so it starts on its embedded demo tenant.
+pub fn as_new_user(command: Cmd, home: &Path) -> Cmd {
+    let mut command = command.env("HOME", home);
+    for (variable, folder) in [
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+    ] {
+        command = command.env(variable, home.join(folder));
+    }
+    for variable in [
+        "KEYBLADE_CLOUD_METADATA",
+        "KEYBLADE_CA_FILE",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+    ] {
+        command = command.env_remove(variable);
+    }
+    command
+}

@@ -426,7 +426,7 @@ fn write_root_files(app_dir: &Path) -> Result<(), String> {
 
 /// Where AppRun points GTK and GIO, and why it changes folder: see the module's comment.
 const APP_RUN: &str = r#"#!/bin/sh
-# keyblade's AppImage entry point: made by `cargo xtask bundle --appimage`.
+# keyblade's AppImage entry point: made by `cargo xtask bundle`.
 APPDIR="${APPDIR:-$(dirname "$(readlink -f "$0")")}"
 export APPDIR
 export GSETTINGS_SCHEMA_DIR="$APPDIR/usr/share/glib-2.0/schemas"
@@ -522,11 +522,12 @@ fn pack(app_dir: &Path, runtime: &[u8], file: &Path) -> Result<(), String> {
         ],
     )
     .run()?;
-    let squashfs = std::fs::read(&image).map_err(|e| io_error("read", &image, &e))?;
-    let mut bytes = Vec::with_capacity(runtime.len() + squashfs.len());
-    bytes.extend_from_slice(runtime);
-    bytes.extend_from_slice(&squashfs);
-    write_bytes(file, &bytes)?;
+    // Streamed: the image is over 100 MiB.
+    let mut squashfs = std::fs::File::open(&image).map_err(|e| io_error("read", &image, &e))?;
+    let mut appimage = std::fs::File::create(file).map_err(|e| io_error("write", file, &e))?;
+    std::io::Write::write_all(&mut appimage, runtime)
+        .and_then(|()| std::io::copy(&mut squashfs, &mut appimage).map(drop))
+        .map_err(|e| io_error("write", file, &e))?;
     let _ = std::fs::remove_file(&image);
     make_executable(file)
 }

@@ -164,7 +164,7 @@ pub fn check_appimage(file: &Path) -> Result<(), String> {
         .map_err(|error| format!("cannot find {}: {error}", file.display()))?;
     let file = file.to_string_lossy();
     let hidden = system_webkit_files();
-    let command = if is_root() && !hidden.is_empty() {
+    let command = if prereq::is_root() && !hidden.is_empty() {
         println!(
             "Hiding the system's WebKit from the AppImage: {}",
             hidden.join(", ")
@@ -232,12 +232,6 @@ fn system_webkit_files() -> Vec<String> {
     files
 }
 
-fn is_root() -> bool {
-    Cmd::new("id", &["-u"])
-        .output()
-        .is_ok_and(|uid| uid.trim() == "0")
-}
-
 /// Starts `command` under Xvfb with empty folders of its own (so the app starts as on a new
 /// machine, on its embedded demo tenant), waits until its window paints and saves a
 /// screenshot.
@@ -249,23 +243,7 @@ fn check_paints(command: Cmd, what: &str, logs: &str, screenshot: &str) -> Resul
         .map_err(|error| format!("cannot create {}: {error}", home.display()))?;
     let display = xvfb::start(&logs.join("xvfb.log"))?;
     let app_log = logs.join("keyblade.log");
-    let mut command = command.env("DISPLAY", &display.display).env("HOME", &home);
-    for (variable, folder) in [
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-    ] {
-        command = command.env(variable, home.join(folder));
-    }
-    for variable in [
-        "KEYBLADE_CLOUD_METADATA",
-        "KEYBLADE_CA_FILE",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-    ] {
-        command = command.env_remove(variable);
-    }
+    let command = app::as_new_user(command.env("DISPLAY", &display.display), &home);
     let mut running = command.log_to(&app_log)?.spawn(what)?;
     let started = Instant::now();
     let painted = app::wait_for_paint(&display.display, &mut running, &app_log);

@@ -139,10 +139,15 @@ fn is_installed(package: &str) -> bool {
         })
 }
 
+pub fn is_root() -> bool {
+    Cmd::new("id", &["-u"])
+        .output()
+        .is_ok_and(|uid| uid.trim() == "0")
+}
+
 /// Empty when root; `sudo` (non-interactive in CI) otherwise.
 fn sudo_prefix() -> Result<Vec<&'static str>, String> {
-    let uid = Cmd::new("id", &["-u"]).output()?;
-    if uid.trim() == "0" {
+    if is_root() {
         return Ok(Vec::new());
     }
     if find_on_path("sudo").is_none() {

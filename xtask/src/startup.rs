@@ -173,25 +173,10 @@ fn measure(
         .map_err(|error| format!("cannot create {}: {error}", home.display()))?;
     let display = xvfb::start_with_framebuffer(&logs.join("xvfb.log"), logs)?;
     let app_log = logs.join("app.log");
-    let mut command = Cmd::new(executable.to_string_lossy(), &[])
-        .env("DISPLAY", &display.display)
-        .env("HOME", home);
-    for (variable, folder) in [
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-    ] {
-        command = command.env(variable, home.join(folder));
-    }
-    for variable in [
-        "KEYBLADE_CLOUD_METADATA",
-        "KEYBLADE_CA_FILE",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-    ] {
-        command = command.env_remove(variable);
-    }
+    let command = app::as_new_user(
+        Cmd::new(executable.to_string_lossy(), &[]).env("DISPLAY", &display.display),
+        home,
+    );
     // The app's log accumulates across runs: this run's lines are those after its length now.
     let log_offset = app_log_file
         .and_then(|path| std::fs::metadata(path).ok())

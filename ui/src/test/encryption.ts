@@ -339,15 +339,16 @@ export const turnOffReport: PreflightReport = {
   vaultId: null,
 };
 
-/** What validate_key_uri answers for a key URI typed into Change key: a key of kv-contoso. */
+/** What validate_key_uri answers for a key URI typed into Change key: a key of kv-contoso, with its version if any. */
 export function uriInfo(uri: string): KeyUriInfo {
+  const version = /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(uri)?.[1] ?? null;
   return {
     canonical: uri,
     vaultName: 'kv-contoso',
     vaultUrl: vaultUri,
     keyName: 'cmk-images',
-    version: null,
-    rotation: 'automatic',
+    version,
+    rotation: version === null ? 'automatic' : 'manual',
     isManagedHsm: false,
   };
 }

@@ -1,16 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { DesiredChange, EncryptionView, KeyUriInfo, ResourceSummary } from '../../bindings';
-import {
-  cleanReport,
-  cognitiveView,
-  identities,
-  storageView,
-  turnOffReport,
-  vaultUri,
-  vaults,
-  version2,
-} from '../../test/encryption';
+import type { DesiredChange, EncryptionView, ResourceSummary } from '../../bindings';
+import { cleanReport, cognitiveView, identities, storageView, turnOffReport, uriInfo, vaults, vaultUri, version2 } from '../../test/encryption';
 import { azureInfo, contosoProd, mockShell, prodLanguage, prodStorage, signedInHandlers, type CommandHandler } from '../../test/ipc';
 import { renderApp } from '../../test/render';
 
@@ -20,19 +11,6 @@ import { renderApp } from '../../test/render';
 const slow = { timeout: 10_000 };
 
 type User = ReturnType<typeof renderApp>['user'];
-
-function uriInfo(uri: string): KeyUriInfo {
-  const version = /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(uri)?.[1] ?? null;
-  return {
-    canonical: uri,
-    vaultName: 'kv-contoso',
-    vaultUrl: vaultUri,
-    keyName: 'cmk-images',
-    version,
-    rotation: version === null ? 'automatic' : 'manual',
-    isManagedHsm: false,
-  };
-}
 
 function shellFor(view: EncryptionView, extra: Record<string, CommandHandler> = {}) {
   return mockShell({

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { DesiredChange, EncryptionView, KeyUriInfo, KindRules } from '../../bindings';
-import { cleanReport, cmkView, cognitiveView, identities, keys, storageView, vaultUri, vaults, versions } from '../../test/encryption';
+import type { DesiredChange, EncryptionView, KindRules } from '../../bindings';
+import { cleanReport, cmkView, cognitiveView, encryptionHandlers, identities, keys, storageView, uriInfo, vaults, vaultUri, versions } from '../../test/encryption';
 import { contosoProd, mockShell } from '../../test/ipc';
 import { cognitiveRules, registryRules, storageRules } from '../../test/kinds';
 import { renderInFluent } from '../../test/render';
@@ -9,29 +9,8 @@ import { ChangeKeyPanel } from './ChangeKeyPanel';
 
 const slow = { timeout: 10_000 };
 
-function uriInfo(uri: string): KeyUriInfo {
-  const version = /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(uri)?.[1] ?? null;
-  return {
-    canonical: uri,
-    vaultName: 'kv-contoso',
-    vaultUrl: vaultUri,
-    keyName: 'cmk-images',
-    version,
-    rotation: version === null ? 'automatic' : 'manual',
-    isManagedHsm: false,
-  };
-}
-
 function renderPanel(view: EncryptionView, rules: KindRules) {
-  const shell = mockShell({
-    list_subscriptions: () => [contosoProd],
-    list_vaults: () => vaults,
-    list_keys: () => keys,
-    list_key_versions: () => versions,
-    list_identities: () => identities,
-    preflight: () => cleanReport,
-    validate_key_uri: (args) => uriInfo(String(args.input)),
-  });
+  const shell = mockShell({ list_subscriptions: () => [contosoProd], ...encryptionHandlers(() => view) });
   const rendered = renderInFluent(
     <ChangeKeyPanel open onClose={vi.fn()} view={view} rules={rules} onSave={vi.fn()} keyVaultSuffix="vault.azure.net" />,
   );

@@ -2,19 +2,8 @@ import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { screen, waitFor, within } from '@testing-library/react';
 import type React from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import type { DesiredChange, KeyUriInfo, PreflightReport } from '../../bindings';
-import {
-  cleanReport,
-  cmkView,
-  identities,
-  identityId,
-  keys,
-  missingAccessReport,
-  vaultUri,
-  vaults,
-  version2,
-  versions,
-} from '../../test/encryption';
+import type { DesiredChange, PreflightReport } from '../../bindings';
+import { cleanReport, cmkView, identities, identityId, keys, missingAccessReport, uriInfo, vaults, vaultUri, version2, versions } from '../../test/encryption';
 import { contosoProd, mockShell, rejectWith, type CommandHandler } from '../../test/ipc';
 import { renderInFluent } from '../../test/render';
 import type { AppNotification } from '../../state/notifications';
@@ -22,19 +11,6 @@ import { ChangeKeyPanel } from './ChangeKeyPanel';
 import { registryRules } from '../../test/kinds';
 
 const slow = { timeout: 10_000 };
-
-function uriInfo(uri: string): KeyUriInfo {
-  const version = /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(uri)?.[1] ?? null;
-  return {
-    canonical: uri,
-    vaultName: 'kv-contoso',
-    vaultUrl: vaultUri,
-    keyName: 'cmk-images',
-    version,
-    rotation: version === null ? 'automatic' : 'manual',
-    isManagedHsm: false,
-  };
-}
 
 function panelHandlers(preflight: (desired: DesiredChange) => PreflightReport): Record<string, CommandHandler> {
   return {
